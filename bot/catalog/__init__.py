@@ -1,0 +1,20 @@
+"""The curated catalog of exchanges and their official support channels."""
+
+from bot.catalog.load import CatalogError, load_catalog
+from bot.catalog.models import Catalog, Channel, Exchange, Hours, Route, Text, TextList, Window
+from bot.catalog.rules import Problem, find_problems
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "Channel",
+    "Exchange",
+    "Hours",
+    "Problem",
+    "Route",
+    "Text",
+    "TextList",
+    "Window",
+    "find_problems",
+    "load_catalog",
+]

@@ -1,0 +1,133 @@
+"""The catalog rules that need a whole entry: only official links ever leave the bot.
+
+`find_problems` returns every broken rule with its place, so `supportlive catalog check`
+can list them all at once and the bot can refuse to start on the first load.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.catalog.models import Catalog, Channel, Exchange
+from bot.vocab import ChannelKind
+from probes.spec import DnsProbe, HttpProbe, StatuspageProbe, TcpProbe, TlsProbe
+
+# Broadcast accounts live on the platform's own domain, not the exchange's.
+PLATFORM_HOSTS: dict[ChannelKind, tuple[str, ...]] = {
+    ChannelKind.TELEGRAM: ("t.me",),
+    ChannelKind.X: ("x.com", "twitter.com"),
+}
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One broken rule: where (exchange, channel, field) and what."""
+
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message}"
+
+
+def within(host: str, domains: tuple[str, ...]) -> bool:
+    """True when host is one of the domains or a subdomain of one."""
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in (x.lower() for x in domains))
+
+
+def find_problems(catalog: Catalog, *, allow_local: bool = False) -> list[Problem]:
+    problems: list[Problem] = []
+    for exchange_id, count in Counter(e.id for e in catalog.exchanges).items():
+        if count > 1:
+            problems.append(Problem(exchange_id, "exchange id is used more than once"))
+    for exchange in catalog.exchanges:
+        problems.extend(_exchange_problems(exchange, allow_local))
+    return problems
+
+
+def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Problem]:
+    for domain in exchange.official_domains:
+        if within(domain, exchange.never_link):
+            yield Problem(f"{exchange.id} / official_domains", f"{domain} is on never_link")
+    for channel_id, count in Counter(c.id for c in exchange.channels).items():
+        if count > 1:
+            yield Problem(f"{exchange.id} / {channel_id}", "channel id is used more than once")
+    if exchange.status_page:
+        yield from _url_problems(
+            exchange, exchange.status_page, f"{exchange.id} / status_page", (), allow_local
+        )
+    for channel in exchange.channels:
+        yield from _channel_problems(exchange, channel, allow_local)
+    ids = {c.id for c in exchange.channels}
+    for case, route in exchange.routes.items():
+        place = f"{exchange.id} / routes / {case.value}"
+        for channel_id in route.channels:
+            if channel_id not in ids:
+                yield Problem(place, f"names channel {channel_id!r}, which {exchange.id} lacks")
+        if route.freeze_channel and route.freeze_channel not in ids:
+            yield Problem(place, f"freeze_channel {route.freeze_channel!r} does not exist")
+
+
+def _channel_problems(exchange: Exchange, channel: Channel, allow_local: bool) -> Iterator[Problem]:
+    place = f"{exchange.id} / {channel.id}"
+    extra_hosts = PLATFORM_HOSTS.get(channel.kind, ())
+    if channel.url:
+        yield from _url_problems(exchange, channel.url, f"{place} / url", extra_hosts, allow_local)
+    if channel.kind is ChannelKind.EMAIL and not channel.address:
+        yield Problem(f"{place} / address", "an e-mail channel needs an address")
+    if channel.address and channel.kind is ChannelKind.EMAIL:
+        local, _, domain = channel.address.partition("@")
+        if not local or not within(domain, exchange.official_domains):
+            yield Problem(
+                f"{place} / address",
+                f"{channel.address} is not an address at an official domain of {exchange.id}",
+            )
+    if channel.kind is not ChannelKind.EMAIL and not channel.url and not channel.where:
+        yield Problem(place, "a channel needs a url, an address or a 'where' description")
+    if channel.probe is not None:
+        yield from _probe_problems(exchange, channel, f"{place} / probe", allow_local)
+
+
+def _probe_problems(
+    exchange: Exchange, channel: Channel, place: str, allow_local: bool
+) -> Iterator[Problem]:
+    probe = channel.probe
+    if isinstance(probe, HttpProbe | StatuspageProbe):
+        yield from _url_problems(exchange, probe.url, place, (), allow_local)
+    elif isinstance(probe, DnsProbe | TlsProbe | TcpProbe):
+        host = probe.name if isinstance(probe, DnsProbe) else probe.host
+        if not _host_allowed(host, exchange, (), allow_local):
+            yield Problem(place, f"host {host} is not an official domain of {exchange.id}")
+
+
+def _host_allowed(
+    host: str, exchange: Exchange, extra_hosts: tuple[str, ...], allow_local: bool
+) -> bool:
+    if allow_local and host in LOCAL_HOSTS:
+        return True
+    if within(host, exchange.never_link):
+        return False
+    return within(host, exchange.official_domains) or host.lower() in extra_hosts
+
+
+def _url_problems(
+    exchange: Exchange, url: str, place: str, extra_hosts: tuple[str, ...], allow_local: bool
+) -> Iterator[Problem]:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    local = allow_local and host in LOCAL_HOSTS
+    if parts.scheme != "https" and not (local and parts.scheme == "http"):
+        yield Problem(place, f"{url} is not https")
+        return
+    if parts.username or parts.password:
+        yield Problem(place, f"{url} carries credentials")
+    if within(host, exchange.never_link):
+        yield Problem(place, f"{url} is on {exchange.id}'s never_link list")
+    elif not _host_allowed(host, exchange, extra_hosts, allow_local):
+        domains = ", ".join(exchange.official_domains)
+        yield Problem(place, f"host {host} is not an official domain of {exchange.id} ({domains})")
