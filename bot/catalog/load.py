@@ -51,7 +51,7 @@ def check_data(path: Path, data: Any, *, allow_local: bool = False) -> Catalog:
 
 
 def _place(data: Any, loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic location into names: ('exchanges', 0, 'channels', 2, 'url') → 'mexc / email / url'."""
+    """Name a pydantic location: ('exchanges', 0, 'channels', 2, 'url') → 'mexc / email / url'."""
     names: list[str] = []
     node = data
     for part in loc:
@@ -60,10 +60,7 @@ def _place(data: Any, loc: tuple[int | str, ...]) -> str:
             ident = node.get("id") if isinstance(node, dict) else None
             names.append(str(ident) if ident else f"#{part + 1}")
             continue
-        if isinstance(node, dict):
-            node = node.get(part)
-        else:
-            node = None
+        node = node.get(part) if isinstance(node, dict) else None
         if part not in ("exchanges", "channels"):
             names.append(str(part))
     return " / ".join(names) or "catalog"

@@ -90,7 +90,7 @@ def _parse_window(text: str) -> Window:
     if first not in _DAYS or last not in _DAYS:
         raise ValueError(f"hours window {text!r}: days are mon, tue, wed, thu, fri, sat, sun")
     a, b = _DAYS.index(first), _DAYS.index(last)
-    days = frozenset(range(a, b + 1)) if a <= b else frozenset([*range(a, 7), *range(0, b + 1)])
+    days = frozenset(range(a, b + 1)) if a <= b else frozenset([*range(a, 7), *range(b + 1)])
     return Window(days=days, start=_parse_clock(match["start"]), end=_parse_clock(match["end"]))
 
 

@@ -1,0 +1,50 @@
+"""Logging set-up: one format, secrets redacted from every record, chatty clients quiet.
+
+python-telegram-bot's HTTP client (httpx) logs request URLs, and a Bot API URL contains the
+token; discord.py never logs its token but a traceback might carry one. `RedactSecrets` replaces
+every configured secret with `[redacted]` in the final message, whoever logged it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+# Telegram tokens look like 123456789:AAE...; catch them even when not configured here.
+_TELEGRAM_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
+
+
+class RedactSecrets(logging.Filter):
+    """Replace secrets in a record's rendered message and traceback text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = tuple(s for s in secrets if len(s) >= 6)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return _TELEGRAM_TOKEN.sub("[redacted]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = self.redact(record.getMessage())
+        record.msg, record.args = message, None
+        if record.exc_info and record.exc_info[0] is not None:
+            formatter = logging.Formatter()
+            record.exc_text = self.redact(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def configure_logging(level: str, secrets: Iterable[str]) -> None:
+    """Log to stderr at `level`, with secrets redacted on every handler."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Request-URL logging of the Bot API client would print the token (it is redacted anyway).
+    for name in ("httpx", "httpcore", "telegram.ext.ExtBot", "discord.http", "aiohttp.access"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,180 @@
+"""Each catalog rule has a test: a broken entry is refused, with its place named."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.catalog import CatalogError, load_catalog
+from bot.catalog.load import check_data
+from bot.settings import SHIPPED_CATALOG
+
+GOOD: dict[str, Any] = {
+    "exchanges": [
+        {
+            "id": "mexc",
+            "name": "MEXC",
+            "official_domains": ["mexc.com"],
+            "never_link": ["mexc-crypto.com"],
+            "channels": [
+                {
+                    "id": "live_chat",
+                    "kind": "live_chat",
+                    "mode": "live",
+                    "name": {"en": "Online customer service", "zh": "在线客服"},
+                    "url": "https://www.mexc.com/support",
+                    "hours": "24/7",
+                    "probe": {"kind": "http", "url": "https://www.mexc.com/support"},
+                },
+                {
+                    "id": "email",
+                    "kind": "email",
+                    "mode": "async",
+                    "name": "E-mail",
+                    "address": "service@mexc.com",
+                    "probe": {"kind": "dns", "name": "mexc.com", "record": "MX"},
+                },
+            ],
+            "routes": {"withdrawal_stuck": {"channels": ["live_chat", "email"]}},
+        }
+    ]
+}
+
+
+def broken(path: list[str | int], value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(GOOD)
+    node: Any = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return data
+
+
+def problems_of(data: dict[str, Any], *, allow_local: bool = False) -> list[str]:
+    with pytest.raises(CatalogError) as caught:
+        check_data(Path("test.yaml"), data, allow_local=allow_local)
+    return [str(p) for p in caught.value.problems]
+
+
+CHANNEL = ["exchanges", 0, "channels", 0]
+EMAIL = ["exchanges", 0, "channels", 1]
+
+
+def test_it_accepts_a_good_catalog() -> None:
+    catalog = check_data(Path("test.yaml"), GOOD)
+    exchange = catalog.exchange("mexc")
+    assert exchange is not None
+    assert [c.id for c in exchange.channels] == ["live_chat", "email"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ([*CHANNEL, "url"], "http://www.mexc.com/support", "mexc / live_chat / url: "),
+        ([*CHANNEL, "url"], "https://mexc.com.evil.io/", "not an official domain of mexc"),
+        ([*CHANNEL, "url"], "https://www.mexc-crypto.com/", "never_link"),
+        ([*CHANNEL, "url"], "https://user:pw@www.mexc.com/", "carries credentials"),
+        ([*EMAIL, "address"], "support@gmail.com", "mexc / email / address"),
+        ([*CHANNEL, "probe", "url"], "https://evil.example/", "mexc / live_chat / probe"),
+        ([*EMAIL, "probe", "name"], "evil.example", "host evil.example is not an official"),
+        (["exchanges", 0, "routes", "withdrawal_stuck", "channels"], ["phone"], "lacks"),
+        (["exchanges", 0, "official_domains"], ["mexc-crypto.com"], "is on never_link"),
+    ],
+)
+def test_it_refuses_a_link_that_is_not_official(
+    path: list[str | int], value: Any, expected: str
+) -> None:
+    found = problems_of(broken(path, value))
+    assert any(expected in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ([*CHANNEL, "id"], "Live Chat!", "mexc / Live Chat! / id"),
+        (["exchanges", 0, "id"], "MEXC", "MEXC / id"),
+        ([*CHANNEL, "hours"], {"tz": "Mars/Olympus", "weekly": ["mon 09:00-18:00"]}, "time zone"),
+        ([*CHANNEL, "hours"], {"tz": "UTC", "weekly": ["monday 9-18"]}, "not like"),
+        ([*CHANNEL, "hours"], {"tz": "UTC", "weekly": ["mon 25:00-26:00"]}, "time of day"),
+        ([*CHANNEL, "hours"], "sometimes", "hours"),
+        ([*CHANNEL, "kind"], "carrier_pigeon", "mexc / live_chat / kind"),
+        (["exchanges", 0, "routes", "panic"], {"channels": []}, "routes"),
+    ],
+)
+def test_it_refuses_a_malformed_entry_naming_its_place(
+    path: list[str | int], value: Any, expected: str
+) -> None:
+    found = problems_of(broken(path, value))
+    assert any(expected in p for p in found), found
+
+
+def test_it_refuses_duplicate_ids() -> None:
+    data = copy.deepcopy(GOOD)
+    data["exchanges"][0]["channels"].append(copy.deepcopy(data["exchanges"][0]["channels"][0]))
+    data["exchanges"].append(copy.deepcopy(data["exchanges"][0]))
+    found = problems_of(data)
+    assert "mexc: exchange id is used more than once" in found
+    assert "mexc / live_chat: channel id is used more than once" in found
+
+
+def test_it_lists_every_problem_not_just_the_first() -> None:
+    data = broken([*CHANNEL, "url"], "http://www.mexc.com/")
+    data["exchanges"][0]["channels"][1]["address"] = "help@evil.example"
+    assert len(problems_of(data)) == 2
+
+
+def test_it_allows_loopback_targets_only_when_asked() -> None:
+    data = broken([*CHANNEL, "probe", "url"], "http://127.0.0.1:8081/support")
+    assert problems_of(data)
+    catalog = check_data(Path("test.yaml"), data, allow_local=True)
+    assert catalog.exchanges[0].channels[0].probe is not None
+
+
+def test_it_accepts_broadcast_accounts_on_their_platform() -> None:
+    data = copy.deepcopy(GOOD)
+    x_account = {"id": "x", "kind": "x", "mode": "broadcast", "name": "X"}
+    data["exchanges"][0]["channels"].append({**x_account, "url": "https://x.com/MEXC_Official"})
+    check_data(Path("test.yaml"), data)
+    data["exchanges"][0]["channels"][0]["url"] = "https://x.com/MEXC_Official"
+    assert any("x.com is not an official domain" in p for p in problems_of(data))
+
+
+def test_it_names_a_yaml_syntax_error_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text("exchanges:\n  - id: mexc\n    name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(path)
+    assert str(caught.value.problems[0]).startswith("line ")
+
+
+def test_it_loads_the_shipped_catalog() -> None:
+    catalog = load_catalog(SHIPPED_CATALOG)
+    assert catalog.exchange("mexc") is not None
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60, env=env
+    )
+
+
+def test_catalog_check_prints_each_problem_and_exits_1(tmp_path: Path) -> None:
+    data = broken([*CHANNEL, "url"], "https://mexc.evil.io/")
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    done = run_cli("catalog", "check", str(path))
+    assert done.returncode == 1
+    assert "mexc / live_chat / url: host mexc.evil.io is not an official domain" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_catalog_check_accepts_the_shipped_catalog() -> None:
+    done = run_cli("catalog", "check", str(SHIPPED_CATALOG))
+    assert done.returncode == 0, done.stderr
+    assert "OK — 8 exchanges" in done.stdout
