@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 # Telegram tokens look like 123456789:AAE...; catch them even when not configured here.
-_TELEGRAM_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
+_TELEGRAM_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}")
 
 
 class RedactSecrets(logging.Filter):

@@ -1,0 +1,87 @@
+"""Settings read from the environment and `.env`; secrets never reach a log line."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.logs import RedactSecrets
+from bot.settings import SettingsError, load_settings
+
+TOKEN = "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra"
+
+
+def test_it_reads_defaults_without_any_configuration(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.port == 8080
+    assert settings.telegram_bot_token is None
+    assert settings.database_path == Path("data/supportlive.sqlite3")
+
+
+def test_it_reads_a_dotenv_file_and_splits_admin_ids(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(
+        f"TELEGRAM_BOT_TOKEN={TOKEN}\nADMIN_USER_IDS=telegram:1, 2\nPORT=9000\n", encoding="utf-8"
+    )
+    settings = load_settings()
+    assert settings.port == 9000
+    assert settings.admin_user_ids == frozenset({"telegram:1", "2"})
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_bot_token.get_secret_value() == TOKEN
+    assert TOKEN not in repr(settings)
+
+
+def test_it_names_the_bad_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "eighty")
+    with pytest.raises(SettingsError, match="^PORT: "):
+        load_settings()
+
+
+def test_a_bad_setting_stops_the_cli_with_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "catalog", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "LOG_LEVEL": "LOUD"},
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "supportlive: configuration: LOG_LEVEL: Value error, use DEBUG, INFO, WARNING or ERROR"
+    ]
+
+
+def test_it_redacts_tokens_from_messages_and_tracebacks() -> None:
+    record_sink: list[str] = []
+
+    class Sink(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            record_sink.append(self.format(record))
+
+    logger = logging.getLogger("test.redact")
+    handler = Sink()
+    handler.addFilter(RedactSecrets(["discord-secret-value"]))
+    logger.addHandler(handler)
+    try:
+        logger.warning("POST https://api.telegram.org/bot%s/getUpdates", TOKEN)
+        try:
+            raise RuntimeError("login failed with discord-secret-value")
+        except RuntimeError:
+            logger.exception("discord")
+    finally:
+        logger.removeHandler(handler)
+    joined = "\n".join(record_sink)
+    assert TOKEN not in joined
+    assert "discord-secret-value" not in joined
+    assert "https://api.telegram.org/bot[redacted]/getUpdates" in joined
+    assert "RuntimeError: login failed with [redacted]" in joined
