@@ -674,7 +674,7 @@ class FakeTelegram:
         self,
         method: str,
         n: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a plain deadline reads better in tests
+        timeout: float = 5.0,
     ) -> list[Call]:
         """Wait until at least ``n`` completed calls of ``method`` are recorded."""
 
@@ -695,7 +695,7 @@ class FakeTelegram:
         self,
         n: int,
         chat_id: int | str | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> list[JsonDict]:
         """Wait until at least ``n`` successful sendMessage calls (to ``chat_id`` if given)
         are recorded; return their params. Raises AssertionError with what was seen."""
