@@ -1,0 +1,165 @@
+"""`supportlive run`: the one process — probes, storage, alerts, web, and the chat adapters.
+
+The main function owns the shared resources (database, HTTP session) and passes them in.
+Chat adapters start only when their token is set; an adapter that fails to start is logged
+and the rest keeps running. SIGINT or SIGTERM stops everything within a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from bot.catalog import Catalog, CatalogError, load_catalog
+from bot.clock import Clock, SystemClock
+from bot.logs import configure_logging
+from bot.monitor import Monitor, targets_of
+from bot.settings import Settings
+from probes.context import ProbeContext, Target, make_session
+from probes.registry import run_probe
+from probes.scheduler import Scheduler
+from storage.db import StorageError, open_database
+from storage.retention import run_retention
+from storage.store import Store
+
+log = logging.getLogger("supportlive")
+
+EXIT_OK, EXIT_CONFIG = 0, 2
+STOP_TIMEOUT_S = 4.0
+# The scheduler's timer loop wakes at least this often; older means it is stuck.
+SCHEDULER_STALL_S = 30.0
+
+
+@dataclass
+class Service:
+    """A part that runs until stopped: its name, how to start it and how to stop it."""
+
+    name: str
+    start: Callable[[], Awaitable[None]]
+    stop: Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """What `serve` built, for the services and for tests that drive a whole process."""
+
+    settings: Settings
+    catalog: Catalog
+    clock: Clock
+    store: Store
+    monitor: Monitor
+    scheduler: Scheduler
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def health_check(self) -> tuple[bool, str]:
+        """(healthy, reason) for /healthz: the scheduler ticks and the database answers."""
+        stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
+        if self.scheduler.channels() and stalled > SCHEDULER_STALL_S:
+            return False, f"scheduler has not ticked for {stalled:.0f} s"
+        if not self.monitor.last_flush_ok:
+            return False, "database writes are failing"
+        try:
+            await self.store.count_subscriptions()
+        except Exception as error:  # the reason goes to the operator, not a traceback
+            return False, f"database: {error}"
+        return True, "ok"
+
+
+def run(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM; 2 when configuration, catalog or database are unusable."""
+    secrets = [
+        token.get_secret_value()
+        for token in (settings.telegram_bot_token, settings.discord_bot_token)
+        if token is not None
+    ]
+    configure_logging(settings.log_level, secrets)
+    try:
+        catalog = load_catalog(settings.catalog_path, allow_local=settings.allow_local_targets)
+    except CatalogError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        asyncio.run(serve(settings, catalog))
+    except StorageError as error:
+        print(f"supportlive: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    return EXIT_OK
+
+
+async def serve(settings: Settings, catalog: Catalog, clock: Clock | None = None) -> None:
+    """Start everything, wait for a stop signal, stop everything."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with running(settings, catalog, clock or SystemClock()) as runtime:
+        log.info(
+            "supportlive running: %d exchanges, %d probed channels",
+            len(catalog.exchanges),
+            len(runtime.scheduler.channels()),
+        )
+        await stop.wait()
+        log.info("stopping")
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIterator[Runtime]:
+    """Everything started, as a context: leaving it stops everything in reverse order."""
+    db = await open_database(settings.database_path)
+    session = make_session()
+    store = Store(db, now=clock.now)
+    services: list[Service] = []
+    runtime: Runtime | None = None
+    try:
+        monitor = Monitor(catalog, store, clock)
+        await monitor.restore()
+        ctx = ProbeContext(session=session, now=clock.now, dns_nameservers=settings.dns_nameservers)
+        targets: list[Target] = targets_of(catalog, allow_local=settings.allow_local_targets)
+        scheduler = Scheduler(
+            targets,
+            partial(run_probe, ctx),
+            monitor.on_result,
+            concurrency=settings.probe_concurrency,
+        )
+        runtime = Runtime(settings, catalog, clock, store, monitor, scheduler)
+        scheduler.start()
+        runtime.tasks.append(asyncio.create_task(monitor.run(), name="monitor"))
+        runtime.tasks.append(asyncio.create_task(run_retention(store, clock.now), name="retention"))
+        for service in optional_services(runtime):
+            try:
+                await service.start()
+            except Exception:
+                log.exception("%s could not start; the rest keeps running", service.name)
+                continue
+            services.append(service)
+        yield runtime
+    finally:
+        for service in reversed(services):
+            await _stop_quietly(service.name, service.stop())
+        if runtime is not None:
+            await _stop_quietly("scheduler", runtime.scheduler.stop())
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await _stop_quietly("final flush", runtime.monitor.flush())
+        await session.close()
+        await db.close()
+
+
+def optional_services(runtime: Runtime) -> list[Service]:
+    """Web, chat adapters and the alert drainer, as the settings ask."""
+    return []
+
+
+async def _stop_quietly(name: str, stopping: Awaitable[None]) -> None:
+    try:
+        await asyncio.wait_for(stopping, timeout=STOP_TIMEOUT_S)
+    except Exception:
+        log.exception("%s did not stop cleanly", name)

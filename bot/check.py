@@ -1,0 +1,124 @@
+"""`supportlive check [EXCHANGE]`: probe every channel once, now, and print a table.
+
+Works with no tokens and no database. Exit status: 0 when nothing is down, 1 when something
+is, 2 on bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.catalog import Catalog, CatalogError, Channel, Exchange, load_catalog
+from bot.clock import Clock, SystemClock
+from bot.commands.args import find_exchange, suggest_exchanges
+from bot.health import HealthPolicy, HealthState, advance, initial
+from bot.monitor import targets_of, upstream_of
+from bot.settings import Settings
+from bot.verdict import Upstream, VerdictResult, decide
+from bot.vocab import Verdict
+from probes.context import ProbeContext, make_session
+from probes.result import ProbeResult
+from probes.scheduler import probe_all_once
+
+EXIT_OK, EXIT_DOWN, EXIT_USAGE = 0, 1, 2
+# One check is all the evidence there is: it decides the health on its own.
+ONE_SHOT = HealthPolicy(failure_threshold=1, success_threshold=1)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Health from one round of probes; serves as the live view for one-off answers."""
+
+    states: dict[str, HealthState]
+    upstreams: dict[str, Upstream]
+    results: dict[str, ProbeResult]
+
+    def health(self, channel_key: str) -> HealthState | None:
+        return self.states.get(channel_key)
+
+    def recent_latencies(self, channel_key: str) -> Sequence[float]:
+        result = self.results.get(channel_key)
+        return (result.latency_ms,) if result and result.ok and result.latency_ms else ()
+
+    def upstream(self, exchange_id: str) -> Upstream | None:
+        return self.upstreams.get(exchange_id)
+
+    def interval_s(self, channel_key: str) -> float | None:
+        return None
+
+
+async def probe_once(settings: Settings, catalog: Catalog) -> Snapshot:
+    """Probe every channel of `catalog` once, concurrently, and keep what was seen."""
+    targets = targets_of(catalog, allow_local=settings.allow_local_targets)
+    async with make_session() as session:
+        ctx = ProbeContext(session=session, dns_nameservers=settings.dns_nameservers)
+        results = await probe_all_once(ctx, targets, concurrency=settings.probe_concurrency)
+    states = {r.channel: advance(initial(r.channel), r, ONE_SHOT)[0] for r in results}
+    kinds = {t.channel: t.spec.kind for t in targets}
+    upstreams = {
+        r.channel.partition("/")[0]: upstream_of(r)
+        for r in results
+        if kinds[r.channel] == "statuspage"
+    }
+    return Snapshot(states, upstreams, {r.channel: r for r in results})
+
+
+def verdict_of(
+    exchange: Exchange, channel: Channel, snapshot: Snapshot, clock: Clock
+) -> VerdictResult:
+    state = snapshot.health(exchange.key(channel))
+    health = state.health if state else initial(exchange.key(channel)).health
+    return decide(
+        channel,
+        health,
+        clock.now(),
+        upstream=snapshot.upstream(exchange.id),
+        evidence_at=state.last_at if state else None,
+        detail=state.last_detail if state else "",
+        degraded_by=state.degraded_by if state else None,
+    )
+
+
+def table(catalog: Catalog, snapshot: Snapshot, clock: Clock) -> tuple[list[str], bool]:
+    """The printed rows and whether any channel is down."""
+    rows = [("EXCHANGE", "CHANNEL", "VERDICT", "LATENCY", "DETAIL")]
+    any_down = False
+    for exchange, channel in catalog.channels():
+        result = snapshot.results.get(exchange.key(channel))
+        verdict = verdict_of(exchange, channel, snapshot, clock).verdict
+        any_down = any_down or verdict is Verdict.DOWN
+        latency = f"{result.latency_ms:.0f} ms" if result and result.latency_ms else "-"
+        if result is None:
+            detail = "not probed (verdict from hours)"
+        else:
+            detail = result.detail or ("ok" if result.ok else result.error or "failed")
+        rows.append((exchange.id, channel.id, verdict.value, latency, detail))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join([*(row[i].ljust(widths[i]) for i in range(4)), row[4]]) for row in rows]
+    return lines, any_down
+
+
+def check(settings: Settings, exchange_word: str | None, clock: Clock | None = None) -> int:
+    try:
+        catalog = load_catalog(settings.catalog_path, allow_local=settings.allow_local_targets)
+    except CatalogError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
+    if exchange_word:
+        exchange = find_exchange(catalog, exchange_word)
+        if exchange is None:
+            near = ", ".join(suggest_exchanges(catalog, exchange_word)) or "none"
+            known = ", ".join(e.id for e in catalog.exchanges)
+            print(
+                f"unknown exchange {exchange_word!r} (closest: {near}); known: {known}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        catalog = Catalog(exchanges=(exchange,))
+    snapshot = asyncio.run(probe_once(settings, catalog))
+    lines, any_down = table(catalog, snapshot, clock or SystemClock())
+    print("\n".join(lines))
+    return EXIT_DOWN if any_down else EXIT_OK

@@ -1,0 +1,220 @@
+"""The probe pipeline's bot side: result → health → storage, and the live view in memory.
+
+The scheduler hands every `ProbeResult` to `Monitor.on_result`, which advances the channel's
+health at once (pure, in memory) and buffers the result. `flush` writes the buffered results,
+the changed health states and the transitions to the database; transitions go through
+`on_transition` (the alerts module writes them with their outbox rows in one transaction).
+Chat answers read `Monitor` as their `LiveView`: never the raw results table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
+from bot.verdict import Component, ComponentStatus, Incident, Indicator, Upstream
+from probes.context import Target
+from probes.result import ProbeResult
+from storage.records import HealthRow, TransitionRecord
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+TransitionSink = Callable[[Transition], Awaitable[None]]
+ResultObserver = Callable[[ProbeResult], None]
+LATENCY_WINDOW = timedelta(hours=1)
+# At one probe a minute an hour is 60 samples; the cap bounds memory for fast intervals.
+LATENCY_SAMPLES = 240
+
+
+@dataclass
+class _Pending:
+    results: list[ProbeResult] = field(default_factory=list)
+    changed: dict[str, HealthState] = field(default_factory=dict)
+    transitions: list[Transition] = field(default_factory=list)
+
+
+def targets_of(catalog: Catalog, *, allow_local: bool = False) -> list[Target]:
+    """Every probed channel of the catalog as a scheduler target."""
+    return [
+        Target(exchange.key(channel), channel.probe, exchange.official_domains, allow_local)
+        for exchange, channel in catalog.channels()
+        if channel.probe is not None
+    ]
+
+
+class Monitor:
+    """Keeps each channel's health and recent latency; persists them in batches."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: Store,
+        clock: Clock,
+        *,
+        policy: HealthPolicy = DEFAULT_POLICY,
+        on_transition: TransitionSink | None = None,
+        observe: ResultObserver | None = None,
+        batch_max: int = 1_000,
+    ) -> None:
+        self._catalog = catalog
+        self._store = store
+        self._clock = clock
+        self._policy = policy
+        self._on_transition = on_transition or self._store_transition
+        self._observe = observe
+        self._batch_max = batch_max
+        self._states: dict[str, HealthState] = {}
+        self._latencies: dict[str, deque[tuple[datetime, float]]] = {}
+        self._upstream: dict[str, Upstream] = {}
+        self._intervals = {
+            exchange.key(channel): channel.probe.interval_s
+            for exchange, channel in catalog.channels()
+            if channel.probe is not None
+        }
+        self._status_channels = {
+            exchange.key(channel): exchange.id
+            for exchange, channel in catalog.channels()
+            if channel.probe is not None and channel.probe.kind == "statuspage"
+        }
+        self._pending = _Pending()
+        self._full = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
+        self.last_flush_ok = True
+
+    # -- LiveView: what the status service reads -------------------------------------------
+
+    def health(self, channel_key: str) -> HealthState | None:
+        return self._states.get(channel_key)
+
+    def recent_latencies(self, channel_key: str) -> Sequence[float]:
+        samples = self._latencies.get(channel_key)
+        if not samples:
+            return ()
+        horizon = self._clock.now() - LATENCY_WINDOW
+        return [ms for at, ms in samples if at >= horizon]
+
+    def upstream(self, exchange_id: str) -> Upstream | None:
+        return self._upstream.get(exchange_id)
+
+    def interval_s(self, channel_key: str) -> float | None:
+        return self._intervals.get(channel_key)
+
+    # -- the pipeline ---------------------------------------------------------------------
+
+    async def restore(self) -> None:
+        """Load the stored health states, so a restart neither forgets nor re-alerts."""
+        for channel, row in (await self._store.load_health()).items():
+            if channel in self._intervals:
+                self._states[channel] = HealthState.from_json(row.state)
+
+    def on_result(self, result: ProbeResult) -> None:
+        """Advance the channel's health now; persist later in a batch (see `flush`)."""
+        state = self._states.get(result.channel) or initial(result.channel)
+        state, transition = advance(state, result, self._policy)
+        self._states[result.channel] = state
+        if result.ok and result.latency_ms is not None:
+            samples = self._latencies.setdefault(result.channel, deque(maxlen=LATENCY_SAMPLES))
+            samples.append((result.at, result.latency_ms))
+        if result.channel in self._status_channels:
+            self._upstream[self._status_channels[result.channel]] = upstream_of(result)
+        pending = self._pending
+        pending.results.append(result)
+        pending.changed[result.channel] = state
+        if transition is not None:
+            pending.transitions.append(transition)
+        if self._observe is not None:
+            self._observe(result)
+        if len(pending.results) >= self._batch_max or transition is not None:
+            self._full.set()
+
+    async def flush(self) -> None:
+        """Write buffered results, changed states and transitions; keep them on failure."""
+        async with self._flush_lock:
+            pending, self._pending = self._pending, _Pending()
+            if not pending.results and not pending.transitions:
+                return
+            now = self._clock.now()
+            try:
+                await self._store.write_results(pending.results)
+                await self._store.save_health(
+                    [HealthRow(c, s.to_json(), now) for c, s in pending.changed.items()]
+                )
+                for transition in pending.transitions:
+                    await self._on_transition(transition)
+            except Exception:
+                # A locked or full disk must not lose alerts: put the batch back and retry.
+                log.exception("could not store %d probe results; will retry", len(pending.results))
+                self._requeue(pending)
+                self.last_flush_ok = False
+                return
+            self.last_flush_ok = True
+
+    async def run(self, every_s: float = 1.0) -> None:
+        """Flush every `every_s` seconds, or sooner when a batch fills or a transition lands."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), timeout=every_s)
+            self._full.clear()
+            await self.flush()
+
+    def _requeue(self, failed: _Pending) -> None:
+        newer = self._pending
+        failed.results.extend(newer.results)
+        failed.changed.update(newer.changed)
+        failed.transitions.extend(newer.transitions)
+        self._pending = failed
+
+    async def _store_transition(self, transition: Transition) -> None:
+        exchange_id = transition.channel.partition("/")[0]
+        await self._store.add_transition(
+            TransitionRecord(
+                channel=transition.channel,
+                exchange=exchange_id,
+                at=transition.at,
+                old=transition.old.value,
+                new=transition.new.value,
+                reason=transition.reason,
+                detail=transition.detail,
+                flapping=transition.flapping,
+            )
+        )
+
+
+def upstream_of(result: ProbeResult) -> Upstream:
+    """What a status page probe saw, as the verdict rules read it."""
+    extra = result.extra
+    indicator = _member(Indicator, extra.get("indicator"), Indicator.NONE)
+    if extra.get("maintenance") and indicator is Indicator.NONE:
+        indicator = Indicator.MAINTENANCE
+    components_raw = extra.get("components")
+    components = tuple(
+        Component(str(name), _member(ComponentStatus, status, ComponentStatus.OPERATIONAL))
+        for name, status in (components_raw.items() if isinstance(components_raw, dict) else ())
+    )
+    incidents_raw = extra.get("incidents")
+    incidents = tuple(
+        Incident(str(i.get("name", "")), str(i.get("status", "")), str(i.get("impact", "")))
+        for i in (incidents_raw if isinstance(incidents_raw, list) else ())
+        if isinstance(i, dict)
+    )
+    return Upstream(indicator=indicator, components=components, incidents=incidents)
+
+
+_E = TypeVar("_E", Indicator, ComponentStatus)
+
+
+def _member(kind: type[_E], value: object, default: _E) -> _E:
+    try:
+        return kind(str(value))
+    except ValueError:
+        return default
