@@ -111,7 +111,7 @@ def check(settings: Settings, exchange_word: str | None, clock: Clock | None = N
         exchange = find_exchange(catalog, exchange_word)
         if exchange is None:
             near = ", ".join(suggest_exchanges(catalog, exchange_word)) or "none"
-            known = ", ".join(e.id for e in catalog.exchanges)
+            known = ", ".join(e.name for e in catalog.exchanges)
             print(
                 f"unknown exchange {exchange_word!r} (closest: {near}); known: {known}",
                 file=sys.stderr,
