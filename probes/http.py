@@ -1,0 +1,202 @@
+"""The `http` probe: GET (or HEAD) a page; up when the status is expected and the keyword shows.
+
+`fetch` is shared with the status page probe: redirects are followed by hand, only within the
+official domains, and the body read stops at a cap, so a look-alike host or an endless body
+can neither fool nor stall a probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import aiohttp
+
+from probes.context import ProbeContext, Target
+from probes.domains import url_problem
+from probes.failure import ProbeFailure, spec_of, timeout_failure
+from probes.result import ErrorKind, ProbeResult
+from probes.spec import HttpProbe
+
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A final (non-redirect) response: status, capped body and where it came from."""
+
+    status: int
+    body: bytes
+    truncated: bool
+    url: str
+    charset: str | None
+    latency_ms: float
+
+    def text(self) -> str:
+        """The body as text in its declared charset (UTF-8 if none or unknown)."""
+        try:
+            return self.body.decode(self.charset or "utf-8", errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+
+async def probe(ctx: ProbeContext, target: Target) -> ProbeResult:
+    """Check an `http` target; every failure comes back as a result with its error kind."""
+    spec = spec_of(target, HttpProbe)
+    at = ctx.now()
+    try:
+        fetched = await fetch(
+            ctx,
+            target,
+            spec.url,
+            method=spec.method,
+            max_bytes=ctx.max_body_bytes,
+            timeout_s=spec.timeout_s,
+        )
+        _check(spec, fetched, ctx.max_body_bytes)
+    except ProbeFailure as failure:
+        return failure.to_result(target, at)
+    extra: dict[str, object] = {"status": fetched.status}
+    if fetched.url != spec.url:
+        extra["url"] = fetched.url
+    return ProbeResult(
+        channel=target.channel,
+        at=at,
+        ok=True,
+        latency_ms=fetched.latency_ms,
+        detail=f"HTTP {fetched.status}",
+        slow=fetched.latency_ms > spec.slow_ms,
+        extra=extra,
+    )
+
+
+def _check(spec: HttpProbe, fetched: Fetched, max_bytes: int) -> None:
+    """Raise the failure when the status is unexpected or the keyword is missing."""
+    if fetched.status not in spec.expect_status:
+        raise ProbeFailure(ErrorKind.HTTP_STATUS, f"HTTP {fetched.status}", fetched.latency_ms)
+    # Case-insensitive: pages change the case of headings more often than their words.
+    if spec.keyword and spec.keyword.casefold() not in fetched.text().casefold():
+        where = f"the first {max_bytes // 1024} KiB" if fetched.truncated else "the page"
+        detail = f"keyword {spec.keyword!r} not in {where}"
+        raise ProbeFailure(ErrorKind.KEYWORD, detail, fetched.latency_ms)
+
+
+async def fetch(
+    ctx: ProbeContext,
+    target: Target,
+    url: str,
+    *,
+    method: str = "GET",
+    max_bytes: int,
+    timeout_s: float,
+) -> Fetched:
+    """Fetch url within timeout_s, following redirects within official domains only.
+
+    Raises `ProbeFailure` for every failure: timeout, DNS, connect, TLS, off-domain redirect,
+    too many redirects, broken responses. Never reads more than max_bytes of a body.
+    """
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _follow(ctx, target, url, method, max_bytes, started)
+    except TimeoutError:
+        raise timeout_failure(timeout_s) from None
+    except aiohttp.ClientError as exc:
+        raise classify_client_error(exc) from exc
+
+
+async def _follow(
+    ctx: ProbeContext, target: Target, url: str, method: str, max_bytes: int, started: float
+) -> Fetched:
+    """The redirect loop of `fetch`; no timeout or error mapping here."""
+    problem = url_problem(url, target.official_domains, target.allow_local)
+    if problem:
+        raise ProbeFailure(ErrorKind.OTHER, problem)
+    ssl_arg: ssl.SSLContext | bool = ctx.ssl_context if ctx.ssl_context is not None else True
+    for _ in range(MAX_REDIRECTS + 1):
+        async with ctx.session.request(
+            method, url, allow_redirects=False, ssl=ssl_arg, headers={"User-Agent": ctx.user_agent}
+        ) as resp:
+            location = resp.headers.get("Location")
+            if resp.status in REDIRECT_STATUSES and location:
+                url = next_url(url, location, target)
+                # Browsers turn a 303 into a GET; HEAD stays HEAD so no body is fetched.
+                method = "GET" if resp.status == 303 and method != "HEAD" else method
+                continue
+            body, truncated = b"", False
+            if method != "HEAD":
+                body, truncated = await read_capped(resp, max_bytes)
+            return Fetched(
+                status=resp.status,
+                body=body,
+                truncated=truncated,
+                url=url,
+                charset=resp.charset,
+                latency_ms=(time.perf_counter() - started) * 1000.0,
+            )
+    raise ProbeFailure(ErrorKind.OTHER, f"more than {MAX_REDIRECTS} redirects")
+
+
+def next_url(current: str, location: str, target: Target) -> str:
+    """The absolute redirect target, or a failure when it leaves the official domains."""
+    url = urljoin(current, location)
+    problem = url_problem(url, target.official_domains, target.allow_local)
+    if problem:
+        raise ProbeFailure(ErrorKind.OTHER, f"redirect to {problem}")
+    return url
+
+
+async def read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
+    """Read at most max_bytes of the body; returns (body, truncated)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < max_bytes:
+        chunk = await resp.content.read(max_bytes - size)
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+    truncated = not resp.content.at_eof()
+    if truncated:
+        # Draining the rest could mean downloading gigabytes; dropping the connection is cheap.
+        resp.close()
+    return b"".join(chunks), truncated
+
+
+def classify_client_error(exc: aiohttp.ClientError) -> ProbeFailure:
+    """Map an aiohttp error to the error kind and detail a user can act on."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return ProbeFailure(ErrorKind.DNS, f"cannot resolve {exc.host}")
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        cert_error = exc.certificate_error
+        reason = getattr(cert_error, "verify_message", None) or str(cert_error)
+        return ProbeFailure(ErrorKind.TLS, f"certificate rejected: {reason}")
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return ProbeFailure(ErrorKind.TLS, f"TLS handshake failed: {_os_reason(exc)}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, ConnectionRefusedError):
+            return ProbeFailure(ErrorKind.CONNECT, "connection refused")
+        return ProbeFailure(ErrorKind.CONNECT, f"cannot connect: {_os_reason(exc)}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return ProbeFailure(ErrorKind.CONNECT, "server closed the connection")
+    if isinstance(exc, aiohttp.ClientOSError):
+        return ProbeFailure(ErrorKind.CONNECT, f"connection failed: {_os_reason(exc)}")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return ProbeFailure(ErrorKind.BODY, "broken response body")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return ProbeFailure(ErrorKind.OTHER, f"bad HTTP response: {exc.message}")
+    return ProbeFailure(ErrorKind.OTHER, f"{type(exc).__name__}: {exc}")
+
+
+def _os_reason(exc: aiohttp.ClientError) -> str:
+    """The short OS-level reason inside an aiohttp error, without the address preamble."""
+    os_error = getattr(exc, "os_error", None)
+    if isinstance(os_error, ssl.SSLError) and os_error.reason:
+        return str(os_error.reason)
+    if isinstance(os_error, OSError) and os_error.strerror:
+        return str(os_error.strerror)
+    return str(exc)
