@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.catalog.models import Catalog, Channel, Exchange
 from bot.vocab import ChannelKind
+from probes.domains import is_local, within
 from probes.spec import DnsProbe, HttpProbe, StatuspageProbe, TcpProbe, TlsProbe
 
 # Broadcast accounts live on the platform's own domain, not the exchange's.
@@ -20,7 +21,6 @@ PLATFORM_HOSTS: dict[ChannelKind, tuple[str, ...]] = {
     ChannelKind.TELEGRAM: ("t.me",),
     ChannelKind.X: ("x.com", "twitter.com"),
 }
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +32,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.place}: {self.message}"
-
-
-def within(host: str, domains: tuple[str, ...]) -> bool:
-    """True when host is one of the domains or a subdomain of one."""
-    host = host.lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in (x.lower() for x in domains))
 
 
 def find_problems(catalog: Catalog, *, allow_local: bool = False) -> list[Problem]:
@@ -108,7 +102,7 @@ def _probe_problems(
 def _host_allowed(
     host: str, exchange: Exchange, extra_hosts: tuple[str, ...], allow_local: bool
 ) -> bool:
-    if allow_local and host in LOCAL_HOSTS:
+    if allow_local and is_local(host):
         return True
     if within(host, exchange.never_link):
         return False
@@ -120,7 +114,7 @@ def _url_problems(
 ) -> Iterator[Problem]:
     parts = urlsplit(url)
     host = parts.hostname or ""
-    local = allow_local and host in LOCAL_HOSTS
+    local = allow_local and is_local(host)
     if parts.scheme != "https" and not (local and parts.scheme == "http"):
         yield Problem(place, f"{url} is not https")
         return
