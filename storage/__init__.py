@@ -1,0 +1,29 @@
+"""SQLite storage: results and rollups, health, transitions, chats (never imports bot/)."""
+
+from storage.db import Database, StorageError, open_database
+from storage.histogram import Histogram
+from storage.records import (
+    HealthRow,
+    MaintenanceWindow,
+    PruneReport,
+    RollupSummary,
+    Subscription,
+    TransitionRecord,
+)
+from storage.retention import run_retention
+from storage.store import Store
+
+__all__ = [
+    "Database",
+    "HealthRow",
+    "Histogram",
+    "MaintenanceWindow",
+    "PruneReport",
+    "RollupSummary",
+    "StorageError",
+    "Store",
+    "Subscription",
+    "TransitionRecord",
+    "open_database",
+    "run_retention",
+]

@@ -1,0 +1,143 @@
+"""Fan-out of one transition to 100,000 subscriptions (DESIGN.md section 10).
+
+    .venv/bin/python bench/fanout.py [--subscribers 100000] [--paced-seconds 20]
+
+Prints: time to write the outbox (budget < 2 s); drain rate with pacing off against a recording
+notifier (budget >= 5,000 sends/s); with Telegram pacing on against the fake Bot API enforcing
+Telegram's limits: sent rate vs the configured pace (budget within 5 %) and 429s (budget 0);
+peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from telegram import Bot  # noqa: E402
+
+from bot.alerts.drainer import Drainer, DrainerSettings  # noqa: E402
+from bot.alerts.notifier import RecordingNotifier  # noqa: E402
+from bot.alerts.pacing import PacingSettings  # noqa: E402
+from bot.alerts.record import record_transition  # noqa: E402
+from bot.alerts.telegram_notifier import TelegramNotifier  # noqa: E402
+from bot.catalog.models import catalog_from_data  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.vocab import Platform  # noqa: E402
+from storage.db import open_database  # noqa: E402
+from storage.store import Store  # noqa: E402
+from tests.alerts.conftest import CATALOG_DATA, FakeLive, down  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+
+TOKEN = "123:ABC"
+
+
+async def fresh_store(folder: Path, name: str, subscribers: int) -> Store:
+    db = await open_database(folder / name)
+    now = time.time()
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO subscriptions (platform, chat_id, exchange, channel, locale, "
+            "created_at) VALUES ('telegram', ?, 'mexc', ?, ?, ?)",
+            (
+                (str(100_000_000 + i), "*" if i % 4 else "live_chat", "zh" if i % 3 else "en", now)
+                for i in range(subscribers)
+            ),
+        )
+    return Store(db)
+
+
+async def write_outbox(store: Store) -> tuple[float, int]:
+    clock = SystemClock()
+    live = FakeLive(clock)  # type: ignore[arg-type]
+    catalog = catalog_from_data(CATALOG_DATA)
+    started = time.perf_counter()
+    recorded = await record_transition(store, catalog, down(at=clock.now()), live)
+    return time.perf_counter() - started, recorded.rows
+
+
+async def drain_unpaced(store: Store, rows: int) -> tuple[float, int]:
+    notifier = RecordingNotifier(keep=False)
+    drainer = Drainer(
+        store,
+        {Platform.TELEGRAM: notifier},
+        catalog_from_data(CATALOG_DATA),
+        SystemClock(),
+        PacingSettings.off(),
+        DrainerSettings(batch=2000, max_in_flight=4000),
+    )
+    await drainer.start()
+    started = time.perf_counter()
+    task = asyncio.create_task(drainer.run())
+    while notifier.delivered < rows:
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    await drainer.stop()
+    await task
+    return elapsed, notifier.delivered
+
+
+async def drain_paced(store: Store, seconds: float) -> tuple[float, float, int, int]:
+    pacing = PacingSettings.from_settings(Settings(_env_file=None))
+    pace = pacing.pace(Platform.TELEGRAM).per_s
+    async with FakeTelegram(token=TOKEN) as tg:
+        tg.enforce_limits(per_chat_per_s=1, global_per_s=30, group_per_min=20)
+        async with Bot(TOKEN, base_url=tg.base_url) as bot:
+            drainer = Drainer(
+                store,
+                {Platform.TELEGRAM: TelegramNotifier(bot)},
+                catalog_from_data(CATALOG_DATA),
+                SystemClock(),
+                pacing,
+            )
+            task = asyncio.create_task(drainer.run())
+            await asyncio.sleep(seconds)
+            await drainer.stop()
+            await task
+        sent = [c.at for c in tg.calls("sendMessage") if c.ok]
+        rate = (len(sent) - 1) / (sent[-1] - sent[0]) if len(sent) > 1 else 0.0
+        return pace, rate, len(sent), tg.too_many_count
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--paced-seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        store = await fresh_store(Path(folder), "unpaced.sqlite3", args.subscribers)
+        write_s, rows = await write_outbox(store)
+        print(f"outbox write: {rows} rows in {write_s:.3f} s (budget < 2 s)")
+        drain_s, delivered = await drain_unpaced(store, rows)
+        print(
+            f"drain, pacing off, recording notifier: {delivered} sends in {drain_s:.2f} s "
+            f"= {delivered / drain_s:,.0f} sends/s (budget >= 5,000)"
+        )
+        await store.db.close()
+
+        store = await fresh_store(Path(folder), "paced.sqlite3", args.subscribers)
+        await write_outbox(store)
+        pace, rate, sent, too_many = await drain_paced(store, args.paced_seconds)
+        off = abs(rate - pace) / pace * 100
+        print(
+            f"drain, Telegram pacing on, fake Bot API enforcing limits: {sent} sends in "
+            f"{args.paced_seconds:.0f} s at {rate:.2f}/s vs pace {pace:.0f}/s ({off:.1f} % off, "
+            f"budget 5 %); 429s: {too_many} (budget 0)"
+        )
+        await store.db.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,186 @@
+"""From a health transition (and what else is known) to the alert subscribers get, pure.
+
+Rules:
+- `down` (from up, degraded or unknown) goes to every subscriber of the channel, with the
+  reason and the best live alternative; `degraded` (from up) only to those who asked for it.
+- Back from `down` (to up or degraded) is `recovered` for everyone, with the outage's duration;
+  it supersedes the channel's pending down/degraded alerts (a chat that never got the down
+  alert reads "was down N min, now back"). Back from `degraded` is `recovered` for those who
+  asked for degraded alerts.
+- A flapping channel gets one `flapping` summary when flapping starts (superseding its pending
+  alerts); further transitions while it flaps are held back.
+- Inside declared or upstream maintenance there are no down/degraded/flapping alerts, and no
+  recovery for an outage that started inside it.
+- From `unknown` to up or degraded (a start) and anything to `unknown` (stale evidence) is
+  not news.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.catalog import Catalog, Exchange
+from bot.health import Transition, effective_health
+from bot.status import LiveView
+from bot.verdict import decide
+from bot.vocab import Health, Mode, Verdict
+
+FLAP_WINDOW_S = 3600.0  # bot.health's default flap window: the summary counts flips in it
+
+
+class AlertKind(StrEnum):
+    DOWN = "down"
+    DEGRADED = "degraded"
+    RECOVERED = "recovered"
+    FLAPPING = "flapping"
+    INCIDENT_OPENED = "incident_opened"
+    INCIDENT_RESOLVED = "incident_resolved"
+    MAINTENANCE_STARTED = "maintenance_started"
+    MAINTENANCE_ENDED = "maintenance_ended"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What to write to the outbox for a transition."""
+
+    kind: AlertKind
+    payload: dict[str, Any]
+    degraded_only: bool = False
+    supersede: tuple[AlertKind, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the store knows around a transition (gathered by `record_transition`)."""
+
+    previous_flapping: bool = False
+    previous_at: datetime | None = None  # when the channel entered its old health
+    flips_last_hour: int = 0
+    in_maintenance: bool = False  # at the transition's time
+    outage_in_maintenance: bool = False  # the outage being recovered from started inside one
+    alternative: str | None = None
+
+
+def split_key(channel_key: str) -> tuple[str, str]:
+    """`mexc/live_chat` → (`mexc`, `live_chat`)."""
+    exchange, _, channel = channel_key.partition("/")
+    return exchange, channel
+
+
+def compose(transition: Transition, context: Context) -> Alert | None:
+    """The alert for a transition, or None when it is not news for subscribers."""
+    exchange, channel = split_key(transition.channel)
+    old, new = transition.old, transition.new
+    base: dict[str, Any] = {
+        "exchange": exchange,
+        "channel": channel,
+        "at": transition.at.timestamp(),
+    }
+    if transition.flapping:
+        if context.previous_flapping or context.in_maintenance:
+            return None
+        payload = {**base, "health": new.value, "flips": max(context.flips_last_hour, 1)}
+        held = (AlertKind.DOWN, AlertKind.DEGRADED, AlertKind.RECOVERED)
+        return Alert(AlertKind.FLAPPING, payload, supersede=held)
+
+    if new is Health.DOWN and old is not Health.DOWN:
+        if context.in_maintenance:
+            return None
+        payload = {
+            **base,
+            "since": transition.at.timestamp(),
+            "error": None if transition.error is None else transition.error.value,
+            "detail": transition.detail,
+            "reason": transition.reason,
+            "alternative": context.alternative,
+        }
+        return Alert(AlertKind.DOWN, payload, supersede=(AlertKind.DEGRADED,))
+
+    if old is Health.DOWN and new in (Health.UP, Health.DEGRADED):
+        if context.outage_in_maintenance:
+            return None
+        since = transition.down_since or context.previous_at
+        payload = {**base, "from": "down", "now": new.value, **_span(since, transition.at)}
+        return Alert(AlertKind.RECOVERED, payload, supersede=(AlertKind.DOWN, AlertKind.DEGRADED))
+
+    if old is Health.UP and new is Health.DEGRADED:
+        if context.in_maintenance:
+            return None
+        payload = {
+            **base,
+            "since": transition.at.timestamp(),
+            "cause": transition.cause.value,
+            "error": None if transition.error is None else transition.error.value,
+            "detail": transition.detail or transition.reason,
+        }
+        return Alert(AlertKind.DEGRADED, payload, degraded_only=True)
+
+    if old is Health.DEGRADED and new is Health.UP:
+        if context.outage_in_maintenance:
+            return None
+        payload = {**base, "from": "degraded", "now": new.value}
+        payload.update(_span(context.previous_at, transition.at))
+        return Alert(
+            AlertKind.RECOVERED, payload, degraded_only=True, supersede=(AlertKind.DEGRADED,)
+        )
+    return None
+
+
+def _span(since: datetime | None, at: datetime) -> dict[str, Any]:
+    if since is None:
+        return {}
+    return {"since": since.timestamp(), "down_for_s": max(0.0, (at - since).total_seconds())}
+
+
+_MODE_RANK = {Mode.LIVE: 0, Mode.ASYNC: 1, Mode.SELF_SERVICE: 2}
+
+
+def best_alternative(
+    catalog: Catalog, channel_key: str, live: LiveView, now: datetime
+) -> str | None:
+    """The channel id to use while `channel_key` is down: the best usable one of the exchange.
+
+    Usable means verdict live or degraded (never a broadcast channel: no private data there).
+    Live verdicts first, then by mode (live chat, then e-mail/ticket, then self-service),
+    probed before unprobed, then catalog order.
+    """
+    exchange_id, channel_id = split_key(channel_key)
+    exchange = catalog.exchange(exchange_id)
+    if exchange is None:
+        return None
+    ranked: list[tuple[tuple[int, int, int, int], str]] = []
+    for position, channel in enumerate(exchange.channels):
+        if channel.id == channel_id or channel.mode not in _MODE_RANK:
+            continue
+        verdict = _verdict(exchange, channel.id, live, now)
+        if verdict not in (Verdict.LIVE, Verdict.DEGRADED):
+            continue
+        rank = (
+            0 if verdict is Verdict.LIVE else 1,
+            _MODE_RANK[channel.mode],
+            0 if channel.probe is not None else 1,
+            position,
+        )
+        ranked.append((rank, channel.id))
+    return min(ranked)[1] if ranked else None
+
+
+def _verdict(exchange: Exchange, channel_id: str, live: LiveView, now: datetime) -> Verdict:
+    channel = exchange.channel(channel_id)
+    if channel is None:
+        return Verdict.UNKNOWN
+    state = live.health(exchange.key(channel)) if channel.probe is not None else None
+    health = Health.UNKNOWN
+    if state is not None and channel.probe is not None:
+        health = effective_health(state, now, channel.probe.interval_s)
+    result = decide(
+        channel,
+        health,
+        now,
+        upstream=live.upstream(exchange.id),
+        evidence_at=None if state is None else state.last_at,
+    )
+    return result.verdict

@@ -1,0 +1,219 @@
+"""Entry points that turn events into outbox rows, each in one transaction.
+
+- `record_transition`: the monitor calls it for every health transition (it stores the
+  transition itself, plus its alert rows).
+- `record_upstream`: after each read of an exchange's status page (incidents opened/resolved).
+- `announce_maintenance`: periodically (the drainer does it): declared windows that started
+  or ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import aiosqlite
+
+from bot.alerts.compose import (
+    FLAP_WINDOW_S,
+    AlertKind,
+    Context,
+    best_alternative,
+    compose,
+    split_key,
+)
+from bot.catalog import Catalog
+from bot.health import Transition
+from bot.status import LiveView
+from bot.verdict import Upstream
+from bot.vocab import Health
+from storage import outbox
+from storage.records import TransitionRecord
+from storage.times import from_unix, to_unix
+
+
+class Transactional(Protocol):
+    """`storage.store.Store` or `storage.db.Database`."""
+
+    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    transition_id: int
+    kind: AlertKind | None
+    rows: int
+
+
+async def record_transition(
+    store: Transactional,
+    catalog: Catalog,
+    transition: Transition,
+    live_view: LiveView,
+    *,
+    now: datetime | None = None,
+) -> Recorded:
+    """Store a transition and one outbox row per matching subscription, atomically.
+
+    `live_view` picks the best live alternative for a down alert and says whether the
+    exchange's status page reports maintenance. `now` (default: the transition's time) is
+    when the rows fall due.
+    """
+    exchange, channel = split_key(transition.channel)
+    at = to_unix(transition.at)
+    record = TransitionRecord(
+        channel=transition.channel,
+        exchange=exchange,
+        at=transition.at,
+        old=transition.old.value,
+        new=transition.new.value,
+        reason=transition.reason,
+        detail=transition.detail,
+        flapping=transition.flapping,
+    )
+    upstream = live_view.upstream(exchange)
+    upstream_maintenance = upstream is not None and upstream.in_maintenance()
+    alternative = None
+    if transition.new is Health.DOWN:
+        alternative = best_alternative(catalog, transition.channel, live_view, transition.at)
+    async with store.transaction() as conn:
+        previous = await outbox.previous_transition(conn, transition.channel)
+        flips = await outbox.count_transitions(conn, transition.channel, at - FLAP_WINDOW_S)
+        outage_start = transition.down_since
+        if outage_start is None and previous is not None:
+            outage_start = from_unix(previous[2])
+        in_window = await outbox.maintenance_covering(conn, exchange, channel, at)
+        outage_in_window = outage_start is not None and await outbox.maintenance_covering(
+            conn, exchange, channel, to_unix(outage_start)
+        )
+        context = Context(
+            previous_flapping=previous is not None and previous[1],
+            previous_at=None if previous is None else from_unix(previous[2]),
+            flips_last_hour=flips + 1,
+            in_maintenance=in_window or upstream_maintenance,
+            outage_in_maintenance=outage_in_window,
+            alternative=alternative,
+        )
+        alert = compose(transition, context)
+        transition_id, rows = await outbox.write_transition_with_outbox(
+            conn,
+            record,
+            None if alert is None else alert.kind.value,
+            {} if alert is None else alert.payload,
+            due_at=to_unix(now or transition.at),
+            degraded_only=alert is not None and alert.degraded_only,
+            supersede=() if alert is None else tuple(k.value for k in alert.supersede),
+        )
+    return Recorded(transition_id, None if alert is None else alert.kind, rows)
+
+
+def transition_sink(
+    store: Transactional,
+    catalog: Catalog,
+    live_view: LiveView,
+    now: Callable[[], datetime],
+    wake: Callable[[], None] | None = None,
+) -> Callable[[Transition], Awaitable[None]]:
+    """`Monitor(on_transition=...)`: record each transition, then wake the drainer."""
+
+    async def sink(transition: Transition) -> None:
+        recorded = await record_transition(store, catalog, transition, live_view, now=now())
+        if recorded.rows and wake is not None:
+            wake()
+
+    return sink
+
+
+async def record_upstream(
+    store: Transactional,
+    catalog: Catalog,
+    exchange_id: str,
+    upstream: Upstream | None,
+    now: datetime,
+) -> int:
+    """Announce incidents that appeared on or left the exchange's status page; returns rows.
+
+    Only exchanges whose catalog entry has a status page get these alerts. An incident is
+    known by its name (the page's title for it).
+    """
+    exchange = catalog.exchange(exchange_id)
+    if exchange is None or not exchange.status_page or upstream is None:
+        return 0
+    moment = to_unix(now)
+    current = {i.name: i for i in upstream.incidents if i.name}
+    rows = 0
+    async with store.transaction() as conn:
+        known = await outbox.open_incidents(conn, exchange_id)
+        for name, incident in current.items():
+            if name in known:
+                continue
+            await outbox.note_incident_opened(conn, exchange_id, name, incident.impact, moment)
+            payload = {
+                "exchange": exchange_id,
+                "channel": "",
+                "incident": name,
+                "impact": incident.impact,
+                "since": moment,
+            }
+            rows += await outbox.fan_out(
+                conn,
+                exchange=exchange_id,
+                channel="",
+                kind=AlertKind.INCIDENT_OPENED.value,
+                payload=payload,
+                due_at=moment,
+            )
+        for name, (incident_id, opened_at) in known.items():
+            if name in current:
+                continue
+            await outbox.note_incident_resolved(conn, incident_id, moment)
+            payload = {
+                "exchange": exchange_id,
+                "channel": "",
+                "incident": name,
+                "since": opened_at,
+                "duration_s": max(0.0, moment - opened_at),
+            }
+            rows += await outbox.fan_out(
+                conn,
+                exchange=exchange_id,
+                channel="",
+                kind=AlertKind.INCIDENT_RESOLVED.value,
+                payload=payload,
+                due_at=moment,
+            )
+    return rows
+
+
+async def announce_maintenance(store: Transactional, now: datetime) -> int:
+    """Write alerts for declared windows that started or ended by `now`; returns rows."""
+    moment = to_unix(now)
+    rows = 0
+    async with store.transaction() as conn:
+        for edge in await outbox.due_maintenance_edges(conn, moment):
+            kind = (
+                AlertKind.MAINTENANCE_STARTED
+                if edge.edge == "started"
+                else AlertKind.MAINTENANCE_ENDED
+            )
+            payload = {
+                "exchange": edge.exchange,
+                "channel": edge.channel,
+                "starts_at": edge.starts_at,
+                "ends_at": edge.ends_at,
+                "note": edge.reason,
+                "maintenance_id": edge.maintenance_id,
+            }
+            rows += await outbox.fan_out(
+                conn,
+                exchange=edge.exchange,
+                channel=edge.channel,
+                kind=kind.value,
+                payload=payload,
+                due_at=moment,
+            )
+            await outbox.mark_maintenance_edge(conn, edge.maintenance_id, edge.edge, moment)
+    return rows

@@ -1,0 +1,238 @@
+"""The SQLite file: open it (pragmas, lock check, migrations), hand out transactions, close it.
+
+One connection per process. Every write goes through `Database.transaction()`, which holds
+the connection for one task from `BEGIN IMMEDIATE` to `COMMIT` (or `ROLLBACK` on an
+exception), so statements of concurrent tasks never land in each other's transactions.
+Sibling modules (e.g. `storage/outbox.py`) use `Database.conn` inside those blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.histogram import BUCKETS, Histogram, add_encoded, merge_encoded
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StorageError(Exception):
+    """The database cannot be used; the message names the file and the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    number: int
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def find_migrations(folder: Path) -> list[Migration]:
+    """`NNNN_name.sql` files of a folder in order; numbers must run 1, 2, 3... without gaps."""
+    try:
+        paths = sorted(p for p in folder.iterdir() if p.suffix == ".sql")
+    except OSError as exc:
+        raise StorageError(f"cannot read migrations folder {folder}: {exc.strerror}") from exc
+    migrations = []
+    for expected, path in enumerate(paths, start=1):
+        match = _MIGRATION_NAME.match(path.name)
+        if match is None:
+            raise StorageError(f"migration {path.name} is not named NNNN_lowercase_name.sql")
+        if int(match.group(1)) != expected:
+            raise StorageError(f"migration {path.name} should be numbered {expected:04d}")
+        migrations.append(Migration(expected, path))
+    return migrations
+
+
+class _Connection(sqlite3.Connection):
+    """A sqlite3 connection that knows the histogram functions the rollup SQL uses."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.create_function("hist_merge", 2, _hist_merge, deterministic=True)
+        # typeshed types aggregate values as int only; ours are BLOBs.
+        self.create_aggregate("hist_sum", 1, _HistSum)  # type: ignore[arg-type]
+
+
+def _hist_merge(a: bytes | None, b: bytes | None) -> bytes:
+    return merge_encoded((a, b))
+
+
+class _HistSum:
+    """SQL aggregate `hist_sum(histogram)`: the merge of a group's encoded histograms."""
+
+    def __init__(self) -> None:
+        self.counts = [0] * BUCKETS
+
+    def step(self, blob: bytes | None) -> None:
+        if blob:
+            add_encoded(self.counts, blob)
+
+    def finalize(self) -> bytes:
+        return Histogram(tuple(self.counts)).encode()
+
+
+class Database:
+    """An open database file; make it with `open_database`, end it with `close`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Exclusive use of the connection inside BEGIN IMMEDIATE ... COMMIT.
+
+        An exception rolls everything back. Re-entering from the task that holds the
+        transaction joins it (no new BEGIN), so `Store` methods compose: a transition and
+        its outbox rows written inside one `async with db.transaction():` commit together.
+        """
+        async with self._hold() as joined:
+            if joined:
+                yield self.conn
+                return
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                await self.conn.execute("COMMIT")
+            finally:
+                if self.conn.in_transaction:
+                    await self.conn.execute("ROLLBACK")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Exclusive use of the connection for reads, without opening a transaction."""
+        async with self._hold():
+            yield self.conn
+
+    @asynccontextmanager
+    async def _hold(self) -> AsyncIterator[bool]:
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            yield True
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield False
+            finally:
+                self._owner = None
+
+    async def close(self) -> None:
+        """Let SQLite refresh its planner statistics, then close the file."""
+        async with self._lock:
+            try:
+                await self.conn.execute("PRAGMA optimize")
+            finally:
+                await self.conn.close()
+
+
+async def open_database(
+    path: Path,
+    *,
+    migrations_dir: Path | None = None,
+    lock_timeout_s: float = 2.0,
+) -> Database:
+    """Open (or create) the database file and bring its schema up to date.
+
+    Raises StorageError, with a message fit for the operator, when the folder cannot be
+    made, the file is locked by another process or is not a database, or a migration fails
+    (the failed migration changes nothing; earlier ones stay applied).
+    """
+    migrations = find_migrations(migrations_dir or MIGRATIONS_DIR)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder of database file {path}: {exc}") from exc
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None, factory=_Connection)
+    except sqlite3.Error as exc:
+        raise _explain(path, exc) from exc
+    try:
+        await _configure(conn, path, lock_timeout_s)
+        await _migrate(conn, path, migrations)
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except BaseException:
+        await conn.close()
+        raise
+    return Database(conn, path)
+
+
+async def _configure(conn: aiosqlite.Connection, path: Path, lock_timeout_s: float) -> None:
+    try:
+        await conn.execute(f"PRAGMA busy_timeout = {round(lock_timeout_s * 1000)}")
+        rows = list(await conn.execute_fetchall("PRAGMA journal_mode = WAL"))
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute(f"PRAGMA journal_size_limit = {64 * 1024 * 1024}")
+        # A writer elsewhere would make every write of ours wait and then fail: say so now.
+        await conn.execute("BEGIN IMMEDIATE")
+        await conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise _explain(path, exc) from exc
+    mode = rows[0][0] if rows else None
+    if mode != "wal":
+        raise StorageError(f"database file {path} cannot use WAL (journal mode is {mode})")
+
+
+async def _migrate(conn: aiosqlite.Connection, path: Path, migrations: list[Migration]) -> None:
+    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
+    version = int(rows[0][0])
+    if version > len(migrations):
+        raise StorageError(
+            f"database file {path} has schema version {version}, newer than this program "
+            f"knows ({len(migrations)}); run a newer supportlive"
+        )
+    for migration in migrations[version:]:
+        try:
+            sql = migration.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as exc:
+            raise StorageError(f"cannot read migration {migration.name}: {exc}") from exc
+        # executescript would commit a pending transaction, so BEGIN/COMMIT live in the
+        # script itself; the version bump is part of the same transaction.
+        script = f"BEGIN IMMEDIATE;\n{sql}\n;\nPRAGMA user_version = {migration.number};\nCOMMIT;"
+        try:
+            await conn.executescript(script)
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            if _is_locked(exc):
+                raise _explain(path, exc) from exc
+            raise StorageError(
+                f"migration {migration.name} failed: {exc}; database file {path} is "
+                f"unchanged by it (schema version {migration.number - 1})"
+            ) from exc
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> StorageError:
+    name = getattr(exc, "sqlite_errorname", "")
+    if _is_locked(exc):
+        return StorageError(
+            f"database file {path} is locked by another process (is another supportlive "
+            "running on it?)"
+        )
+    if name == "SQLITE_NOTADB" or "not a database" in str(exc):
+        return StorageError(f"{path} is not a SQLite database (file is corrupt or something else)")
+    if name.startswith("SQLITE_CANTOPEN"):
+        return StorageError(f"cannot open database file {path}: {exc}")
+    return StorageError(f"database file {path}: {exc}")

@@ -1,0 +1,108 @@
+"""Health state per channel (the bot's JSON) and the transitions between health values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database
+from storage.records import HealthRow, TransitionRecord
+from storage.times import from_unix, to_unix
+
+
+class HealthStore:
+    """Part of `Store`: health state and transitions."""
+
+    _db: Database
+
+    async def save_health(self, rows: Sequence[HealthRow]) -> None:
+        """Replace the stored state of these channels, in one transaction."""
+        if not rows:
+            return
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO health_state (channel, state, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (channel) DO UPDATE SET "
+                "state = excluded.state, updated_at = excluded.updated_at",
+                (
+                    (row.channel, json.dumps(row.state, separators=(",", ":")),
+                     to_unix(row.updated_at))
+                    for row in rows
+                ),
+            )  # fmt: skip
+
+    async def load_health(self) -> dict[str, HealthRow]:
+        """Every stored channel state, by channel key."""
+        async with self._db.reading() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT channel, state, updated_at FROM health_state"
+            )
+        return {
+            channel: HealthRow(channel, json.loads(state), from_unix(updated_at))
+            for channel, state, updated_at in rows
+        }
+
+    async def add_transition(
+        self, transition: TransitionRecord, *, conn: aiosqlite.Connection | None = None
+    ) -> int:
+        """Store a transition; returns its id.
+
+        To write outbox rows in the same transaction, call it inside
+        `async with store.transaction() as conn:` (it joins that transaction; passing
+        `conn=conn` says so explicitly and is equivalent).
+        """
+        async with self._db.transaction() as joined:
+            if conn is not None and conn is not joined:
+                raise ValueError("conn is not the connection of this store's transaction")
+            cursor = await joined.execute(
+                "INSERT INTO transitions "
+                "(channel, exchange, at, old, new, reason, detail, flapping) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    transition.channel,
+                    transition.exchange,
+                    to_unix(transition.at),
+                    transition.old,
+                    transition.new,
+                    transition.reason,
+                    transition.detail,
+                    int(transition.flapping),
+                ),
+            )
+            new_id = cursor.lastrowid
+            await cursor.close()
+        if new_id is None:
+            raise AssertionError("INSERT gave no row id")
+        return new_id
+
+    async def transitions(
+        self, exchange: str | None, since: datetime, limit: int = 50
+    ) -> list[TransitionRecord]:
+        """Transitions at or after `since` (of one exchange, or all), newest first."""
+        where = "at >= ?" if exchange is None else "exchange = ? AND at >= ?"
+        parameters: tuple[object, ...] = (to_unix(since), limit)
+        if exchange is not None:
+            parameters = (exchange, *parameters)
+        async with self._db.reading() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT id, channel, exchange, at, old, new, reason, detail, flapping "
+                f"FROM transitions WHERE {where} ORDER BY at DESC, id DESC LIMIT ?",
+                parameters,
+            )
+        return [
+            TransitionRecord(
+                channel=channel,
+                exchange=exchange_,
+                at=from_unix(at),
+                old=old,
+                new=new,
+                reason=reason,
+                detail=detail,
+                flapping=bool(flapping),
+                id=id_,
+            )
+            for id_, channel, exchange_, at, old, new, reason, detail, flapping in rows
+        ]

@@ -1,0 +1,487 @@
+"""The alert outbox: rows written with their transition, claimed and settled by the drainer.
+
+Every function takes the connection of a transaction the caller holds
+(`async with db.transaction() as conn:`), so a transition, the supersedes it causes and its
+outbox rows commit together or not at all. Times are unix seconds.
+
+Delivery is at least once: a row is `sent` only after the platform accepted it; a crash between
+the two leaves it in `sending`, and `reclaim` puts it back to `pending` at the next start.
+Per-chat order: `claim` only hands out a row when no earlier row of the same chat is still
+pending or sending.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from storage.records import ALL_CHANNELS, TransitionRecord
+from storage.times import to_unix
+
+KINDS = (
+    "down",
+    "degraded",
+    "recovered",
+    "flapping",
+    "incident_opened",
+    "incident_resolved",
+    "maintenance_started",
+    "maintenance_ended",
+)
+STATES = ("pending", "sending", "sent", "superseded", "dead")
+UNSUBSCRIBED = "subscription inactive"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A claimed row: who gets which alert. `subscribed` is the subscription's channel."""
+
+    id: int
+    subscription_id: int
+    platform: str
+    chat_id: str
+    exchange: str
+    channel: str
+    kind: str
+    payload: dict[str, Any]
+    payload_text: str
+    locale: str
+    attempts: int
+    subscribed: str
+
+
+def channel_id_of(key: str) -> str:
+    """`mexc/live_chat` → `live_chat`."""
+    return key.split("/", 1)[1] if "/" in key else key
+
+
+def _dump(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+async def insert_transition(conn: aiosqlite.Connection, record: TransitionRecord) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO transitions (channel, exchange, at, old, new, reason, detail, flapping) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            record.channel,
+            record.exchange,
+            to_unix(record.at),
+            record.old,
+            record.new,
+            record.reason,
+            record.detail,
+            int(record.flapping),
+        ),
+    )
+    new_id = cursor.lastrowid
+    await cursor.close()
+    if new_id is None:
+        raise AssertionError("INSERT gave no row id")
+    return new_id
+
+
+async def write_transition_with_outbox(
+    conn: aiosqlite.Connection,
+    transition_record: TransitionRecord,
+    kind: str | None,
+    payload: dict[str, Any],
+    *,
+    due_at: float,
+    degraded_only: bool = False,
+    supersede: Sequence[str] = (),
+) -> tuple[int, int]:
+    """Store the transition and its alert: returns (transition id, outbox rows written).
+
+    `kind` None stores the transition alone (no alert). `supersede` names kinds whose pending
+    rows for this channel become `superseded` first; for a `recovered` alert, chats whose
+    `down` row was superseded get `missed_down` in their payload ("was down N min, now back").
+    `degraded_only` limits the alert to subscriptions that asked for degraded alerts.
+    """
+    transition_id = await insert_transition(conn, transition_record)
+    if kind is None:
+        return transition_id, 0
+    channel = channel_id_of(transition_record.channel)
+    if supersede:
+        await supersede_pending(
+            conn, transition_record.exchange, channel, supersede, by=transition_id
+        )
+    rows = await fan_out(
+        conn,
+        exchange=transition_record.exchange,
+        channel=channel,
+        kind=kind,
+        payload=payload,
+        due_at=due_at,
+        transition_id=transition_id,
+        degraded_only=degraded_only,
+    )
+    return transition_id, rows
+
+
+async def fan_out(
+    conn: aiosqlite.Connection,
+    *,
+    exchange: str,
+    channel: str,
+    kind: str,
+    payload: dict[str, Any],
+    due_at: float,
+    transition_id: int | None = None,
+    degraded_only: bool = False,
+) -> int:
+    """One outbox row per active subscription that covers the channel ('' = any); one INSERT."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    text = _dump(payload)
+    missed = text
+    if kind == "recovered" and transition_id is not None:
+        missed = _dump({**payload, "missed_down": True})
+    cursor = await conn.execute(
+        "INSERT INTO outbox (subscription_id, platform, chat_id, transition_id, exchange, "
+        "channel, kind, payload, locale, created_at, due_at) "
+        "SELECT s.id, s.platform, s.chat_id, :tid, s.exchange, :channel, :kind, "
+        "CASE WHEN :tid IS NOT NULL AND :kind = 'recovered' AND EXISTS ("
+        "  SELECT 1 FROM outbox AS d WHERE d.superseded_by = :tid "
+        "  AND d.subscription_id = s.id AND d.kind = 'down') "
+        "THEN :missed ELSE :payload END, "
+        "s.locale, :due, :due FROM subscriptions AS s "
+        "WHERE s.active = 1 AND s.exchange = :exchange "
+        "AND (:channel = '' OR s.channel = :all OR s.channel = :channel) "
+        "AND (:degraded_only = 0 OR s.include_degraded = 1) "
+        "ORDER BY s.id",
+        {
+            "tid": transition_id,
+            "channel": channel,
+            "kind": kind,
+            "missed": missed,
+            "payload": text,
+            "due": due_at,
+            "exchange": exchange,
+            "all": ALL_CHANNELS,
+            "degraded_only": int(degraded_only),
+        },
+    )
+    count = cursor.rowcount
+    await cursor.close()
+    return count
+
+
+async def supersede_pending(
+    conn: aiosqlite.Connection, exchange: str, channel: str, kinds: Iterable[str], *, by: int
+) -> int:
+    """Pending alerts of these kinds for the channel will not be sent; returns how many."""
+    kinds = tuple(kinds)
+    marks = ", ".join("?" for _ in kinds)
+    cursor = await conn.execute(
+        f"UPDATE outbox SET state = 'superseded', superseded_by = ? "
+        f"WHERE state = 'pending' AND exchange = ? AND channel = ? AND kind IN ({marks})",
+        (by, exchange, channel, *kinds),
+    )
+    count = cursor.rowcount
+    await cursor.close()
+    return count
+
+
+_HEADS = (
+    "SELECT o.id, s.active FROM outbox AS o JOIN subscriptions AS s ON s.id = o.subscription_id "
+    "WHERE o.state = 'pending' AND o.due_at <= ? AND o.platform IN ({platforms}) "
+    "AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.platform = o.platform "
+    "  AND e.chat_id = o.chat_id AND e.state IN ('pending', 'sending') AND e.id < o.id) "
+    "ORDER BY o.id LIMIT ?"
+)
+_CLAIM = (
+    "UPDATE outbox SET state = 'sending', claimed_at = ? WHERE state = 'pending' "
+    "AND id IN (SELECT value FROM json_each(?)) "
+    "RETURNING id, subscription_id, platform, chat_id, exchange, channel, kind, payload, "
+    "locale, attempts, (SELECT channel FROM subscriptions WHERE id = subscription_id)"
+)
+
+
+async def claim(
+    conn: aiosqlite.Connection, now: float, limit: int, platforms: Sequence[str]
+) -> list[OutboxRow]:
+    """Move up to `limit` due rows from pending to sending and return them, oldest first.
+
+    Only the earliest unfinished row of each chat is eligible, so a chat's alerts go out in
+    the order they were written. Rows of inactive subscriptions become `dead` instead.
+    """
+    if not platforms or limit <= 0:
+        return []
+    marks = ", ".join("?" for _ in platforms)
+    heads = list(
+        await conn.execute_fetchall(_HEADS.format(platforms=marks), (now, *platforms, limit))
+    )
+    inactive = [row_id for row_id, active in heads if not active]
+    active = [row_id for row_id, active in heads if active]
+    if inactive:
+        await conn.execute(
+            "UPDATE outbox SET state = 'dead', last_error = ? "
+            "WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))",
+            (UNSUBSCRIBED, json.dumps(inactive)),
+        )
+    if not active:
+        return []
+    rows = await conn.execute_fetchall(_CLAIM, (now, json.dumps(active)))
+    claimed = [
+        OutboxRow(
+            id=r[0],
+            subscription_id=r[1],
+            platform=r[2],
+            chat_id=r[3],
+            exchange=r[4],
+            channel=r[5],
+            kind=r[6],
+            payload=json.loads(r[7]),
+            payload_text=r[7],
+            locale=r[8],
+            attempts=r[9],
+            subscribed=r[10] or ALL_CHANNELS,
+        )
+        for r in rows
+    ]
+    claimed.sort(key=lambda row: row.id)
+    return claimed
+
+
+async def mark_sent(conn: aiosqlite.Connection, ids: Sequence[int], now: float) -> None:
+    """The platform accepted these rows."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        (now, json.dumps(list(ids))),
+    )
+
+
+async def mark_retry(
+    conn: aiosqlite.Connection, row_id: int, due_at: float, error: str, *, failed: bool = True
+) -> None:
+    """Back to pending, due at `due_at`; `failed` False (a 429) does not count an attempt."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'pending', due_at = ?, last_error = ?, "
+        "attempts = attempts + ? WHERE id = ?",
+        (due_at, error[:500], int(failed), row_id),
+    )
+
+
+async def mark_dead(
+    conn: aiosqlite.Connection,
+    row_id: int,
+    error: str,
+    now: float,
+    *,
+    deactivate: bool = False,
+) -> int:
+    """Give up on a row. With `deactivate` (the chat blocked us or is gone) every active
+    subscription of its chat is deactivated and the chat's other pending rows die too.
+    Returns the number of subscriptions deactivated."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'dead', last_error = ?, attempts = attempts + 1 WHERE id = ?",
+        (error[:500], row_id),
+    )
+    if not deactivate:
+        return 0
+    chat = list(
+        await conn.execute_fetchall("SELECT platform, chat_id FROM outbox WHERE id = ?", (row_id,))
+    )
+    if not chat:
+        return 0
+    platform, chat_id = chat[0]
+    cursor = await conn.execute(
+        "UPDATE subscriptions SET active = 0, deactivated_at = ?, deactivated_reason = ? "
+        "WHERE platform = ? AND chat_id = ? AND active = 1",
+        (now, error[:200], platform, chat_id),
+    )
+    deactivated = cursor.rowcount
+    await cursor.close()
+    await conn.execute(
+        "UPDATE outbox SET state = 'dead', last_error = ? "
+        "WHERE platform = ? AND chat_id = ? AND state = 'pending'",
+        (UNSUBSCRIBED, platform, chat_id),
+    )
+    return deactivated
+
+
+async def release(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
+    """Claimed rows that were never handed to the platform go back to pending."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'pending', claimed_at = NULL "
+        "WHERE state = 'sending' AND id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(ids)),),
+    )
+
+
+async def reclaim(conn: aiosqlite.Connection, claimed_before: float) -> int:
+    """Rows left in `sending` since before `claimed_before` (a crash) become pending again.
+
+    They may have reached the chat already: this is where at-least-once duplicates come from.
+    """
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'pending', claimed_at = NULL "
+        "WHERE state = 'sending' AND claimed_at < ?",
+        (claimed_before,),
+    )
+    count = cursor.rowcount
+    await cursor.close()
+    return count
+
+
+async def reclaim_stale(
+    conn: aiosqlite.Connection, claimed_before: float, exclude: Iterable[int] = ()
+) -> int:
+    """Like `reclaim`, skipping rows the running drainer still holds (`exclude`)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'pending', claimed_at = NULL "
+        "WHERE state = 'sending' AND claimed_at < ? "
+        "AND id NOT IN (SELECT value FROM json_each(?))",
+        (claimed_before, json.dumps(sorted(exclude))),
+    )
+    count = cursor.rowcount
+    await cursor.close()
+    return count
+
+
+async def depth(conn: aiosqlite.Connection) -> dict[str, int]:
+    """Rows per state (every state present, zero when none), for metrics."""
+    counts = dict.fromkeys(STATES, 0)
+    for state, count in await conn.execute_fetchall(
+        "SELECT state, count(*) FROM outbox GROUP BY state"
+    ):
+        counts[str(state)] = int(count)
+    return counts
+
+
+async def next_due(conn: aiosqlite.Connection) -> float | None:
+    """When the earliest pending row is due (None when nothing is pending)."""
+    rows = list(
+        await conn.execute_fetchall("SELECT min(due_at) FROM outbox WHERE state = 'pending'")
+    )
+    return None if not rows or rows[0][0] is None else float(rows[0][0])
+
+
+async def previous_transition(
+    conn: aiosqlite.Connection, channel_key: str
+) -> tuple[str, bool, float] | None:
+    """(new health, flapping, at) of the channel's latest stored transition."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT new, flapping, at FROM transitions WHERE channel = ? "
+            "ORDER BY at DESC, id DESC LIMIT 1",
+            (channel_key,),
+        )
+    )
+    return None if not rows else (str(rows[0][0]), bool(rows[0][1]), float(rows[0][2]))
+
+
+async def count_transitions(conn: aiosqlite.Connection, channel_key: str, since: float) -> int:
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT count(*) FROM transitions WHERE channel = ? AND at >= ?",
+            (channel_key, since),
+        )
+    )
+    return int(rows[0][0])
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceEdge:
+    """A declared window whose start or end is due to be announced."""
+
+    maintenance_id: int
+    edge: str  # started | ended
+    exchange: str
+    channel: str  # '' = the whole exchange
+    starts_at: float
+    ends_at: float | None
+    reason: str
+
+
+async def due_maintenance_edges(conn: aiosqlite.Connection, now: float) -> list[MaintenanceEdge]:
+    """Starts and ends of declared windows that have passed and were not announced yet.
+
+    A window that is already over when first seen is marked without alerts (an end without a
+    start would puzzle a reader).
+    """
+    rows = await conn.execute_fetchall(
+        "SELECT m.id, m.exchange, m.channel, m.starts_at, m.ends_at, m.reason, "
+        "EXISTS (SELECT 1 FROM maintenance_alerts a WHERE a.maintenance_id = m.id "
+        "  AND a.edge = 'started'), "
+        "EXISTS (SELECT 1 FROM maintenance_alerts a WHERE a.maintenance_id = m.id "
+        "  AND a.edge = 'ended') "
+        "FROM maintenance AS m WHERE m.starts_at <= ? AND (m.ends_at IS NULL OR m.ends_at > ? "
+        "  OR NOT EXISTS (SELECT 1 FROM maintenance_alerts a WHERE a.maintenance_id = m.id "
+        "  AND a.edge = 'ended')) ORDER BY m.starts_at, m.id",
+        (now, now),
+    )
+    edges: list[MaintenanceEdge] = []
+    for row_id, exchange, channel, starts, ends, reason, started, ended in rows:
+        chan = "" if channel == ALL_CHANNELS else str(channel)
+        over = ends is not None and ends <= now
+        if not started and over:
+            await mark_maintenance_edge(conn, row_id, "started", now)
+            await mark_maintenance_edge(conn, row_id, "ended", now)
+            continue
+        end = None if ends is None else float(ends)
+        for edge, due in (("started", not started), ("ended", over and not ended)):
+            if due:
+                edges.append(
+                    MaintenanceEdge(
+                        row_id, edge, str(exchange), chan, float(starts), end, str(reason)
+                    )
+                )
+    return edges
+
+
+async def mark_maintenance_edge(
+    conn: aiosqlite.Connection, maintenance_id: int, edge: str, now: float
+) -> None:
+    await conn.execute(
+        "INSERT OR IGNORE INTO maintenance_alerts (maintenance_id, edge, at) VALUES (?, ?, ?)",
+        (maintenance_id, edge, now),
+    )
+
+
+async def maintenance_covering(
+    conn: aiosqlite.Connection, exchange: str, channel: str, at: float
+) -> bool:
+    """Whether a declared window covers the channel (or its whole exchange) at `at`."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT 1 FROM maintenance WHERE exchange = ? AND channel IN (?, ?) "
+            "AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?) LIMIT 1",
+            (exchange, ALL_CHANNELS, channel, at, at),
+        )
+    )
+    return bool(rows)
+
+
+async def open_incidents(conn: aiosqlite.Connection, exchange: str) -> dict[str, tuple[int, float]]:
+    """Incidents of the exchange seen open and not yet resolved: name → (id, opened_at)."""
+    rows = await conn.execute_fetchall(
+        "SELECT id, name, opened_at FROM upstream_incidents "
+        "WHERE exchange = ? AND resolved_at IS NULL",
+        (exchange,),
+    )
+    return {str(name): (int(row_id), float(opened)) for row_id, name, opened in rows}
+
+
+async def note_incident_opened(
+    conn: aiosqlite.Connection, exchange: str, name: str, impact: str, at: float
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO upstream_incidents (exchange, name, impact, opened_at) VALUES (?, ?, ?, ?)",
+        (exchange, name, impact, at),
+    )
+    new_id = cursor.lastrowid
+    await cursor.close()
+    return int(new_id or 0)
+
+
+async def note_incident_resolved(conn: aiosqlite.Connection, incident_id: int, at: float) -> None:
+    await conn.execute(
+        "UPDATE upstream_incidents SET resolved_at = ? WHERE id = ?", (at, incident_id)
+    )

@@ -1,0 +1,201 @@
+"""Probe results: batched raw writes with hourly rollups, and rollup reads for any window."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiosqlite
+
+from probes.result import ErrorKind, ProbeResult
+from storage.db import Database
+from storage.histogram import BUCKETS, Histogram, bucket_index
+from storage.records import RollupSummary
+from storage.times import from_unix, hour_start, to_unix, to_unix_ms
+
+_INSERT_RAW = """
+INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+# The merge happens inside SQLite (hist_merge, registered in storage/db.py): one statement
+# per touched (channel, hour), no read-modify-write round trips.
+_UPSERT_ROLLUP = """
+INSERT INTO rollups (channel_id, hour, count, failures, slow, latency_sum_ms, histogram)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (channel_id, hour) DO UPDATE SET
+    count = count + excluded.count,
+    failures = failures + excluded.failures,
+    slow = slow + excluded.slow,
+    latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
+    histogram = hist_merge(histogram, excluded.histogram)
+"""
+# Driven by channels (CROSS JOIN fixes the order), so each channel's window is one range of
+# the rollups primary key and the groups come out in order: 10x faster than the hour index.
+_SUMMARIES = """
+SELECT c.key, sum(r.count), sum(r.failures), sum(r.slow), sum(r.latency_sum_ms),
+       {histogram}
+FROM channels AS c CROSS JOIN rollups AS r ON r.channel_id = c.id
+WHERE r.hour >= ? AND r.hour < ? {only}
+GROUP BY c.id
+"""
+
+
+@dataclass
+class _Tally:
+    count: int = 0
+    failures: int = 0
+    slow: int = 0
+    latency_sum_ms: float = 0.0
+    buckets: list[int] = field(default_factory=lambda: [0] * BUCKETS)
+
+    def add(self, result: ProbeResult) -> None:
+        self.count += 1
+        self.slow += result.slow
+        if not result.ok:
+            self.failures += 1
+        elif result.latency_ms is not None and math.isfinite(result.latency_ms):
+            self.latency_sum_ms += result.latency_ms
+            self.buckets[bucket_index(result.latency_ms)] += 1
+
+    def summary(self) -> RollupSummary:
+        return RollupSummary(
+            self.count,
+            self.failures,
+            self.slow,
+            self.latency_sum_ms,
+            Histogram(tuple(self.buckets)),
+        )
+
+
+def tally_hours(results: Iterable[ProbeResult]) -> dict[tuple[str, int], RollupSummary]:
+    """Results summed per (channel, unix hour start); latency counts successes only."""
+    tallies: dict[tuple[str, int], _Tally] = {}
+    for result in results:
+        key = (result.channel, hour_start(result.at))
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = _Tally()
+        tally.add(result)
+    return {key: tally.summary() for key, tally in tallies.items()}
+
+
+class ResultStore:
+    """Part of `Store`: raw results and hourly rollups."""
+
+    _db: Database
+    _channel_ids: dict[str, int]
+
+    async def write_results(self, results: Sequence[ProbeResult]) -> None:
+        """Store a batch: raw rows and rollup updates in ONE transaction (all or nothing)."""
+        if not results:
+            return
+        hours = tally_hours(results)
+        async with self._db.transaction() as conn:
+            ids = await self._ensure_channels(conn, {r.channel for r in results})
+            await conn.executemany(_INSERT_RAW, (_raw_row(ids[r.channel], r) for r in results))
+            await conn.executemany(
+                _UPSERT_ROLLUP,
+                (
+                    (ids[channel], hour, s.count, s.failures, s.slow, s.latency_sum_ms,
+                     s.histogram.encode())
+                    for (channel, hour), s in hours.items()
+                ),
+            )  # fmt: skip
+        # Only now: ids made by a transaction that rolled back must not be remembered.
+        self._channel_ids.update(ids)
+
+    async def rollup_summary(self, channel: str, since: datetime, until: datetime) -> RollupSummary:
+        """One channel's checks in the hours starting from since's hour up to (not) until."""
+        summaries = await self.rollup_summaries([channel], since, until)
+        return summaries[channel]
+
+    async def rollup_summaries(
+        self,
+        channels: Iterable[str] | None,
+        since: datetime,
+        until: datetime,
+        *,
+        with_latency: bool = True,
+    ) -> dict[str, RollupSummary]:
+        """Per channel, in one query over rollups only (never raw rows).
+
+        The window is whole hours: those starting at or after since's hour start and before
+        `until`. With `channels`, every one named is in the answer (empty if it has no
+        data); with None, every channel that has data in the window. For 2,000 channels:
+        24 h takes ~75 ms, 30 days ~2 s (merging 1.4 M histograms in Python); with
+        `with_latency=False` the histograms stay empty and it is plain SQL sums (30 days
+        ~0.3 s): use that for uptime over long windows, and cache (not per /status).
+        """
+        wanted = None if channels is None else list(dict.fromkeys(channels))
+        only = "" if wanted is None else "AND c.key IN (SELECT value FROM json_each(?))"
+        histogram = "hist_sum(r.histogram)" if with_latency else "NULL"
+        parameters: list[object] = [hour_start(since), to_unix(until)]
+        if wanted is not None:
+            parameters.append(json.dumps(wanted))
+        async with self._db.reading() as conn:
+            sql = _SUMMARIES.format(histogram=histogram, only=only)
+            rows = await conn.execute_fetchall(sql, parameters)
+        found = {
+            key: RollupSummary(
+                count, failures, slow, latency_sum, Histogram.decode(blob) if blob else Histogram()
+            )
+            for key, count, failures, slow, latency_sum, blob in rows
+        }
+        if wanted is None:
+            return found
+        return {key: found.get(key, RollupSummary()) for key in wanted}
+
+    async def recent_results(self, channel: str, limit: int = 20) -> list[ProbeResult]:
+        """A channel's latest raw results, newest first (to refill memory after a restart)."""
+        async with self._db.reading() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT at_ms, ok, slow, latency_us, error, detail FROM probe_results "
+                "WHERE channel_id = (SELECT id FROM channels WHERE key = ?) "
+                "ORDER BY at_ms DESC LIMIT ?",
+                (channel, limit),
+            )
+        return [
+            ProbeResult(
+                channel=channel,
+                at=from_unix(at_ms / 1000),
+                ok=bool(ok),
+                latency_ms=None if latency_us is None else latency_us / 1000,
+                error=None if error is None else ErrorKind(error),
+                detail=detail,
+                slow=bool(slow),
+            )
+            for at_ms, ok, slow, latency_us, error, detail in rows
+        ]
+
+    async def _ensure_channels(self, conn: aiosqlite.Connection, keys: set[str]) -> dict[str, int]:
+        ids = {key: self._channel_ids[key] for key in keys if key in self._channel_ids}
+        missing = sorted(keys - ids.keys())
+        if missing:
+            await conn.executemany(
+                "INSERT INTO channels (key) VALUES (?) ON CONFLICT (key) DO NOTHING",
+                ((key,) for key in missing),
+            )
+            rows = await conn.execute_fetchall(
+                "SELECT key, id FROM channels WHERE key IN (SELECT value FROM json_each(?))",
+                (json.dumps(missing),),
+            )
+            ids.update((key, channel_id) for key, channel_id in rows)
+        return ids
+
+
+def _raw_row(channel_id: int, result: ProbeResult) -> tuple[object, ...]:
+    latency_us = None
+    if result.latency_ms is not None and math.isfinite(result.latency_ms):
+        latency_us = round(result.latency_ms * 1000)
+    return (
+        channel_id,
+        to_unix_ms(result.at),
+        int(result.ok),
+        int(result.slow),
+        latency_us,
+        None if result.error is None else str(result.error),
+        result.detail,
+    )

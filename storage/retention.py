@@ -1,0 +1,84 @@
+"""Retention: raw results 48 h, rollups 400 days, deleted in small chunks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from storage.db import Database
+from storage.records import PruneReport
+from storage.times import to_unix
+
+RAW_KEEP = timedelta(hours=48)
+ROLLUP_KEEP = timedelta(days=400)
+CHUNK_ROWS = 5000
+
+log = logging.getLogger(__name__)
+
+# Per channel, through the (channel_id, at_ms) index: raw rows have no index on time alone.
+_DELETE_RAW = (
+    "DELETE FROM probe_results WHERE id IN (SELECT id FROM probe_results "
+    "WHERE channel_id = ? AND at_ms < ? ORDER BY at_ms LIMIT ?)"
+)
+_DELETE_ROLLUPS = (
+    "DELETE FROM rollups WHERE (channel_id, hour) IN "
+    "(SELECT channel_id, hour FROM rollups WHERE hour < ? ORDER BY hour LIMIT ?)"
+)
+
+
+class RetentionStore:
+    """Part of `Store`: pruning old rows."""
+
+    _db: Database
+
+    async def prune(self, now: datetime) -> PruneReport:
+        """Delete raw results older than 48 h and rollups whose hour started over 400 days
+        ago. Each chunk is its own short transaction, so writers are never held up long."""
+        raw = await self._prune_raw(round(to_unix(now - RAW_KEEP) * 1000))
+        rollups = await self._delete_chunked(_DELETE_ROLLUPS, (to_unix(now - ROLLUP_KEEP),))
+        return PruneReport(raw_deleted=raw, rollups_deleted=rollups)
+
+    async def _prune_raw(self, cutoff_ms: int) -> int:
+        async with self._db.reading() as conn:
+            channel_ids = [row[0] for row in await conn.execute_fetchall("SELECT id FROM channels")]
+        total = 0
+        for channel_id in channel_ids:
+            total += await self._delete_chunked(_DELETE_RAW, (channel_id, cutoff_ms))
+        return total
+
+    async def _delete_chunked(self, sql: str, parameters: tuple[object, ...]) -> int:
+        total = 0
+        while True:
+            async with self._db.transaction() as conn:
+                cursor = await conn.execute(sql, (*parameters, CHUNK_ROWS))
+                deleted = cursor.rowcount
+                await cursor.close()
+            total += deleted
+            if deleted < CHUNK_ROWS:
+                return total
+            await asyncio.sleep(0)  # let waiting writers in between chunks
+
+
+class Prunable(Protocol):
+    async def prune(self, now: datetime) -> PruneReport: ...
+
+
+async def run_retention(
+    store: Prunable, now_fn: Callable[[], datetime], every_s: float = 3600
+) -> None:
+    """Prune now and then every `every_s` seconds until cancelled; a failed round is logged
+    and retried next round."""
+    while True:
+        try:
+            report = await store.prune(now_fn())
+            log.info(
+                "retention: %d raw results and %d rollups deleted",
+                report.raw_deleted,
+                report.rollups_deleted,
+            )
+        except Exception:
+            log.exception("retention round failed; retrying in %.0f s", every_s)
+        await asyncio.sleep(every_s)

@@ -1,0 +1,43 @@
+"""`Store`: the typed face of the database for the rest of the program.
+
+Every method that writes runs in one transaction. To make several writes atomic (a
+transition and its outbox rows), wrap them in `async with store.transaction() as conn:`;
+store methods called inside join that transaction, and sibling modules use `conn`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from storage.chats import ChatStore
+from storage.db import Database
+from storage.health import HealthStore
+from storage.maintenance import MaintenanceStore
+from storage.results import ResultStore
+from storage.retention import RetentionStore
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store(ResultStore, HealthStore, ChatStore, MaintenanceStore, RetentionStore):
+    """Results and rollups, health and transitions, chats, maintenance, retention."""
+
+    def __init__(self, db: Database, now: Callable[[], datetime] = _utc_now) -> None:
+        """`now` stamps created_at/deactivated_at columns (inject the bot's clock)."""
+        self._db = db
+        self._now = now
+        self._channel_ids: dict[str, int] = {}
+
+    @property
+    def db(self) -> Database:
+        return self._db
+
+    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT on the one connection; re-entrant within a task."""
+        return self._db.transaction()

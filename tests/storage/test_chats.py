@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from storage import Store
+
+TG = "telegram"
+
+
+async def test_subscribing_twice_is_one_subscription(store: Store) -> None:
+    assert await store.subscribe(TG, -100123, "mexc", None, "en") is True
+    assert await store.subscribe(TG, "-100123", "mexc", None, "zh", include_degraded=True) is False
+    (only,) = await store.subscriptions_of(TG, -100123)
+    assert (only.chat_id, only.exchange, only.channel, only.locale, only.include_degraded) == (
+        "-100123", "mexc", None, "zh", True
+    )  # fmt: skip
+    assert await store.count_subscriptions() == 1
+
+
+async def test_a_channel_subscription_is_separate_from_the_exchange_wide_one(store: Store) -> None:
+    await store.subscribe(TG, 1, "mexc", None, "en")
+    await store.subscribe(TG, 1, "mexc", "live_chat", "en")
+    await store.subscribe(TG, 1, "okx", None, "en")
+    subscriptions = await store.subscriptions_of(TG, 1)
+    assert [(s.exchange, s.channel) for s in subscriptions] == [
+        ("mexc", None), ("mexc", "live_chat"), ("okx", None)
+    ]  # fmt: skip
+
+
+async def test_unsubscribing_deactivates_and_subscribing_again_reactivates(store: Store) -> None:
+    await store.subscribe(TG, 1, "mexc", None, "en")
+    await store.subscribe(TG, 1, "mexc", "live_chat", "en")
+    await store.subscribe(TG, 1, "okx", None, "en")
+    assert await store.unsubscribe(TG, 1, "mexc", "live_chat") == 1
+    assert await store.unsubscribe(TG, 1, "mexc", "live_chat") == 0
+    assert await store.unsubscribe(TG, 1, "mexc") == 1
+    assert [s.exchange for s in await store.subscriptions_of(TG, 1)] == ["okx"]
+    every = await store.subscriptions_of(TG, 1, active_only=False)
+    assert [(s.active, s.deactivated_reason) for s in every if s.exchange == "mexc"] == [
+        (False, "unsubscribed"), (False, "unsubscribed")
+    ]  # fmt: skip
+    old_id = next(s.id for s in every if s.channel is None and s.exchange == "mexc")
+    assert await store.subscribe(TG, 1, "mexc", None, "en") is True
+    assert [s.id for s in await store.subscriptions_of(TG, 1) if s.exchange == "mexc"] == [old_id]
+    assert await store.unsubscribe(TG, 1) == 2
+    assert await store.count_subscriptions() == 0
+    assert await store.count_subscriptions(active_only=False) == 3
+
+
+async def test_deactivating_a_chat_keeps_the_reason(store: Store) -> None:
+    await store.subscribe("discord", 42, "mexc", None, "en")
+    await store.subscribe("discord", 42, "okx", None, "en")
+    await store.subscribe("discord", 43, "okx", None, "en")
+    assert await store.deactivate_chat("discord", 42, "bot blocked") == 2
+    gone = await store.subscriptions_of("discord", 42, active_only=False)
+    assert {(s.active, s.deactivated_reason) for s in gone} == {(False, "bot blocked")}
+    assert await store.count_subscriptions() == 1
+
+
+async def test_migrating_a_chat_moves_and_merges_its_subscriptions(store: Store) -> None:
+    old, new = -123, -100123
+    await store.subscribe(TG, old, "mexc", None, "en")
+    await store.subscribe(TG, old, "okx", "ticket", "en")
+    await store.subscribe(TG, new, "mexc", None, "zh")
+    await store.unsubscribe(TG, new, "mexc")
+    assert await store.migrate_chat(TG, old, new) == 2
+    moved = await store.subscriptions_of(TG, new)
+    assert [(s.exchange, s.channel, s.locale) for s in moved] == [
+        ("mexc", None, "zh"), ("okx", "ticket", "en")
+    ]  # fmt: skip
+    assert await store.subscriptions_of(TG, old) == []
+    leftover = await store.subscriptions_of(TG, old, active_only=False)
+    assert [(s.exchange, s.deactivated_reason) for s in leftover] == [("mexc", "migrated")]
+    assert await store.count_subscriptions() == 2
+
+
+async def test_subscribers_of_a_channel_are_one_per_chat(store: Store) -> None:
+    await store.subscribe(TG, 1, "mexc", None, "en")
+    await store.subscribe(TG, 1, "mexc", "live_chat", "zh", include_degraded=True)
+    await store.subscribe(TG, 2, "mexc", None, "en")
+    await store.subscribe(TG, 3, "mexc", "email", "en")
+    await store.subscribe(TG, 4, "okx", None, "en")
+    await store.subscribe("discord", 1, "mexc", None, "en")
+    await store.deactivate_chat(TG, 2, "blocked")
+    chosen = await store.subscribers("mexc", "live_chat")
+    assert [(s.platform, s.chat_id, s.channel) for s in chosen] == [
+        (TG, "1", "live_chat"), ("discord", "1", None)
+    ]  # fmt: skip
+
+
+async def test_it_remembers_a_users_locale(store: Store) -> None:
+    assert await store.get_locale(TG, 7) is None
+    await store.set_locale(TG, 7, "zh")
+    await store.set_locale(TG, 7, "en")
+    await store.set_locale("discord", 7, "zh")
+    assert await store.get_locale(TG, "7") == "en"
+    assert await store.get_locale("discord", 7) == "zh"

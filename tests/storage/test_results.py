@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from probes.result import ErrorKind, ProbeResult
+from storage import Histogram, RollupSummary, Store, open_database
+from storage.histogram import MAX_RELATIVE_ERROR, bucket_index
+
+from .conftest import NOW
+
+HOUR = timedelta(hours=1)
+START = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+
+
+def ok(channel: str, at: datetime, ms: float) -> ProbeResult:
+    return ProbeResult(channel, at, True, ms)
+
+
+def failed(channel: str, at: datetime) -> ProbeResult:
+    return ProbeResult(channel, at, False, None, ErrorKind.TIMEOUT, "timeout after 10 s")
+
+
+async def test_a_batch_is_one_transaction(store: Store) -> None:
+    statements: list[str] = []
+    await store.db.conn.set_trace_callback(statements.append)
+    await store.write_results([ok(f"mexc/c{n}", NOW, 100.0 + n) for n in range(50)])
+    await store.db.conn.set_trace_callback(None)  # type: ignore[arg-type]
+    control = [s for s in statements if s.split()[0] in {"BEGIN", "COMMIT", "ROLLBACK"}]
+    assert control == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+async def test_a_failure_mid_batch_writes_nothing(store: Store) -> None:
+    await store.write_results([ok("mexc/live_chat", NOW, 100.0)])
+    bad = ProbeResult("mexc/new_channel", NOW, True, 120.0, detail=object())  # type: ignore[arg-type]
+    with pytest.raises(Exception, match="binding parameter"):
+        await store.write_results([ok("mexc/live_chat", NOW, 100.0)] * 10 + [bad])
+    rows = await store.db.conn.execute_fetchall(
+        "SELECT (SELECT count(*) FROM probe_results), (SELECT sum(count) FROM rollups), "
+        "(SELECT count(*) FROM channels)"
+    )
+    assert [tuple(r) for r in rows] == [(1, 1, 1)]
+    # The channel id made by the rolled-back batch is not remembered.
+    await store.write_results([ok("mexc/new_channel", NOW, 100.0)])
+    summary = await store.rollup_summary("mexc/new_channel", NOW - HOUR, NOW + HOUR)
+    assert summary.count == 1
+
+
+async def test_it_rolls_results_up_per_channel_and_hour(store: Store) -> None:
+    a, b = "mexc/live_chat", "mexc/help_center"
+    await store.write_results(
+        [ok(a, START + timedelta(minutes=m), 100.0 + m) for m in range(0, 120, 10)]
+        + [failed(a, START + timedelta(minutes=5)), ok(b, START, 2_000.0)]
+    )
+    first = await store.rollup_summary(a, START, START + HOUR)
+    assert (first.count, first.failures) == (7, 1)
+    assert first.histogram == Histogram.of([100.0 + m for m in range(0, 60, 10)])
+    assert first.latency_sum_ms == pytest.approx(sum(100.0 + m for m in range(0, 60, 10)))
+    assert first.uptime == pytest.approx(6 / 7)
+    both = await store.rollup_summaries(None, START, START + 2 * HOUR)
+    assert set(both) == {a, b}
+    assert both[a].count == 13 and both[b].count == 1
+    assert both[a].mean_latency_ms == pytest.approx(sum(100.0 + m for m in range(0, 120, 10)) / 12)
+
+
+async def test_batches_into_the_same_hour_merge_exactly(store: Store) -> None:
+    values = [random.Random(3).lognormvariate(5, 1) for _ in range(300)]
+    results = [ok("x/y", START + timedelta(seconds=i), v) for i, v in enumerate(values)]
+    for chunk in range(0, 300, 37):
+        await store.write_results(results[chunk : chunk + 37])
+    summary = await store.rollup_summary("x/y", START, START + HOUR)
+    assert summary.histogram == Histogram.of(values)
+    assert summary.count == 300
+
+
+async def test_the_window_is_whole_hours_from_sinces_hour_up_to_until(store: Store) -> None:
+    await store.write_results([ok("x/y", START + h * HOUR + timedelta(minutes=30), 10.0)
+                               for h in range(5)])  # fmt: skip
+    summary = await store.rollup_summary("x/y", START + 1.5 * HOUR, START + 4 * HOUR)
+    assert summary.count == 3  # hours 1, 2, 3
+    empty = await store.rollup_summaries(["x/y", "never/seen"], START - 5 * HOUR, START)
+    assert empty == {"x/y": RollupSummary(), "never/seen": RollupSummary()}
+    assert empty["never/seen"].uptime is None
+
+
+async def test_long_windows_can_skip_latency(store: Store) -> None:
+    await store.write_results([ok("x/y", START, 10.0), failed("x/y", START)])
+    summary = await store.rollup_summary("x/y", START, START + HOUR)
+    lean = (await store.rollup_summaries(None, START, START + HOUR, with_latency=False))["x/y"]
+    assert (lean.count, lean.failures, lean.uptime) == (summary.count, summary.failures, 0.5)
+    assert lean.histogram.total == 0
+
+
+async def test_it_reads_a_channels_recent_results_newest_first(store: Store) -> None:
+    results = [ok("x/y", START + timedelta(minutes=m), 100.25 + m) for m in range(5)]
+    results.append(failed("x/y", START + timedelta(minutes=9)))
+    await store.write_results(results)
+    recent = await store.recent_results("x/y", limit=3)
+    assert [r.at for r in recent] == [START + timedelta(minutes=m) for m in (9, 4, 3)]
+    assert recent[0] == results[-1]
+    assert recent[1].latency_ms == 104.25 and recent[1].ok
+
+
+async def test_it_refuses_naive_datetimes(store: Store) -> None:
+    with pytest.raises(ValueError, match="no time zone"):
+        await store.write_results([ok("x/y", datetime(2026, 1, 1), 1.0)])
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5 * 3600 - 1), st.floats(0.1, 70_000), st.booleans()),
+        min_size=1,
+        max_size=200,
+    ),
+    st.integers(1, 50),
+    st.sampled_from([0.5, 0.95]),
+)
+def test_rollup_percentiles_match_a_direct_computation(
+    checks: list[tuple[int, float, bool]], batch: int, q: float
+) -> None:
+    at = [START + timedelta(seconds=s) for s, _, _ in checks]
+    results = [
+        ok("x/y", when, ms) if good else failed("x/y", when)
+        for when, (_, ms, good) in zip(at, checks, strict=True)
+    ]
+
+    async def run() -> RollupSummary:
+        with tempfile.TemporaryDirectory() as folder:
+            db = await open_database(Path(folder) / "db.sqlite3")
+            try:
+                store = Store(db)
+                for n in range(0, len(results), batch):
+                    await store.write_results(results[n : n + batch])
+                return await store.rollup_summary("x/y", START, START + 5 * HOUR)
+            finally:
+                await db.close()
+
+    summary = asyncio.run(run())
+    latencies = sorted(ms for _, ms, good in checks if good)
+    assert summary.count == len(checks)
+    assert summary.failures == len(checks) - len(latencies)
+    assert summary.histogram == Histogram.of(latencies)
+    if not latencies:
+        assert summary.quantile(q) is None
+        return
+    exact = latencies[max(1, math.ceil(q * len(latencies))) - 1]
+    estimate = summary.quantile(q)
+    assert estimate is not None
+    if exact > 60_000:
+        assert estimate == 60_000
+    elif bucket_index(exact) > 0:
+        assert abs(estimate - exact) <= MAX_RELATIVE_ERROR * exact + 1e-9

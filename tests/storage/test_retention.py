@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from probes.result import ProbeResult
+from storage import PruneReport, Store, run_retention
+from storage import retention as retention_module
+from storage.times import hour_start, to_unix
+
+from .conftest import NOW
+
+
+async def counts(store: Store) -> tuple[int, int]:
+    rows = list(
+        await store.db.conn.execute_fetchall(
+            "SELECT (SELECT count(*) FROM probe_results), (SELECT count(*) FROM rollups)"
+        )
+    )
+    return rows[0][0], rows[0][1]
+
+
+async def test_it_deletes_exactly_the_rows_past_retention(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retention_module, "CHUNK_ROWS", 7)  # several chunks per table
+    raw_cutoff = NOW - timedelta(hours=48)
+    ages = [timedelta(minutes=m) for m in range(-30, 31, 2)]
+    results = [
+        ProbeResult(f"x/c{n}", raw_cutoff + age, True, 10.0) for age in ages for n in range(3)
+    ]
+    rollup_cutoff = NOW - timedelta(days=400)
+    hours = [rollup_cutoff + timedelta(hours=h) for h in range(-5, 5)]
+    results += [ProbeResult("x/old", hour, True, 10.0) for hour in hours]
+    await store.write_results(results)
+    raw_before, rollups_before = await counts(store)
+
+    report = await store.prune(NOW)
+
+    old_raw = sum(1 for r in results if r.at < raw_cutoff)
+    # A rollup goes when its hour started before the cutoff (the 19:00 hour of a 19:30 cutoff).
+    old_rollups = sum(1 for hour in hours if hour_start(hour) < to_unix(rollup_cutoff))
+    assert old_rollups == 6
+    assert report == PruneReport(raw_deleted=old_raw, rollups_deleted=old_rollups)
+    assert await counts(store) == (raw_before - old_raw, rollups_before - old_rollups)
+    kept = await store.recent_results("x/c0", limit=1000)
+    assert min(r.at for r in kept) == raw_cutoff
+    assert await store.prune(NOW) == PruneReport(0, 0)
+
+
+async def test_the_retention_loop_prunes_every_period_until_cancelled() -> None:
+    calls: list[datetime] = []
+
+    class Recorder:
+        async def prune(self, now: datetime) -> PruneReport:
+            calls.append(now)
+            if len(calls) == 2:
+                raise RuntimeError("database busy")
+            return PruneReport(0, 0)
+
+    task = asyncio.create_task(run_retention(Recorder(), lambda: NOW, every_s=0.01))
+    while len(calls) < 3:
+        await asyncio.sleep(0.005)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert calls[:3] == [NOW, NOW, NOW]
