@@ -30,6 +30,7 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 TransitionSink = Callable[[Transition], Awaitable[None]]
+UpstreamSink = Callable[[str, Upstream], Awaitable[None]]
 ResultObserver = Callable[[ProbeResult], None]
 LATENCY_WINDOW = timedelta(hours=1)
 # At one probe a minute an hour is 60 samples; the cap bounds memory for fast intervals.
@@ -41,6 +42,7 @@ class _Pending:
     results: list[ProbeResult] = field(default_factory=list)
     changed: dict[str, HealthState] = field(default_factory=dict)
     transitions: list[Transition] = field(default_factory=list)
+    upstreams: dict[str, Upstream] = field(default_factory=dict)
 
 
 def targets_of(catalog: Catalog, *, allow_local: bool = False) -> list[Target]:
@@ -63,6 +65,7 @@ class Monitor:
         *,
         policy: HealthPolicy = DEFAULT_POLICY,
         on_transition: TransitionSink | None = None,
+        on_upstream: UpstreamSink | None = None,
         observe: ResultObserver | None = None,
         batch_max: int = 1_000,
     ) -> None:
@@ -70,7 +73,9 @@ class Monitor:
         self._store = store
         self._clock = clock
         self._policy = policy
-        self._on_transition = on_transition or self._store_transition
+        # Set after construction when the sink needs the monitor itself (alerts read it).
+        self.on_transition = on_transition or self._store_transition
+        self.on_upstream = on_upstream
         self._observe = observe
         self._batch_max = batch_max
         self._states: dict[str, HealthState] = {}
@@ -125,9 +130,10 @@ class Monitor:
         if result.ok and result.latency_ms is not None:
             samples = self._latencies.setdefault(result.channel, deque(maxlen=LATENCY_SAMPLES))
             samples.append((result.at, result.latency_ms))
-        if result.channel in self._status_channels:
-            self._upstream[self._status_channels[result.channel]] = upstream_of(result)
         pending = self._pending
+        if result.channel in self._status_channels:
+            exchange_id = self._status_channels[result.channel]
+            self._upstream[exchange_id] = pending.upstreams[exchange_id] = upstream_of(result)
         pending.results.append(result)
         pending.changed[result.channel] = state
         if transition is not None:
@@ -138,19 +144,28 @@ class Monitor:
             self._full.set()
 
     async def flush(self) -> None:
-        """Write buffered results, changed states and transitions; keep them on failure."""
+        """Write buffered results, changed states and transitions in ONE transaction.
+
+        The transition sink (alerts) joins that transaction with its outbox rows, so a crash
+        loses neither a health change nor its alerts. On failure the batch is kept for the
+        next flush.
+        """
         async with self._flush_lock:
             pending, self._pending = self._pending, _Pending()
             if not pending.results and not pending.transitions:
                 return
             now = self._clock.now()
             try:
-                await self._store.write_results(pending.results)
-                await self._store.save_health(
-                    [HealthRow(c, s.to_json(), now) for c, s in pending.changed.items()]
-                )
-                for transition in pending.transitions:
-                    await self._on_transition(transition)
+                async with self._store.transaction():
+                    await self._store.write_results(pending.results)
+                    await self._store.save_health(
+                        [HealthRow(c, s.to_json(), now) for c, s in pending.changed.items()]
+                    )
+                    for transition in pending.transitions:
+                        await self.on_transition(transition)
+                    if self.on_upstream is not None:
+                        for exchange_id, upstream in pending.upstreams.items():
+                            await self.on_upstream(exchange_id, upstream)
             except Exception:
                 # A locked or full disk must not lose alerts: put the batch back and retry.
                 log.exception("could not store %d probe results; will retry", len(pending.results))
@@ -172,6 +187,7 @@ class Monitor:
         failed.results.extend(newer.results)
         failed.changed.update(newer.changed)
         failed.transitions.extend(newer.transitions)
+        failed.upstreams.update(newer.upstreams)
         self._pending = failed
 
     async def _store_transition(self, transition: Transition) -> None:
