@@ -16,11 +16,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from bot.alerts.drainer import Drainer
+from bot.alerts.notifier import Notifier
+from bot.alerts.pacing import PacingSettings
+from bot.alerts.record import record_upstream, transition_sink
 from bot.catalog import Catalog, CatalogError, load_catalog
 from bot.clock import Clock, SystemClock
+from bot.commands.context import Core
+from bot.commands.table import COMMANDS
 from bot.logs import configure_logging
+from bot.metrics import Metrics
 from bot.monitor import Monitor, targets_of
 from bot.settings import Settings
+from bot.status import StatusService
+from bot.verdict import Upstream
+from bot.vocab import Platform
+from bot.web import build_app, start_web, stop_web
 from probes.context import ProbeContext, Target, make_session
 from probes.registry import run_probe
 from probes.scheduler import Scheduler
@@ -55,7 +66,11 @@ class Runtime:
     store: Store
     monitor: Monitor
     scheduler: Scheduler
+    core: Core
+    metrics: Metrics
+    notifiers: dict[Platform, Notifier] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    web_port: int | None = None
 
     async def health_check(self) -> tuple[bool, str]:
         """(healthy, reason) for /healthz: the scheduler ticks and the database answers."""
@@ -118,7 +133,8 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
     services: list[Service] = []
     runtime: Runtime | None = None
     try:
-        monitor = Monitor(catalog, store, clock)
+        metrics = Metrics(command.name for command in COMMANDS)
+        monitor = Monitor(catalog, store, clock, observe=metrics.probe_observer(catalog))
         await monitor.restore()
         ctx = ProbeContext(session=session, now=clock.now, dns_nameservers=settings.dns_nameservers)
         targets: list[Target] = targets_of(catalog, allow_local=settings.allow_local_targets)
@@ -128,10 +144,8 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
             monitor.on_result,
             concurrency=settings.probe_concurrency,
         )
-        runtime = Runtime(settings, catalog, clock, store, monitor, scheduler)
-        scheduler.start()
-        runtime.tasks.append(asyncio.create_task(monitor.run(), name="monitor"))
-        runtime.tasks.append(asyncio.create_task(run_retention(store, clock.now), name="retention"))
+        core = Core(catalog, StatusService(catalog, monitor, store, clock), store, clock, settings)
+        runtime = Runtime(settings, catalog, clock, store, monitor, scheduler, core, metrics)
         for service in optional_services(runtime):
             try:
                 await service.start()
@@ -139,6 +153,16 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
                 log.exception("%s could not start; the rest keeps running", service.name)
                 continue
             services.append(service)
+        # The drainer comes after the adapters: it sends through their notifiers.
+        drainer = alert_drainer(runtime)
+        await drainer.start()
+        runtime.tasks.append(asyncio.create_task(drainer.run(), name="alerts"))
+        services.append(Service("alerts", _nothing, drainer.stop))
+        scheduler.start()
+        runtime.tasks.append(asyncio.create_task(monitor.run(), name="monitor"))
+        runtime.tasks.append(asyncio.create_task(run_retention(store, clock.now), name="retention"))
+        # Keeps every channel's 24 h / 7 d / 30 d rollups in memory, reloaded each hour.
+        runtime.tasks.append(asyncio.create_task(core.status.run(), name="rollup cache"))
         yield runtime
     finally:
         for service in reversed(services):
@@ -154,8 +178,62 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
 
 
 def optional_services(runtime: Runtime) -> list[Service]:
-    """Web, chat adapters and the alert drainer, as the settings ask."""
-    return []
+    """The web side and the chat adapters whose tokens are set (not yet started)."""
+    settings = runtime.settings
+    services: list[Service] = []
+    if settings.web_enabled:
+        services.append(web_service(runtime))
+    if settings.telegram_bot_token is not None:
+        from bot.adapters.telegram import TelegramAdapter
+
+        telegram = TelegramAdapter(settings, runtime.core, runtime.store, runtime.clock)
+        runtime.notifiers[Platform.TELEGRAM] = telegram.notifier
+        services.append(Service("telegram", telegram.start, telegram.stop))
+    return services
+
+
+def web_service(runtime: Runtime) -> Service:
+    """Status page, JSON API, /healthz and /metrics on PORT."""
+    app = build_app(runtime.core.status, runtime.catalog, runtime.metrics, runtime.health_check)
+    servers = []
+
+    async def start() -> None:
+        server = await start_web(app, runtime.settings.web_host, runtime.settings.port)
+        servers.append(server)
+        runtime.web_port = server.port
+        log.info("status page on http://%s:%d/", runtime.settings.web_host, server.port)
+
+    async def stop() -> None:
+        for server in servers:
+            await stop_web(server)
+
+    return Service("web", start, stop)
+
+
+def alert_drainer(runtime: Runtime) -> Drainer:
+    """The outbox drainer, fed by the monitor's transitions and status page reads."""
+    store, catalog, clock = runtime.store, runtime.catalog, runtime.clock
+    drainer = Drainer(
+        store, runtime.notifiers, catalog, clock, PacingSettings.from_settings(runtime.settings)
+    )
+    runtime.monitor.on_transition = transition_sink(
+        store, catalog, runtime.monitor, clock.now, wake=drainer.wake
+    )
+
+    async def upstream_changed(exchange_id: str, upstream: Upstream) -> None:
+        if await record_upstream(store, catalog, exchange_id, upstream, clock.now()):
+            drainer.wake()
+
+    async def outbox_depth() -> None:
+        runtime.metrics.set_outbox_depth(await drainer.depth())
+
+    runtime.monitor.on_upstream = upstream_changed
+    runtime.metrics.before_scrape(outbox_depth)
+    return drainer
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def _stop_quietly(name: str, stopping: Awaitable[None]) -> None:

@@ -42,7 +42,7 @@ def test_it_reads_a_dotenv_file_and_splits_admin_ids(
 
 def test_it_names_the_bad_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORT", "eighty")
-    with pytest.raises(SettingsError, match="^PORT: "):
+    with pytest.raises(SettingsError, match=r"^PORT: "):
         load_settings()
 
 

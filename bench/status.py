@@ -1,0 +1,249 @@
+"""`/status` and `/urgent` answer time: 2,000 channels, 30 days of rollups, 48 h of raw results.
+
+Builds a catalog of 200 exchanges x 10 channels, a real SQLite store with 30 days of hourly
+rollups and 48 h of raw results (60 s interval), and a `Monitor` fed the last hour of results
+(the live view). Then answers `/status <exchange>` and `/urgent <exchange> <case>` through
+the same `handle` the chat adapters call, and prints p50/p99. Every SQL statement run while
+answering is traced: none may touch `probe_results` (budget: p99 < 10 ms, no raw-row scan).
+
+    .venv/bin/python bench/status.py [--exchanges 200] [--requests 2000] [--raw-hours 48]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.catalog import Catalog
+from bot.catalog.load import check_data
+from bot.clock import FakeClock
+from bot.commands.dispatch import Core, Request, handle
+from bot.monitor import Monitor
+from bot.settings import load_settings
+from bot.status import StatusService
+from bot.vocab import Case, Platform
+from probes.result import ErrorKind, ProbeResult
+from storage import Histogram, Store, open_database
+from storage.db import Database
+
+DAYS = 30
+INTERVAL_S = 60
+NOW = datetime(2026, 11, 24, 19, 0, 30, tzinfo=UTC)
+CHANNELS: list[dict[str, Any]] = [
+    {"id": "live_chat", "kind": "live_chat", "mode": "live", "hours": "24/7", "probe": "http"},
+    {"id": "phone", "kind": "phone", "mode": "live", "probe": "tcp",
+     "hours": {"tz": "Asia/Shanghai", "weekly": ["mon-fri 09:00-18:00"]}},
+    {"id": "help_center", "kind": "help_center", "mode": "self_service", "probe": "http"},
+    {"id": "faq", "kind": "help_center", "mode": "self_service", "probe": "http"},
+    {"id": "ticket", "kind": "ticket", "mode": "async", "probe": "http"},
+    {"id": "email", "kind": "email", "mode": "async", "probe": "dns"},
+    {"id": "status", "kind": "status_page", "mode": "self_service", "probe": "http"},
+    {"id": "verify", "kind": "verify_tool", "mode": "self_service", "probe": "http"},
+    {"id": "x", "kind": "x", "mode": "broadcast", "probe": "http"},
+    {"id": "telegram", "kind": "telegram", "mode": "broadcast", "probe": "http"},
+]  # fmt: skip
+
+
+def catalog_data(exchanges: int) -> dict[str, Any]:
+    """200 exchanges like MEXC: 10 channels each, a route for every case."""
+    return {"exchanges": [_exchange(n) for n in range(exchanges)]}
+
+
+def _exchange(n: int) -> dict[str, Any]:
+    domain = f"ex{n:03d}.example"
+    channels = []
+    for spec in CHANNELS:
+        channel: dict[str, Any] = {
+            "id": spec["id"],
+            "kind": spec["kind"],
+            "mode": spec["mode"],
+            "name": {"en": f"{spec['id'].replace('_', ' ').title()}", "zh": f"渠道 {spec['id']}"},
+            "confidence": "high",
+        }
+        if "hours" in spec:
+            channel["hours"] = spec["hours"]
+        if spec["kind"] == "email":
+            channel["address"] = f"support@{domain}"
+            channel["expected_reply"] = {"en": "1–3 business days", "zh": "1–3 个工作日"}
+            channel["probe"] = {"kind": "dns", "name": domain, "record": "MX", "interval_s": 60}
+        elif spec["probe"] == "tcp":
+            channel["where"] = {"en": "call the number in the app", "zh": "拨打 App 内的电话"}
+            channel["probe"] = {"kind": "tcp", "host": domain, "interval_s": 60}
+        else:
+            host = {"x": "x.com", "telegram": "t.me"}.get(spec["kind"], domain)
+            channel["url"] = f"https://{host}/{domain}/{spec['id']}"
+            probe_url = f"https://{domain}/{spec['id']}"
+            channel["probe"] = {"kind": "http", "url": probe_url, "interval_s": 60}
+        channels.append(channel)
+    steps = {"en": ["Contact live chat first."], "zh": ["先联系在线客服。"]}
+    ready = {"en": ["UID", "TxID", "time"], "zh": ["UID", "TxID", "时间"]}
+    routes = {
+        case.value: {
+            "channels": ["live_chat", "ticket", "email"],
+            "steps": steps,
+            "have_ready": ready,
+            "confidence": "high",
+        }
+        for case in Case
+    }
+    return {
+        "id": f"ex{n:03d}",
+        "name": f"Exchange {n:03d}",
+        "official_domains": [domain],
+        "channels": channels,
+        "routes": routes,
+    }
+
+
+def keys_of(catalog: Catalog) -> list[str]:
+    return [e.key(c) for e, c in catalog.channels() if c.probe is not None]
+
+
+def result(key: str, at: datetime, rng: random.Random, n: int) -> ProbeResult:
+    if rng.random() < 0.02:
+        return ProbeResult(key, at, False, None, ErrorKind.TIMEOUT, "timeout after 10 s")
+    return ProbeResult(key, at, True, rng.lognormvariate(0, 0.35) * (80 + n % 400))
+
+
+async def write_rollups(db: Database, keys: list[str], hours: int) -> None:
+    """Hourly rollups as 60 checks an hour make them, straight into the rollups table."""
+    rng = random.Random(1)
+    ids = {
+        str(k): int(i) for k, i in await db.conn.execute_fetchall("SELECT key, id FROM channels")
+    }
+    pool = [
+        (sum(s), Histogram.of(s).encode())
+        for s in ([rng.lognormvariate(0, 0.35) * 200 for _ in range(60)] for _ in range(16))
+    ]
+    first = int((NOW - timedelta(days=DAYS)).timestamp()) // 3600 * 3600
+    for index in range(hours):
+        rows = []
+        for key in keys:
+            latency_sum, blob = rng.choice(pool)
+            failures = 1 if rng.random() < 0.05 else 0
+            rows.append((ids[key], first + index * 3600, 60, failures, 0, latency_sum, blob))
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR REPLACE INTO rollups (channel_id, hour, count, failures, slow, "
+                "latency_sum_ms, histogram) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+
+async def fill(store: Store, db: Database, keys: list[str], raw_hours: int) -> None:
+    """30 days of rollups, then `raw_hours` of raw results written as the bot writes them."""
+    rng = random.Random(2)
+    await store.write_results([result(k, NOW - timedelta(days=DAYS), rng, 0) for k in keys])
+    await write_rollups(db, keys, DAYS * 24 - raw_hours)
+    ticks = raw_hours * 3600 // INTERVAL_S
+    start = NOW - timedelta(seconds=ticks * INTERVAL_S)
+    for tick in range(ticks):
+        at = start + timedelta(seconds=tick * INTERVAL_S)
+        await store.write_results([result(k, at, rng, n) for n, k in enumerate(keys)])
+
+
+def live_view(catalog: Catalog, store: Store, clock: FakeClock) -> Monitor:
+    """The real monitor, fed the last hour of results (every 30th channel down)."""
+    monitor = Monitor(catalog, store, clock, batch_max=10**9)
+    rng = random.Random(3)
+    keys = keys_of(catalog)
+    for tick in range(60, 0, -1):
+        at = NOW - timedelta(seconds=tick * INTERVAL_S)
+        for n, key in enumerate(keys):
+            ok = n % 30 != 0 or tick > 5
+            monitor.on_result(result(key, at, rng, n) if ok else ProbeResult(key, at, False, None))
+    return monitor
+
+
+async def timed(
+    runs: int, line: Callable[[int], str], answer: Callable[[str], Awaitable[object]]
+) -> list[float]:
+    """Milliseconds per answer."""
+    took = []
+    for n in range(runs):
+        began = time.perf_counter()
+        await answer(line(n))
+        took.append((time.perf_counter() - began) * 1000)
+    return took
+
+
+def figures(label: str, ms: list[float]) -> str:
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return (
+        f"{label:<44} n={len(ms):>5}  p50 {statistics.median(ms):6.2f} ms  "
+        f"p99 {cuts[98]:6.2f} ms  max {max(ms):6.2f} ms"
+    )
+
+
+async def main(exchanges: int, requests: int, raw_hours: int) -> None:
+    catalog = check_data(Path("bench"), catalog_data(exchanges))
+    keys = keys_of(catalog)
+    clock = FakeClock(NOW)
+    settings = load_settings()
+    with tempfile.TemporaryDirectory() as folder:
+        db = await open_database(Path(folder) / "bench.sqlite3")
+        store = Store(db, clock.now)
+        try:
+            began = time.perf_counter()
+            await fill(store, db, keys, raw_hours)
+            raw = (await db.conn.execute_fetchall("SELECT count(*) FROM probe_results"))[0][0]
+            rollups = (await db.conn.execute_fetchall("SELECT count(*) FROM rollups"))[0][0]
+            print(
+                f"data: {len(catalog.exchanges)} exchanges, {len(keys):,} probed channels, "
+                f"{rollups:,} rollup rows, {raw:,} raw rows "
+                f"(built in {time.perf_counter() - began:.0f} s)"
+            )
+            monitor = live_view(catalog, store, clock)
+            status = StatusService(catalog, monitor, store, clock)
+            core = Core(catalog, status, store, clock, settings)
+            statements: list[str] = []
+            await db.conn.set_trace_callback(statements.append)
+
+            async def answer(line: str) -> object:
+                return await handle(Request(Platform.TELEGRAM, "1", "1", "en", line), core)
+
+            rng = random.Random(4)
+            ids = [e.id for e in catalog.exchanges]
+            cold = await timed(len(ids), lambda n: f"/status {ids[n]}", answer)
+            print(figures("/status, first answer per exchange this hour", cold))
+
+            status = StatusService(catalog, monitor, store, clock)
+            core = Core(catalog, status, store, clock, settings)
+            began = time.perf_counter()
+            await status.warm()
+            took = time.perf_counter() - began
+            print(f"warm(): every channel's rollups for the hour in {took:.2f} s")
+            mark = len(statements)
+            cases = [c.value for c in Case]
+            warm = await timed(requests, lambda n: f"/status {rng.choice(ids)}", answer)
+            urgent = await timed(
+                requests, lambda n: f"/urgent {rng.choice(ids)} {rng.choice(cases)}", answer
+            )
+            print(figures("/status, rollups cached (warm)", warm))
+            print(figures("/urgent <case>, rollups cached (warm)", urgent))
+            warm_sql = len(statements) - mark
+            raw_reads = [s for s in statements if "probe_results" in s]
+            print(
+                f"SQL: {warm_sql / (2 * requests):.1f} statements per warm answer; "
+                f"{len(raw_reads)} of {len(statements)} traced touch probe_results"
+            )
+            await db.conn.set_trace_callback(None)
+        finally:
+            await db.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--exchanges", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--raw-hours", type=int, default=48)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.exchanges, arguments.requests, arguments.raw_hours))

@@ -1,0 +1,112 @@
+"""`supportlive ask "/status mexc"`: any chat command answered in the terminal.
+
+The same core as the chat adapters answers. With the running bot's database present, the
+answer reads what the bot wrote (health states, latencies, rollups, history); without one,
+every channel is probed once and the answer rests on that single round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.catalog import Catalog, CatalogError, load_catalog
+from bot.clock import Clock, SystemClock
+from bot.commands.dispatch import Core, Request, handle
+from bot.health import HealthState
+from bot.render.plain import to_plain
+from bot.settings import Settings
+from bot.status import LiveView, StatusService
+from bot.verdict import Upstream
+from bot.vocab import Locale, Platform
+from storage.db import StorageError, open_database
+from storage.store import Store
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+RECENT_RESULTS = 240  # at most an hour of results at a 15 s interval
+
+
+@dataclass(frozen=True)
+class StoredView:
+    """The live view as the running bot last saved it (status pages are memory-only)."""
+
+    states: dict[str, HealthState] = field(default_factory=dict)
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+
+    def health(self, channel_key: str) -> HealthState | None:
+        return self.states.get(channel_key)
+
+    def recent_latencies(self, channel_key: str) -> Sequence[float]:
+        return self.latencies.get(channel_key, ())
+
+    def upstream(self, exchange_id: str) -> Upstream | None:
+        return None
+
+
+def ask(settings: Settings, line: str, lang: str | None, clock: Clock | None = None) -> int:
+    """Print the answer to one command line; exit status 0, or 1/2 when it cannot answer."""
+    try:
+        catalog = load_catalog(settings.catalog_path, allow_local=settings.allow_local_targets)
+    except CatalogError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        text = asyncio.run(answer(settings, catalog, line, lang, clock or SystemClock()))
+    except StorageError as error:
+        print(f"supportlive: database: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(text)
+    return EXIT_OK
+
+
+async def answer(
+    settings: Settings, catalog: Catalog, line: str, lang: str | None, clock: Clock
+) -> str:
+    """The plain-text answer, from the database when there is one, else from one probe round."""
+    request = Request(
+        platform=Platform.CONSOLE,
+        chat_id="console",
+        user_id="console",
+        client_locale=lang,
+        text=line,
+        is_admin=True,
+        locale=Locale(lang) if lang in (Locale.EN.value, Locale.ZH.value) else None,
+    )
+    if not settings.database_path.exists():
+        from bot.check import probe_once
+
+        live: LiveView = await probe_once(settings, catalog)
+        core = Core(catalog, StatusService(catalog, live, None, clock), None, clock, settings)
+        return to_plain(await handle(request, core))
+    db = await open_database(settings.database_path)
+    try:
+        store = Store(db, clock.now)
+        view = await stored_view(store, catalog, clock)
+        core = Core(catalog, StatusService(catalog, view, store, clock), store, clock, settings)
+        return to_plain(await handle(request, core))
+    finally:
+        await db.close()
+
+
+async def stored_view(store: Store, catalog: Catalog, clock: Clock) -> StoredView:
+    """Health states and the last hour's latencies of every probed channel, from the database."""
+    states = {
+        channel: HealthState.from_json(row.state)
+        for channel, row in (await store.load_health()).items()
+    }
+    horizon = clock.now() - timedelta(hours=1)
+    latencies: dict[str, list[float]] = {}
+    for exchange, channel in catalog.channels():
+        key = exchange.key(channel)
+        if channel.probe is None or key not in states:
+            continue
+        results = await store.recent_results(key, RECENT_RESULTS)
+        latencies[key] = [
+            r.latency_ms
+            for r in reversed(results)
+            if r.ok and r.latency_ms is not None and r.at >= horizon
+        ]
+    return StoredView(states, latencies)

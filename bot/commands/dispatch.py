@@ -1,0 +1,54 @@
+"""Answer one command line: parse, pick the locale, run the handler, keep the reply in bounds.
+
+Whatever the words, the answer is a non-empty `Reply` within 4,096 characters: unknown
+commands get the command list, handler errors a short apology (and a log line).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.commands.args import parse_line
+from bot.commands.context import Context, Core, Request
+from bot.commands.table import find_command, usages
+from bot.render.budget import LIMIT, fit, size
+from bot.render.chat import notice, unknown_command_reply
+from bot.render.words import Words
+from bot.reply import Reply
+from bot.vocab import Locale
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Core", "Request", "handle", "locale_of"]
+
+
+async def handle(request: Request, core: Core) -> Reply:
+    """The reply to one command line."""
+    locale = await locale_of(request, core)
+    w = Words.of(locale, core.clock.now())
+    line = parse_line(request.text)
+    command = find_command(line.name or "help", admin=request.is_admin)
+    if command is None:
+        return unknown_command_reply(line.typed, core.catalog, usages(locale), w)
+    ctx = Context(request, core, command.name, line.words, w)
+    try:
+        reply = await command.handler(ctx)
+    except Exception:
+        log.exception("command %s failed", command.name)
+        return notice(w.s.internal_error)
+    return reply if size(reply) <= LIMIT else fit(reply, w.s.more.format(command="/help"))
+
+
+async def locale_of(request: Request, core: Core) -> Locale:
+    """The caller's fixed locale, else the user's stored choice, else the client's language."""
+    if request.locale is not None:
+        return request.locale
+    if core.store is not None:
+        try:
+            stored = await core.store.get_locale(request.platform.value, request.user_id)
+        except Exception:
+            log.exception("reading the locale of a user failed")
+            stored = None
+        if stored in (Locale.EN.value, Locale.ZH.value):
+            return Locale(stored)
+    return Locale.from_client(request.client_locale)

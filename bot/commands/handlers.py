@@ -1,0 +1,279 @@
+"""One small handler per command: resolve the words, read state, build the reply.
+
+Handlers never probe and never wait on the network: they read the status service (memory
+and rollups) and the store. Every user mistake gets a helpful reply, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from bot.catalog import Channel, Exchange
+from bot.commands.args import (
+    find_channel,
+    find_lang,
+    pick_case,
+    pick_exchange,
+    suggest_cases,
+    suggest_exchanges,
+)
+from bot.commands.context import CommandStore, Context
+from bot.render.chat import (
+    exchange_choice_reply,
+    help_reply,
+    lang_reply,
+    notice,
+    subscriptions_reply,
+    unknown_channel_reply,
+)
+from bot.render.history import history_reply
+from bot.render.status import channels_reply, status_reply
+from bot.render.urgent import cases_reply, urgent_reply
+from bot.render.words import Words, echo
+from bot.reply import Reply
+from bot.routes import route_view
+from bot.vocab import Platform, Verdict
+
+MAX_MAINTENANCE_MIN = 7 * 24 * 60
+
+
+def _never(_: str) -> bool:
+    return False
+
+
+def _exchange(
+    ctx: Context, belongs: Callable[[str], bool] = _never
+) -> tuple[Exchange, list[str]] | Reply:
+    """The exchange the words name, the words left; or a reply saying which exist.
+
+    With one exchange configured, a missing one is that one. `belongs` tells words meant
+    for the command's other arguments ("login" for /urgent) from a misspelt exchange.
+    """
+    catalog = ctx.catalog
+    exchange, rest = pick_exchange(catalog, ctx.words)
+    if exchange is not None:
+        return exchange, rest
+    unknown = [word for word in rest if not belongs(word)]
+    if len(catalog.exchanges) == 1 and (not unknown or belongs is not _never):
+        return catalog.exchanges[0], rest
+    if not unknown:
+        return exchange_choice_reply(catalog, ctx.command, ctx.w)
+    word = unknown[0]
+    close = suggest_exchanges(catalog, word)
+    return exchange_choice_reply(catalog, ctx.command, ctx.w, word, close)
+
+
+def _channel(exchange: Exchange, words: list[str], w: Words) -> Channel | Reply | None:
+    """The channel the first left-over word names; None without words; a reply if unknown."""
+    if not words:
+        return None
+    channel = find_channel(exchange, words[0]) or find_channel(exchange, "".join(words))
+    if channel is None:
+        return unknown_channel_reply(exchange, words[0], w)
+    return channel
+
+
+def _alerts_store(ctx: Context) -> CommandStore | None:
+    """The store, where alerts can go: a console has no chat to alert."""
+    return None if ctx.request.platform is Platform.CONSOLE else ctx.core.store
+
+
+def _is_channel_word(ctx: Context) -> Callable[[str], bool]:
+    return lambda word: any(find_channel(e, word) for e in ctx.catalog.exchanges)
+
+
+async def show_status(ctx: Context) -> Reply:
+    """Is support live now: the exchange's answer and every channel in a line."""
+    found = _exchange(ctx)
+    if isinstance(found, Reply):
+        return found
+    view = await ctx.core.status.exchange_status(found[0])
+    return status_reply(view, ctx.w)
+
+
+async def show_channels(ctx: Context) -> Reply:
+    """Every channel (or one) in detail."""
+    found = _exchange(ctx, _is_channel_word(ctx))
+    if isinstance(found, Reply):
+        return found
+    exchange, rest = found
+    channel = _channel(exchange, rest, ctx.w)
+    if isinstance(channel, Reply):
+        return channel
+    view = await ctx.core.status.exchange_status(exchange)
+    return channels_reply(view, ctx.w, channel.id if channel else None)
+
+
+async def show_urgent(ctx: Context) -> Reply:
+    """What to do now for a case; the case menu when none (or an unknown one) is given."""
+    found = _exchange(
+        ctx, lambda word: pick_case([word])[0] is not None or bool(suggest_cases(word))
+    )
+    if isinstance(found, Reply):
+        return found
+    exchange, rest = found
+    case, unknown = pick_case(rest)
+    if case is None:
+        return cases_reply(exchange, ctx.w, echo(" ".join(unknown)) if unknown else None)
+    view = await ctx.core.status.exchange_status(exchange)
+    return urgent_reply(route_view(view, case), ctx.w)
+
+
+async def show_history(ctx: Context) -> Reply:
+    """The exchange's changes over the last 7 days."""
+    found = _exchange(ctx)
+    if isinstance(found, Reply):
+        return found
+    exchange = found[0]
+    rows = await ctx.core.status.transitions(exchange) if ctx.core.status.store else None
+    return history_reply(exchange, rows, ctx.w)
+
+
+async def subscribe(ctx: Context) -> Reply:
+    """Alerts in this chat for an exchange, or one of its channels."""
+    s = ctx.w.s
+    store = _alerts_store(ctx)
+    if store is None:
+        return notice(s.no_store)
+    if ctx.request.is_group and not ctx.request.can_manage:
+        return notice(s.manage_only)
+    found = _exchange(ctx, _is_channel_word(ctx))
+    if isinstance(found, Reply):
+        return found
+    exchange, rest = found
+    channel = _channel(exchange, rest, ctx.w)
+    if isinstance(channel, Reply):
+        return channel
+    request = ctx.request
+    added = await store.subscribe(
+        request.platform.value,
+        request.chat_id,
+        exchange.id,
+        channel.id if channel else None,
+        ctx.locale.value,
+    )
+    if not added:
+        return notice(s.sub_exists, ephemeral=False)
+    if channel is None:
+        return notice(s.sub_all.format(exchange=exchange.name), ephemeral=False)
+    name = channel.name.get(ctx.locale)
+    return notice(s.sub_one.format(exchange=exchange.name, channel=name), ephemeral=False)
+
+
+async def unsubscribe(ctx: Context) -> Reply:
+    """Stop alerts: all of them, one exchange's, or one channel's."""
+    s = ctx.w.s
+    store = _alerts_store(ctx)
+    if store is None:
+        return notice(s.no_store)
+    if ctx.request.is_group and not ctx.request.can_manage:
+        return notice(s.manage_only)
+    exchange_id: str | None = None
+    channel_id: str | None = None
+    if ctx.words:
+        found = _exchange(ctx, _is_channel_word(ctx))
+        if isinstance(found, Reply):
+            return found
+        exchange, rest = found
+        channel = _channel(exchange, rest, ctx.w)
+        if isinstance(channel, Reply):
+            return channel
+        exchange_id, channel_id = exchange.id, channel.id if channel else None
+    request = ctx.request
+    stopped = await store.unsubscribe(
+        request.platform.value, request.chat_id, exchange_id, channel_id
+    )
+    text = s.unsub_done.format(n=stopped) if stopped else s.unsub_none
+    return notice(text, ephemeral=False)
+
+
+async def list_subscriptions(ctx: Context) -> Reply:
+    """The alerts this chat gets."""
+    store = _alerts_store(ctx)
+    if store is None:
+        return notice(ctx.w.s.no_store)
+    rows = await store.subscriptions_of(ctx.request.platform.value, ctx.request.chat_id)
+    names: list[tuple[str, str | None]] = []
+    for row in rows:
+        exchange = ctx.catalog.exchange(row.exchange)
+        if exchange is None:
+            names.append((echo(row.exchange), row.channel))
+            continue
+        channel = exchange.channel(row.channel) if row.channel else None
+        label = channel.name.get(ctx.locale) if channel else row.channel
+        names.append((exchange.name, label))
+    return subscriptions_reply(names, ctx.catalog.exchanges[0].id, ctx.w)
+
+
+async def set_language(ctx: Context) -> Reply:
+    """Show or change the answer language (remembered per user)."""
+    if not ctx.words:
+        return lang_reply(ctx.w, changed=False)
+    locale = find_lang(ctx.words[0])
+    if locale is None:
+        return notice(ctx.w.s.lang_unknown.format(word=echo(ctx.words[0])))
+    store = ctx.core.store
+    if store is not None:
+        await store.set_locale(ctx.request.platform.value, ctx.request.user_id, locale.value)
+    return lang_reply(Words.of(locale, ctx.w.now, ctx.w.user_tz), changed=True)
+
+
+async def show_help(ctx: Context) -> Reply:
+    """Every command with its help text, in the user's language."""
+    from bot.commands.table import usages
+
+    return help_reply(ctx.catalog, usages(ctx.locale, ctx.request.is_admin), ctx.w)
+
+
+async def start(ctx: Context) -> Reply:
+    """The first message: what the bot does and how to ask."""
+    from bot.commands.table import usages
+
+    return help_reply(ctx.catalog, usages(ctx.locale, ctx.request.is_admin), ctx.w, start=True)
+
+
+async def declare_maintenance(ctx: Context) -> Reply:
+    """Admin: declare maintenance of a channel (or `all`) for some minutes."""
+    s = ctx.w.s
+    store = ctx.core.store
+    if store is None:
+        return notice(s.needs_database)
+    minutes = _minutes(ctx.words[-1]) if ctx.words else None
+    found = _exchange(ctx, lambda word: word.isdigit() or word.lower() in ("all", "*"))
+    if isinstance(found, Reply) or minutes is None:
+        return notice(s.maintenance_usage)
+    exchange, rest = found
+    target = [word for word in rest[:-1] if word.lower() not in ("all", "*")]
+    channel = _channel(exchange, target, ctx.w)
+    if isinstance(channel, Reply):
+        return channel
+    now = ctx.core.clock.now()
+    until = now + timedelta(minutes=minutes)
+    created_by = f"{ctx.request.platform.value}:{ctx.request.user_id}"
+    await store.add_maintenance(
+        exchange.id, channel.id if channel else None, now, until, "declared in chat", created_by
+    )
+    name = f"{exchange.name} {channel.name.get(ctx.locale)}" if channel else exchange.name
+    when = ctx.w.when(until, ctx.w.zone_for(channel))
+    return notice(s.maintenance_set.format(target=name, when=when))
+
+
+async def show_stats(ctx: Context) -> Reply:
+    """Admin: how many exchanges and channels are watched and how many are live now."""
+    catalog = ctx.catalog
+    live = 0
+    for exchange in catalog.exchanges:
+        view = await ctx.core.status.exchange_status(exchange)
+        live += sum(1 for c in view.channels if c.verdict is Verdict.LIVE)
+    line = ctx.w.s.stats_line.format(
+        exchanges=len(catalog.exchanges), channels=len(catalog.channels()), live=live
+    )
+    return notice("supportlive", line)
+
+
+def _minutes(word: str) -> int | None:
+    if not word.isdigit() or len(word) > 6:
+        return None
+    value = int(word)
+    return value if 1 <= value <= MAX_MAINTENANCE_MIN else None

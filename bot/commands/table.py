@@ -1,0 +1,157 @@
+"""The command table: the one list every adapter's menu, slash commands and /help come from.
+
+Adding a command takes one handler in `handlers.py` and one row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.commands import handlers
+from bot.commands.context import Context
+from bot.render.chat import Usage
+from bot.render.strings import strings
+from bot.reply import Reply
+from bot.vocab import Locale
+
+Handler = Callable[[Context], Awaitable[Reply]]
+
+
+class ArgKind(StrEnum):
+    """What an argument names; adapters offer autocomplete per kind."""
+
+    EXCHANGE = "exchange"
+    CHANNEL = "channel"
+    CASE = "case"
+    LANG = "lang"
+    MINUTES = "minutes"
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    kind: ArgKind
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A chat command: its name, arguments, help per locale and handler."""
+
+    name: str
+    args: tuple[Arg, ...]
+    help: dict[Locale, str]
+    handler: Handler
+    admin: bool = False
+
+    def syntax(self, locale: Locale) -> str:
+        """ "/urgent [exchange] [case]" with argument names in the locale."""
+        names = strings(locale).arg_name
+        parts = [f"<{names[a.kind]}>" if a.required else f"[{names[a.kind]}]" for a in self.args]
+        return " ".join([f"/{self.name}", *parts])
+
+
+_EXCHANGE = Arg(ArgKind.EXCHANGE)
+_CHANNEL = Arg(ArgKind.CHANNEL)
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "status",
+        (_EXCHANGE,),
+        {
+            Locale.EN: "Is support live now? The best channel, and every channel's state",
+            Locale.ZH: "客服现在在线吗？推荐渠道及各渠道状态",
+        },
+        handlers.show_status,
+    ),
+    Command(
+        "channels",
+        (_EXCHANGE, _CHANNEL),
+        {
+            Locale.EN: "Each channel in detail: why, latency, uptime, hours, links",
+            Locale.ZH: "各渠道详情：原因、响应时间、可用率、服务时间、链接",
+        },
+        handlers.show_channels,
+    ),
+    Command(
+        "urgent",
+        (_EXCHANGE, Arg(ArgKind.CASE)),
+        {
+            Locale.EN: "What to do now: hacked account, stuck withdrawal, missing deposit, "
+            "failed order, KYC",
+            Locale.ZH: "紧急情况怎么办：账户被盗、提币未到账、充值未到账、订单失败、身份认证",
+        },
+        handlers.show_urgent,
+    ),
+    Command(
+        "history",
+        (_EXCHANGE,),
+        {Locale.EN: "Changes over the last 7 days", Locale.ZH: "近 7 天的状态变化"},
+        handlers.show_history,
+    ),
+    Command(
+        "subscribe",
+        (_EXCHANGE, _CHANNEL),
+        {
+            Locale.EN: "Alerts here when a channel goes down and when it's back",
+            Locale.ZH: "渠道中断或恢复时在这里提醒",
+        },
+        handlers.subscribe,
+    ),
+    Command(
+        "unsubscribe",
+        (_EXCHANGE, _CHANNEL),
+        {
+            Locale.EN: "Stop alerts: all, one exchange's or one channel's",
+            Locale.ZH: "停止提醒：全部、某个交易所或某个渠道",
+        },
+        handlers.unsubscribe,
+    ),
+    Command(
+        "subscriptions",
+        (),
+        {Locale.EN: "The alerts this chat gets", Locale.ZH: "本聊天订阅的提醒"},
+        handlers.list_subscriptions,
+    ),
+    Command(
+        "lang",
+        (Arg(ArgKind.LANG),),
+        {Locale.EN: "Answer in English or Chinese", Locale.ZH: "切换中文或英文回答"},
+        handlers.set_language,
+    ),
+    Command("help", (), {Locale.EN: "What I can do", Locale.ZH: "使用说明"}, handlers.show_help),
+    Command("start", (), {Locale.EN: "Start here", Locale.ZH: "开始使用"}, handlers.start),
+    Command(
+        "maintenance",
+        (Arg(ArgKind.EXCHANGE, True), Arg(ArgKind.CHANNEL, True), Arg(ArgKind.MINUTES, True)),
+        {
+            Locale.EN: "Declare maintenance of a channel (or all) for some minutes",
+            Locale.ZH: "登记渠道（或全部渠道）维护若干分钟",
+        },
+        handlers.declare_maintenance,
+        admin=True,
+    ),
+    Command(
+        "stats",
+        (),
+        {Locale.EN: "Watched channels and how many are live", Locale.ZH: "关注的渠道及在线数量"},
+        handlers.show_stats,
+        admin=True,
+    ),
+)
+
+_BY_NAME = {command.name: command for command in COMMANDS}
+
+
+def find_command(name: str, *, admin: bool) -> Command | None:
+    """The command of that name; admin commands only for admins (others: None, as unknown)."""
+    command = _BY_NAME.get(name)
+    if command is None or (command.admin and not admin):
+        return None
+    return command
+
+
+def usages(locale: Locale, admin: bool = False) -> list[Usage]:
+    """Help lines for the commands this user may run."""
+    return [Usage(c.syntax(locale), c.help[locale]) for c in COMMANDS if admin or not c.admin]

@@ -1,0 +1,162 @@
+"""Prometheus metrics of one process, in a registry of its own (tests never collide).
+
+Probes, alerts and command handlers call the small `observe_probe`, `count_send` and
+`count_command` methods; values read from elsewhere (verdicts, outbox depth) are set just
+before a scrape by the callbacks registered with `before_scrape`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from enum import StrEnum
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from bot.catalog import Catalog
+from bot.vocab import Verdict
+from probes.result import ProbeResult
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+# Probe answers range from a loopback millisecond to a 10 s timeout.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+_LABEL = re.compile(r"^[a-z0-9_-]{1,32}$")
+OTHER = "other"
+
+ScrapeHook = Callable[[], Awaitable[None]]
+
+
+class ProbeOutcome(StrEnum):
+    """`result` label of `probe_results_total` for a success; failures use the error kind."""
+
+    OK = "ok"
+    SLOW = "slow"
+
+
+def probe_outcome(result: ProbeResult) -> str:
+    """Result label: "ok", "slow", or the failure's error kind ("timeout", "dns", ...)."""
+    if result.ok:
+        return ProbeOutcome.SLOW.value if result.slow else ProbeOutcome.OK.value
+    return result.error.value if result.error is not None else "other"
+
+
+class Metrics:
+    """The process's counters, gauges and histograms, and the text a scrape returns."""
+
+    def __init__(self, commands: Iterable[str] | None = None) -> None:
+        """`commands`: the command table's names; any other name is counted as "other"."""
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._commands = None if commands is None else frozenset(commands)
+        self._hooks: list[ScrapeHook] = []
+        self.probe_results = Counter(
+            "probe_results",
+            "Probe checks by probe kind and result (ok, slow, or the error kind).",
+            ["kind", "result"],
+            registry=self.registry,
+        )
+        self.probe_latency = Histogram(
+            "probe_latency_seconds",
+            "Latency of successful probe checks, by probe kind.",
+            ["kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.channel_verdict = Gauge(
+            "channel_verdict",
+            "1 for each channel's current verdict, 0 for the other verdicts.",
+            ["exchange", "channel", "verdict"],
+            registry=self.registry,
+        )
+        self.outbox_depth = Gauge(
+            "outbox_depth",
+            "Alert messages in the outbox, by state (pending, claimed, ...).",
+            ["state"],
+            registry=self.registry,
+        )
+        self.alert_sends = Counter(
+            "alert_sends",
+            "Alert sends by platform and outcome (sent, rate_limited, transient, permanent).",
+            ["platform", "outcome"],
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "commands",
+            "Chat commands answered, by platform and command.",
+            ["platform", "command"],
+            registry=self.registry,
+        )
+
+    # -- what the rest of the program calls ---------------------------------------------
+
+    def observe_probe(self, result: ProbeResult, kind: str) -> None:
+        """Count one probe result; successful checks also feed the latency histogram."""
+        self.probe_results.labels(kind=kind, result=probe_outcome(result)).inc()
+        if result.ok and result.latency_ms is not None and result.latency_ms >= 0:
+            self.probe_latency.labels(kind=kind).observe(result.latency_ms / 1000)
+
+    def count_command(self, platform: str, command: str) -> None:
+        """Count one answered command (names outside the command table count as "other")."""
+        name = command.lstrip("/").lower()
+        known = self._commands is None or name in self._commands
+        self.commands.labels(platform=platform, command=_bounded(name) if known else OTHER).inc()
+
+    def count_send(self, platform: str, outcome: str) -> None:
+        """Count one alert send attempt by how it ended."""
+        self.alert_sends.labels(platform=platform, outcome=_bounded(outcome)).inc()
+
+    def set_outbox_depth(self, by_state: Mapping[str, int]) -> None:
+        """Outbox rows per state, as `AlertDrainer.depth()` / `storage.outbox.depth` give them."""
+        for state, count in by_state.items():
+            self.outbox_depth.labels(state=_bounded(state)).set(count)
+
+    def probe_observer(self, catalog: Catalog) -> Callable[[ProbeResult], None]:
+        """A `Monitor(observe=...)` callback that counts each result under its probe kind."""
+        kinds = {
+            exchange.key(channel): channel.probe.kind
+            for exchange, channel in catalog.channels()
+            if channel.probe is not None
+        }
+
+        def observe(result: ProbeResult) -> None:
+            self.observe_probe(result, kinds.get(result.channel, OTHER))
+
+        return observe
+
+    def set_verdicts(self, verdicts: Iterable[tuple[str, str, Verdict]]) -> None:
+        """Replace every channel's verdict gauge with (exchange, channel id, verdict) triples."""
+        self.channel_verdict.clear()
+        for exchange, channel, verdict in verdicts:
+            for candidate in Verdict:
+                self.channel_verdict.labels(
+                    exchange=exchange, channel=channel, verdict=candidate.value
+                ).set(1 if candidate is verdict else 0)
+
+    # -- scraping -----------------------------------------------------------------------
+
+    def before_scrape(self, hook: ScrapeHook) -> None:
+        """Run `hook` before every scrape (e.g. read the outbox depth from the database)."""
+        self._hooks.append(hook)
+
+    async def scrape(self) -> bytes:
+        """Run the hooks, then the Prometheus text format; a failing hook is logged, not fatal."""
+        for hook in self._hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("metrics hook %r failed; serving the last values", hook)
+        return generate_latest(self.registry)
+
+
+def _bounded(value: str) -> str:
+    """Label values come from closed sets; anything odd is folded into "other"."""
+    return value if _LABEL.match(value) else OTHER

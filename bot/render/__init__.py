@@ -1,0 +1,1 @@
+"""Views to words per locale (en, zh), as `Reply` structures adapters format."""

@@ -1,0 +1,185 @@
+"""Every word the bot says, per locale: one `Strings` per language, all fields required.
+
+A missing string is a type error (each locale constructs every field), and a test checks
+that both locales use the same `{placeholders}`. Templates are `str.format` strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.status import AnswerKind
+from bot.verdict import Indicator, ReasonCode
+from bot.vocab import Case, Health, Locale, Mode, Verdict
+from probes.result import ErrorKind
+
+
+@dataclass(frozen=True, slots=True)
+class Strings:
+    """The wording of one locale."""
+
+    # Numbers and time
+    ms: str
+    seconds_latency: str
+    percent: str
+    missing: str
+    just_now: str
+    ago_s: str
+    ago_min: str
+    ago_h: str
+    ago_d: str
+    in_time: str
+    dur_s: str
+    dur_min: str
+    dur_h: str
+    dur_h_min: str
+    dur_d: str
+    dur_d_h: str
+    weekdays: tuple[str, str, str, str, str, str, str]
+    date: str
+    months: tuple[str, ...]
+    day_range: str
+    list_sep: str
+    and_more: str
+
+    # /status
+    headline: Mapping[AnswerKind, str]
+    title: str
+    best: str
+    best_where: str
+    checked_ago: str
+    not_checked: str
+    probe_answer: Mapping[str, str]
+    probe_ok: Mapping[str, str]
+    hours_always: str
+    hours_unknown: str
+    hours_weekly: str
+    opens_again: str
+    down_for: str
+    down_now: str
+    maintenance_until: str
+    until_time: str
+    never_checked: str
+    last_check: str
+    use_now: str
+    use_now_none: str
+    alert_when_back: str
+    channels_title: str
+    verdict_word: Mapping[Verdict, str]
+    upstream_word: Mapping[ReasonCode, str]
+    live_word: Mapping[Mode, str]
+    broadcast_line: str
+    replies_in: str
+    opens_at: str
+    for_duration: str
+    uptime_7d: str
+    p95: str
+    unverified_tag: str
+    official_footer: str
+    more: str
+
+    # Status page
+    status_page_title: str
+    indicator: Mapping[Indicator, str]
+    incident: str
+
+    # /channels
+    channels_heading: str
+    open_link: str
+    where: str
+    address: str
+    why: str
+    checked_at: str
+    not_probed_line: str
+    latency_line: str
+    uptime_line: str
+    note: str
+    unverified_line: str
+
+    # Reasons and errors of checks
+    reason: Mapping[ReasonCode, str]
+    reason_detail: str
+    error_kind: Mapping[ErrorKind, str]
+    health_word: Mapping[Health, str]
+
+    # /urgent
+    case_title: Mapping[Case, str]
+    urgent_title: str
+    urgent_menu_title: str
+    urgent_menu_hint: str
+    freeze_first: str
+    route_title: str
+    route_line: str
+    route_pick: str
+    route_none_live: str
+    steps_title: str
+    facts_title: str
+    have_ready: str
+    route_unverified: str
+    no_route: str
+    phishing: str
+    fakes: str
+    verify_with: str
+
+    # /history
+    history_title: str
+    history_line: str
+    history_ongoing: str
+    history_detail: str
+    history_empty: str
+    history_unavailable: str
+
+    # Subscriptions
+    sub_all: str
+    sub_one: str
+    sub_exists: str
+    unsub_done: str
+    unsub_none: str
+    subs_title: str
+    subs_all_channels: str
+    subs_empty: str
+    manage_only: str
+    no_store: str
+    needs_database: str
+
+    # /lang
+    language_name: str
+    lang_now: str
+    lang_set: str
+    lang_unknown: str
+
+    # /help, /start
+    help_title: str
+    help_intro: str
+    start_title: str
+    commands_title: str
+    watched: str
+    links_note: str
+    arg_name: Mapping[str, str]
+
+    # Errors and admin
+    unknown_command: str
+    unknown_exchange: str
+    did_you_mean: str
+    which_exchange: str
+    unknown_case: str
+    unknown_channel: str
+    internal_error: str
+    maintenance_usage: str
+    maintenance_set: str
+    stats_line: str
+
+    # Buttons
+    button_urgent: str
+    button_alerts: str
+    button_details: str
+    button_other_language: str
+
+
+def strings(locale: Locale) -> Strings:
+    """The wording for a locale."""
+    from bot.render.en import EN
+    from bot.render.zh import ZH
+
+    return ZH if locale is Locale.ZH else EN

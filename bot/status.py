@@ -1,0 +1,411 @@
+"""Read side: each channel's verdict, latency and uptime, and the exchange's answer.
+
+Answers read only memory (the live probe pipeline, through `LiveView`) and hourly rollups
+(through `StatusStore`), never raw probe results. Rollup summaries of complete hours are
+cached until the hour turns, so a `/status` costs a few dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.catalog import Catalog, Channel, Exchange
+from bot.clock import Clock
+from bot.health import DEFAULT_POLICY, HealthState, effective_health
+from bot.hours import next_open
+from bot.verdict import Maintenance, Reason, Upstream, decide
+from bot.vocab import ChannelKind, Health, Mode, Verdict
+
+# Uptime windows: 24 h (whose latency quantiles are shown too), 7 d, 30 d.
+WINDOWS = (timedelta(hours=24), timedelta(days=7), timedelta(days=30))
+DEFAULT_INTERVAL_S = 60.0
+USABLE = (Verdict.LIVE, Verdict.DEGRADED)
+
+
+class LiveView(Protocol):
+    """What the running probe pipeline knows now, from memory (implemented in bot/monitor.py)."""
+
+    def health(self, channel_key: str) -> HealthState | None:
+        """The channel's current health state, None before its first result."""
+        ...
+
+    def recent_latencies(self, channel_key: str) -> Sequence[float]:
+        """Latencies (ms) of the last hour's successful checks, oldest first."""
+        ...
+
+    def upstream(self, exchange_id: str) -> Upstream | None:
+        """The exchange's status page as last read, None where it has none or none yet."""
+        ...
+
+
+class Quantiles(Protocol):
+    def quantile(self, q: float) -> float | None: ...
+
+
+class Summary(Protocol):
+    """Rollups of one channel merged over a window."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def failures(self) -> int: ...
+
+    @property
+    def histogram(self) -> Quantiles: ...
+
+
+class MaintenanceRow(Protocol):
+    """A declared maintenance window; `channel` None covers the whole exchange."""
+
+    @property
+    def exchange(self) -> str: ...
+
+    @property
+    def channel(self) -> str | None: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def ends_at(self) -> datetime | None: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+class TransitionRow(Protocol):
+    """A stored change of a channel's health (health values as plain strings)."""
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def old(self) -> str: ...
+
+    @property
+    def new(self) -> str: ...
+
+    @property
+    def detail(self) -> str: ...
+
+
+class StatusStore(Protocol):
+    """The storage reads the status answers need (storage/store.py `Store` provides them)."""
+
+    async def rollup_summaries(
+        self,
+        channels: Sequence[str] | None,
+        since: datetime,
+        until: datetime,
+        *,
+        with_latency: bool = True,
+    ) -> Mapping[str, Summary]: ...
+
+    async def transitions(
+        self, exchange: str, since: datetime, limit: int
+    ) -> Sequence[TransitionRow]: ...
+
+    async def active_maintenance(self, now: datetime) -> Sequence[MaintenanceRow]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Milliseconds: the last check, and p50/p95 over the last hour and 24 h."""
+
+    last: float | None = None
+    p50_1h: float | None = None
+    p95_1h: float | None = None
+    p50_24h: float | None = None
+    p95_24h: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Uptime:
+    """Share of successful checks (0–1) over 24 h, 7 d and 30 d; None without checks."""
+
+    day: float | None = None
+    week: float | None = None
+    month: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """One channel's answer: verdict, reasons, how fresh, how fast, how reliable."""
+
+    exchange: Exchange
+    channel: Channel
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    evidence_age_s: float | None
+    state: HealthState | None
+    latency: Latency
+    uptime: Uptime
+    opens_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return self.exchange.key(self.channel)
+
+    @property
+    def usable(self) -> bool:
+        return self.verdict in USABLE and self.channel.mode is not Mode.BROADCAST
+
+
+class AnswerKind(StrEnum):
+    """The exchange-level answer to "is support live now?"."""
+
+    LIVE = "live"
+    SLOW = "slow"
+    CLOSED = "closed"
+    DOWN = "down"
+    MAINTENANCE = "maintenance"
+    UNKNOWN = "unknown"
+    NO_LIVE = "no_live"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """`subject`: the live channel the answer is about; `fallback`: what to use meanwhile."""
+
+    kind: AnswerKind
+    subject: ChannelStatus | None
+    fallback: ChannelStatus | None
+    opens_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeStatus:
+    exchange: Exchange
+    at: datetime
+    channels: tuple[ChannelStatus, ...]
+    answer: Answer
+    upstream: Upstream | None
+
+    def channel(self, channel_id: str) -> ChannelStatus | None:
+        return next((c for c in self.channels if c.channel.id == channel_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Windows:
+    day: Summary | None
+    week: Summary | None
+    month: Summary | None
+
+
+class StatusService:
+    """Builds `ExchangeStatus` from memory and cached rollups; chat commands call it."""
+
+    def __init__(
+        self, catalog: Catalog, live: LiveView, store: StatusStore | None, clock: Clock
+    ) -> None:
+        self.catalog = catalog
+        self.live = live
+        self.store = store
+        self.clock = clock
+        self._rollups: dict[str, _Windows] = {}
+        self._rollup_hour: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def exchange_status(self, exchange: Exchange) -> ExchangeStatus:
+        """Every channel's verdict and figures, and the exchange's answer, as of now."""
+        now = self.clock.now()
+        windows = await self._windows(exchange, now)
+        maintenance = await self._maintenance(exchange, now)
+        upstream = self.live.upstream(exchange.id)
+        channels = tuple(
+            self._channel_status(exchange, c, now, windows, maintenance, upstream)
+            for c in exchange.channels
+        )
+        return ExchangeStatus(exchange, now, channels, answer_of(channels, now), upstream)
+
+    async def transitions(self, exchange: Exchange, days: int = 7) -> Sequence[TransitionRow]:
+        """The exchange's health transitions of the last `days` days, oldest first."""
+        if self.store is None:
+            return ()
+        since = self.clock.now() - timedelta(days=days)
+        rows = await self.store.transitions(exchange.id, since, 500)
+        return sorted(rows, key=lambda t: t.at)
+
+    async def warm(self) -> None:
+        """Load every channel's rollup summaries for this hour (call at start and hourly)."""
+        now = self.clock.now()
+        async with self._lock:
+            self._reset_if_new_hour(now)
+            loaded = await self._load(None, now)
+            self._rollups.update(loaded)
+            for exchange, channel in self.catalog.channels():
+                self._rollups.setdefault(exchange.key(channel), _Windows(None, None, None))
+
+    async def run(self) -> None:
+        """Keep the rollup cache warm: load now, then again just after every hour turns."""
+        while True:
+            await self.warm()
+            now = self.clock.now()
+            turn = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1, seconds=5)
+            await asyncio.sleep((turn - now).total_seconds())
+
+    def _channel_status(
+        self,
+        exchange: Exchange,
+        channel: Channel,
+        now: datetime,
+        windows: Mapping[str, _Windows],
+        maintenance: Mapping[str | None, Maintenance],
+        upstream: Upstream | None,
+    ) -> ChannelStatus:
+        key = exchange.key(channel)
+        state = self.live.health(key) if channel.probe is not None else None
+        interval = channel.probe.interval_s if channel.probe is not None else DEFAULT_INTERVAL_S
+        health = effective_health(state, now, interval) if state is not None else Health.UNKNOWN
+        declared = maintenance.get(channel.id) or maintenance.get(None)
+        result = decide(
+            channel,
+            health,
+            now,
+            maintenance=declared,
+            # The page speaks for the exchange; only its own channel takes its verdict from it.
+            upstream=upstream if channel.kind is ChannelKind.STATUS_PAGE else None,
+            evidence_at=state.last_at if state is not None else None,
+            detail=state.last_detail if state is not None else "",
+            degraded_by=state.degraded_by if state is not None else None,
+            stale_after_s=DEFAULT_POLICY.stale_intervals * interval,
+        )
+        return ChannelStatus(
+            exchange=exchange,
+            channel=channel,
+            verdict=result.verdict,
+            reasons=result.reasons,
+            evidence_age_s=result.evidence_age_s,
+            state=state,
+            latency=self._latency(key, state, windows.get(key)),
+            uptime=_uptime(windows.get(key)),
+            opens_at=next_open(channel.hours, now) if result.verdict is Verdict.OFF_HOURS else None,
+        )
+
+    def _latency(self, key: str, state: HealthState | None, windows: _Windows | None) -> Latency:
+        recent = self.live.recent_latencies(key)
+        last = state.last_latency_ms if state is not None and state.last_ok else None
+        day = windows.day if windows is not None else None
+        return Latency(
+            last=last,
+            p50_1h=_quantile(recent, 0.50),
+            p95_1h=_quantile(recent, 0.95),
+            p50_24h=day.histogram.quantile(0.50) if day is not None and day.count else None,
+            p95_24h=day.histogram.quantile(0.95) if day is not None and day.count else None,
+        )
+
+    async def _windows(self, exchange: Exchange, now: datetime) -> dict[str, _Windows]:
+        """Rollup summaries of the exchange's probed channels, cached for the hour."""
+        keys = [exchange.key(c) for c in exchange.channels if c.probe is not None]
+        self._reset_if_new_hour(now)
+        missing = [k for k in keys if k not in self._rollups]
+        if missing:
+            async with self._lock:
+                self._reset_if_new_hour(now)
+                missing = [k for k in keys if k not in self._rollups]
+                loaded = await self._load(missing, now) if missing else {}
+                for key in missing:
+                    self._rollups[key] = loaded.get(key, _Windows(None, None, None))
+        return {k: self._rollups[k] for k in keys if k in self._rollups}
+
+    def _reset_if_new_hour(self, now: datetime) -> None:
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        if hour != self._rollup_hour:
+            self._rollups = {}
+            self._rollup_hour = hour
+
+    async def _load(self, keys: Sequence[str] | None, now: datetime) -> dict[str, _Windows]:
+        """Summaries of complete hours over 24 h, 7 d and 30 d for these channels (None: all)."""
+        if self.store is None or keys == []:
+            return {}
+        until = now.replace(minute=0, second=0, microsecond=0)
+        found: dict[str, list[Summary | None]] = {}
+        for position, span in enumerate(WINDOWS):
+            # Latency quantiles are shown for 24 h only; longer windows need just the counts.
+            summaries = await self.store.rollup_summaries(
+                keys, until - span, until, with_latency=position == 0
+            )
+            for key, summary in summaries.items():
+                found.setdefault(key, [None, None, None])[position] = summary
+        return {key: _Windows(*parts) for key, parts in found.items()}
+
+    async def _maintenance(
+        self, exchange: Exchange, now: datetime
+    ) -> dict[str | None, Maintenance]:
+        """Declared maintenance of the exchange now: channel id (None: all) → window."""
+        if self.store is None:
+            return {}
+        rows = await self.store.active_maintenance(now)
+        return {
+            m.channel: Maintenance(m.starts_at, m.ends_at, m.reason)
+            for m in rows
+            if m.exchange == exchange.id
+        }
+
+
+def answer_of(channels: Sequence[ChannelStatus], now: datetime) -> Answer:
+    """The exchange's answer: the best live channel, or why there is none and what to use."""
+    live_mode = [c for c in channels if c.channel.mode is Mode.LIVE]
+    fallback = _fallback(channels)
+    for verdict, kind in ((Verdict.LIVE, AnswerKind.LIVE), (Verdict.DEGRADED, AnswerKind.SLOW)):
+        candidates = [c for c in live_mode if c.verdict is verdict]
+        if candidates:
+            return Answer(kind, min(candidates, key=_speed), None)
+    if not live_mode:
+        return Answer(AnswerKind.NO_LIVE, None, fallback)
+    closed = [c for c in live_mode if c.verdict is Verdict.OFF_HOURS]
+    if closed:
+        soonest = min(closed, key=lambda c: c.opens_at or now + timedelta(days=365))
+        return Answer(AnswerKind.CLOSED, soonest, fallback, soonest.opens_at)
+    for verdict, kind in (
+        (Verdict.MAINTENANCE, AnswerKind.MAINTENANCE),
+        (Verdict.DOWN, AnswerKind.DOWN),
+    ):
+        subject = next((c for c in live_mode if c.verdict is verdict), None)
+        if subject is not None:
+            return Answer(kind, subject, fallback)
+    return Answer(AnswerKind.UNKNOWN, live_mode[0], fallback)
+
+
+def _fallback(channels: Sequence[ChannelStatus]) -> ChannelStatus | None:
+    """The fastest usable channel that is not live mode: async before self-service."""
+    order = {Mode.ASYNC: 0, Mode.SELF_SERVICE: 1}
+    usable = [c for c in channels if c.usable and c.channel.mode in order]
+    return min(usable, key=lambda c: (order[c.channel.mode], *_speed(c)), default=None)
+
+
+def _speed(status: ChannelStatus) -> tuple[int, float]:
+    """Sort key: live before degraded, then the last latency (unmeasured last)."""
+    rank = 0 if status.verdict is Verdict.LIVE else 1
+    last = status.latency.last
+    return rank, last if last is not None else float("inf")
+
+
+def _quantile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank quantile, the method the rollup histograms use."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
+
+
+def _uptime(windows: _Windows | None) -> Uptime:
+    if windows is None:
+        return Uptime()
+    return Uptime(_share(windows.day), _share(windows.week), _share(windows.month))
+
+
+def _share(summary: Summary | None) -> float | None:
+    if summary is None or summary.count <= 0:
+        return None
+    return (summary.count - summary.failures) / summary.count

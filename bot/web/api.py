@@ -1,0 +1,263 @@
+"""JSON API under /api/v1/: exchanges, one exchange with its channels, and its history.
+
+Values are the shared vocabulary's codes (`live`, `off_hours`, ...), never sentences; names
+come in the requested language (`?lang=zh`, English by default). Errors are JSON too:
+`{"error": {"code": 404, "message": "...", "known": [...]}}`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.catalog import Catalog, Exchange
+from bot.render.words import echo
+from bot.routes import route_view
+from bot.status import Answer, ChannelStatus, ExchangeStatus, TransitionRow
+from bot.verdict import Reason, Upstream
+from bot.vocab import Case, Locale
+from bot.web.bars import Hour
+from bot.web.context import context_of
+from bot.web.lang import requested
+
+PREFIX = "/api/v1"
+MAX_DAYS = 30
+DEFAULT_DAYS = 7
+
+Json = dict[str, Any]
+HoursOf = Callable[[str], Sequence[Hour]]
+
+
+def _no_hours(key: str) -> Sequence[Hour]:
+    return ()
+
+
+_ERRORS: dict[int, type[web.HTTPException]] = {400: web.HTTPBadRequest, 404: web.HTTPNotFound}
+
+
+def api_error(status: int, message: str, **extra: Any) -> web.HTTPException:
+    """An HTTP error whose body is `{"error": {"code", "message", ...}}`."""
+    body = json.dumps({"error": {"code": status, "message": message, **extra}})
+    error = _ERRORS.get(status, web.HTTPInternalServerError)(
+        text=body, content_type="application/json"
+    )
+    if error.status != status:
+        error.set_status(status)
+    return error
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get(f"{PREFIX}/exchanges", list_exchanges),
+        web.get(f"{PREFIX}/exchanges/{{exchange}}", one_exchange),
+        web.get(f"{PREFIX}/exchanges/{{exchange}}/history", history),
+    ]
+
+
+async def list_exchanges(request: web.Request) -> web.Response:
+    """Every exchange with its answer and each channel's verdict."""
+    locale = _locale(request)
+    ctx = context_of(request)
+    views = await ctx.all_statuses()
+    return _json(
+        {
+            "generated_at": _iso(ctx.status.clock.now()),
+            "exchanges": [summary_json(view, locale) for view in views],
+        }
+    )
+
+
+async def one_exchange(request: web.Request) -> web.Response:
+    """One exchange: answer, channels with verdicts and figures, routes, status page."""
+    locale = _locale(request)
+    ctx = context_of(request)
+    exchange = find(ctx.catalog, request.match_info["exchange"])
+    view = await ctx.status.exchange_status(exchange)
+    hours = await ctx.bars.last_day()
+    return _json(detail_json(view, locale, lambda key: hours.get(key, ctx.bars.empty())))
+
+
+async def history(request: web.Request) -> web.Response:
+    """The exchange's health transitions over the last `days` days (1..30), oldest first."""
+    ctx = context_of(request)
+    exchange = find(ctx.catalog, request.match_info["exchange"])
+    days = parse_days(request.query.get("days"))
+    rows = await ctx.status.transitions(exchange, days)
+    return _json(
+        {
+            "exchange": exchange.id,
+            "days": days,
+            "available": ctx.status.store is not None,
+            "transitions": [transition_json(row) for row in rows],
+        }
+    )
+
+
+# -- shapes -------------------------------------------------------------------------------
+
+
+def summary_json(view: ExchangeStatus, locale: Locale) -> Json:
+    return {
+        "id": view.exchange.id,
+        "name": view.exchange.name,
+        "answer": answer_json(view.answer),
+        "channels": [
+            {"id": c.channel.id, "name": c.channel.name.get(locale), "verdict": c.verdict.value}
+            for c in view.channels
+        ],
+        "url": f"{PREFIX}/exchanges/{view.exchange.id}",
+    }
+
+
+def detail_json(view: ExchangeStatus, locale: Locale, hours_of: HoursOf = _no_hours) -> Json:
+    exchange = view.exchange
+    return {
+        "id": exchange.id,
+        "name": exchange.name,
+        "official_domains": list(exchange.official_domains),
+        "at": _iso(view.at),
+        "answer": answer_json(view.answer),
+        "status_page": exchange.status_page,
+        "upstream": upstream_json(view.upstream),
+        "channels": [channel_json(c, locale, hours_of(c.key)) for c in view.channels],
+        "routes": {case.value: route_json(view, case) for case in Case if case in exchange.routes},
+    }
+
+
+def answer_json(answer: Answer) -> Json:
+    return {
+        "kind": answer.kind.value,
+        "channel": answer.subject.channel.id if answer.subject is not None else None,
+        "fallback": answer.fallback.channel.id if answer.fallback is not None else None,
+        "opens_at": _iso(answer.opens_at),
+    }
+
+
+def channel_json(status: ChannelStatus, locale: Locale, hours: Sequence[Hour]) -> Json:
+    channel, latency, uptime = status.channel, status.latency, status.uptime
+    state = status.state
+    return {
+        "id": channel.id,
+        "kind": channel.kind.value,
+        "mode": channel.mode.value,
+        "name": channel.name.get(locale),
+        "url": channel.url,
+        "address": channel.address,
+        "verdict": status.verdict.value,
+        "reasons": [reason_json(r) for r in status.reasons],
+        "health": state.health.value if state is not None else None,
+        "probed": channel.probe is not None,
+        "checked_at": _iso(state.last_at if state is not None else None),
+        "evidence_age_s": _round(status.evidence_age_s, 1),
+        "opens_at": _iso(status.opens_at),
+        "latency_ms": {
+            "last": _round(latency.last, 1),
+            "p50_1h": _round(latency.p50_1h, 1),
+            "p95_1h": _round(latency.p95_1h, 1),
+            "p50_24h": _round(latency.p50_24h, 1),
+            "p95_24h": _round(latency.p95_24h, 1),
+        },
+        "uptime": {
+            "24h": _round(uptime.day, 4),
+            "7d": _round(uptime.week, 4),
+            "30d": _round(uptime.month, 4),
+        },
+        "last_24h": [
+            {"hour": _iso(h.start), "checks": h.count, "failures": h.failures} for h in hours
+        ],
+        "confidence": channel.confidence.value,
+    }
+
+
+def reason_json(reason: Reason) -> Json:
+    params: dict[str, object] = {}
+    for name, value in reason.params.items():
+        if isinstance(value, datetime):
+            params[name] = _iso(value)
+        elif isinstance(value, float):
+            params[name] = round(value, 1)
+        elif isinstance(value, str):
+            params[name] = echo(value, 200)
+        else:
+            params[name] = value
+    return {"code": reason.code.value, "params": params}
+
+
+def upstream_json(upstream: Upstream | None) -> Json | None:
+    if upstream is None:
+        return None
+    return {
+        "indicator": upstream.indicator.value,
+        "incidents": [
+            {"name": echo(i.name, 200), "status": i.status, "impact": i.impact}
+            for i in upstream.incidents
+        ],
+    }
+
+
+def route_json(view: ExchangeStatus, case: Case) -> Json:
+    route = route_view(view, case)
+    return {
+        "freeze_channel": route.freeze_channel.channel.id if route.freeze_channel else None,
+        "channels": [c.channel.id for c in route.channels],
+        "recommended": route.recommended.channel.id if route.recommended else None,
+        "verified": route.verified,
+    }
+
+
+def transition_json(row: TransitionRow) -> Json:
+    return {
+        "channel": row.channel.rsplit("/", 1)[-1],
+        "at": _iso(row.at),
+        "old": row.old,
+        "new": row.new,
+        "detail": echo(row.detail, 200),
+    }
+
+
+# -- parameters ---------------------------------------------------------------------------
+
+
+def find(catalog: Catalog, exchange_id: str) -> Exchange:
+    """The exchange with this id, or a 404 listing the known ones."""
+    exchange = catalog.exchange(exchange_id)
+    if exchange is None:
+        raise api_error(
+            404,
+            f"unknown exchange {echo(exchange_id)!r}",
+            known=[e.id for e in catalog.exchanges],
+        )
+    return exchange
+
+
+def parse_days(value: str | None) -> int:
+    """`days` as a whole number from 1 to 30 (default 7), else a 400."""
+    if value is None:
+        return DEFAULT_DAYS
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
+        raise api_error(400, f"days must be a whole number from 1 to {MAX_DAYS}")
+    return int(text)
+
+
+def _locale(request: web.Request) -> Locale:
+    try:
+        return requested(request.query) or Locale.EN
+    except ValueError as error:
+        raise api_error(400, str(error)) from None
+
+
+def _json(body: Mapping[str, Any]) -> web.Response:
+    return web.json_response(body, headers={"Cache-Control": "no-cache"})
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat().replace("+00:00", "Z")
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

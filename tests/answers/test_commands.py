@@ -1,0 +1,250 @@
+"""Commands end to end through `handle`: help, mistakes, alerts, language, admin, history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.catalog import Catalog
+from bot.clock import FakeClock
+from bot.commands.dispatch import Core
+from bot.settings import Settings
+from bot.status import StatusService
+from bot.vocab import Platform
+from storage.records import TransitionRecord
+from storage.store import Store
+from tests.answers import scenes
+from tests.answers.conftest import plain, reply_to
+from tests.answers.fakes import FakeLive, FakeStore
+
+HELP_EN = """\
+supportlive — is support live now?
+I check exchanges' official support channels around the clock and tell you which one answers now.
+
+Commands
+/status [exchange] — Is support live now? The best channel, and every channel's state
+/channels [exchange] [channel] — Each channel in detail: why, latency, uptime, hours, links
+/urgent [exchange] [case] — What to do now: hacked account, stuck withdrawal, missing deposit, \
+failed order, KYC
+/history [exchange] — Changes over the last 7 days
+/subscribe [exchange] [channel] — Alerts here when a channel goes down and when it's back
+/unsubscribe [exchange] [channel] — Stop alerts: all, one exchange's or one channel's
+/subscriptions — The alerts this chat gets
+/lang [en|zh] — Answer in English or Chinese
+/help — What I can do
+/start — Start here
+
+Watched: MEXC, Nova.
+Every link I give comes from our checked list of official sites.
+
+[📋 Details: /status mexc]  [🚨 Urgent help: /urgent mexc]"""
+
+HELP_ZH = """\
+supportlive — 客服现在在线吗？
+我全天候检测各交易所的官方客服渠道，告诉您现在哪个渠道能联系上。
+
+命令
+/status [交易所] — 客服现在在线吗？推荐渠道及各渠道状态
+/channels [交易所] [渠道] — 各渠道详情：原因、响应时间、可用率、服务时间、链接
+/urgent [交易所] [问题] — 紧急情况怎么办：账户被盗、提币未到账、充值未到账、订单失败、身份认证
+/history [交易所] — 近 7 天的状态变化
+/subscribe [交易所] [渠道] — 渠道中断或恢复时在这里提醒
+/unsubscribe [交易所] [渠道] — 停止提醒：全部、某个交易所或某个渠道
+/subscriptions — 本聊天订阅的提醒
+/lang [en|zh] — 切换中文或英文回答
+/help — 使用说明
+/start — 开始使用
+
+已关注：MEXC、Nova。
+我给出的每个链接都来自经过核对的官方网站列表。
+
+[📋 详情: /status mexc]  [🚨 紧急求助: /urgent mexc]"""
+
+
+async def test_it_lists_every_command_in_both_languages(core: Core) -> None:
+    assert await plain(core, "/help") == HELP_EN
+    assert await plain(core, "/help", "zh-hans") == HELP_ZH
+
+
+async def test_it_answers_an_empty_line_with_help(core: Core) -> None:
+    assert await plain(core, "   ") == HELP_EN
+
+
+async def test_it_answers_an_unknown_command_with_the_command_list(core: Core) -> None:
+    reply = await reply_to(core, "/foo bar")
+    assert reply.title == "I don't know the command “/foo”."
+    assert reply.sections[0].title == "Commands"
+    assert reply.ephemeral
+
+
+async def test_it_names_the_closest_exchange_and_the_list(core: Core) -> None:
+    assert await plain(core, "/status mexx") == (
+        "I don't know the exchange “mexx”.\nDid you mean MEXC?\nWatched: MEXC, Nova.\n\n"
+        "[MEXC: /status mexc]"
+    )
+    assert await plain(core, "/status mexx", "zh") == (
+        "不认识交易所“mexx”。\n您是不是要找 MEXC？\n已关注：MEXC、Nova。\n\n[MEXC: /status mexc]"
+    )
+
+
+async def test_it_asks_which_exchange_when_several_are_watched(core: Core) -> None:
+    assert await plain(core, "/status") == (
+        "Which exchange?\nWatched: MEXC, Nova.\n\n[MEXC: /status mexc]\n[Nova: /status nova]"
+    )
+
+
+async def test_it_uses_the_only_exchange_when_none_is_named(
+    catalog: Catalog, live: FakeLive, store: FakeStore, clock: FakeClock, settings: Settings
+) -> None:
+    only = Catalog(exchanges=catalog.exchanges[:1])
+    core = Core(only, StatusService(only, live, store, clock), None, clock, settings)
+    scenes.all_live(live, store, clock.now())
+    assert (await reply_to(core, "/status")).title == "MEXC — support is live now ✅"
+    urgent = await reply_to(core, "/urgent 提币")
+    assert urgent.title == "🚨 Withdrawal stuck on MEXC"
+
+
+async def test_it_reads_the_bot_name_suffix_and_any_case(core: Core, live: FakeLive) -> None:
+    reply = await reply_to(core, "/STATUS@supportlive_bot Mexc")
+    assert reply.title == "MEXC — no fresh checks, so we can't say ❔"
+
+
+async def test_it_offers_the_cases_when_none_is_given(core: Core) -> None:
+    assert await plain(core, "/urgent mexc", "zh") == (
+        "🚨 MEXC 紧急求助：遇到了什么问题？\n点选一项，或直接输入：/urgent mexc 提币\n\n"
+        "[🚨 账户异常登录或被盗: /urgent mexc account_compromised]\n"
+        "[🚨 提币未到账: /urgent mexc withdrawal_stuck]\n"
+        "[🚨 充值未到账: /urgent mexc deposit_missing]\n"
+        "[🚨 订单失败: /urgent mexc order_failed]\n"
+        "[🚨 身份认证（KYC）: /urgent mexc kyc]"
+    )
+
+
+async def test_it_names_an_unknown_case_and_offers_the_cases(core: Core) -> None:
+    reply = await reply_to(core, "/urgent mexc pizza")
+    assert reply.lines[0][0].text == "I don't know the case “pizza”. Pick one:"
+    assert len(reply.buttons) == 5
+
+
+async def test_it_names_an_unknown_channel_and_the_channels(core: Core) -> None:
+    assert await plain(core, "/channels mexc fax") == (
+        "MEXC\nMEXC has no channel “fax”. Channels: live_chat, help_center, email, x."
+    )
+
+
+async def test_it_hides_admin_commands_from_others(core: Core) -> None:
+    reply = await reply_to(core, "/stats")
+    assert reply.title == "I don't know the command “/stats”."
+    assert "/maintenance" not in await plain(core, "/help")
+
+
+async def test_it_counts_live_channels_for_admins(
+    core: Core, live: FakeLive, store: FakeStore, clock: FakeClock
+) -> None:
+    scenes.all_live(live, store, clock.now())
+    text = await plain(core, "/stats", is_admin=True)
+    assert text == "supportlive\n2 exchanges · 9 channels · 5 live now"
+    assert "/maintenance <exchange> <channel> <minutes>" in await plain(
+        core, "/help", is_admin=True
+    )
+
+
+async def test_it_stores_lists_and_stops_alerts(stored_core: Core) -> None:
+    assert await plain(stored_core, "/subscribe mexc") == (
+        "🔔 Alerts on: you'll hear here when a MEXC channel goes down and when it's back."
+    )
+    assert await plain(stored_core, "/subscribe MEXC") == "You already get these alerts here."
+    assert await plain(stored_core, "/subscribe nova chat", "zh") == (
+        "🔔 已订阅：Nova 在线客服中断或恢复时，会在这里通知您。"
+    )
+    assert await plain(stored_core, "/subscriptions") == (
+        "Alerts in this chat\n• MEXC — every channel\n• Nova — Live chat"
+    )
+    assert await plain(stored_core, "/unsubscribe nova") == "🔕 Alerts off: 1 stopped."
+    assert await plain(stored_core, "/unsubscribe") == "🔕 Alerts off: 1 stopped."
+    assert await plain(stored_core, "/unsubscribe") == "There were no alerts to stop here."
+    assert await plain(stored_core, "/subscriptions", "zh") == (
+        "本聊天的提醒\n这里还没有订阅提醒。试试 /subscribe mexc。"
+    )
+
+
+async def test_it_lets_only_admins_change_alerts_in_a_group(stored_core: Core) -> None:
+    text = await plain(stored_core, "/subscribe mexc", is_group=True, can_manage=False)
+    assert text == "In a group, only admins can change alerts."
+
+
+async def test_it_keeps_alerts_away_from_the_console(stored_core: Core) -> None:
+    from bot.commands.dispatch import Request, handle
+    from bot.render.plain import to_plain
+
+    request = Request(Platform.CONSOLE, "console", "console", None, "/subscribe mexc")
+    text = to_plain(await handle(request, stored_core))
+    assert text == "Alerts go to a Telegram or Discord chat: subscribe there."
+
+
+async def test_it_remembers_the_chosen_language(stored_core: Core) -> None:
+    assert await plain(stored_core, "/lang 中文") == (
+        "语言已设为中文。\n\n[English: /lang en]  [中文: /lang zh]"
+    )
+    assert (await reply_to(stored_core, "/status mexc", "en-US")).title.startswith("MEXC — ")
+    assert await plain(stored_core, "/lang", "en-US") == (
+        "当前语言：中文。切换请用 /lang en。\n\n[English: /lang en]  [中文: /lang zh]"
+    )
+
+
+async def test_it_shows_declared_maintenance_in_the_verdict(
+    stored_core: Core, live: FakeLive, clock: FakeClock
+) -> None:
+    scenes.all_live(live, FakeStore(), clock.now())
+    assert await plain(stored_core, "/maintenance mexc chat 30", is_admin=True) == (
+        "🛠 Maintenance declared for MEXC Online customer service until 19:30 UTC."
+    )
+    reply = await reply_to(stored_core, "/status mexc")
+    assert reply.title == "MEXC — Online customer service is under maintenance 🛠"
+    assert reply.lines[0][0].text == "Maintenance until 19:30 UTC."
+    channels = await plain(stored_core, "/channels mexc live_chat")
+    assert "Why: maintenance declared: until 19:30 UTC" in channels
+
+
+async def test_it_refuses_a_maintenance_without_minutes(stored_core: Core) -> None:
+    text = await plain(stored_core, "/maintenance mexc chat soon", is_admin=True)
+    assert text == "Usage: /maintenance <exchange> <channel|all> <minutes>"
+
+
+async def test_it_tells_the_week_newest_first_with_durations(
+    stored_core: Core, real_store: Store, clock: FakeClock
+) -> None:
+    fake = FakeStore()
+    scenes.week_of_changes(fake, clock.now())
+    for row in fake.rows:
+        await real_store.add_transition(row)
+    await real_store.add_transition(
+        TransitionRecord("nova/ticket", "nova", clock.now() - timedelta(hours=2), "up", "down")
+    )
+    assert await plain(stored_core, "/history MEXC") == (
+        "MEXC — changes in the last 7 days\n"
+        "18:48 UTC ❌ Online customer service: up → down, still now (timeout after 10 s)\n"
+        "Mon 18:30 UTC ✅ Online customer service: down → up, 1 d\n"
+        "Mon 18:16 UTC ❌ Online customer service: up → down, 14 min (HTTP 503)"
+    )
+    assert await plain(stored_core, "/history 抹茶", "zh") == (
+        "MEXC — 近 7 天的状态变化\n"
+        "18:48 UTC ❌ 在线客服：正常 → 中断，持续至今\n"
+        "周一 18:30 UTC ✅ 在线客服：中断 → 正常，1 天\n"
+        "周一 18:16 UTC ❌ 在线客服：正常 → 中断，14 分钟"
+    )
+
+
+async def test_it_says_so_when_there_is_no_history_yet(stored_core: Core) -> None:
+    assert await plain(stored_core, "/history nova") == (
+        "Nova — changes in the last 7 days\nNo changes in the last 7 days."
+    )
+
+
+async def test_it_apologises_instead_of_raising(core: Core, live: FakeLive) -> None:
+    def broken(channel_key: str) -> None:
+        raise RuntimeError("boom")
+
+    live.health = broken  # type: ignore[method-assign]
+    assert await plain(core, "/status mexc") == (
+        "Something went wrong on our side. Please try again in a minute."
+    )

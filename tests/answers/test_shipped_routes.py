@@ -1,0 +1,61 @@
+"""Every case of every shipped exchange resolves to existing channels and renders in bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalog import Catalog, load_catalog
+from bot.clock import FakeClock
+from bot.commands.dispatch import Core
+from bot.render.budget import size
+from bot.routes import route_view
+from bot.settings import SHIPPED_CATALOG, Settings
+from bot.status import StatusService
+from bot.vocab import Case
+from tests.answers.conftest import reply_to
+from tests.answers.fakes import FakeLive, FakeStore
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Catalog:
+    return load_catalog(SHIPPED_CATALOG)
+
+
+def test_it_resolves_every_route_to_existing_channels(shipped: Catalog) -> None:
+    for exchange in shipped.exchanges:
+        ids = {c.id for c in exchange.channels}
+        for case, route in exchange.routes.items():
+            assert route.channels, f"{exchange.id}/{case}: a route needs channels"
+            assert set(route.channels) <= ids, f"{exchange.id}/{case}"
+            assert route.freeze_channel is None or route.freeze_channel in ids
+
+
+async def test_it_answers_every_case_of_every_exchange_in_both_languages(
+    shipped: Catalog, settings: Settings
+) -> None:
+    clock = FakeClock()
+    status = StatusService(shipped, FakeLive(), FakeStore(), clock)
+    core = Core(shipped, status, None, clock, settings)
+    for exchange in shipped.exchanges:
+        view = await status.exchange_status(exchange)
+        for case in Case:
+            route = route_view(view, case)
+            assert route.channels, f"{exchange.id}/{case}: nothing to recommend"
+            for lang in ("en", "zh"):
+                reply = await reply_to(core, f"/urgent {exchange.id} {case.value}", lang)
+                assert reply.title.startswith("🚨 ")
+                assert size(reply) <= 4096
+
+
+async def test_it_puts_the_freeze_step_first_where_there_is_one(
+    shipped: Catalog, settings: Settings
+) -> None:
+    clock = FakeClock()
+    status = StatusService(shipped, FakeLive(), FakeStore(), clock)
+    core = Core(shipped, status, None, clock, settings)
+    for exchange in shipped.exchanges:
+        route = exchange.routes.get(Case.ACCOUNT_COMPROMISED)
+        if route is None or route.freeze is None:
+            continue
+        reply = await reply_to(core, f"/urgent {exchange.id} login")
+        assert reply.lines[0][0].text.startswith("First, freeze your account: ")

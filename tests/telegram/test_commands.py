@@ -1,0 +1,187 @@
+"""Every command of the table, as a Telegram user receives it (HTML as sent on the wire)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands.table import COMMANDS
+from tests.telegram.conftest import ADMIN, Bot
+
+STATUS = (
+    "<b>Loopex — support is live now ✅</b>\n"
+    'Best now: <a href="http://127.0.0.1:9/chat">Live chat</a>\n'
+    "  page answered in 180 ms · checked just now · hours: 24/7\n"
+    "\n"
+    "<b>Channels</b>\n"
+    "✅ Live chat — live · 180 ms · p95 180 ms\n"
+    "✅ Help center — open · 95 ms · p95 95 ms\n"
+    "📨 E-mail — accepting · replies in 1–3 business days\n"
+    "\n"
+    "Official site: loopex.example. Support never asks for your password or 2FA code."
+)
+STATUS_BUTTONS = {
+    "inline_keyboard": [
+        [
+            {"text": "🚨 Urgent help", "callback_data": "/urgent loopex"},
+            {"text": "🔔 Alerts", "callback_data": "/subscribe loopex"},
+        ],
+        [
+            {"text": "📋 Details", "callback_data": "/channels loopex"},
+            {"text": "中文", "callback_data": "/lang zh"},
+        ],
+    ]
+}
+
+
+async def test_it_sets_the_command_menu_in_english_and_chinese_without_admin_commands(
+    bot: Bot,
+) -> None:
+    english = bot.tg.commands()
+    chinese = bot.tg.commands(language_code="zh")
+    public = [c.name for c in COMMANDS if not c.admin and c.name != "start"]
+    assert [c["command"] for c in english] == public
+    assert [c["command"] for c in chinese] == public
+    assert english[0] == {
+        "command": "status",
+        "description": "Is support live now? The best channel, and every channel's state",
+    }
+    assert chinese[0] == {
+        "command": "status",
+        "description": "客服现在在线吗？推荐渠道及各渠道状态",
+    }
+
+
+async def test_status_answers_in_html_with_buttons_and_no_link_preview(bot: Bot) -> None:
+    sent = await bot.ask("/status loopex")
+    assert sent["text"] == STATUS
+    assert sent["parse_mode"] == "HTML"
+    assert sent["reply_markup"] == STATUS_BUTTONS
+    assert sent["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_status_without_an_exchange_answers_for_the_only_one(bot: Bot) -> None:
+    assert (await bot.ask("/status"))["text"] == STATUS
+
+
+async def test_private_text_without_a_slash_is_a_command_too(bot: Bot) -> None:
+    assert (await bot.ask("status Loopex"))["text"] == STATUS
+
+
+async def test_channels_shows_each_channel_with_official_links(bot: Bot) -> None:
+    sent = await bot.ask("/channels loopex")
+    assert sent["text"].startswith(
+        "<b>Loopex — every channel</b>\n\n<b>✅ Live chat — live</b>\n"
+        'Open: <a href="http://127.0.0.1:9/chat">http://127.0.0.1:9/chat</a>\n'
+        "Checked just now (19:00 UTC)\n"
+    )
+    assert "Address: <code>service@loopex.example</code>" in sent["text"]
+
+
+async def test_urgent_without_a_case_offers_the_cases_as_buttons(bot: Bot) -> None:
+    sent = await bot.ask("/urgent loopex")
+    assert sent["text"] == (
+        "<b>🚨 Urgent help on Loopex: what happened?</b>\n"
+        "Tap one, or type it: /urgent loopex withdrawal"
+    )
+    rows = sent["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in rows] == [
+        "/urgent loopex account_compromised",
+        "/urgent loopex withdrawal_stuck",
+        "/urgent loopex deposit_missing",
+        "/urgent loopex order_failed",
+        "/urgent loopex kyc",
+    ]
+
+
+async def test_urgent_with_a_case_gives_the_route_and_the_phishing_warning(bot: Bot) -> None:
+    sent = await bot.ask("/urgent loopex withdrawal")
+    assert sent["text"] == (
+        "<b>🚨 Withdrawal stuck on Loopex</b>\n\n"
+        "<b>Where to go, in order</b>\n"
+        "1. ✅ Live chat — live · 180 ms · p95 180 ms ← use this now\n"
+        '   <a href="http://127.0.0.1:9/chat">http://127.0.0.1:9/chat</a>\n'
+        "2. 📨 E-mail — accepting · replies in 1–3 business days\n"
+        "   <code>service@loopex.example</code>\n\n"
+        "<b>What to do</b>\n"
+        "• Open the live chat.\n"
+        "Have ready: UID.\n\n"
+        "⚠️ Only loopex.example. Support will never ask for your password or 2FA code.\n"
+        "Known fakes: <code>loopex-support.example</code>"
+    )
+
+
+async def test_history_lists_the_changes(bot: Bot) -> None:
+    sent = await bot.ask("/history loopex")
+    assert sent["text"] == (
+        "<b>Loopex — changes in the last 7 days</b>\n"
+        "19:00 UTC ✅ Live chat: unknown → up, still now\n"
+        "19:00 UTC ✅ Help center: unknown → up, still now"
+    )
+
+
+async def test_subscribe_list_and_unsubscribe_manage_this_chats_alerts(bot: Bot) -> None:
+    subscribed = await bot.ask("/subscribe loopex")
+    assert subscribed["text"].startswith("<b>🔔 ")
+    assert "Loopex" in subscribed["text"]
+    assert [s.exchange for s in await bot.store.subscriptions_of("telegram", "42")] == ["loopex"]
+    listed = await bot.ask("/subscriptions")
+    assert "Loopex" in listed["text"]
+    stopped = await bot.ask("/unsubscribe")
+    assert stopped["text"].startswith("<b>🔕 ")
+    assert await bot.store.subscriptions_of("telegram", "42") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("/help", "<b>supportlive — is support live now?</b>\n"),
+        ("/start", "<b>Hi! Ask me whether exchange support is live now.</b>\n"),
+        ("/lang", "<b>Language: English. Switch with /lang zh.</b>"),
+    ],
+)
+async def test_help_start_and_lang_answer(bot: Bot, line: str, title: str) -> None:
+    sent = await bot.ask(line)
+    assert sent["text"].startswith(title)
+
+
+async def test_help_lists_every_public_command_and_no_admin_one(bot: Bot) -> None:
+    sent = await bot.ask("/help")
+    for command in COMMANDS:
+        assert (f"\n/{command.name} " in sent["text"]) is not command.admin
+
+
+async def test_an_unknown_command_gets_the_command_list(bot: Bot) -> None:
+    sent = await bot.ask("/frobnicate")
+    assert sent["text"].startswith(
+        "<b>I don't know the command “/frobnicate”.</b>\n\n<b>Commands</b>\n/status [exchange]"
+    )
+
+
+async def test_an_unknown_exchange_gets_the_closest_as_buttons(bot: Bot) -> None:
+    sent = await bot.ask("/status lopex")
+    assert sent["text"].startswith("<b>I don't know the exchange “lopex”.</b>\n")
+    assert "Loopex" in sent["text"]
+    assert sent["reply_markup"] == {
+        "inline_keyboard": [[{"text": "Loopex", "callback_data": "/status loopex"}]]
+    }
+
+
+async def test_markup_in_user_input_comes_back_escaped(bot: Bot) -> None:
+    sent = await bot.ask('/status <b>&amp;"x"')
+    assert sent["text"].startswith('<b>I don\'t know the exchange “&lt;b&gt;&amp;amp;"x"”.</b>')
+
+
+async def test_admin_commands_work_for_admins(bot: Bot) -> None:
+    stats = await bot.ask("/stats", chat_id=ADMIN)
+    assert stats["text"] == "<b>supportlive</b>\n1 exchanges · 3 channels · 3 live now"
+    declared = await bot.ask("/maintenance loopex live_chat 30", chat_id=ADMIN)
+    assert declared["text"].startswith("<b>🛠 ")
+    status = await bot.ask("/status loopex", chat_id=ADMIN)
+    assert "maintenance" in status["text"]
+
+
+@pytest.mark.parametrize("line", ["/stats", "/maintenance loopex live_chat 30"])
+async def test_admin_commands_are_unknown_to_everyone_else(bot: Bot, line: str) -> None:
+    sent = await bot.ask(line)
+    name = line.split()[0]
+    assert sent["text"].startswith(f"<b>I don't know the command “{name}”.</b>")

@@ -1,0 +1,129 @@
+"""Groups: only our commands are answered, admins manage alerts, migrations keep them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.alerts.notifier import SendError
+from bot.render.en import EN
+from bot.reply import Reply
+from tests.fakes.telegram_api import FakeTelegram, JsonDict
+from tests.telegram.conftest import GROUP, Bot
+from tests.telegram.test_commands import STATUS
+
+OWNER, MEMBER = 500, 501
+
+
+def group_roles(tg: FakeTelegram) -> None:
+    """getChatMember: OWNER owns every group, everyone else is a plain member."""
+
+    async def get_chat_member(params: JsonDict) -> JsonDict:
+        user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"}
+        if int(params["user_id"]) == OWNER:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        return {"status": "member", "user": user}
+
+    tg.register_method("getChatMember", get_chat_member)
+
+
+def in_group(user_id: int = MEMBER) -> dict[str, Any]:
+    return {"chat_id": GROUP, "user_id": user_id, "chat_type": "supergroup"}
+
+
+async def test_a_command_addressed_to_the_bot_is_answered_in_the_group(bot: Bot) -> None:
+    sent = await bot.ask("/status@supportlive_bot loopex", **in_group())
+    assert sent["chat_id"] == GROUP
+    assert sent["text"] == STATUS
+
+
+async def test_a_plain_command_of_ours_is_answered_in_the_group(bot: Bot) -> None:
+    assert (await bot.ask("/status loopex", **in_group()))["text"] == STATUS
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["is mexc support down?", "status loopex", "/status@other_bot loopex", "/weather berlin"],
+)
+async def test_what_is_not_our_command_is_ignored_in_a_group(bot: Bot, line: str) -> None:
+    bot.tg.push_message(line, **in_group())
+    assert await bot.quiet(GROUP, since=0)
+
+
+async def test_a_group_admin_subscribes_the_group_and_alerts_go_to_the_group(bot: Bot) -> None:
+    group_roles(bot.tg)
+    sent = await bot.ask("/subscribe loopex", **in_group(OWNER))
+    assert sent["text"].startswith("<b>🔔 ")
+    [subscription] = await bot.store.subscriptions_of("telegram", str(GROUP))
+    assert subscription.exchange == "loopex"
+    assert await bot.store.subscriptions_of("telegram", str(OWNER)) == []
+    await bot.adapter.notifier.send(subscription.chat_id, Reply(title="Loopex live chat is down"))
+    assert bot.tg.sent_messages(GROUP)[-1]["text"] == "<b>Loopex live chat is down</b>"
+
+
+async def test_a_plain_member_may_not_change_the_groups_alerts(bot: Bot) -> None:
+    group_roles(bot.tg)
+    sent = await bot.ask("/subscribe loopex", **in_group(MEMBER))
+    assert sent["text"] == f"<b>{EN.manage_only}</b>"
+    assert await bot.store.subscriptions_of("telegram", str(GROUP)) == []
+
+
+async def test_when_member_rights_cannot_be_checked_the_answer_is_no(bot: Bot) -> None:
+    sent = await bot.ask("/subscribe loopex", **in_group(OWNER))  # no getChatMember: 404
+    assert sent["text"] == f"<b>{EN.manage_only}</b>"
+
+
+async def test_anyone_may_subscribe_in_a_private_chat(bot: Bot) -> None:
+    await bot.ask("/subscribe loopex", chat_id=MEMBER)
+    assert len(await bot.store.subscriptions_of("telegram", str(MEMBER))) == 1
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_subscriptions(bot: Bot) -> None:
+    old, new = -4242, -1009999
+    await bot.store.subscribe("telegram", str(old), "loopex", None, "en")
+    bot.tg.push_message(
+        "",
+        chat_id=old,
+        user_id=OWNER,
+        chat_type="group",
+        extra={"migrate_to_chat_id": new, "text": None},
+    )
+    sent = await bot.ask("/subscriptions", chat_id=new, user_id=OWNER, chat_type="supergroup")
+    assert "Loopex" in sent["text"]
+    assert await bot.store.subscriptions_of("telegram", str(old)) == []
+    assert [s.exchange for s in await bot.store.subscriptions_of("telegram", str(new))] == [
+        "loopex"
+    ]
+
+
+async def test_an_alert_to_a_migrated_group_follows_it(bot: Bot) -> None:
+    old, new = -4343, -1008888
+    await bot.store.subscribe("telegram", str(old), "loopex", None, "en")
+    bot.tg.migrate_chat(old, new)
+    await bot.adapter.notifier.send(str(old), Reply(title="Loopex live chat is back"))
+    assert bot.tg.sent_messages(new)[-1]["text"] == "<b>Loopex live chat is back</b>"
+    assert len(await bot.store.subscriptions_of("telegram", str(new))) == 1
+
+
+async def test_a_reply_to_a_migrated_group_follows_it(bot: Bot) -> None:
+    old, new = -4444, -1007777
+    bot.tg.migrate_chat(old, new)
+    bot.tg.push_message("/status loopex", chat_id=old, user_id=OWNER, chat_type="group")
+    [sent] = await bot.tg.wait_for_messages(1, chat_id=new)
+    assert sent["text"] == STATUS
+
+
+async def test_an_alert_to_a_blocked_chat_is_a_permanent_failure(bot: Bot) -> None:
+    bot.tg.block_chat(77)
+    with pytest.raises(SendError) as failure:
+        await bot.adapter.notifier.send("77", Reply(title="x"))
+    assert failure.value.kind == "permanent"
+
+
+async def test_an_alert_before_the_bot_is_connected_is_a_transient_failure(bot: Bot) -> None:
+    await bot.adapter.stop()
+    with pytest.raises(SendError) as failure:
+        await bot.adapter.notifier.send("42", Reply(title="x"))
+    assert failure.value.kind == "transient"
+    assert bot.tg.sent_messages(42) == []

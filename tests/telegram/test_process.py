@@ -1,0 +1,57 @@
+"""The whole `supportlive run` process with a Telegram token: probes a loopback site, answers
+/status through the fake Bot API, stops cleanly on SIGTERM, never prints the token."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support.site import SupportSite, write_catalog
+from tests.telegram.conftest import TOKEN
+from tests.test_cli import env_for
+
+
+async def test_supportlive_run_answers_status_on_telegram(tmp_path: Path) -> None:
+    async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
+        env = env_for(
+            tmp_path,
+            write_catalog(tmp_path, site.port),
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=tg.base_url,
+            ADMIN_USER_IDS="telegram:7",
+            PORT="0",
+            NO_PROXY="127.0.0.1,localhost",
+            PTB_TIMEDELTA="1",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await tg.wait_for_calls("setMyCommands", n=2, timeout=20)
+            deadline = time.monotonic() + 20
+            while min(site.hits.get("chat", 0), site.hits.get("help", 0)) < 3:
+                assert time.monotonic() < deadline, "the probes never reached the site"
+                await asyncio.sleep(0.1)
+            tg.push_message("/status loopex", chat_id=42)
+            [sent] = await tg.wait_for_messages(1, chat_id=42, timeout=10)
+            tg.push_message("/status@supportlive_bot", chat_id=-100555, user_id=42,
+                            chat_type="supergroup")  # fmt: skip
+            [in_group] = await tg.wait_for_messages(1, chat_id=-100555, timeout=10)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            _, err = await asyncio.wait_for(process.communicate(), 15)
+            stopped_in = time.monotonic() - started
+    log = err.decode()
+    assert sent["text"].startswith("<b>Loopex — support is live now ✅</b>\n"), log
+    assert in_group["text"] == sent["text"]
+    assert tg.commands()[0]["command"] == "status"
+    assert process.returncode == 0, log
+    assert stopped_in < 5
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log

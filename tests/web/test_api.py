@@ -1,0 +1,141 @@
+"""The JSON API: shapes a client can rely on, and errors as JSON with their status code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+Client = TestClient[web.Request, web.Application]
+
+
+async def get_json(client: Client, path: str, status: int = 200) -> Any:
+    response = await client.get(path)
+    assert response.status == status, await response.text()
+    assert response.content_type == "application/json"
+    return await response.json()
+
+
+async def test_it_lists_every_exchange_with_its_answer_and_verdicts(client: Client) -> None:
+    body = await get_json(client, "/api/v1/exchanges")
+
+    assert body["generated_at"] == "2026-11-24T19:00:00Z"
+    mexc, nova = body["exchanges"]
+    assert mexc["answer"] == {
+        "kind": "down",
+        "channel": "live_chat",
+        "fallback": "email",
+        "opens_at": None,
+    }
+    assert [(c["id"], c["verdict"]) for c in mexc["channels"]] == [
+        ("live_chat", "down"),
+        ("help_center", "live"),
+        ("email", "live"),
+        ("x", "live"),
+    ]
+    assert mexc["url"] == "/api/v1/exchanges/mexc"
+    assert nova["answer"]["kind"] == "closed"
+    assert nova["answer"]["opens_at"] == "2026-11-25T01:00:00Z"
+
+
+async def test_it_shows_one_exchange_with_channels_figures_and_routes(client: Client) -> None:
+    body = await get_json(client, "/api/v1/exchanges/mexc")
+
+    assert body["id"] == "mexc"
+    assert body["official_domains"] == ["mexc.com"]
+    chat = body["channels"][0]
+    assert chat["verdict"] == "down"
+    assert chat["reasons"][0] == {"code": "probe_down", "params": {"detail": "timeout after 10 s"}}
+    assert chat["health"] == "down"
+    assert chat["checked_at"] == "2026-11-24T18:59:30Z"
+    assert chat["latency_ms"]["p95_1h"] == 410.0
+    assert chat["uptime"] == {"24h": 1.0, "7d": 0.998, "30d": 0.99}
+    assert len(chat["last_24h"]) == 24
+    assert chat["last_24h"][0] == {"hour": "2026-11-23T19:00:00Z", "checks": 60, "failures": 0}
+    assert chat["last_24h"][-1] == {"hour": "2026-11-24T18:00:00Z", "checks": 60, "failures": 40}
+    assert body["routes"]["account_compromised"] == {
+        "freeze_channel": None,
+        "channels": ["live_chat", "email"],
+        "recommended": "email",
+        "verified": True,
+    }
+
+
+async def test_it_carries_the_status_page_and_its_incidents(client: Client) -> None:
+    body = await get_json(client, "/api/v1/exchanges/nova")
+
+    assert body["upstream"] == {
+        "indicator": "minor",
+        "incidents": [
+            {"name": "Delayed BTC withdrawals", "status": "investigating", "impact": "minor"}
+        ],
+    }
+    assert body["routes"]["account_compromised"]["freeze_channel"] == "freeze"
+
+
+async def test_it_names_channels_in_chinese_when_asked(client: Client) -> None:
+    body = await get_json(client, "/api/v1/exchanges/mexc?lang=zh")
+
+    assert body["channels"][0]["name"] == "在线客服"
+
+
+async def test_it_answers_an_unknown_exchange_with_404_and_the_known_ones(client: Client) -> None:
+    body = await get_json(client, "/api/v1/exchanges/mexx", status=404)
+
+    assert body == {
+        "error": {"code": 404, "message": "unknown exchange 'mexx'", "known": ["mexc", "nova"]}
+    }
+
+
+async def test_it_gives_the_history_of_the_last_days_oldest_first(client: Client) -> None:
+    body = await get_json(client, "/api/v1/exchanges/mexc/history")
+
+    assert body["exchange"] == "mexc"
+    assert body["days"] == 7
+    assert [(t["at"], t["new"]) for t in body["transitions"]] == [
+        ("2026-11-23T18:16:00Z", "down"),
+        ("2026-11-23T18:30:00Z", "up"),
+        ("2026-11-24T18:48:00Z", "down"),
+    ]
+    assert body["transitions"][0] == {
+        "channel": "live_chat",
+        "at": "2026-11-23T18:16:00Z",
+        "old": "up",
+        "new": "down",
+        "detail": "HTTP 503",
+    }
+
+
+async def test_it_keeps_history_within_the_days_asked(client: Client) -> None:
+    body = await get_json(client, "/api/v1/exchanges/mexc/history?days=1")
+
+    assert [t["at"] for t in body["transitions"]] == ["2026-11-24T18:48:00Z"]
+
+
+@pytest.mark.parametrize("days", ["0", "31", "abc", "7.5", "-1", "", "١"])
+async def test_it_refuses_days_outside_1_to_30_with_400(client: Client, days: str) -> None:
+    body = await get_json(client, f"/api/v1/exchanges/mexc/history?days={days}", status=400)
+
+    assert body == {"error": {"code": 400, "message": "days must be a whole number from 1 to 30"}}
+
+
+async def test_it_refuses_an_unknown_language_with_400(client: Client) -> None:
+    body = await get_json(client, "/api/v1/exchanges?lang=fr", status=400)
+
+    assert body["error"] == {"code": 400, "message": "lang must be 'en' or 'zh'"}
+
+
+async def test_it_answers_an_unknown_api_path_with_json_404(client: Client) -> None:
+    body = await get_json(client, "/api/v1/nothing-here", status=404)
+
+    assert body["error"]["code"] == 404
+
+
+async def test_it_accepts_only_reading_with_json_405(client: Client) -> None:
+    response = await client.post("/api/v1/exchanges", data=b"x" * 10)
+
+    assert response.status == 405
+    assert (await response.json())["error"]["code"] == 405
+    assert response.headers["Allow"] == "GET,HEAD"

@@ -1,0 +1,229 @@
+"""The web side's rails: security headers, limits, /healthz, /metrics, and the page's HTML."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.catalog import Catalog
+from bot.metrics import Metrics
+from bot.verdict import Incident, Indicator, Upstream
+from bot.web import start_web, stop_web
+from bot.web.server import SECURITY_HEADERS
+from probes.result import ErrorKind, ProbeResult
+from tests.answers.fakes import FakeLive
+from tests.web.conftest import Health
+
+Client = TestClient[web.Request, web.Application]
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/exchanges/mexc",
+        "/static/style.css",
+        "/api/v1/exchanges",
+        "/api/v1/exchanges/mexx",
+        "/nowhere",
+        "/healthz",
+        "/metrics",
+    ],
+)
+async def test_it_sends_the_security_headers_everywhere(client: Client, path: str) -> None:
+    response = await client.get(path)
+
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    for name in SECURITY_HEADERS:
+        assert name in response.headers
+
+
+async def test_it_serves_the_style_sheet_and_no_directory(client: Client) -> None:
+    sheet = await client.get("/static/style.css")
+    assert sheet.status == 200
+    assert sheet.content_type == "text/css"
+
+    for path in ("/static/", "/static", "/static/../server.py", "/templates/base.html"):
+        assert (await client.get(path)).status == 404, path
+
+
+async def test_it_refuses_a_long_query_string(client: Client) -> None:
+    response = await client.get("/api/v1/exchanges?lang=" + "e" * 600)
+
+    assert response.status == 400
+    assert (await response.json())["error"]["message"] == "query string too long"
+
+
+async def test_it_reads_no_request_body(client: Client) -> None:
+    response = await client.post("/", data=b"x" * 100_000)
+
+    assert response.status in (405, 413)
+
+
+async def test_it_refuses_huge_headers(client: Client) -> None:
+    response = await client.get("/", headers={"X-Big": "y" * 10_000})
+
+    assert response.status in (400, 431)
+
+
+async def test_it_reports_healthy(client: Client) -> None:
+    response = await client.get("/healthz")
+
+    assert response.status == 200
+    assert await response.json() == {
+        "status": "ok",
+        "reason": "scheduler ticking, database answering",
+    }
+
+
+async def test_it_reports_unhealthy_with_503_and_the_reason(client: Client, health: Health) -> None:
+    health.healthy, health.reason = False, "scheduler has not ticked for 95 s"
+
+    response = await client.get("/healthz")
+
+    assert response.status == 503
+    assert await response.json() == {
+        "status": "unhealthy",
+        "reason": "scheduler has not ticked for 95 s",
+    }
+
+
+async def test_it_reports_a_failing_health_check_as_503(client: Client, health: Health) -> None:
+    health.broken = True
+
+    response = await client.get("/healthz")
+
+    assert response.status == 503
+    assert (await response.json())["reason"] == "health check failed: RuntimeError"
+
+
+async def test_it_exposes_the_metrics_in_prometheus_text(client: Client, metrics: Metrics) -> None:
+    at = datetime(2026, 11, 24, 19, tzinfo=UTC)
+    metrics.observe_probe(ProbeResult("mexc/live_chat", at, True, 180.0), "http")
+    metrics.observe_probe(ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT), "http")
+    metrics.count_command("telegram", "/status")
+    metrics.count_command("discord", "rm -rf")
+    metrics.count_send("telegram", "sent")
+    metrics.set_outbox_depth({"pending": 3, "dead": 1})
+
+    response = await client.get("/metrics")
+    text = await response.text()
+
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=")
+    assert 'probe_results_total{kind="http",result="ok"} 1.0' in text
+    assert 'probe_results_total{kind="http",result="timeout"} 1.0' in text
+    assert 'probe_latency_seconds_bucket{kind="http",le="0.25"} 1.0' in text
+    assert 'probe_latency_seconds_count{kind="http"} 1.0' in text
+    assert 'channel_verdict{channel="live_chat",exchange="mexc",verdict="down"} 1.0' in text
+    assert 'channel_verdict{channel="live_chat",exchange="mexc",verdict="live"} 0.0' in text
+    assert 'channel_verdict{channel="live_chat",exchange="nova",verdict="off_hours"} 1.0' in text
+    assert 'outbox_depth{state="pending"} 3.0' in text
+    assert 'outbox_depth{state="dead"} 1.0' in text
+    assert 'alert_sends_total{outcome="sent",platform="telegram"} 1.0' in text
+    assert 'commands_total{command="status",platform="telegram"} 1.0' in text
+    assert 'commands_total{command="other",platform="discord"} 1.0' in text
+
+
+async def test_it_shows_every_exchange_answer_and_channel_on_the_page(client: Client) -> None:
+    html = await (await client.get("/")).text()
+
+    assert "MEXC — Online customer service is not answering ❌" in html
+    assert "Nova — live support is closed now 🌙" in html
+    assert '<li class="channel verdict-down" data-channel="live_chat"' in html
+    assert "Uptime: 24 h 100% · 7 d 99.8% · 30 d 99%" in html
+    assert "Latency: last – · 1 h p50 170 ms / p95 410 ms" in html
+    assert '<span class="h bad" title="18:00 UTC · 33.3%"></span>' in html
+    assert "• Delayed BTC withdrawals" in html
+    assert '<meta http-equiv="refresh" content="60">' in html
+    assert "<script" not in html
+    assert "style=" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "title"),
+    [
+        ("", "zh-CN,zh;q=0.9,en;q=0.8", "MEXC — 在线客服现在无法联系 ❌"),
+        ("?lang=zh", "en-US", "MEXC — 在线客服现在无法联系 ❌"),
+        ("?lang=en", "zh-CN", "MEXC — Online customer service is not answering ❌"),
+        ("?lang=fr", "zh-TW", "MEXC — 在线客服现在无法联系 ❌"),
+        ("", "fr-FR,en;q=0.5", "MEXC — Online customer service is not answering ❌"),
+    ],
+)
+async def test_it_speaks_the_asked_or_preferred_language(
+    client: Client, query: str, accept: str, title: str
+) -> None:
+    response = await client.get("/" + query, headers={"Accept-Language": accept})
+
+    assert title in await response.text()
+    assert response.headers["Vary"] == "Accept-Language"
+
+
+async def test_it_shows_the_urgent_routes_on_the_exchange_page(client: Client) -> None:
+    html = await (await client.get("/exchanges/nova")).text()
+
+    assert '<h2 id="urgent">🚨 Urgent help</h2>' in html
+    assert "First, freeze your account: Account → Security → Freeze account." in html
+    assert '<details class="case" id="case-account_compromised" open>' in html
+    assert "Nova — changes in the last 7 days" in html
+
+
+async def test_it_answers_an_unknown_exchange_page_with_404_listing_the_known(
+    client: Client,
+) -> None:
+    response = await client.get("/exchanges/mexx<i>")
+    html = await response.text()
+
+    assert response.status == 404
+    assert "I don&#39;t know the exchange “mexx&lt;i&gt;”." in html
+    assert '<a href="/exchanges/mexc?lang=en">MEXC</a>' in html
+
+
+async def test_it_escapes_text_from_outside(client: Client, live: FakeLive) -> None:
+    incident = Incident('<script>alert("x")</script>', "investigating", "minor")
+    live.upstreams["nova"] = Upstream(Indicator.MINOR, (), (incident,))
+
+    html = await (await client.get("/")).text()
+
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+async def test_it_links_only_to_itself_and_the_catalog(client: Client, catalog: Catalog) -> None:
+    official = {c.url for _, c in catalog.channels()} | {e.status_page for e in catalog.exchanges}
+    outside: set[str] = set()
+    for path in ("/", "/exchanges/mexc", "/exchanges/nova?lang=zh"):
+        html = await (await client.get(path)).text()
+        hrefs = re.findall(r'href="([^"]*)"', html)
+        outside |= {h for h in hrefs if not h.startswith(("/", "#", "data:,"))}
+
+    assert outside
+    assert outside <= official
+
+
+async def test_it_starts_on_a_free_port_and_stops(app: web.Application) -> None:
+    server = await start_web(app, "127.0.0.1", 0)
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{server.port}/healthz") as response,
+        ):
+            assert response.status == 200
+    finally:
+        await stop_web(server)
+
+    with pytest.raises(aiohttp.ClientConnectionError):
+        async with aiohttp.ClientSession() as session:
+            await session.get(f"http://127.0.0.1:{server.port}/healthz")
