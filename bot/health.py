@@ -20,7 +20,7 @@ Rules (DESIGN.md section 5):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -186,6 +186,16 @@ class Transition:
         )
 
 
+_STATE_FIELDS = tuple(f.name for f in fields(HealthState))
+
+
+def _evolve(state: HealthState, **changes: Any) -> HealthState:
+    """`dataclasses.replace` without its generic checks, which cost most of every `advance`."""
+    values = {name: getattr(state, name) for name in _STATE_FIELDS}
+    values.update(changes)
+    return HealthState(**values)
+
+
 def initial(channel: str) -> HealthState:
     """The state of a channel before its first result: unknown."""
     return HealthState(channel=channel)
@@ -206,7 +216,7 @@ def advance(
     if new == state.health or cause is None:
         degraded_by = _degraded_by(counted, result, policy) if new == Health.DEGRADED else None
         flapping = _is_flapping(state.flapping, flips, policy)
-        return replace(counted, flips=flips, flapping=flapping, degraded_by=degraded_by), None
+        return _evolve(counted, flips=flips, flapping=flapping, degraded_by=degraded_by), None
 
     flips = (*flips, result.at) if state.health != Health.UNKNOWN else flips
     flapping = _is_flapping(state.flapping, flips, policy)
@@ -214,7 +224,7 @@ def advance(
     if state.health in (Health.UNKNOWN, Health.DOWN):
         # Failures before the first success or during the outage are not intermittency.
         recent = recent[-counted.consecutive_successes :] if counted.consecutive_successes else ()
-    after = replace(
+    after = _evolve(
         counted,
         health=new,
         since=result.at,
@@ -252,7 +262,7 @@ def effective_health(
 def _count(state: HealthState, result: ProbeResult, policy: HealthPolicy) -> HealthState:
     """The state with the result's counters and last-result fields, health unchanged."""
     normal = result.ok and not result.slow
-    return replace(
+    return _evolve(
         state,
         consecutive_failures=0 if result.ok else state.consecutive_failures + 1,
         consecutive_successes=state.consecutive_successes + 1 if result.ok else 0,
