@@ -286,10 +286,11 @@ class Scheduler:
         now = self._clock()
         fresh_failure = not ok and not slot.retest and slot.last_ok is not False
         slot.last_ok = ok
-        if fresh_failure:
-            self._push(slot, now + self._retest_delay_s, retest=True)
-            return
         interval = slot.target.spec.interval_s
+        if fresh_failure:
+            # Never later than the next regular run would have been.
+            self._push(slot, now + min(self._retest_delay_s, interval), retest=True)
+            return
         due = slot.base + interval
         if due < now - interval:
             # More than a whole interval behind (overload, or a probe slower than its

@@ -1,0 +1,73 @@
+"""The whole bot in one process, as a subscriber lives it: subscribe on Telegram, the live
+chat goes down, the alert arrives; it comes back, the recovery arrives with the outage's
+duration. Real probes against a loopback support site, real SQLite, the real Telegram
+adapter against the fake Bot API; nothing is faked inside the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Runtime, running
+from bot.catalog import load_catalog
+from bot.clock import SystemClock
+from bot.settings import load_settings
+from bot.vocab import Health
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support.site import SupportSite, write_catalog
+
+TOKEN = "987654321:AAHendToEndTokenForTestsOnly_xyzabc"
+CHAT = 42
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+async def until(what: str, check: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+def live_chat_health(runtime: Runtime) -> Health | None:
+    state = runtime.monitor.health("loopex/live_chat")
+    return state.health if state else None
+
+
+async def test_a_subscriber_hears_about_the_outage_and_the_recovery(tmp_path: Path) -> None:
+    async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
+        settings = load_settings(
+            catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
+            database_path=tmp_path / "bot.sqlite3",
+            allow_local_targets=True,
+            telegram_bot_token=TOKEN,
+            telegram_api_base_url=tg.base_url,
+            web_enabled=False,
+        )
+        catalog = load_catalog(settings.catalog_path, allow_local=True)
+        async with running(settings, catalog, SystemClock()) as runtime:
+            await until("live chat up", lambda: live_chat_health(runtime) is Health.UP)
+            tg.push_message("/subscribe loopex", chat_id=CHAT)
+            [subscribed] = await tg.wait_for_messages(1, chat_id=CHAT, timeout=10)
+            assert "Loopex" in subscribed["text"]
+
+            site.down.add("chat")
+            [_, down] = await tg.wait_for_messages(2, chat_id=CHAT, timeout=30)
+            site.down.clear()
+            [*_, back] = await tg.wait_for_messages(3, chat_id=CHAT, timeout=30)
+
+    assert down["parse_mode"] == "HTML"
+    first, reason, meanwhile = down["text"].splitlines()
+    assert first == "<b>❌ Loopex Live chat is down</b>"
+    assert reason.startswith("HTTP 503 (3 checks in a row) · since ")
+    assert meanwhile == "Meanwhile: E-mail service@loopex.example · replies in 1–3 business days"
+    assert back["text"].startswith("<b>✅ Loopex Live chat is back</b>"), back["text"]
+    assert "down for" in back["text"]
+    assert len(tg.sent_messages(CHAT)) == 3, "one alert each way, nothing more"
