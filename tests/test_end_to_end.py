@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.app import Runtime, running
@@ -71,3 +72,31 @@ async def test_a_subscriber_hears_about_the_outage_and_the_recovery(tmp_path: Pa
     assert back["text"].startswith("<b>✅ Loopex Live chat is back</b>"), back["text"]
     assert "down for" in back["text"]
     assert len(tg.sent_messages(CHAT)) == 3, "one alert each way, nothing more"
+
+
+async def test_the_web_side_serves_what_the_probes_saw(tmp_path: Path) -> None:
+    async with SupportSite() as site:
+        settings = load_settings(
+            catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
+            database_path=tmp_path / "bot.sqlite3",
+            allow_local_targets=True,
+            web_host="127.0.0.1",
+            port=0,
+        )
+        catalog = load_catalog(settings.catalog_path, allow_local=True)
+        async with running(settings, catalog, SystemClock()) as runtime:
+            await until("live chat up", lambda: live_chat_health(runtime) is Health.UP)
+            base = f"http://127.0.0.1:{runtime.web_port}"
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{base}/healthz") as response:
+                    assert response.status == 200, await response.text()
+                async with http.get(f"{base}/api/v1/exchanges/loopex") as response:
+                    exchange = await response.json()
+                async with http.get(f"{base}/metrics") as response:
+                    metrics = await response.text()
+                async with http.get(f"{base}/?lang=zh") as response:
+                    page = await response.text()
+    verdicts = {c["id"]: c["verdict"] for c in exchange["channels"]}
+    assert verdicts == {"live_chat": "live", "help_center": "live", "email": "live"}
+    assert 'probe_results_total{kind="http",result="ok"}' in metrics
+    assert "在线客服" in page
