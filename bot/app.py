@@ -189,6 +189,12 @@ def optional_services(runtime: Runtime) -> list[Service]:
         telegram = TelegramAdapter(settings, runtime.core, runtime.store, runtime.clock)
         runtime.notifiers[Platform.TELEGRAM] = telegram.notifier
         services.append(Service("telegram", telegram.start, telegram.stop))
+    if settings.discord_bot_token is not None:
+        from bot.adapters.discord import DiscordAdapter
+
+        discord_bot = DiscordAdapter(settings, runtime.core, runtime.store, runtime.clock)
+        runtime.notifiers[Platform.DISCORD] = discord_bot.notifier
+        services.append(Service("discord", discord_bot.start, discord_bot.stop))
     return services
 
 

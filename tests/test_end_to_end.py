@@ -18,11 +18,14 @@ from bot.catalog import load_catalog
 from bot.clock import SystemClock
 from bot.settings import load_settings
 from bot.vocab import Health
+from tests.discord.conftest import ALERTS_ID, APP_ID, GUILD_ID, MANAGER, USER_ID, make_guild
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.site import SupportSite, write_catalog
 
 TOKEN = "987654321:AAHendToEndTokenForTestsOnly_xyzabc"
 CHAT = 42
+DISCORD_TOKEN = "fake-discord-token-end-to-end-0123456789"
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +41,11 @@ async def until(what: str, check: Any, timeout: float = 20.0) -> None:
 
 
 def live_chat_health(runtime: Runtime) -> Health | None:
-    state = runtime.monitor.health("loopex/live_chat")
+    return health_of(runtime, "live_chat")
+
+
+def health_of(runtime: Runtime, channel: str) -> Health | None:
+    state = runtime.monitor.health(f"loopex/{channel}")
     return state.health if state else None
 
 
@@ -85,7 +92,13 @@ async def test_the_web_side_serves_what_the_probes_saw(tmp_path: Path) -> None:
         )
         catalog = load_catalog(settings.catalog_path, allow_local=True)
         async with running(settings, catalog, SystemClock()) as runtime:
-            await until("live chat up", lambda: live_chat_health(runtime) is Health.UP)
+            await until(
+                "both probed channels up",
+                lambda: (
+                    {health_of(runtime, "live_chat"), health_of(runtime, "help_center")}
+                    == {Health.UP}
+                ),
+            )
             base = f"http://127.0.0.1:{runtime.web_port}"
             async with aiohttp.ClientSession() as http:
                 async with http.get(f"{base}/healthz") as response:
@@ -100,3 +113,40 @@ async def test_the_web_side_serves_what_the_probes_saw(tmp_path: Path) -> None:
     assert verdicts == {"live_chat": "live", "help_center": "live", "email": "live"}
     assert 'probe_results_total{kind="http",result="ok"}' in metrics
     assert "在线客服" in page
+
+
+async def test_a_discord_channel_hears_about_the_outage_and_the_recovery(tmp_path: Path) -> None:
+    async with (
+        SupportSite() as site,
+        FakeDiscord(token=DISCORD_TOKEN, app_id=APP_ID, guilds=[make_guild()]) as dc,
+    ):
+        settings = load_settings(
+            catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
+            database_path=tmp_path / "bot.sqlite3",
+            allow_local_targets=True,
+            discord_bot_token=DISCORD_TOKEN,
+            discord_api_base_url=dc.api_base,
+            discord_gateway_url=dc.gateway_url,
+            web_enabled=False,
+        )
+        catalog = load_catalog(settings.catalog_path, allow_local=True)
+        async with running(settings, catalog, SystemClock()) as runtime:
+            await until("live chat up", lambda: live_chat_health(runtime) is Health.UP)
+            await until("logged in to Discord", lambda: bool(dc.identifies))
+            iid = await dc.dispatch_interaction(
+                "subscribe",
+                {"exchange": "loopex"},
+                guild_id=GUILD_ID,
+                channel_id=ALERTS_ID,
+                user_id=USER_ID,
+                permissions=MANAGER,
+            )
+            await dc.wait_for_callback(iid)
+            site.down.add("chat")
+            [down] = await dc.wait_for_messages(1, channel_id=ALERTS_ID, timeout=30)
+            site.down.clear()
+            [_, back] = await dc.wait_for_messages(2, channel_id=ALERTS_ID, timeout=30)
+    [down_embed], [back_embed] = down["embeds"], back["embeds"]
+    assert down_embed["title"] == "❌ Loopex Live chat is down"
+    assert "HTTP 503 (3 checks in a row)" in down_embed["description"]
+    assert back_embed["title"] == "✅ Loopex Live chat is back"
