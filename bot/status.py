@@ -79,6 +79,9 @@ class MaintenanceRow(Protocol):
     @property
     def reason(self) -> str: ...
 
+    @property
+    def reasons(self) -> Mapping[str, str]: ...
+
 
 class TransitionRow(Protocol):
     """A stored change of a channel's health (health values as plain strings)."""
@@ -347,7 +350,7 @@ class StatusService:
             return {}
         rows = await self.store.active_maintenance(now)
         return {
-            m.channel: Maintenance(m.starts_at, m.ends_at, m.reason)
+            m.channel: Maintenance(m.starts_at, m.ends_at, m.reason, m.reasons)
             for m in rows
             if m.exchange == exchange.id
         }

@@ -17,7 +17,7 @@ Channels without a probe get their verdict from hours alone, because nothing che
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -140,11 +140,16 @@ class Upstream:
 
 @dataclass(frozen=True, slots=True)
 class Maintenance:
-    """A maintenance window declared for a channel; open-ended where a bound is None."""
+    """A maintenance window declared for a channel; open-ended where a bound is None.
+
+    `note` is the reason as declared (the fallback), `notes` the reason per locale where the
+    catalog gives one; they reach the renderer as the params `note` and `note_<locale>`.
+    """
 
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     note: str = ""
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def active(self, now: datetime) -> bool:
         """Whether `now` falls in the window (end exclusive)."""
@@ -208,6 +213,8 @@ def _maintenance(
             params["until"] = declared.ends_at
         if declared.note:
             params["note"] = declared.note
+        for locale, note in declared.notes.items():
+            params[f"note_{locale}"] = note
         yield Verdict.MAINTENANCE, Reason(ReasonCode.DECLARED_MAINTENANCE, params)
     if upstream is not None and upstream.in_maintenance():
         params = upstream.params(ComponentStatus.UNDER_MAINTENANCE)

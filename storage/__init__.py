@@ -5,6 +5,7 @@ from storage.histogram import Histogram
 from storage.records import (
     HealthRow,
     MaintenanceWindow,
+    PlannedWindow,
     PruneReport,
     RollupSummary,
     Subscription,
@@ -18,6 +19,7 @@ __all__ = [
     "HealthRow",
     "Histogram",
     "MaintenanceWindow",
+    "PlannedWindow",
     "PruneReport",
     "RollupSummary",
     "StorageError",

@@ -98,6 +98,21 @@ class MaintenanceWindow:
     ends_at: datetime | None
     reason: str
     created_by: str
+    reasons: dict[str, str] = field(default_factory=dict)  # per locale (catalog windows)
+    source: str | None = None  # the catalog key of a window copied from the catalog
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWindow:
+    """A maintenance window the catalog declares, to be kept in the store under `source`."""
+
+    source: str
+    exchange: str
+    channel: str | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

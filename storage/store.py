@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from storage import outbox
 from storage.chats import ChatStore
 from storage.db import Database
 from storage.health import HealthStore
@@ -41,3 +42,8 @@ class Store(ResultStore, HealthStore, ChatStore, MaintenanceStore, RetentionStor
     def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT on the one connection; re-entrant within a task."""
         return self._db.transaction()
+
+    async def outbox_depth(self) -> dict[str, int]:
+        """Outbox rows per state (pending, sending, sent, superseded, dead)."""
+        async with self._db.reading() as conn:
+            return await outbox.depth(conn)

@@ -10,7 +10,9 @@ Rules:
 - A flapping channel gets one `flapping` summary when flapping starts (superseding its pending
   alerts); further transitions while it flaps are held back.
 - Inside declared or upstream maintenance there are no down/degraded/flapping alerts, and no
-  recovery for an outage that started inside it.
+  recovery for an outage that started inside it. A channel that goes down inside a declared
+  window has its down alert held back (`bot.alerts.record`): if it is still down when no
+  window covers it any more, the alert goes out then, and its recovery later like any other.
 - From `unknown` to up or degraded (a start) and anything to `unknown` (stale evidence) is
   not news.
 """
@@ -89,14 +91,7 @@ def compose(transition: Transition, context: Context) -> Alert | None:
     if new is Health.DOWN and old is not Health.DOWN:
         if context.in_maintenance:
             return None
-        payload = {
-            **base,
-            "since": transition.at.timestamp(),
-            "error": None if transition.error is None else transition.error.value,
-            "detail": transition.detail,
-            "reason": transition.reason,
-            "alternative": context.alternative,
-        }
+        payload = down_payload(transition, context.alternative)
         return Alert(AlertKind.DOWN, payload, supersede=(AlertKind.DEGRADED,))
 
     if old is Health.DOWN and new in (Health.UP, Health.DEGRADED):
@@ -127,6 +122,21 @@ def compose(transition: Transition, context: Context) -> Alert | None:
             AlertKind.RECOVERED, payload, degraded_only=True, supersede=(AlertKind.DEGRADED,)
         )
     return None
+
+
+def down_payload(transition: Transition, alternative: str | None) -> dict[str, Any]:
+    """What a down alert says: since when, why, and which channel to use meanwhile."""
+    exchange, channel = split_key(transition.channel)
+    return {
+        "exchange": exchange,
+        "channel": channel,
+        "at": transition.at.timestamp(),
+        "since": transition.at.timestamp(),
+        "error": None if transition.error is None else transition.error.value,
+        "detail": transition.detail,
+        "reason": transition.reason,
+        "alternative": alternative,
+    }
 
 
 def _span(since: datetime | None, at: datetime) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from bot.alerts.texts import UnknownAlert, render
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.reply import Reply
+from bot.status import LiveView
 from bot.vocab import Locale, Platform
 from storage import outbox
 from storage.outbox import OutboxRow
@@ -45,7 +46,7 @@ class DrainerSettings:
     reclaim_after_s: float = 0.0  # at start: rows claimed longer ago than this are reclaimed
     stuck_after_s: float = 600.0  # while running: rows in `sending` this long are reclaimed
     stop_grace_s: float = 2.0  # on stop, sends already on the wire get this long to finish
-    maintenance_every_s: float = 5.0  # how often declared windows are checked for alerts
+    maintenance_every_s: float = 5.0  # how often windows are checked for started/ended alerts
 
 
 class Outcome(StrEnum):
@@ -89,8 +90,11 @@ class Drainer:
         pacing: PacingSettings | None = None,
         settings: DrainerSettings | None = None,
         sleep: Sleep = asyncio.sleep,
+        live: LiveView | None = None,
     ) -> None:
+        """`live` (the monitor) names the best alternative when a held down alert goes out."""
         self._store = store
+        self._live = live
         self._notifiers = dict(notifiers)
         self._catalog = catalog
         self._clock = clock
@@ -299,7 +303,10 @@ class Drainer:
         if now - self._last_maintenance < self._settings.maintenance_every_s:
             return
         self._last_maintenance = now
-        if await announce_maintenance(self._store, self._clock.now()):
+        written = await announce_maintenance(
+            self._store, self._clock.now(), catalog=self._catalog, live_view=self._live
+        )
+        if written:
             self._wake.set()
 
     async def _maybe_reclaim_stuck(self) -> None:

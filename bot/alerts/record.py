@@ -4,7 +4,13 @@
   transition itself, plus its alert rows).
 - `record_upstream`: after each read of an exchange's status page (incidents opened/resolved).
 - `announce_maintenance`: periodically (the drainer does it): declared windows that started
-  or ended.
+  or ended, then the down alerts maintenance held back for channels still down.
+
+A down transition inside a declared window writes no alert rows: its alert is held
+(`storage.maintenance.hold_down`). When the channel comes back first, the hold is dropped and
+the recovery is not news either. When no window covers the channel any more and it is still
+down, `announce_maintenance` sends the held alert ("still down after maintenance"), so a
+window's end never hides an outage.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from bot.alerts.compose import (
     Context,
     best_alternative,
     compose,
+    down_payload,
     split_key,
 )
 from bot.catalog import Catalog
@@ -30,7 +37,7 @@ from bot.health import Transition
 from bot.status import LiveView
 from bot.verdict import Upstream
 from bot.vocab import Health
-from storage import outbox
+from storage import maintenance, outbox
 from storage.records import TransitionRecord
 from storage.times import from_unix, to_unix
 
@@ -85,10 +92,14 @@ async def record_transition(
         outage_start = transition.down_since
         if outage_start is None and previous is not None:
             outage_start = from_unix(previous[2])
-        in_window = await outbox.maintenance_covering(conn, exchange, channel, at)
-        outage_in_window = outage_start is not None and await outbox.maintenance_covering(
-            conn, exchange, channel, to_unix(outage_start)
-        )
+        in_window = await maintenance.covering(conn, exchange, channel, at)
+        if transition.old is Health.DOWN:
+            # Nobody heard of an outage whose down alert is still held: nor of its end.
+            outage_in_window = await maintenance.drop_held(conn, transition.channel)
+        else:
+            outage_in_window = outage_start is not None and await maintenance.covering(
+                conn, exchange, channel, to_unix(outage_start)
+            )
         context = Context(
             previous_flapping=previous is not None and previous[1],
             previous_at=None if previous is None else from_unix(previous[2]),
@@ -107,6 +118,11 @@ async def record_transition(
             degraded_only=alert is not None and alert.degraded_only,
             supersede=() if alert is None else tuple(k.value for k in alert.supersede),
         )
+        if transition.new is Health.DOWN and in_window:
+            payload = down_payload(transition, alternative)
+            await maintenance.hold_down(
+                conn, transition.channel, exchange, transition_id, at, payload
+            )
     return Recorded(transition_id, None if alert is None else alert.kind, rows)
 
 
@@ -188,12 +204,23 @@ async def record_upstream(
     return rows
 
 
-async def announce_maintenance(store: Transactional, now: datetime) -> int:
-    """Write alerts for declared windows that started or ended by `now`; returns rows."""
+async def announce_maintenance(
+    store: Transactional,
+    now: datetime,
+    *,
+    catalog: Catalog | None = None,
+    live_view: LiveView | None = None,
+) -> int:
+    """Write alerts for windows that started or ended by `now`, then the held-back down alerts
+    of channels no window covers any more (they are still down); returns rows.
+
+    With `catalog` and `live_view`, a released down alert names the best alternative as of
+    now; without them, the one it had when the channel went down.
+    """
     moment = to_unix(now)
     rows = 0
     async with store.transaction() as conn:
-        for edge in await outbox.due_maintenance_edges(conn, moment):
+        for edge in await maintenance.due_edges(conn, moment):
             kind = (
                 AlertKind.MAINTENANCE_STARTED
                 if edge.edge == "started"
@@ -205,6 +232,7 @@ async def announce_maintenance(store: Transactional, now: datetime) -> int:
                 "starts_at": edge.starts_at,
                 "ends_at": edge.ends_at,
                 "note": edge.reason,
+                **{f"note_{locale}": note for locale, note in edge.reasons.items()},
                 "maintenance_id": edge.maintenance_id,
             }
             rows += await outbox.fan_out(
@@ -215,5 +243,19 @@ async def announce_maintenance(store: Transactional, now: datetime) -> int:
                 payload=payload,
                 due_at=moment,
             )
-            await outbox.mark_maintenance_edge(conn, edge.maintenance_id, edge.edge, moment)
+            await maintenance.mark_edge(conn, edge.maintenance_id, edge.edge, moment)
+        # After the "maintenance is over" rows, so each chat reads them in that order.
+        for held in await maintenance.releasable_held(conn, moment):
+            payload = {**held.payload, "at": moment, "after_maintenance": True}
+            if catalog is not None and live_view is not None:
+                payload["alternative"] = best_alternative(catalog, held.channel, live_view, now)
+            rows += await outbox.fan_out(
+                conn,
+                exchange=held.exchange,
+                channel=split_key(held.channel)[1],
+                kind=AlertKind.DOWN.value,
+                payload=payload,
+                due_at=moment,
+                transition_id=held.transition_id,
+            )
     return rows

@@ -108,6 +108,10 @@ class _Context:
     def duration(self, key: str) -> str:
         return format_duration(float(self.payload.get(key) or 0.0), self.locale)
 
+    def note(self) -> str:
+        """A maintenance window's reason in the reader's locale, else as declared."""
+        return str(self.payload.get(f"note_{self.locale.value}") or self.payload.get("note") or "")
+
     def reason(self, *, capital: bool = True) -> str:
         """What failed, in the reader's words: the probe's detail in English, a label in Chinese."""
         error = self.payload.get("error")
@@ -149,7 +153,8 @@ def format_duration(seconds: float, locale: Locale) -> str:
 
 def _down(c: _Context) -> Reply:
     w = c.words
-    title = w["down"].format(subject=c.subject())
+    key = "down_after_maintenance" if c.payload.get("after_maintenance") else "down"
+    title = w[key].format(subject=c.subject())
     lines: list[Line] = [(text(w["down_why"].format(reason=c.reason(), since=c.time("since"))),)]
     lines.append(_alternative(c))
     return Reply(title=title, lines=tuple(lines), tone="bad")
@@ -235,7 +240,7 @@ def _maintenance_started(c: _Context) -> Reply:
     lines: list[Line] = []
     if c.payload.get("ends_at") is not None:
         lines.append((text(w["maintenance_until"].format(until=c.time("ends_at"))),))
-    if note := str(c.payload.get("note") or ""):
+    if note := c.note():
         lines.append((text(note),))
     lines.append((text(w["maintenance_quiet"]),))
     title = w["maintenance_started"].format(subject=c.subject())
@@ -263,6 +268,7 @@ _EN: dict[str, str] = {
     "stop": "Stop these alerts",
     "down": "❌ {subject} is down",
     "down_why": "{reason} · since {since}.",
+    "down_after_maintenance": "❌ {subject} is still down after maintenance",
     "meanwhile": "Meanwhile: ",
     "replies_in": " · replies in {when}",
     "no_alternative": "No other official channel is confirmed live right now.",
@@ -304,6 +310,7 @@ _ZH: dict[str, str] = {
     "stop": "停止这些提醒",
     "down": "❌ {subject} 无法访问",
     "down_why": "{reason} · 自 {since} 起。",
+    "down_after_maintenance": "❌ 维护已结束，{subject} 仍无法访问",
     "meanwhile": "可先使用：",
     "replies_in": " · 回复时间：{when}",
     "no_alternative": "目前没有确认可用的其他官方渠道。",

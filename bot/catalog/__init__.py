@@ -1,7 +1,17 @@
 """The curated catalog of exchanges and their official support channels."""
 
 from bot.catalog.load import CatalogError, load_catalog
-from bot.catalog.models import Catalog, Channel, Exchange, Hours, Route, Text, TextList, Window
+from bot.catalog.models import (
+    Catalog,
+    Channel,
+    Exchange,
+    Hours,
+    MaintenanceWindow,
+    Route,
+    Text,
+    TextList,
+    Window,
+)
 from bot.catalog.rules import Problem, find_problems
 
 __all__ = [
@@ -10,6 +20,7 @@ __all__ = [
     "Channel",
     "Exchange",
     "Hours",
+    "MaintenanceWindow",
     "Problem",
     "Route",
     "Text",

@@ -8,7 +8,7 @@ problem can be reported with its place.
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -158,6 +158,19 @@ class Route(_Frozen):
     confidence: Confidence = Confidence.UNVERIFIED
 
 
+class MaintenanceWindow(_Frozen):
+    """Planned maintenance from the catalog: one channel (or, without `channel`, all of them).
+
+    Times must carry a zone (`2026-12-01T02:00:00Z`); `rules.py` checks that, the order of
+    the bounds and the channel, so each problem is reported with its place.
+    """
+
+    channel: Slug | None = None
+    starts_at: datetime
+    ends_at: datetime
+    reason: Text | None = None
+
+
 class Exchange(_Frozen):
     id: Slug
     name: str = Field(min_length=1, max_length=64)
@@ -168,6 +181,7 @@ class Exchange(_Frozen):
     status_page_source: str | None = None
     channels: tuple[Channel, ...] = Field(min_length=1)
     routes: dict[Case, Route] = Field(default_factory=dict)
+    maintenance: tuple[MaintenanceWindow, ...] = ()
 
     def channel(self, channel_id: str) -> Channel | None:
         return next((c for c in self.channels if c.id == channel_id), None)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.catalog.models import Catalog, Channel, Exchange
+from bot.catalog.models import Catalog, Channel, Exchange, MaintenanceWindow
 from bot.vocab import ChannelKind
 from probes.domains import is_local, within
 from probes.spec import DnsProbe, HttpProbe, StatuspageProbe, TcpProbe, TlsProbe
@@ -65,6 +65,31 @@ def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Proble
                 yield Problem(place, f"names channel {channel_id!r}, which {exchange.id} lacks")
         if route.freeze_channel and route.freeze_channel not in ids:
             yield Problem(place, f"freeze_channel {route.freeze_channel!r} does not exist")
+    for number, window in enumerate(exchange.maintenance, start=1):
+        yield from _maintenance_problems(
+            exchange, window, f"{exchange.id} / maintenance / #{number}"
+        )
+
+
+def _maintenance_problems(
+    exchange: Exchange, window: MaintenanceWindow, place: str
+) -> Iterator[Problem]:
+    """Times with a zone, the end after the start, and a channel the exchange has."""
+    aware = True
+    for name in ("starts_at", "ends_at"):
+        moment = getattr(window, name)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            aware = False
+            yield Problem(
+                f"{place} / {name}",
+                f"{moment.isoformat()} has no time zone; write it like 2026-12-01T02:00:00Z",
+            )
+    if aware and window.ends_at <= window.starts_at:
+        yield Problem(f"{place} / ends_at", "ends_at must be after starts_at")
+    if window.channel is not None and exchange.channel(window.channel) is None:
+        yield Problem(
+            f"{place} / channel", f"names channel {window.channel!r}, which {exchange.id} lacks"
+        )
 
 
 def _channel_problems(exchange: Exchange, channel: Channel, allow_local: bool) -> Iterator[Problem]:

@@ -23,6 +23,19 @@ class SubscriptionRow(Protocol):
     def channel(self) -> str | None: ...
 
 
+class WindowRow(Protocol):
+    """A maintenance window as `/maintenance ... end` needs it; `channel` None: all."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def exchange(self) -> str: ...
+
+    @property
+    def channel(self) -> str | None: ...
+
+
 class CommandStore(Protocol):
     """The storage writes and reads chat commands need (storage/store.py `Store` has them)."""
 
@@ -55,6 +68,14 @@ class CommandStore(Protocol):
         reason: str,
         created_by: str,
     ) -> int: ...
+
+    async def active_maintenance(self, now: datetime) -> Sequence[WindowRow]: ...
+
+    async def end_maintenance(self, window_id: int, now: datetime) -> bool: ...
+
+    async def count_subscriptions(self, active_only: bool = True) -> int: ...
+
+    async def outbox_depth(self) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,14 @@ and rollups) and the store. Every user mistake gets a helpful reply, never an ex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
 from bot.catalog import Channel, Exchange
 from bot.commands.args import (
     find_channel,
+    find_exchange,
     find_lang,
     pick_case,
     pick_exchange,
@@ -36,6 +38,9 @@ from bot.routes import route_view
 from bot.vocab import Platform, Verdict
 
 MAX_MAINTENANCE_MIN = 7 * 24 * 60
+MAX_REASON = 200
+END_WORDS = ("end", "stop", "结束")
+ALL_WORDS = ("all", "*")
 
 
 def _never(_: str) -> bool:
@@ -234,42 +239,128 @@ async def start(ctx: Context) -> Reply:
 
 
 async def declare_maintenance(ctx: Context) -> Reply:
-    """Admin: declare maintenance of a channel (or `all`) for some minutes."""
+    """Admin: declare maintenance of a channel (or `all`) for some minutes, or end it early."""
     s = ctx.w.s
     store = ctx.core.store
     if store is None:
         return notice(s.needs_database)
-    minutes = _minutes(ctx.words[-1]) if ctx.words else None
-    found = _exchange(ctx, lambda word: word.isdigit() or word.lower() in ("all", "*"))
-    if isinstance(found, Reply) or minutes is None:
+    found = _leading_exchange(ctx)
+    if found is None:
         return notice(s.maintenance_usage)
+    if isinstance(found, Reply):
+        return found
     exchange, rest = found
-    target = [word for word in rest[:-1] if word.lower() not in ("all", "*")]
-    channel = _channel(exchange, target, ctx.w)
+    at = next((i for i, word in enumerate(rest) if word.isdigit()), None)
+    if at is None and rest and rest[-1].lower() in END_WORDS:
+        return await _end_maintenance(ctx, store, exchange, rest[:-1])
+    minutes = None if at is None else _minutes(rest[at])
+    if at is None or minutes is None:
+        return notice(s.maintenance_usage)
+    channel = _target(exchange, rest[:at], ctx.w)
     if isinstance(channel, Reply):
         return channel
+    reason = echo(_text_after(ctx.request.text, rest[at]), MAX_REASON)
     now = ctx.core.clock.now()
     until = now + timedelta(minutes=minutes)
     created_by = f"{ctx.request.platform.value}:{ctx.request.user_id}"
     await store.add_maintenance(
-        exchange.id, channel.id if channel else None, now, until, "declared in chat", created_by
+        exchange.id, channel.id if channel else None, now, until, reason, created_by
     )
-    name = f"{exchange.name} {channel.name.get(ctx.locale)}" if channel else exchange.name
     when = ctx.w.when(until, ctx.w.zone_for(channel))
-    return notice(s.maintenance_set.format(target=name, when=when))
+    lines = [s.maintenance_reason.format(reason=reason)] if reason else []
+    lines.append(s.maintenance_end_hint.format(exchange=exchange.id))
+    target = _target_name(exchange, channel, ctx)
+    return notice(s.maintenance_set.format(target=target, when=when), *lines)
+
+
+async def _end_maintenance(
+    ctx: Context, store: CommandStore, exchange: Exchange, words: list[str]
+) -> Reply:
+    """End the exchange's windows under way now (one channel's, or all of them)."""
+    channel = _target(exchange, words, ctx.w)
+    if isinstance(channel, Reply):
+        return channel
+    now = ctx.core.clock.now()
+    ended = 0
+    for window in await store.active_maintenance(now):
+        if window.exchange != exchange.id or (channel and window.channel != channel.id):
+            continue
+        ended += await store.end_maintenance(window.id, now)
+    target = _target_name(exchange, channel, ctx)
+    if not ended:
+        return notice(ctx.w.s.maintenance_none.format(target=target))
+    return notice(ctx.w.s.maintenance_ended.format(target=target, n=ended))
+
+
+def _leading_exchange(ctx: Context) -> tuple[Exchange, list[str]] | Reply | None:
+    """The exchange the first word names and the words after it (admins type it first).
+
+    With one exchange configured it may be left out; None when there are no words.
+    """
+    if not ctx.words:
+        return None
+    catalog = ctx.catalog
+    exchange = find_exchange(catalog, ctx.words[0])
+    if exchange is not None:
+        return exchange, list(ctx.words[1:])
+    if len(catalog.exchanges) == 1:
+        return catalog.exchanges[0], list(ctx.words)
+    word = ctx.words[0]
+    close = suggest_exchanges(catalog, word)
+    return exchange_choice_reply(catalog, ctx.command, ctx.w, echo(word), close)
+
+
+def _target(exchange: Exchange, words: list[str], w: Words) -> Channel | Reply | None:
+    """The channel the words name; None for `all` (or nothing): the whole exchange."""
+    if len(words) == 1 and words[0].lower() in ALL_WORDS:
+        return None
+    return _channel(exchange, words, w)
+
+
+def _target_name(exchange: Exchange, channel: Channel | None, ctx: Context) -> str:
+    return f"{exchange.name} {channel.name.get(ctx.locale)}" if channel else exchange.name
+
+
+def _text_after(line: str, word: str) -> str:
+    """What the user typed after `word`, as typed (a reason may hold any characters)."""
+    for match in re.finditer(r"\S+", line):
+        if match.group() == word:
+            return line[match.end() :].strip()
+    return ""
 
 
 async def show_stats(ctx: Context) -> Reply:
-    """Admin: how many exchanges and channels are watched and how many are live now."""
+    """Admin: watched and probed channels, how many are live, subscriptions and the outbox."""
+    s = ctx.w.s
     catalog = ctx.catalog
     live = 0
     for exchange in catalog.exchanges:
         view = await ctx.core.status.exchange_status(exchange)
         live += sum(1 for c in view.channels if c.verdict is Verdict.LIVE)
-    line = ctx.w.s.stats_line.format(
-        exchanges=len(catalog.exchanges), channels=len(catalog.channels()), live=live
-    )
-    return notice("supportlive", line)
+    channels = catalog.channels()
+    lines = [
+        s.stats_line.format(
+            exchanges=len(catalog.exchanges),
+            channels=len(channels),
+            probed=sum(1 for _, c in channels if c.probe is not None),
+            live=live,
+        )
+    ]
+    store = ctx.core.store
+    if store is not None:
+        depth = await store.outbox_depth()
+        subscriptions = await store.count_subscriptions()
+        lines.append(
+            s.stats_alerts.format(
+                subscriptions=subscriptions,
+                pending=depth.get("pending", 0),
+                sending=depth.get("sending", 0),
+                dead=depth.get("dead", 0),
+            )
+        )
+        windows = await store.active_maintenance(ctx.core.clock.now())
+        lines.append(s.stats_maintenance.format(n=len(windows)))
+    return notice("supportlive", *lines)
 
 
 def _minutes(word: str) -> int | None:

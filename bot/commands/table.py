@@ -27,6 +27,7 @@ class ArgKind(StrEnum):
     CASE = "case"
     LANG = "lang"
     MINUTES = "minutes"
+    REASON = "reason"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +125,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", (), {Locale.EN: "Start here", Locale.ZH: "开始使用"}, handlers.start),
     Command(
         "maintenance",
-        (Arg(ArgKind.EXCHANGE, True), Arg(ArgKind.CHANNEL, True), Arg(ArgKind.MINUTES, True)),
+        (
+            Arg(ArgKind.EXCHANGE, True),
+            Arg(ArgKind.CHANNEL, True),
+            Arg(ArgKind.MINUTES, True),
+            Arg(ArgKind.REASON),
+        ),
         {
-            Locale.EN: "Declare maintenance of a channel (or all) for some minutes",
-            Locale.ZH: "登记渠道（或全部渠道）维护若干分钟",
+            Locale.EN: "Declare maintenance of a channel (or all) for some minutes "
+            "(end it: /maintenance <exchange> end)",
+            Locale.ZH: "登记渠道（或全部渠道）维护若干分钟（提前结束：/maintenance <交易所> end）",
         },
         handlers.declare_maintenance,
         admin=True,
@@ -135,7 +142,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "stats",
         (),
-        {Locale.EN: "Watched channels and how many are live", Locale.ZH: "关注的渠道及在线数量"},
+        {
+            Locale.EN: "Watched and probed channels, live now, subscriptions, outbox depth",
+            Locale.ZH: "关注与检测的渠道、在线数量、订阅数、发送队列",
+        },
         handlers.show_stats,
         admin=True,
     ),

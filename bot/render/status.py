@@ -106,11 +106,18 @@ def down_text(status: ChannelStatus, w: Words) -> str:
 
 
 def maintenance_text(status: ChannelStatus, w: Words) -> str:
-    """ "Maintenance until 19:30 UTC." when declared with an end, else the reason."""
-    until = status.reasons[0].params.get("until") if status.reasons else None
-    if isinstance(until, datetime):
-        return w.s.maintenance_until.format(when=w.when(until, w.zone_for(status.channel)))
-    return _capital(w.reason(status.reasons[0], status)) if status.reasons else ""
+    """ "Maintenance until 19:30 UTC: App upgrade" when declared with an end, else the reason."""
+    if not status.reasons:
+        return ""
+    first = status.reasons[0]
+    until = first.params.get("until")
+    if not isinstance(until, datetime):
+        return _capital(w.reason(first, status))
+    when = w.when(until, w.zone_for(status.channel))
+    note = w.note(first) if first.code is ReasonCode.DECLARED_MAINTENANCE else ""
+    if note:
+        return w.s.maintenance_until_note.format(when=when, note=note)
+    return w.s.maintenance_until.format(when=when)
 
 
 def last_check_text(status: ChannelStatus, w: Words) -> str:

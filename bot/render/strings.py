@@ -59,6 +59,7 @@ class Strings:
     down_for: str
     down_now: str
     maintenance_until: str
+    maintenance_until_note: str
     until_time: str
     never_checked: str
     last_check: str
@@ -168,7 +169,13 @@ class Strings:
     internal_error: str
     maintenance_usage: str
     maintenance_set: str
+    maintenance_reason: str
+    maintenance_end_hint: str
+    maintenance_ended: str
+    maintenance_none: str
     stats_line: str
+    stats_alerts: str
+    stats_maintenance: str
 
     # Buttons
     button_urgent: str

@@ -150,6 +150,12 @@ class Words:
         extra = self._reason_extra(reason, status)
         return self.s.reason_detail.format(reason=text, detail=extra) if extra else text
 
+    def note(self, reason: Reason) -> str:
+        """A declared maintenance's reason in this locale (else as declared), safe to show."""
+        params = reason.params
+        note = params.get(f"note_{self.locale.value}") or params.get("note")
+        return echo(str(note), 120) if note else ""
+
     def _reason_extra(self, reason: Reason, status: ChannelStatus) -> str:
         params = reason.params
         zone = self.zone_for(status.channel)
@@ -160,10 +166,12 @@ class Words:
             at = params["next_open"]
             assert isinstance(at, datetime)
             return self.s.opens_at.format(when=self.when(at, zone))
-        if code is ReasonCode.DECLARED_MAINTENANCE and isinstance(params.get("until"), datetime):
-            at = params["until"]
-            assert isinstance(at, datetime)
-            return self.s.until_time.format(when=self.when(at, zone))
+        if code is ReasonCode.DECLARED_MAINTENANCE:
+            end = params.get("until")
+            until = ""
+            if isinstance(end, datetime):
+                until = self.s.until_time.format(when=self.when(end, zone))
+            return " · ".join(part for part in (until, self.note(reason)) if part)
         incidents = params.get("incidents")
         return echo(str(incidents), 120) if incidents else ""
 

@@ -152,6 +152,26 @@ class FakeChats:
         self.maintenance.append((exchange, channel, starts_at, ends_at))
         return len(self.maintenance)
 
+    async def active_maintenance(self, now: datetime) -> list[MaintenanceWindow]:
+        return [
+            MaintenanceWindow(n, e, c, start, end, "", "")
+            for n, (e, c, start, end) in enumerate(self.maintenance, start=1)
+            if start <= now and (end is None or now < end)
+        ]
+
+    async def end_maintenance(self, window_id: int, now: datetime) -> bool:
+        exchange, channel, start, end = self.maintenance[window_id - 1]
+        if end is not None and end <= now:
+            return False
+        self.maintenance[window_id - 1] = (exchange, channel, start, now)
+        return True
+
+    async def count_subscriptions(self, active_only: bool = True) -> int:
+        return sum(len(chat) for chat in self.subscriptions.values())
+
+    async def outbox_depth(self) -> dict[str, int]:
+        return dict.fromkeys(("pending", "sending", "sent", "superseded", "dead"), 0)
+
 
 @dataclass(frozen=True)
 class SubscriptionRecord:

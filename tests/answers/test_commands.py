@@ -142,9 +142,25 @@ async def test_it_counts_live_channels_for_admins(
 ) -> None:
     scenes.all_live(live, store, clock.now())
     text = await plain(core, "/stats", is_admin=True)
-    assert text == "supportlive\n2 exchanges · 9 channels · 5 live now"
-    assert "/maintenance <exchange> <channel> <minutes>" in await plain(
+    assert text == "supportlive\n2 exchanges · 9 channels (7 probed) · 5 live now"
+    assert "/maintenance <exchange> <channel> <minutes> [reason]" in await plain(
         core, "/help", is_admin=True
+    )
+
+
+async def test_stats_adds_subscriptions_outbox_and_maintenance_from_the_database(
+    stored_core: Core, real_store: Store, live: FakeLive, clock: FakeClock
+) -> None:
+    scenes.all_live(live, FakeStore(), clock.now())
+    await real_store.subscribe("telegram", "1", "mexc", None, "en")
+    await real_store.subscribe("telegram", "2", "nova", "live_chat", "zh")
+    # Nova's whole exchange in maintenance: its one live channel no longer counts as live.
+    await real_store.add_maintenance("nova", None, clock.now(), None, "", "admin")
+    assert await plain(stored_core, "/stats", is_admin=True) == (
+        "supportlive\n"
+        "2 exchanges · 9 channels (7 probed) · 4 live now\n"
+        "Alerts: 2 active subscriptions · outbox 0 pending, 0 sending, 0 dead\n"
+        "Maintenance under way: 1"
     )
 
 
@@ -196,7 +212,8 @@ async def test_it_shows_declared_maintenance_in_the_verdict(
 ) -> None:
     scenes.all_live(live, FakeStore(), clock.now())
     assert await plain(stored_core, "/maintenance mexc chat 30", is_admin=True) == (
-        "🛠 Maintenance declared for MEXC Online customer service until 19:30 UTC."
+        "🛠 Maintenance declared for MEXC Online customer service until 19:30 UTC.\n"
+        "End it early: /maintenance mexc end"
     )
     reply = await reply_to(stored_core, "/status mexc")
     assert reply.title == "MEXC — Online customer service is under maintenance 🛠"
@@ -205,9 +222,75 @@ async def test_it_shows_declared_maintenance_in_the_verdict(
     assert "Why: maintenance declared: until 19:30 UTC" in channels
 
 
+async def test_a_declared_reason_is_kept_as_typed_and_shown_in_the_verdict(
+    stored_core: Core, live: FakeLive, clock: FakeClock
+) -> None:
+    scenes.all_live(live, FakeStore(), clock.now())
+    line = "/maintenance mexc all 45 Wallet upgrade, v2.1 (see announcement)"
+    assert await plain(stored_core, line, is_admin=True) == (
+        "🛠 Maintenance declared for MEXC until 19:45 UTC.\n"
+        "Reason: Wallet upgrade, v2.1 (see announcement)\n"
+        "End it early: /maintenance mexc end"
+    )
+    reply = await reply_to(stored_core, "/status mexc")
+    assert reply.lines[0][0].text == (
+        "Maintenance until 19:45 UTC: Wallet upgrade, v2.1 (see announcement)"
+    )
+    zh = await reply_to(stored_core, "/status mexc", "zh")
+    assert zh.lines[0][0].text == "维护至 19:45 UTC：Wallet upgrade, v2.1 (see announcement)"
+    channels = await plain(stored_core, "/channels mexc email")
+    assert (
+        "Why: maintenance declared: until 19:45 UTC · Wallet upgrade, v2.1 (see announcement)"
+        in channels
+    )
+
+
+async def test_an_admin_ends_maintenance_early(
+    stored_core: Core, real_store: Store, live: FakeLive, clock: FakeClock
+) -> None:
+    scenes.all_live(live, FakeStore(), clock.now())
+    await plain(stored_core, "/maintenance mexc chat 30", is_admin=True)
+    await plain(stored_core, "/maintenance nova all 30", is_admin=True)
+    clock.advance(600)
+    scenes.all_live(live, FakeStore(), clock.now())
+    assert await plain(stored_core, "/maintenance mexc email end", is_admin=True) == (
+        "No maintenance under way for MEXC E-mail."
+    )
+    assert await plain(stored_core, "/maintenance mexc end", is_admin=True) == (
+        "✅ Maintenance of MEXC ended (1 window(s)); outage alerts are on again."
+    )
+    reply = await reply_to(stored_core, "/status mexc")
+    assert reply.title == "MEXC — support is live now ✅"
+    assert [w.exchange for w in await real_store.active_maintenance(clock.now())] == ["nova"]
+    assert await plain(stored_core, "/maintenance mexc end", is_admin=True) == (
+        "No maintenance under way for MEXC."
+    )
+
+
+async def test_a_reason_ending_in_end_is_a_reason(stored_core: Core) -> None:
+    line = "/maintenance mexc chat 5 until the sync ends, then end"
+    assert await plain(stored_core, line, is_admin=True) == (
+        "🛠 Maintenance declared for MEXC Online customer service until 19:05 UTC.\n"
+        "Reason: until the sync ends, then end\n"
+        "End it early: /maintenance mexc end"
+    )
+
+
+USAGE = (
+    "Usage: /maintenance <exchange> <channel|all> <minutes> [reason], "
+    "or /maintenance <exchange> [channel|all] end"
+)
+
+
 async def test_it_refuses_a_maintenance_without_minutes(stored_core: Core) -> None:
-    text = await plain(stored_core, "/maintenance mexc chat soon", is_admin=True)
-    assert text == "Usage: /maintenance <exchange> <channel|all> <minutes>"
+    assert await plain(stored_core, "/maintenance mexc chat soon", is_admin=True) == USAGE
+    assert await plain(stored_core, "/maintenance", is_admin=True) == USAGE
+    assert await plain(stored_core, "/maintenance mexc chat 0", is_admin=True) == USAGE
+    unknown = await plain(stored_core, "/maintenance mexc fax 30", is_admin=True)
+    assert unknown.startswith("MEXC\nMEXC has no channel “fax”.")
+    assert (await plain(stored_core, "/maintenance mexx all 30", is_admin=True)).startswith(
+        "I don't know the exchange “mexx”."
+    )
 
 
 async def test_it_tells_the_week_newest_first_with_durations(

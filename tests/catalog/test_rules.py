@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import yaml
 from bot.catalog import CatalogError, load_catalog
 from bot.catalog.load import check_data
 from bot.settings import SHIPPED_CATALOG
+from bot.vocab import Locale
 
 GOOD: dict[str, Any] = {
     "exchanges": [
@@ -178,3 +180,85 @@ def test_catalog_check_accepts_the_shipped_catalog() -> None:
     done = run_cli("catalog", "check", str(SHIPPED_CATALOG))
     assert done.returncode == 0, done.stderr
     assert "OK — 8 exchanges" in done.stdout
+
+
+WINDOW: dict[str, Any] = {
+    "channel": "live_chat",
+    "starts_at": datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
+    "ends_at": datetime(2026, 12, 1, 4, 0, tzinfo=UTC),
+    "reason": {"en": "Support system upgrade", "zh": "客服系统升级"},
+}
+
+
+def with_maintenance(*windows: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(GOOD)
+    data["exchanges"][0]["maintenance"] = [dict(w) for w in windows]
+    return data
+
+
+def test_it_accepts_maintenance_windows_of_a_channel_or_the_whole_exchange() -> None:
+    whole = {k: v for k, v in WINDOW.items() if k != "channel"}
+    catalog = check_data(Path("test.yaml"), with_maintenance(WINDOW, whole))
+    first, second = catalog.exchanges[0].maintenance
+    assert (first.channel, first.starts_at, first.ends_at) == (
+        "live_chat", WINDOW["starts_at"], WINDOW["ends_at"]
+    )  # fmt: skip
+    assert first.reason is not None and first.reason.get(Locale.ZH) == "客服系统升级"
+    assert second.channel is None
+
+
+def write_with_window(tmp_path: Path, starts_at: str, ends_at: str) -> Path:
+    """The good catalog with one window whose times are typed into the YAML as given."""
+    data = with_maintenance({"channel": "live_chat", "starts_at": "START", "ends_at": "END"})
+    text = yaml.safe_dump(data, allow_unicode=True)
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text.replace("START", starts_at).replace("END", ends_at), encoding="utf-8")
+    return path
+
+
+def test_it_reads_maintenance_times_as_typed_in_yaml(tmp_path: Path) -> None:
+    path = write_with_window(tmp_path, "2026-12-01T02:00:00Z", "2026-12-01T12:00:00+08:00")
+    (window,) = load_catalog(path).exchanges[0].maintenance
+    assert window.starts_at == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert window.ends_at - window.starts_at == timedelta(hours=2)
+    path = write_with_window(tmp_path, "2026-12-01 02:00:00", "2026-12-01T04:00:00Z")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "mexc / maintenance / #1 / starts_at: 2026-12-01T02:00:00 has no time zone; "
+        "write it like 2026-12-01T02:00:00Z"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        (
+            "starts_at",
+            datetime(2026, 12, 1, 2, 0),
+            "mexc / maintenance / #1 / starts_at: 2026-12-01T02:00:00 has no time zone; "
+            "write it like 2026-12-01T02:00:00Z",
+        ),
+        (
+            "ends_at",
+            datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+            "mexc / maintenance / #1 / ends_at: ends_at must be after starts_at",
+        ),
+        (
+            "ends_at",
+            datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
+            "mexc / maintenance / #1 / ends_at: ends_at must be after starts_at",
+        ),
+        (
+            "channel",
+            "phone",
+            "mexc / maintenance / #1 / channel: names channel 'phone', which mexc lacks",
+        ),
+        ("starts_at", "soon", "mexc / maintenance / #1 / starts_at: Input should be a valid"),
+    ],
+)
+def test_it_refuses_a_broken_maintenance_window_naming_its_place(
+    field: str, value: Any, expected: str
+) -> None:
+    found = problems_of(with_maintenance({**WINDOW, field: value}))
+    assert any(p.startswith(expected) for p in found), found

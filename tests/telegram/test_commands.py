@@ -173,7 +173,11 @@ async def test_markup_in_user_input_comes_back_escaped(bot: Bot) -> None:
 
 async def test_admin_commands_work_for_admins(bot: Bot) -> None:
     stats = await bot.ask("/stats", chat_id=ADMIN)
-    assert stats["text"] == "<b>supportlive</b>\n1 exchanges · 3 channels · 3 live now"
+    assert stats["text"] == (
+        "<b>supportlive</b>\n1 exchanges · 3 channels (2 probed) · 3 live now\n"
+        "Alerts: 0 active subscriptions · outbox 0 pending, 0 sending, 0 dead\n"
+        "Maintenance under way: 0"
+    )
     declared = await bot.ask("/maintenance loopex live_chat 30", chat_id=ADMIN)
     assert declared["text"].startswith("<b>🛠 ")
     status = await bot.ask("/status loopex", chat_id=ADMIN)
