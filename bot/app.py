@@ -25,6 +25,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands.context import Core
 from bot.commands.table import COMMANDS
 from bot.logs import configure_logging
+from bot.maintenance import sync_catalog_maintenance
 from bot.metrics import Metrics
 from bot.monitor import Monitor, targets_of
 from bot.settings import Settings
@@ -136,6 +137,7 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         metrics = Metrics(command.name for command in COMMANDS)
         monitor = Monitor(catalog, store, clock, observe=metrics.probe_observer(catalog))
         await monitor.restore()
+        await sync_catalog_maintenance(store, catalog, clock.now())
         ctx = ProbeContext(session=session, now=clock.now, dns_nameservers=settings.dns_nameservers)
         targets: list[Target] = targets_of(catalog, allow_local=settings.allow_local_targets)
         scheduler = Scheduler(
@@ -220,7 +222,12 @@ def alert_drainer(runtime: Runtime) -> Drainer:
     """The outbox drainer, fed by the monitor's transitions and status page reads."""
     store, catalog, clock = runtime.store, runtime.catalog, runtime.clock
     drainer = Drainer(
-        store, runtime.notifiers, catalog, clock, PacingSettings.from_settings(runtime.settings)
+        store,
+        runtime.notifiers,
+        catalog,
+        clock,
+        PacingSettings.from_settings(runtime.settings),
+        live=runtime.monitor,
     )
     runtime.monitor.on_transition = transition_sink(
         store, catalog, runtime.monitor, clock.now, wake=drainer.wake

@@ -49,6 +49,7 @@ class Bot:
     clock: FakeClock
     catalog: Catalog
     core: Core
+    monitor: Monitor
 
     async def ask(
         self, line: str, chat_id: int = 42, *, user_id: int | None = None, **fields: Any
@@ -126,7 +127,7 @@ async def world(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[Callable[...,
         adapter = TelegramAdapter(settings, core, store, clock, **options)
         adapters.append(adapter)
         await adapter.start()
-        return Bot(tg, adapter, store, clock, catalog, core)
+        return Bot(tg, adapter, store, clock, catalog, core, monitor)
 
     try:
         yield start

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapters import telegram as adapter_module
+from bot.adapters.telegram import adapter as adapter_module
 from bot.logs import RedactSecrets
 from bot.render.en import EN
 from tests.fakes.telegram_api import ApiError, FakeTelegram, JsonDict

@@ -1,0 +1,35 @@
+"""Telegram: python-telegram-bot driven by hand on the process's event loop.
+
+The adapter only translates. An update becomes a `Request` for the command core; its `Reply`
+goes back as HTML (`bot/render/telegram_html.py`). It never runs probes and never touches
+SQL: chat migrations go through the store's `migrate_chat`, everything else through the core.
+
+- Lifecycle (`adapter.py`): `start()` connects (getMe), sets the command menus in English and
+  Chinese, starts long polling and the update processor; it never blocks the loop (no
+  `run_polling()`). When the Bot API is unreachable it keeps trying in the background, so the
+  probes run regardless. `stop()` stops polling, lets the updates in hand finish, and closes
+  connections.
+- Groups (`groups.py`): only commands, and only ours (`/status` or `/status@<our name>`); a
+  reply goes to the chat the command came from, so alerts subscribed from a group go to the group.
+- Per chat, commands are answered in the order they came; across chats, concurrently (`turns.py`).
+- Abuse: a per-user command limit (a polite reply once, then silence until it frees up).
+- Errors: one error handler logs and answers with a short apology. Bot API trouble (5xx,
+  429, timeouts) slows replies down, never stops the process (`sending.py`).
+- Sends: one overall pace for replies and alerts (Telegram's ~30 messages/s), paused by a 429
+  (`pacing.py`); alerts go through `notifier.py`, which follows a group that moved.
+"""
+
+from bot.adapters.common import is_admin
+from bot.adapters.telegram.adapter import TelegramAdapter, menu
+from bot.adapters.telegram.groups import addressed
+from bot.adapters.telegram.pacing import Admission, CommandLimit, SendPace
+
+__all__ = [
+    "Admission",
+    "CommandLimit",
+    "SendPace",
+    "TelegramAdapter",
+    "addressed",
+    "is_admin",
+    "menu",
+]

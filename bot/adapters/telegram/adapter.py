@@ -1,0 +1,386 @@
+"""The Telegram adapter: its lifecycle on the shared loop, and the handlers of its updates."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, Update
+from telegram.constants import ChatType
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.adapters.common import (
+    RECONNECT_MAX_S,
+    STOP_TIMEOUT_S,
+    ChatStats,
+    apologise,
+    in_locale,
+    manages,
+    menu_commands,
+    receive,
+    wait_set,
+)
+from bot.adapters.telegram import notifier
+from bot.adapters.telegram.groups import GroupManagers, addressed, is_group, sender
+from bot.adapters.telegram.pacing import SLOW_DOWN, Admission, CommandLimit, SendPace
+from bot.adapters.telegram.sending import deliver, send_reply
+from bot.adapters.telegram.turns import ChatTurns
+from bot.clock import Clock
+from bot.commands.context import Core, Request
+from bot.commands.dispatch import handle
+from bot.render.chat import notice
+from bot.render.telegram_html import ACTIONS
+from bot.reply import Reply
+from bot.settings import Settings
+from bot.vocab import Locale, Platform
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+# The adapter's own words (everything else comes from the core's `Strings`).
+BUTTON_EXPIRED = {
+    Locale.EN: "This button has expired. Please send the command again.",
+    Locale.ZH: "这个按钮已失效，请重新发送命令。",
+}
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def menu(locale: Locale) -> list[BotCommand]:
+    """The command menu: every command of the table but admin ones and /start."""
+    return [BotCommand(c.name, c.help[locale][:256]) for c in menu_commands()]
+
+
+@dataclass
+class TelegramStats(ChatStats):
+    """Counters since start (for /metrics and the benchmark)."""
+
+    limited: int = 0
+
+
+class TelegramAdapter:
+    """The Telegram bot: commands in, replies out, on the shared event loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        core: Core,
+        store: notifier.MigratingStore,
+        clock: Clock,
+        *,
+        poll_timeout_s: int = 25,
+        sends_per_s: float = 30.0,
+        command_limit: tuple[int, float] = (8, 10.0),
+        concurrency: int = 128,
+    ) -> None:
+        if settings.telegram_bot_token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self._settings = settings
+        self._core = core
+        self._store = store
+        self._clock = clock
+        self._poll_timeout_s = poll_timeout_s
+        self._concurrency = concurrency
+        self._limit = CommandLimit(*command_limit)
+        self._codec = ACTIONS
+        self.pace = SendPace(sends_per_s)
+        self.notifier = notifier.FollowingNotifier(self)
+        self.stats = TelegramStats()
+        self.username = ""
+        self._app: AnyApplication | None = None
+        self._requests: tuple[HTTPXRequest, ...] = ()
+        self._connecting: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._turns = ChatTurns()
+        self._managers = GroupManagers(clock)
+
+    # -------------------------------------------------------------------- lifecycle
+
+    @property
+    def bot(self) -> Bot | None:
+        """The connected bot, None before the first successful connection."""
+        return self._app.bot if self._app is not None and self._ready.is_set() else None
+
+    async def wait_ready(self, timeout: float) -> bool:
+        """True once the bot is polling (within `timeout` seconds)."""
+        return await wait_set(self._ready, timeout)
+
+    async def start(self) -> None:
+        """Connect and start polling. Network trouble never raises: the adapter keeps trying
+        in the background. A token Telegram rejects leaves the bot off (logged)."""
+        self._app = self._build()
+        try:
+            await self._connect()
+        except InvalidToken:
+            await self._give_up()
+        except TelegramError as error:
+            log.warning("Telegram Bot API unreachable (%s); retrying in the background", error)
+            self._connecting = asyncio.create_task(self._keep_connecting(), name="telegram")
+
+    async def stop(self) -> None:
+        """Stop polling, finish the updates in hand, close connections (within 3.5 s)."""
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+            self._connecting = None
+        app, self._app = self._app, None
+        self._ready.clear()
+        if app is None:
+            return
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                if app.updater is not None and app.updater.running:
+                    await app.updater.stop()
+                if app.running:
+                    await app.stop()
+                await app.shutdown()
+        except TimeoutError:
+            log.warning("the Telegram bot did not stop within %.1f s", STOP_TIMEOUT_S)
+        except TelegramError as error:
+            log.warning("stopping the Telegram bot: %s", error)
+        finally:
+            for request in self._requests:
+                await request.shutdown()
+
+    def _build(self) -> AnyApplication:
+        token = self._settings.telegram_bot_token
+        assert token is not None
+        # Our own request objects, so connections close even if we never connected.
+        self._requests = (
+            HTTPXRequest(
+                connection_pool_size=max(8, self._concurrency),
+                connect_timeout=5.0,
+                read_timeout=10.0,
+                write_timeout=10.0,
+                pool_timeout=5.0,
+            ),
+            HTTPXRequest(
+                connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0, pool_timeout=5.0
+            ),
+        )
+        app = (
+            ApplicationBuilder()
+            .token(token.get_secret_value())
+            .base_url(self._settings.telegram_api_base_url)
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
+            .concurrent_updates(self._concurrency)
+            .build()
+        )
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migration))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_text))
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_error_handler(self._on_error)
+        return app
+
+    async def _connect(self) -> None:
+        app = self._app
+        assert app is not None and app.updater is not None
+        await app.initialize()  # getMe
+        self.username = app.bot.username
+        await _set_menus(app.bot)
+        await app.updater.start_polling(
+            timeout=self._poll_timeout_s,
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=self._on_polling_error,
+        )
+        await app.start()
+        self._ready.set()
+        log.info("Telegram bot @%s is polling for updates", self.username)
+
+    async def _keep_connecting(self) -> None:
+        delay = 1.0
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+            except InvalidToken:
+                await self._give_up()
+                return
+            except TelegramError as error:
+                delay = min(delay * 2, RECONNECT_MAX_S)
+                log.warning(
+                    "Telegram Bot API still unreachable (%s); next try in %.0f s", error, delay
+                )
+            else:
+                return
+
+    async def _give_up(self) -> None:
+        # The exception text would carry the token: say what happened in our own words.
+        log.error("Telegram rejected TELEGRAM_BOT_TOKEN; the Telegram bot stays off")
+        for request in self._requests:
+            await request.shutdown()
+
+    def _on_polling_error(self, error: TelegramError) -> None:
+        """getUpdates failed; PTB retries with growing pauses (up to 30 s)."""
+        log.warning("Telegram getUpdates failed: %s", error)
+
+    # -------------------------------------------------------------------- updates
+
+    async def _on_text(self, update: Update, _: Any) -> None:
+        """A text message: a command for us gets its reply, anything else is ignored."""
+        message = update.message
+        if message is None or message.text is None or message.from_user is None:
+            return
+        chat = message.chat
+        if chat.type == ChatType.CHANNEL:
+            return
+        user_id = sender(message)
+        if user_id is None:
+            return
+        line = addressed(message.text, self.username, is_group=is_group(chat))
+        if line is None:
+            return
+        thread = message.message_thread_id if message.is_topic_message else None
+        async with self._turns.in_order(chat.id):
+            await self._answer(chat, user_id, message.from_user.language_code, line, thread)
+
+    async def _on_button(self, update: Update, _: Any) -> None:
+        """A button press: answer the callback, then run its command as if typed."""
+        query = update.callback_query
+        if query is None:
+            return
+        message = query.message
+        action = self._codec.decode(query.data or "")
+        if message is None or action is None:
+            await _ack(query, BUTTON_EXPIRED[Locale.from_client(query.from_user.language_code)])
+            return
+        chat = message.chat
+        thread = (
+            message.message_thread_id
+            if isinstance(message, Message) and message.is_topic_message
+            else None
+        )
+        user = query.from_user
+        async with self._turns.in_order(chat.id):
+            await self._answer(chat, user.id, user.language_code, action, thread, query)
+
+    async def _on_migration(self, update: Update, _: Any) -> None:
+        """A group became a supergroup: its subscriptions move to the new id."""
+        message = update.message
+        if message is None:
+            return
+        if message.migrate_to_chat_id is not None:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id is not None:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        async with self._turns.in_order(new):  # before the new chat's first commands
+            await self.migrate(str(old), str(new))
+
+    async def migrate(self, old_chat_id: str, new_chat_id: str) -> None:
+        """Move a chat's subscriptions to the id Telegram gave it."""
+        await notifier.migrate(self._store, old_chat_id, new_chat_id)
+
+    async def _answer(
+        self,
+        chat: Chat,
+        user_id: int,
+        client_locale: str | None,
+        line: str,
+        thread: int | None,
+        query: CallbackQuery | None = None,
+    ) -> None:
+        """Answer one command line: over the limit politely or not at all, else by the core."""
+        request = receive(
+            self.stats,
+            self._settings.admin_user_ids,
+            Platform.TELEGRAM,
+            chat_id=str(chat.id),
+            user_id=user_id,
+            client_locale=client_locale,
+            line=line,
+            is_group=is_group(chat),
+        )
+        if not await self._admit(request, chat.id, thread, query):
+            return
+        if query is not None:
+            await _ack(query)
+        if request.is_group and manages(line):
+            managed = user_id == chat.id or await self._managers.can_manage(
+                self.bot, chat.id, user_id
+            )
+            request = replace(request, can_manage=managed)
+        reply = await handle(request, self._core)
+        await self._deliver(chat.id, reply, thread)
+
+    async def _admit(
+        self, request: Request, chat_id: int, thread: int | None, query: CallbackQuery | None
+    ) -> bool:
+        """Whether the user is within the command limit; the first time over, say so."""
+        admission = self._limit.admit(request.user_id, self._clock.monotonic())
+        if admission is Admission.ALLOW:
+            return True
+        self.stats.limited += 1
+        if admission is Admission.WARN:
+            words = await in_locale(request, self._core, SLOW_DOWN)
+            if query is not None:
+                await _ack(query, words)
+            else:
+                await self._deliver(chat_id, notice(words), thread)
+        elif query is not None:
+            await _ack(query)
+        return False
+
+    async def _deliver(self, chat_id: int, reply: Reply, thread: int | None) -> None:
+        bot = self.bot
+        if bot is None:
+            return
+        await deliver(
+            bot,
+            chat_id,
+            reply,
+            pace=self.pace,
+            codec=self._codec,
+            thread=thread,
+            migrate=self.migrate,
+            stats=self.stats,
+        )
+
+    async def _on_error(self, update: object, context: Any) -> None:
+        """The one error handler: log it, apologise to the user (never a traceback)."""
+        self.stats.errors += 1
+        error = context.error
+        log.error("a Telegram update failed: %r", error, exc_info=error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        chat_id = update.effective_chat.id
+        user = update.effective_user
+        sent_by = (user.id, user.language_code) if user else (0, None)
+
+        async def send(apology: Reply) -> None:
+            bot = self.bot
+            if bot is not None:
+                await send_reply(bot, chat_id, apology, self.pace)
+
+        await apologise(self._core, Platform.TELEGRAM, sent_by, send, f"to chat {chat_id}")
+
+
+async def _set_menus(bot: Bot) -> None:
+    """The command menu in English (everyone) and Chinese (zh clients)."""
+    try:
+        await bot.set_my_commands(menu(Locale.EN))
+        await bot.set_my_commands(menu(Locale.ZH), language_code=Locale.ZH.value)
+    except TelegramError as error:  # a menu is a convenience, not a reason to stay off
+        log.warning("setting the Telegram command menu failed: %s", error)
+
+
+async def _ack(query: CallbackQuery, words: str | None = None) -> None:
+    """Answer a button press (stops the client's spinner); failures are harmless."""
+    try:
+        await query.answer(words)
+    except TelegramError as error:
+        log.debug("answering a callback query failed: %s", error)
