@@ -17,7 +17,6 @@ from typing import TypeVar
 from bot.commands.args import parse_line
 from bot.commands.context import Core, Request
 from bot.commands.dispatch import locale_of
-from bot.commands.table import COMMANDS, Command
 from bot.render.chat import notice
 from bot.render.strings import strings
 from bot.reply import Reply
@@ -41,11 +40,6 @@ class ChatStats:
     replies: int = 0
     failed_sends: int = 0
     errors: int = 0
-
-
-def menu_commands() -> list[Command]:
-    """The table's commands a platform menu offers: not admin ones, not Telegram's /start."""
-    return [c for c in COMMANDS if not c.admin and c.name != "start"]
 
 
 def is_admin(

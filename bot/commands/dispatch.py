@@ -29,7 +29,9 @@ async def handle(request: Request, core: Core) -> Reply:
     line = parse_line(request.text)
     command = find_command(line.name or "help", admin=request.is_admin)
     if command is None:
-        return unknown_command_reply(line.typed, core.catalog, usages(locale), w)
+        return unknown_command_reply(
+            line.typed, core.catalog, usages(locale, platform=request.platform), w
+        )
     ctx = Context(request, core, command.name, line.words, w)
     try:
         reply = await command.handler(ctx)

@@ -228,14 +228,21 @@ async def show_help(ctx: Context) -> Reply:
     """Every command with its help text, in the user's language."""
     from bot.commands.table import usages
 
-    return help_reply(ctx.catalog, usages(ctx.locale, ctx.request.is_admin), ctx.w)
+    return help_reply(
+        ctx.catalog, usages(ctx.locale, ctx.request.is_admin, ctx.request.platform), ctx.w
+    )
 
 
 async def start(ctx: Context) -> Reply:
     """The first message: what the bot does and how to ask."""
     from bot.commands.table import usages
 
-    return help_reply(ctx.catalog, usages(ctx.locale, ctx.request.is_admin), ctx.w, start=True)
+    return help_reply(
+        ctx.catalog,
+        usages(ctx.locale, ctx.request.is_admin, ctx.request.platform),
+        ctx.w,
+        start=True,
+    )
 
 
 async def declare_maintenance(ctx: Context) -> Reply:

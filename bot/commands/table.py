@@ -14,7 +14,7 @@ from bot.commands.context import Context
 from bot.render.chat import Usage
 from bot.render.strings import strings
 from bot.reply import Reply
-from bot.vocab import Locale
+from bot.vocab import Locale, Platform
 
 Handler = Callable[[Context], Awaitable[Reply]]
 
@@ -162,6 +162,18 @@ def find_command(name: str, *, admin: bool) -> Command | None:
     return command
 
 
-def usages(locale: Locale, admin: bool = False) -> list[Usage]:
-    """Help lines for the commands this user may run."""
-    return [Usage(c.syntax(locale), c.help[locale]) for c in COMMANDS if admin or not c.admin]
+def menu_commands() -> list[Command]:
+    """The commands a platform menu offers: not admin ones, not Telegram's /start."""
+    return [c for c in COMMANDS if not c.admin and c.name != "start"]
+
+
+def usages(locale: Locale, admin: bool = False, platform: Platform | None = None) -> list[Usage]:
+    """Help lines for the commands this user may run where they are.
+
+    Discord offers only the menu's slash commands, so its help lists just those.
+    """
+    if platform is Platform.DISCORD:
+        commands = menu_commands()
+    else:
+        commands = [c for c in COMMANDS if admin or not c.admin]
+    return [Usage(c.syntax(locale), c.help[locale]) for c in commands]

@@ -104,6 +104,9 @@ async def test_help_lists_the_commands(bot: Bot) -> None:
     assert seen.title == "supportlive — is support live now?"
     (commands,) = seen.fields
     assert "/urgent [exchange] [case] — What to do now" in commands[1]
+    listed = [line.split(" ", 1)[0] for line in commands[1].splitlines()]
+    assert "/start" not in listed, "Discord has no /start slash command"
+    assert "/subscribe" in listed
     assert seen.footer == (
         "Watched: Loopex.\nEvery link I give comes from our checked list of official sites."
     )

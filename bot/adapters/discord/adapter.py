@@ -21,7 +21,6 @@ from bot.adapters.common import (
     RECONNECT_MAX_S,
     STOP_TIMEOUT_S,
     ChatStats,
-    menu_commands,
     wait_set,
 )
 from bot.adapters.discord.answering import DEFER_AFTER_S, Answerer
@@ -31,7 +30,7 @@ from bot.adapters.discord.slash import ChineseNames, slash_command
 from bot.adapters.discord.sync import SYNC_FILE, sync_if_changed
 from bot.clock import Clock
 from bot.commands.context import Core
-from bot.commands.table import ArgKind
+from bot.commands.table import ArgKind, menu_commands
 from bot.render.discord_embed import ActionButton
 from bot.settings import Settings
 from bot.vocab import Platform

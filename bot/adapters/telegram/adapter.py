@@ -27,7 +27,6 @@ from bot.adapters.common import (
     apologise,
     in_locale,
     manages,
-    menu_commands,
     receive,
     wait_set,
 )
@@ -39,6 +38,7 @@ from bot.adapters.telegram.turns import ChatTurns
 from bot.clock import Clock
 from bot.commands.context import Core, Request
 from bot.commands.dispatch import handle
+from bot.commands.table import menu_commands
 from bot.render.chat import notice
 from bot.render.telegram_html import ACTIONS
 from bot.reply import Reply
