@@ -79,9 +79,17 @@ def _channel(exchange: Exchange, words: list[str], w: Words) -> Channel | Reply 
     return channel
 
 
-def _alerts_store(ctx: Context) -> CommandStore | None:
-    """The store, where alerts can go: a console has no chat to alert."""
-    return None if ctx.request.platform is Platform.CONSOLE else ctx.core.store
+def _alerts_store(ctx: Context, *, changing: bool = True) -> CommandStore | Reply:
+    """The store, where this chat may see (or change) its alerts; else the reply saying why not.
+
+    A console has no chat to alert; in a group only members who manage it may change them.
+    """
+    store = None if ctx.request.platform is Platform.CONSOLE else ctx.core.store
+    if store is None:
+        return notice(ctx.w.s.no_store)
+    if changing and ctx.request.is_group and not ctx.request.can_manage:
+        return notice(ctx.w.s.manage_only)
+    return store
 
 
 def _is_channel_word(ctx: Context) -> Callable[[str], bool]:
@@ -139,10 +147,8 @@ async def subscribe(ctx: Context) -> Reply:
     """Alerts in this chat for an exchange, or one of its channels."""
     s = ctx.w.s
     store = _alerts_store(ctx)
-    if store is None:
-        return notice(s.no_store)
-    if ctx.request.is_group and not ctx.request.can_manage:
-        return notice(s.manage_only)
+    if isinstance(store, Reply):
+        return store
     found = _exchange(ctx, _is_channel_word(ctx))
     if isinstance(found, Reply):
         return found
@@ -170,10 +176,8 @@ async def unsubscribe(ctx: Context) -> Reply:
     """Stop alerts: all of them, one exchange's, or one channel's."""
     s = ctx.w.s
     store = _alerts_store(ctx)
-    if store is None:
-        return notice(s.no_store)
-    if ctx.request.is_group and not ctx.request.can_manage:
-        return notice(s.manage_only)
+    if isinstance(store, Reply):
+        return store
     exchange_id: str | None = None
     channel_id: str | None = None
     if ctx.words:
@@ -195,9 +199,9 @@ async def unsubscribe(ctx: Context) -> Reply:
 
 async def list_subscriptions(ctx: Context) -> Reply:
     """The alerts this chat gets."""
-    store = _alerts_store(ctx)
-    if store is None:
-        return notice(ctx.w.s.no_store)
+    store = _alerts_store(ctx, changing=False)
+    if isinstance(store, Reply):
+        return store
     rows = await store.subscriptions_of(ctx.request.platform.value, ctx.request.chat_id)
     names: list[tuple[str, str | None]] = []
     for row in rows:
