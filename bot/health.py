@@ -20,10 +20,10 @@ Rules (DESIGN.md section 5):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.vocab import Health
 from probes.result import ErrorKind, ProbeResult
@@ -186,14 +186,13 @@ class Transition:
         )
 
 
-_STATE_FIELDS = tuple(f.name for f in fields(HealthState))
+class _Counts(NamedTuple):
+    """The run counters and recent outcomes after one more result."""
 
-
-def _evolve(state: HealthState, **changes: Any) -> HealthState:
-    """`dataclasses.replace` without its generic checks, which cost most of every `advance`."""
-    values = {name: getattr(state, name) for name in _STATE_FIELDS}
-    values.update(changes)
-    return HealthState(**values)
+    failures: int
+    successes: int
+    normal: int
+    recent: tuple[bool, ...]
 
 
 def initial(channel: str) -> HealthState:
@@ -210,22 +209,38 @@ def advance(
     if state.last_at is not None and result.at < state.last_at:
         # A late retry must not rewind what newer results already said.
         return state, None
-    counted = _count(state, result, policy)
-    new, cause = _next_health(state.health, counted, result, policy)
+    # Every probe result passes here: the new state is worked out in locals and built once at
+    # the end, since copying the 16-field frozen state costs more than deciding it.
+    counts = _count(state, result, policy)
+    new, cause = _next_health(state.health, counts, result, policy)
     flips = _recent_flips(state.flips, result.at, policy)
     if new == state.health or cause is None:
-        degraded_by = _degraded_by(counted, result, policy) if new == Health.DEGRADED else None
-        flapping = _is_flapping(state.flapping, flips, policy)
-        return _evolve(counted, flips=flips, flapping=flapping, degraded_by=degraded_by), None
+        degraded_by = (
+            _degraded_by(state, counts, result, policy) if new == Health.DEGRADED else None
+        )
+        after = _fold(
+            state,
+            result,
+            counts,
+            health=state.health,
+            since=state.since,
+            recent=counts.recent,
+            flips=flips,
+            flapping=_is_flapping(state.flapping, flips, policy),
+            degraded_by=degraded_by,
+        )
+        return after, None
 
     flips = (*flips, result.at) if state.health != Health.UNKNOWN else flips
     flapping = _is_flapping(state.flapping, flips, policy)
-    recent = counted.recent
+    recent = counts.recent
     if state.health in (Health.UNKNOWN, Health.DOWN):
         # Failures before the first success or during the outage are not intermittency.
-        recent = recent[-counted.consecutive_successes :] if counted.consecutive_successes else ()
-    after = _evolve(
-        counted,
+        recent = recent[-counts.successes :] if counts.successes else ()
+    after = _fold(
+        state,
+        result,
+        counts,
         health=new,
         since=result.at,
         recent=recent,
@@ -239,7 +254,7 @@ def advance(
         old=state.health,
         new=new,
         cause=cause,
-        reason=_reason(cause, counted, result),
+        reason=_reason(cause, counts, result),
         error=result.error,
         detail=result.detail,
         flapping=flapping,
@@ -259,67 +274,95 @@ def effective_health(
     return state.health
 
 
-def _count(state: HealthState, result: ProbeResult, policy: HealthPolicy) -> HealthState:
-    """The state with the result's counters and last-result fields, health unchanged."""
-    normal = result.ok and not result.slow
-    return _evolve(
-        state,
-        consecutive_failures=0 if result.ok else state.consecutive_failures + 1,
-        consecutive_successes=state.consecutive_successes + 1 if result.ok else 0,
-        consecutive_normal=state.consecutive_normal + 1 if normal else 0,
+def _count(state: HealthState, result: ProbeResult, policy: HealthPolicy) -> _Counts:
+    """The run counters and recent outcomes with the result counted in."""
+    ok = result.ok
+    return _Counts(
+        failures=0 if ok else state.consecutive_failures + 1,
+        successes=state.consecutive_successes + 1 if ok else 0,
+        normal=state.consecutive_normal + 1 if ok and not result.slow else 0,
+        recent=(*state.recent, ok)[-policy.recent_size :],
+    )
+
+
+def _fold(
+    state: HealthState,
+    result: ProbeResult,
+    counts: _Counts,
+    *,
+    health: Health,
+    since: datetime | None,
+    recent: tuple[bool, ...],
+    flips: tuple[datetime, ...],
+    flapping: bool,
+    degraded_by: Cause | None,
+) -> HealthState:
+    """The state after result: its counters, its last-result fields and the decided health."""
+    return HealthState(
+        channel=state.channel,
+        health=health,
+        since=since,
+        consecutive_failures=counts.failures,
+        consecutive_successes=counts.successes,
+        consecutive_normal=counts.normal,
         last_at=result.at,
         last_ok=result.ok,
         last_latency_ms=result.latency_ms,
         last_error=None if result.error is None else result.error.value,
         last_detail=result.detail,
         last_slow=result.slow,
-        recent=(*state.recent, result.ok)[-policy.recent_size :],
+        degraded_by=degraded_by,
+        recent=recent,
+        flips=flips,
+        flapping=flapping,
     )
 
 
-def _intermittent(state: HealthState, policy: HealthPolicy) -> bool:
+def _intermittent(counts: _Counts, policy: HealthPolicy) -> bool:
     """Enough failures among recent results, and not just one run still under way.
 
     A run of failures is the failure threshold's business: counting it here too would send
     every outage through `degraded` on its way `down`.
     """
-    failures = state.recent.count(False)
-    return failures >= policy.intermittent_failures and failures > state.consecutive_failures
+    failures = counts.recent.count(False)
+    return failures >= policy.intermittent_failures and failures > counts.failures
 
 
 def _next_health(
-    old: Health, state: HealthState, result: ProbeResult, policy: HealthPolicy
+    old: Health, counts: _Counts, result: ProbeResult, policy: HealthPolicy
 ) -> tuple[Health, Cause | None]:
-    """The health after `result` (already counted into `state`) and why it changed."""
+    """The health after `result` (already in `counts`) and why it changed."""
     if not result.ok:
-        if old != Health.DOWN and state.consecutive_failures >= policy.failure_threshold:
+        if old != Health.DOWN and counts.failures >= policy.failure_threshold:
             return Health.DOWN, Cause.FAILURES
-        if old == Health.UP and _intermittent(state, policy):
+        if old == Health.UP and _intermittent(counts, policy):
             return Health.DEGRADED, Cause.INTERMITTENT
         return old, None
     if old == Health.UNKNOWN:
         return (Health.DEGRADED, Cause.SLOW) if result.slow else (Health.UP, Cause.FIRST_RESULT)
     if old == Health.DOWN:
-        if state.consecutive_successes < policy.success_threshold:
+        if counts.successes < policy.success_threshold:
             return old, None
         return (Health.DEGRADED, Cause.SLOW) if result.slow else (Health.UP, Cause.RECOVERED)
     if old == Health.UP:
         if result.slow:
             return Health.DEGRADED, Cause.SLOW
-        if _intermittent(state, policy):
+        if _intermittent(counts, policy):
             return Health.DEGRADED, Cause.INTERMITTENT
         return old, None
     # Degraded: back up only after a run of normal results, so one fast answer is not enough.
-    if state.consecutive_normal >= policy.success_threshold and not _intermittent(state, policy):
+    if counts.normal >= policy.success_threshold and not _intermittent(counts, policy):
         return Health.UP, Cause.NORMAL
     return old, None
 
 
-def _degraded_by(state: HealthState, result: ProbeResult, policy: HealthPolicy) -> Cause | None:
+def _degraded_by(
+    state: HealthState, counts: _Counts, result: ProbeResult, policy: HealthPolicy
+) -> Cause | None:
     """Why a channel that stays degraded is degraded now."""
     if result.ok and result.slow:
         return Cause.SLOW
-    if _intermittent(state, policy):
+    if _intermittent(counts, policy):
         return Cause.INTERMITTENT
     return state.degraded_by
 
@@ -327,6 +370,8 @@ def _degraded_by(state: HealthState, result: ProbeResult, policy: HealthPolicy) 
 def _recent_flips(
     flips: tuple[datetime, ...], at: datetime, policy: HealthPolicy
 ) -> tuple[datetime, ...]:
+    if not flips:
+        return flips  # the usual case: a steady channel has nothing to age out
     start = at - timedelta(seconds=policy.flap_window_s)
     return tuple(t for t in flips if t > start)
 
@@ -338,19 +383,19 @@ def _is_flapping(was: bool, flips: tuple[datetime, ...], policy: HealthPolicy) -
     return was and len(flips) > policy.flap_limit // 2
 
 
-def _reason(cause: Cause, state: HealthState, result: ProbeResult) -> str:
+def _reason(cause: Cause, counts: _Counts, result: ProbeResult) -> str:
     """A short English reason for logs and the transition record; chats render `cause`."""
     if cause == Cause.FAILURES:
-        return f"{_failure_text(result)} ({state.consecutive_failures} checks in a row)"
+        return f"{_failure_text(result)} ({counts.failures} checks in a row)"
     if cause == Cause.RECOVERED:
-        return f"{_answer_text(result)} ({state.consecutive_successes} checks in a row)"
+        return f"{_answer_text(result)} ({counts.successes} checks in a row)"
     if cause == Cause.FIRST_RESULT:
         return f"first check: {_answer_text(result)}"
     if cause == Cause.SLOW:
         return result.detail or f"slow: {_answer_text(result)}"
     if cause == Cause.INTERMITTENT:
-        failed = state.recent.count(False)
-        return f"{failed} of the last {len(state.recent)} checks failed"
+        failed = counts.recent.count(False)
+        return f"{failed} of the last {len(counts.recent)} checks failed"
     return f"normal again: {_answer_text(result)}"
 
 

@@ -6,6 +6,7 @@ anywhere, and a probe that follows one to a look-alike host must not call that r
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -31,6 +32,9 @@ def host_problem(host: str, domains: tuple[str, ...], allow_local: bool) -> str 
     return None
 
 
+# Every run of a probe checks its catalog URL again; the answer depends on the arguments only,
+# so it is remembered (bounded, for the redirect targets that vary).
+@lru_cache(maxsize=4096)
 def url_problem(url: str, domains: tuple[str, ...], allow_local: bool) -> str | None:
     """Why a probe must not fetch url (scheme, credentials or host), or None when it may."""
     parts = urlsplit(url)

@@ -117,9 +117,14 @@ async def _follow(
     if problem:
         raise ProbeFailure(ErrorKind.OTHER, problem)
     ssl_arg: ssl.SSLContext | bool = ctx.ssl_context if ctx.ssl_context is not None else True
+    # `make_session` already sends the User-Agent; passing it again costs a header merge on
+    # every request, so only a session with another (or no) default gets it per request.
+    headers = None
+    if ctx.session.headers.get("User-Agent") != ctx.user_agent:
+        headers = {"User-Agent": ctx.user_agent}
     for _ in range(MAX_REDIRECTS + 1):
         async with ctx.session.request(
-            method, url, allow_redirects=False, ssl=ssl_arg, headers={"User-Agent": ctx.user_agent}
+            method, url, allow_redirects=False, ssl=ssl_arg, headers=headers
         ) as resp:
             location = resp.headers.get("Location")
             if resp.status in REDIRECT_STATUSES and location:
@@ -152,6 +157,11 @@ def next_url(current: str, location: str, target: Target) -> str:
 
 async def read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
     """Read at most max_bytes of the body; returns (body, truncated)."""
+    length = resp.content_length
+    if length is not None and length <= max_bytes and not resp.headers.get("Content-Encoding"):
+        # The common small page in one read, without the loop's second read for the end: the
+        # parser stops at Content-Length. Only unencoded: a small gzip body can inflate to any size.
+        return await resp.read(), False
     chunks: list[bytes] = []
     size = 0
     while size < max_bytes:

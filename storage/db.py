@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.histogram import BUCKETS, Histogram, add_encoded, merge_encoded
+from storage.histogram import BUCKETS, add_encoded, encode_counts, merge_encoded
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -82,7 +82,44 @@ class _HistSum:
             add_encoded(self.counts, blob)
 
     def finalize(self) -> bytes:
-        return Histogram(tuple(self.counts)).encode()
+        return encode_counts(self.counts)
+
+
+# Rows per statement in `insert_rows`: 100 rows of up to 10 columns stay far below SQLite's
+# 32,766 bound parameters.
+ROWS_PER_STATEMENT = 100
+
+
+async def insert_rows(
+    conn: aiosqlite.Connection, head: str, rows: Sequence[tuple[object, ...]], tail: str = ""
+) -> None:
+    """Run `head VALUES (?, ...), (?, ...) tail` for all rows, up to 100 rows per statement.
+
+    Why not `executemany`: aiosqlite runs SQLite in its own thread, and `executemany` takes
+    the GIL back for every row, each time making the event loop's thread wait for a thread
+    switch; in the probe benchmark (bench/probe_pipeline.py) those waits cost the loop more
+    than SQLite's own work. Here a batch of 1,000 rows takes the GIL back about ten times.
+    """
+    if not rows:
+        return
+    width = len(rows[0])
+    group = "(" + ", ".join("?" * width) + ")"
+
+    def statement(count: int) -> str:
+        return f"{head} VALUES {', '.join([group] * count)} {tail}"
+
+    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
+    if whole:
+        await conn.executemany(
+            statement(ROWS_PER_STATEMENT),
+            [_flat(rows[i : i + ROWS_PER_STATEMENT]) for i in range(0, whole, ROWS_PER_STATEMENT)],
+        )
+    if whole < len(rows):
+        await conn.execute(statement(len(rows) - whole), _flat(rows[whole:]))
+
+
+def _flat(rows: Sequence[tuple[object, ...]]) -> list[object]:
+    return [value for row in rows for value in row]
 
 
 class Database:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # Nine bounds per decade (1, 1.3, 1.7, 2.2, 2.8, 3.6, 4.7, 6, 8): consecutive ratio <= 4/3.
@@ -113,12 +113,7 @@ class Histogram:
 
     def encode(self) -> bytes:
         """Compact BLOB: a version byte, then (bucket, varint count) per non-empty bucket."""
-        out = bytearray((_VERSION,))
-        for index, count in enumerate(self.counts):
-            if count:
-                out.append(index)
-                _put_varint(out, count)
-        return bytes(out)
+        return encode_counts(self.counts)
 
     @classmethod
     def decode(cls, blob: bytes) -> Histogram:
@@ -141,7 +136,19 @@ def merge_encoded(blobs: Iterable[bytes | None]) -> bytes:
     for blob in blobs:
         if blob:
             add_encoded(counts, blob)
-    return Histogram(tuple(counts)).encode()
+    return encode_counts(counts)
+
+
+def encode_counts(counts: Sequence[int]) -> bytes:
+    """`Histogram.encode` of BUCKETS counts, without making the Histogram first."""
+    if len(counts) != BUCKETS:
+        raise ValueError(f"a histogram has {BUCKETS} buckets, got {len(counts)}")
+    out = bytearray((_VERSION,))
+    for index, count in enumerate(counts):
+        if count:
+            out.append(index)
+            _put_varint(out, count)
+    return bytes(out)
 
 
 def add_encoded(counts: list[int], blob: bytes) -> None:

@@ -11,20 +11,18 @@ from datetime import datetime
 import aiosqlite
 
 from probes.result import ErrorKind, ProbeResult
-from storage.db import Database
-from storage.histogram import BUCKETS, Histogram, bucket_index
+from storage.db import Database, insert_rows
+from storage.histogram import BUCKETS, Histogram, bucket_index, encode_counts
 from storage.records import RollupSummary
 from storage.times import from_unix, hour_start, to_unix, to_unix_ms
 
-_INSERT_RAW = """
-INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-"""
-# The merge happens inside SQLite (hist_merge, registered in storage/db.py): one statement
-# per touched (channel, hour), no read-modify-write round trips.
-_UPSERT_ROLLUP = """
-INSERT INTO rollups (channel_id, hour, count, failures, slow, latency_sum_ms, histogram)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+_INSERT_RAW = "INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail)"
+# The merge happens inside SQLite (hist_merge, registered in storage/db.py): no
+# read-modify-write round trips.
+_INSERT_ROLLUP = (
+    "INSERT INTO rollups (channel_id, hour, count, failures, slow, latency_sum_ms, histogram)"
+)
+_MERGE_ROLLUP = """
 ON CONFLICT (channel_id, hour) DO UPDATE SET
     count = count + excluded.count,
     failures = failures + excluded.failures,
@@ -60,17 +58,8 @@ class _Tally:
             self.latency_sum_ms += result.latency_ms
             self.buckets[bucket_index(result.latency_ms)] += 1
 
-    def summary(self) -> RollupSummary:
-        return RollupSummary(
-            self.count,
-            self.failures,
-            self.slow,
-            self.latency_sum_ms,
-            Histogram(tuple(self.buckets)),
-        )
 
-
-def tally_hours(results: Iterable[ProbeResult]) -> dict[tuple[str, int], RollupSummary]:
+def _tally_hours(results: Iterable[ProbeResult]) -> dict[tuple[str, int], _Tally]:
     """Results summed per (channel, unix hour start); latency counts successes only."""
     tallies: dict[tuple[str, int], _Tally] = {}
     for result in results:
@@ -79,7 +68,7 @@ def tally_hours(results: Iterable[ProbeResult]) -> dict[tuple[str, int], RollupS
         if tally is None:
             tally = tallies[key] = _Tally()
         tally.add(result)
-    return {key: tally.summary() for key, tally in tallies.items()}
+    return tallies
 
 
 class ResultStore:
@@ -92,18 +81,16 @@ class ResultStore:
         """Store a batch: raw rows and rollup updates in ONE transaction (all or nothing)."""
         if not results:
             return
-        hours = tally_hours(results)
+        hours = _tally_hours(results)
         async with self._db.transaction() as conn:
             ids = await self._ensure_channels(conn, {r.channel for r in results})
-            await conn.executemany(_INSERT_RAW, (_raw_row(ids[r.channel], r) for r in results))
-            await conn.executemany(
-                _UPSERT_ROLLUP,
-                (
-                    (ids[channel], hour, s.count, s.failures, s.slow, s.latency_sum_ms,
-                     s.histogram.encode())
-                    for (channel, hour), s in hours.items()
-                ),
-            )  # fmt: skip
+            await insert_rows(conn, _INSERT_RAW, [_raw_row(ids[r.channel], r) for r in results])
+            rollups = [
+                (ids[channel], hour, t.count, t.failures, t.slow, t.latency_sum_ms,
+                 encode_counts(t.buckets))
+                for (channel, hour), t in hours.items()
+            ]  # fmt: skip
+            await insert_rows(conn, _INSERT_ROLLUP, rollups, _MERGE_ROLLUP)
         # Only now: ids made by a transaction that rolled back must not be remembered.
         self._channel_ids.update(ids)
 

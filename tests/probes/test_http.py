@@ -128,6 +128,20 @@ async def test_read_capped_never_returns_more_than_the_cap(ctx: ProbeContext, se
     assert (len(fetched.body), fetched.truncated) == (1000, True)
 
 
+async def test_read_capped_caps_a_small_compressed_body_that_inflates(
+    ctx: ProbeContext, serve: Serve
+) -> None:
+    async def bomb(_: web.Request) -> web.Response:
+        response = web.Response(body=b"z" * 300_000)
+        response.enable_compression()
+        return response
+
+    base = await serve(_app({"b": web.get("/", bomb)}))
+    target = target_for(HttpProbe(url=f"{base}/"))
+    fetched = await http.fetch(ctx, target, f"{base}/", max_bytes=1000, timeout_s=5)
+    assert (len(fetched.body), fetched.truncated) == (1000, True)
+
+
 async def test_it_refuses_a_redirect_to_an_unofficial_host(ctx: ProbeContext, serve: Serve) -> None:
     async def away(_: web.Request) -> web.Response:
         raise web.HTTPFound("https://evil.example/login")
