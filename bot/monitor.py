@@ -191,19 +191,21 @@ class Monitor:
         self._pending = failed
 
     async def _store_transition(self, transition: Transition) -> None:
-        exchange_id = transition.channel.partition("/")[0]
-        await self._store.add_transition(
-            TransitionRecord(
-                channel=transition.channel,
-                exchange=exchange_id,
-                at=transition.at,
-                old=transition.old.value,
-                new=transition.new.value,
-                reason=transition.reason,
-                detail=transition.detail,
-                flapping=transition.flapping,
-            )
-        )
+        await self._store.add_transition(transition_record(transition))
+
+
+def transition_record(transition: Transition) -> TransitionRecord:
+    """The storage row of a health transition."""
+    return TransitionRecord(
+        channel=transition.channel,
+        exchange=transition.channel.partition("/")[0],
+        at=transition.at,
+        old=transition.old.value,
+        new=transition.new.value,
+        reason=transition.reason,
+        detail=transition.detail,
+        flapping=transition.flapping,
+    )
 
 
 def upstream_of(result: ProbeResult) -> Upstream:

@@ -34,11 +34,11 @@ from bot.alerts.compose import (
 )
 from bot.catalog import Catalog
 from bot.health import Transition
+from bot.monitor import transition_record
 from bot.status import LiveView
 from bot.verdict import Upstream
 from bot.vocab import Health
 from storage import maintenance, outbox
-from storage.records import TransitionRecord
 from storage.times import from_unix, to_unix
 
 
@@ -71,16 +71,7 @@ async def record_transition(
     """
     exchange, channel = split_key(transition.channel)
     at = to_unix(transition.at)
-    record = TransitionRecord(
-        channel=transition.channel,
-        exchange=exchange,
-        at=transition.at,
-        old=transition.old.value,
-        new=transition.new.value,
-        reason=transition.reason,
-        detail=transition.detail,
-        flapping=transition.flapping,
-    )
+    record = transition_record(transition)
     upstream = live_view.upstream(exchange)
     upstream_maintenance = upstream is not None and upstream.in_maintenance()
     alternative = None
