@@ -25,8 +25,11 @@ _TONE: dict[AnswerKind, str] = {
 }
 
 
-def status_reply(view: ExchangeStatus, w: Words) -> Reply:
-    """The answer to "is support live now?" for one exchange, then a line per channel."""
+def status_reply(view: ExchangeStatus, w: Words, *, in_chat: bool = True) -> Reply:
+    """The answer to "is support live now?" for one exchange, then a line per channel.
+
+    `in_chat` False (the web page) leaves out hints to type chat commands.
+    """
     answer = view.answer
     name = answer.subject.channel.name.get(w.locale) if answer.subject else ""
     headline = w.s.headline[answer.kind].format(channel=name)
@@ -38,7 +41,7 @@ def status_reply(view: ExchangeStatus, w: Words) -> Reply:
         sections.append(status_page_section(view.exchange, view.upstream, w))
     reply = Reply(
         title=title,
-        lines=answer_lines(view.exchange, answer, w),
+        lines=answer_lines(view.exchange, answer, w, in_chat=in_chat),
         sections=tuple(sections),
         footer=(official_line(view.exchange, w),),
         buttons=exchange_buttons(view.exchange.id, w),
@@ -47,7 +50,9 @@ def status_reply(view: ExchangeStatus, w: Words) -> Reply:
     return fit(reply, w.s.more.format(command=f"/channels {view.exchange.id}"))
 
 
-def answer_lines(exchange: Exchange, answer: Answer, w: Words) -> tuple[Line, ...]:
+def answer_lines(
+    exchange: Exchange, answer: Answer, w: Words, *, in_chat: bool = True
+) -> tuple[Line, ...]:
     """The lead lines: the best channel and how we know, or why none and what to use."""
     subject = answer.subject
     if answer.kind in (AnswerKind.LIVE, AnswerKind.SLOW) and subject is not None:
@@ -63,7 +68,7 @@ def answer_lines(exchange: Exchange, answer: Answer, w: Words) -> tuple[Line, ..
     elif answer.kind is AnswerKind.UNKNOWN and subject is not None:
         lines.append((text(last_check_text(subject, w)),))
     lines.append(use_now_line(answer.fallback, w))
-    if answer.kind is AnswerKind.DOWN:
+    if answer.kind is AnswerKind.DOWN and in_chat:
         lines.append((text(w.s.alert_when_back.format(exchange=exchange.id)),))
     return tuple(lines)
 

@@ -163,7 +163,7 @@ def exchange_view(
     upstream = view.upstream
     return ExchangeView(
         id=view.exchange.id,
-        reply=status_reply(view, w),
+        reply=status_reply(view, w, in_chat=False),
         channels=tuple(
             channel_view(c, w, hours.get(c.key) or ctx.bars.empty(), detailed)
             for c in view.channels

@@ -141,6 +141,7 @@ async def test_it_shows_every_exchange_answer_and_channel_on_the_page(client: Cl
     html = await (await client.get("/")).text()
 
     assert "MEXC — Online customer service is not answering ❌" in html
+    assert "/subscribe" not in html, "chat commands mean nothing on a web page"
     assert "Nova — live support is closed now 🌙" in html
     assert '<li class="channel verdict-down" data-channel="live_chat"' in html
     assert "Uptime: 24 h 100% · 7 d 99.8% · 30 d 99%" in html
