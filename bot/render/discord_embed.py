@@ -16,13 +16,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol, Self, runtime_checkable
 
+from bot.render.actions import ActionCodec as BaseCodec
 from bot.reply import Line, Reply, Span, Style
 
 # discord.py 2.7 imports the stdlib `audioop` (voice only), deprecated since Python 3.11.
@@ -233,35 +232,18 @@ def within_limits(embed: discord.Embed) -> list[str]:
 # ---------------------------------------------------------------------------------- buttons
 
 
-class ActionCodec:
+class ActionCodec(BaseCodec):
     """Button actions <-> custom_ids of at most 100 characters (a bounded table for long ones)."""
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._long: OrderedDict[str, str] = OrderedDict()
-
-    def encode(self, action: str) -> str:
-        custom_id = ACTION_PREFIX + action
-        if action.startswith("/") and len(custom_id) <= CUSTOM_ID_LIMIT:
-            return custom_id
-        key = _KEY_MARK + hashlib.blake2b(action.encode(), digest_size=16).hexdigest()
-        self._long[key] = action
-        self._long.move_to_end(key)
-        while len(self._long) > self._capacity:
-            self._long.popitem(last=False)
-        return ACTION_PREFIX + key
-
-    def decode(self, custom_id: str) -> str | None:
-        """The action a custom_id carries; None when it is not ours or was forgotten."""
-        if not custom_id.startswith(ACTION_PREFIX):
-            return None
-        body = custom_id[len(ACTION_PREFIX) :]
-        if body.startswith("/"):
-            return body
-        action = self._long.get(body)
-        if action is not None:
-            self._long.move_to_end(body)
-        return action
+        super().__init__(
+            limit=CUSTOM_ID_LIMIT,
+            measure=len,
+            key_mark=_KEY_MARK,
+            digest_size=16,
+            prefix=ACTION_PREFIX,
+            capacity=capacity,
+        )
 
 
 ACTIONS = ActionCodec()

@@ -13,12 +13,11 @@ forgotten (a restart, or evicted) decodes to None; the adapter then asks the use
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.render.actions import ActionCodec as BaseCodec
 from bot.reply import Line, Reply, Span, Style
 
 MAX_TEXT = 4096
@@ -134,31 +133,17 @@ def _end_with_ellipsis(part: list[Line], used: int, limit: int) -> None:
         part[-1] = trim_line(part[-1], max(_visible(part[-1]) - 2, 1))
 
 
-class ActionCodec:
+class ActionCodec(BaseCodec):
     """Button actions <-> callback_data of at most 64 bytes (a bounded LRU for long ones)."""
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._long: OrderedDict[str, str] = OrderedDict()
-
-    def encode(self, action: str) -> str:
-        if action.startswith("/") and len(action.encode()) <= MAX_CALLBACK_BYTES:
-            return action
-        key = _KEY_PREFIX + hashlib.blake2b(action.encode(), digest_size=12).hexdigest()
-        self._long[key] = action
-        self._long.move_to_end(key)
-        while len(self._long) > self._capacity:
-            self._long.popitem(last=False)
-        return key
-
-    def decode(self, data: str) -> str | None:
-        """The action a button carries, or None when it is unknown (forgotten or forged)."""
-        if data.startswith("/"):
-            return data
-        action = self._long.get(data)
-        if action is not None:
-            self._long.move_to_end(data)
-        return action
+        super().__init__(
+            limit=MAX_CALLBACK_BYTES,
+            measure=lambda data: len(data.encode()),
+            key_mark=_KEY_PREFIX,
+            digest_size=12,
+            capacity=capacity,
+        )
 
 
 ACTIONS = ActionCodec()
