@@ -55,6 +55,7 @@ class Service:
     name: str
     start: Callable[[], Awaitable[None]]
     stop: Callable[[], Awaitable[None]]
+    platform: Platform | None = None  # a chat adapter's: its notifier goes if it fails to start
 
 
 @dataclass
@@ -153,6 +154,8 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
                 await service.start()
             except Exception:
                 log.exception("%s could not start; the rest keeps running", service.name)
+                if service.platform is not None:
+                    runtime.notifiers.pop(service.platform, None)  # its alerts wait, queued
                 continue
             services.append(service)
         # The drainer comes after the adapters: it sends through their notifiers.
@@ -190,13 +193,13 @@ def optional_services(runtime: Runtime) -> list[Service]:
 
         telegram = TelegramAdapter(settings, runtime.core, runtime.store, runtime.clock)
         runtime.notifiers[Platform.TELEGRAM] = telegram.notifier
-        services.append(Service("telegram", telegram.start, telegram.stop))
+        services.append(Service("telegram", telegram.start, telegram.stop, Platform.TELEGRAM))
     if settings.discord_bot_token is not None:
         from bot.adapters.discord import DiscordAdapter
 
         discord_bot = DiscordAdapter(settings, runtime.core, runtime.store, runtime.clock)
         runtime.notifiers[Platform.DISCORD] = discord_bot.notifier
-        services.append(Service("discord", discord_bot.start, discord_bot.stop))
+        services.append(Service("discord", discord_bot.start, discord_bot.stop, Platform.DISCORD))
     return services
 
 

@@ -166,6 +166,10 @@ class Monitor:
                     if self.on_upstream is not None:
                         for exchange_id, upstream in pending.upstreams.items():
                             await self.on_upstream(exchange_id, upstream)
+            except asyncio.CancelledError:
+                # Stopped mid-write (rolled back): the final flush writes the batch.
+                self._requeue(pending)
+                raise
             except Exception:
                 # A locked or full disk must not lose alerts: put the batch back and retry.
                 log.exception("could not store %d probe results; will retry", len(pending.results))

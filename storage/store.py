@@ -7,8 +7,8 @@ store methods called inside join that transaction, and sibling modules use `conn
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import aiosqlite
@@ -39,9 +39,16 @@ class Store(ResultStore, HealthStore, ChatStore, MaintenanceStore, RetentionStor
     def db(self) -> Database:
         return self._db
 
-    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT on the one connection; re-entrant within a task."""
-        return self._db.transaction()
+        try:
+            async with self._db.transaction() as conn:
+                yield conn
+        except BaseException:
+            # Channel ids that writes inside it remembered may have been rolled back.
+            self._channel_ids.clear()
+            raise
 
     async def outbox_depth(self) -> dict[str, int]:
         """Outbox rows per state (pending, sending, sent, superseded, dead)."""

@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 class DrainerSettings:
     batch: int = 500  # rows per claim
     max_in_flight: int = 1000  # claimed rows not yet settled
-    max_attempts: int = 5  # failed sends before a row is dead
+    # 12 attempts back off over about 25 min: a platform outage of that long loses nothing.
+    max_attempts: int = 12  # failed sends before a row is dead
     backoff_s: float = 2.0  # first retry delay; doubles per failed attempt
     backoff_max_s: float = 300.0
     poll_s: float = 1.0  # idle: look for due rows this often (wake() is immediate)

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol, Self, runtime_checkable
 
 from bot.render.actions import ActionCodec as BaseCodec
+from bot.render.words import WORD_JOINER
 from bot.reply import Line, Reply, Span, Style
 
 # discord.py 2.7 imports the stdlib `audioop` (voice only), deprecated since Python 3.11.
@@ -64,6 +65,8 @@ _UNESCAPED_BRACKET = re.compile(r"(?<!\\)([\[\]])")
 
 def escape(value: str) -> str:
     """Dynamic text shown as is: markdown escaped, and no bare URL Discord would link."""
+    # Discord links no bare host or @name: the word joiners kept for Telegram can go.
+    value = value.replace(WORD_JOINER, "")
     return _SCHEME.sub(r"\1:\\/\\/", escape_markdown(value))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,9 @@ from bot.vocab import Locale
 from probes.result import ErrorKind
 
 MAX_ECHO = 40
+WORD_JOINER = "\u2060"
+# Where Telegram would start a link: ".com", "@name", "://" (not "v2.1" or "19:30").
+_UNLINK = re.compile(r"\.(?=[^\W\d_])|@(?=\w)|:(?=/)")
 _ERROR_KINDS = frozenset(kind.value for kind in ErrorKind)
 
 
@@ -187,7 +191,19 @@ def zone_label(local: datetime) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def echo(text: str, limit: int = MAX_ECHO) -> str:
-    """Outside text made safe to show: printable, one line, at most `limit` characters."""
+def clean(text: str, limit: int = MAX_ECHO) -> str:
+    """Outside text as data: printable, one line, at most `limit` characters."""
+    text = text.replace(WORD_JOINER, "")
     kept = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
     return kept if len(kept) <= limit else kept[: limit - 1] + "…"
+
+
+def echo(text: str, limit: int = MAX_ECHO) -> str:
+    """Outside text made safe to show: `clean`, and nothing a chat app would make a link of.
+
+    Telegram links host names, @usernames and tg:// in plain text; an invisible word joiner
+    after a "." before a letter, an "@" before a name and a ":" before "/" stops that, so a
+    look-alike domain or account a user typed (or a status page wrote) is never a tap away.
+    The text reads the same.
+    """
+    return _UNLINK.sub(lambda m: m.group() + WORD_JOINER, clean(text, limit))

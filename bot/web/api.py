@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.catalog import Catalog, Exchange
-from bot.render.words import echo
+from bot.render.words import clean
 from bot.routes import route_view
 from bot.status import Answer, ChannelStatus, ExchangeStatus, TransitionRow
 from bot.verdict import Reason, Upstream
@@ -181,7 +181,7 @@ def reason_json(reason: Reason) -> Json:
         elif isinstance(value, float):
             params[name] = round(value, 1)
         elif isinstance(value, str):
-            params[name] = echo(value, 200)
+            params[name] = clean(value, 200)
         else:
             params[name] = value
     return {"code": reason.code.value, "params": params}
@@ -193,7 +193,7 @@ def upstream_json(upstream: Upstream | None) -> Json | None:
     return {
         "indicator": upstream.indicator.value,
         "incidents": [
-            {"name": echo(i.name, 200), "status": i.status, "impact": i.impact}
+            {"name": clean(i.name, 200), "status": i.status, "impact": i.impact}
             for i in upstream.incidents
         ],
     }
@@ -215,7 +215,7 @@ def transition_json(row: TransitionRow) -> Json:
         "at": _iso(row.at),
         "old": row.old,
         "new": row.new,
-        "detail": echo(row.detail, 200),
+        "detail": clean(row.detail, 200),
     }
 
 
@@ -228,7 +228,7 @@ def find(catalog: Catalog, exchange_id: str) -> Exchange:
     if exchange is None:
         raise api_error(
             404,
-            f"unknown exchange {echo(exchange_id)!r}",
+            f"unknown exchange {clean(exchange_id)!r}",
             known=[e.id for e in catalog.exchanges],
         )
     return exchange

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.commands.table import COMMANDS
@@ -169,6 +171,24 @@ async def test_an_unknown_exchange_gets_the_closest_as_buttons(bot: Bot) -> None
 async def test_markup_in_user_input_comes_back_escaped(bot: Bot) -> None:
     sent = await bot.ask('/status <b>&amp;"x"')
     assert sent["text"].startswith('<b>I don\'t know the exchange “&lt;b&gt;&amp;amp;"x"”.</b>')
+
+
+# What Telegram turns into a tap target in plain message text (tdlib's entity finder): a
+# host name (letters, digits, "-", "_", "~" around a "."), an @username, a tg:// link.
+TELEGRAM_AUTOLINK = re.compile(r"[A-Za-z0-9_~-]\.[A-Za-z0-9_~-]|@[A-Za-z0-9_]{5}|tg:/")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["https://mexc-support.help/chat", "mexc-help.com", "@mexc_support_desk", "tg://resolve"],
+)
+async def test_a_link_or_account_a_user_typed_comes_back_as_text_telegram_cannot_link(
+    bot: Bot, typed: str
+) -> None:
+    sent = await bot.ask(f"/status {typed}")
+    echoed = sent["text"].split("“", 1)[1].split("”", 1)[0]
+    assert echoed.replace("\u2060", "") == typed  # the reader sees exactly what was typed
+    assert TELEGRAM_AUTOLINK.search(echoed) is None
 
 
 async def test_admin_commands_work_for_admins(bot: Bot) -> None:

@@ -1,0 +1,88 @@
+"""The monitor's batches: a stop in the middle of a write loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.catalog.models import catalog_from_data
+from bot.clock import FakeClock
+from bot.health import Transition
+from bot.monitor import Monitor
+from bot.vocab import Health
+from probes.result import ErrorKind, ProbeResult
+from storage.db import open_database
+from storage.store import Store
+from tests.alerts.conftest import CATALOG_DATA, START
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    db = await open_database(tmp_path / "monitor.sqlite3")
+    try:
+        yield Store(db)
+    finally:
+        await db.close()
+
+
+async def test_a_stop_in_the_middle_of_a_write_keeps_the_outage_for_the_final_flush(
+    store: Store,
+) -> None:
+    clock = FakeClock(current=START)
+    monitor = Monitor(catalog_from_data(CATALOG_DATA), store, clock)
+    written: list[Transition] = []
+    entered = asyncio.Event()
+
+    async def slow_sink(transition: Transition) -> None:
+        entered.set()
+        await asyncio.Event().wait()  # the database is busy when the stop comes
+
+    async def sink(transition: Transition) -> None:
+        written.append(transition)
+
+    monitor.on_transition = slow_sink
+    running = asyncio.create_task(monitor.run(every_s=0.01))
+    for i in range(3):
+        at = START + timedelta(seconds=30 * i)
+        monitor.on_result(
+            ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "timeout")
+        )
+    await asyncio.wait_for(entered.wait(), 2)
+    running.cancel()  # what `supportlive run` does on SIGTERM
+    await asyncio.gather(running, return_exceptions=True)
+
+    monitor.on_transition = sink
+    await monitor.flush()  # the final flush
+    assert [t.new for t in written] == [Health.DOWN]
+    stored = await store.load_health()
+    assert "mexc/live_chat" in stored
+
+
+async def test_a_first_batch_that_failed_once_is_stored_by_the_next_flush(store: Store) -> None:
+    clock = FakeClock(current=START)
+    monitor = Monitor(catalog_from_data(CATALOG_DATA), store, clock)
+    failures = [OSError("disk full")]
+    written: list[Transition] = []
+
+    async def sink(transition: Transition) -> None:
+        if failures:
+            raise failures.pop()
+        written.append(transition)
+
+    monitor.on_transition = sink
+    for i in range(3):
+        at = START + timedelta(seconds=30 * i)
+        monitor.on_result(
+            ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "timeout")
+        )
+    await monitor.flush()
+    assert not monitor.last_flush_ok
+    await monitor.flush()
+    assert monitor.last_flush_ok
+    assert [t.new for t in written] == [Health.DOWN]
+    results = await store.recent_results("mexc/live_chat")
+    assert len(results) == 3
