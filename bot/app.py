@@ -212,7 +212,6 @@ def web_service(runtime: Runtime) -> Service:
         server = await start_web(app, runtime.settings.web_host, runtime.settings.port)
         servers.append(server)
         runtime.web_port = server.port
-        log.info("status page on http://%s:%d/", runtime.settings.web_host, server.port)
 
     async def stop() -> None:
         for server in servers:
