@@ -69,6 +69,18 @@ def _exchange(
     return exchange_choice_reply(catalog, ctx.command, ctx.w, word, close)
 
 
+def _exchange_channel(ctx: Context) -> tuple[Exchange, Channel | None] | Reply:
+    """The exchange and, when named, one of its channels; or the reply saying what exists."""
+    found = _exchange(ctx, _is_channel_word(ctx))
+    if isinstance(found, Reply):
+        return found
+    exchange, rest = found
+    channel = _channel(exchange, rest, ctx.w)
+    if isinstance(channel, Reply):
+        return channel
+    return exchange, channel
+
+
 def _channel(exchange: Exchange, words: list[str], w: Words) -> Channel | Reply | None:
     """The channel the first left-over word names; None without words; a reply if unknown."""
     if not words:
@@ -107,13 +119,10 @@ async def show_status(ctx: Context) -> Reply:
 
 async def show_channels(ctx: Context) -> Reply:
     """Every channel (or one) in detail."""
-    found = _exchange(ctx, _is_channel_word(ctx))
+    found = _exchange_channel(ctx)
     if isinstance(found, Reply):
         return found
-    exchange, rest = found
-    channel = _channel(exchange, rest, ctx.w)
-    if isinstance(channel, Reply):
-        return channel
+    exchange, channel = found
     view = await ctx.core.status.exchange_status(exchange)
     return channels_reply(view, ctx.w, channel.id if channel else None)
 
@@ -149,13 +158,10 @@ async def subscribe(ctx: Context) -> Reply:
     store = _alerts_store(ctx)
     if isinstance(store, Reply):
         return store
-    found = _exchange(ctx, _is_channel_word(ctx))
+    found = _exchange_channel(ctx)
     if isinstance(found, Reply):
         return found
-    exchange, rest = found
-    channel = _channel(exchange, rest, ctx.w)
-    if isinstance(channel, Reply):
-        return channel
+    exchange, channel = found
     request = ctx.request
     added = await store.subscribe(
         request.platform.value,
@@ -181,13 +187,10 @@ async def unsubscribe(ctx: Context) -> Reply:
     exchange_id: str | None = None
     channel_id: str | None = None
     if ctx.words:
-        found = _exchange(ctx, _is_channel_word(ctx))
+        found = _exchange_channel(ctx)
         if isinstance(found, Reply):
             return found
-        exchange, rest = found
-        channel = _channel(exchange, rest, ctx.w)
-        if isinstance(channel, Reply):
-            return channel
+        exchange, channel = found
         exchange_id, channel_id = exchange.id, channel.id if channel else None
     request = ctx.request
     stopped = await store.unsubscribe(
