@@ -46,9 +46,6 @@ class Snapshot:
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self.upstreams.get(exchange_id)
 
-    def interval_s(self, channel_key: str) -> float | None:
-        return None
-
 
 async def probe_once(settings: Settings, catalog: Catalog) -> Snapshot:
     """Probe every channel of `catalog` once, concurrently, and keep what was seen."""

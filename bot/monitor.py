@@ -81,11 +81,7 @@ class Monitor:
         self._states: dict[str, HealthState] = {}
         self._latencies: dict[str, deque[tuple[datetime, float]]] = {}
         self._upstream: dict[str, Upstream] = {}
-        self._intervals = {
-            exchange.key(channel): channel.probe.interval_s
-            for exchange, channel in catalog.channels()
-            if channel.probe is not None
-        }
+        self._probed = {t.channel for t in targets_of(catalog)}
         self._status_channels = {
             exchange.key(channel): exchange.id
             for exchange, channel in catalog.channels()
@@ -111,15 +107,12 @@ class Monitor:
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self._upstream.get(exchange_id)
 
-    def interval_s(self, channel_key: str) -> float | None:
-        return self._intervals.get(channel_key)
-
     # -- the pipeline ---------------------------------------------------------------------
 
     async def restore(self) -> None:
         """Load the stored health states, so a restart neither forgets nor re-alerts."""
         for channel, row in (await self._store.load_health()).items():
-            if channel in self._intervals:
+            if channel in self._probed:
                 self._states[channel] = HealthState.from_json(row.state)
 
     def on_result(self, result: ProbeResult) -> None:
