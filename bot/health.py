@@ -3,7 +3,7 @@
 `advance` folds one `ProbeResult` into a `HealthState` and says whether health changed.
 Time is never read here: it comes from the result (`result.at`) or the caller (`now`).
 
-Rules (DESIGN.md section 5):
+Rules (docs/design.md section 5):
 - The first result decides from `unknown`: one success is enough for `up` (a bot that just
   started should not call a healthy channel unknown for two intervals); failures from
   `unknown` need `failure_threshold` in a row, like from `up`, so one blip at start is no

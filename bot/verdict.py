@@ -1,6 +1,6 @@
 """The verdict: what users are told when they ask "is it live now?", pure.
 
-First match wins (DESIGN.md section 5): maintenance → down → unknown → off_hours → degraded
+First match wins (docs/design.md section 5): maintenance → down → unknown → off_hours → degraded
 → live. Reasons are codes with parameters, not sentences: `bot/render/` words them per
 locale. `reasons[0]` explains the verdict; the reasons after it are every other condition
 that held, in the same order (a `down` live chat outside its hours still says when it

@@ -1,4 +1,4 @@
-"""The shared words of the bot (see the glossary in DESIGN.md), as closed sets."""
+"""The shared words of the bot (see the words in docs/design.md), as closed sets."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Health rule: with mapped components (`spec.components`), those components decide
 page indicator decides: `major` or `critical` is down, `minor` is degraded. Maintenance (page
 indicator, a mapped component, or a maintenance in progress) is up with `extra["maintenance"]`
 set, so the verdict can say "maintenance" rather than "down". Open incidents are carried in
-`extra["incidents"]`. Field names follow /work/shared/research/statuspage.md section 2.
+`extra["incidents"]`. Field names are those of Statuspage's public API v2.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Alerts to Telegram through python-telegram-bot's `Bot`, every failure classified.
 
-PTB picks the exception from the HTTP status (research/platforms.md 2.4): `RetryAfter` (429 with
+PTB picks the exception from the Bot API's HTTP status: `RetryAfter` (429 with
 retry_after) → rate_limited; `Forbidden` (blocked, kicked, user deactivated) and `BadRequest`
 "chat not found" → permanent; `ChatMigrated` → permanent (the old id is dead; the adapter's
 update handler moves subscriptions); `TimedOut`, `NetworkError` (5xx, dropped connections) and

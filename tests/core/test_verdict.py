@@ -72,7 +72,7 @@ def _component(status: ComponentStatus) -> Callable[[Scene], Scene]:
     return lambda s: replace(s, components=(*s.components, Component("Support", status)))
 
 
-# Every condition that can decide a verdict, in the order DESIGN.md section 5 gives them.
+# Every condition that can decide a verdict, in the order docs/design.md section 5 gives them.
 CONDITIONS: list[tuple[str, Verdict, ReasonCode, Callable[[Scene], Scene]]] = [
     (
         "declared maintenance",

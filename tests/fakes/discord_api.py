@@ -1,10 +1,9 @@
 """A fake Discord (REST API v10 + gateway websocket) for offline tests.
 
-It speaks the wire format that discord.py 2.7 uses (see ``/work/shared/research/platforms.md``
-sections 8-12), so the *real* library code runs against it: login, gateway handshake with
-zlib-stream transport compression, READY/GUILD_CREATE, app-command sync, interaction callbacks
-(``?with_response=1``), followups, ``@original`` edits, channel messages and DMs, and the HTTP
-client's rate-limit/retry logic.
+It speaks the wire format that discord.py 2.7 uses, so the *real* library code runs against it:
+login, gateway handshake with zlib-stream transport compression, READY/GUILD_CREATE, app-command
+sync, interaction callbacks (``?with_response=1``), followups, ``@original`` edits, channel
+messages and DMs, and the HTTP client's rate-limit/retry logic.
 
 Pointing discord.py at it (two class attributes; :func:`point_discord_at` patches and restores
 both)::

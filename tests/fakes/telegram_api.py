@@ -1,11 +1,10 @@
 """A fake Telegram Bot API server for offline tests.
 
-It speaks the wire format that python-telegram-bot (PTB) 22.x uses (see
-``/work/shared/research/platforms.md`` sections 2 and 13): every call is an HTTP POST to
-``/bot<token>/<method>`` with form-encoded (or multipart) string values, nested objects as JSON
-strings.  Success is HTTP 200 ``{"ok": true, "result": ...}``; errors set the *HTTP status*
-(PTB picks the exception class from it) plus ``{"ok": false, "error_code": N,
-"description": "..."[, "parameters": {...}]}``.
+It speaks the wire format that python-telegram-bot (PTB) 22.x uses: every call is an HTTP POST
+to ``/bot<token>/<method>`` with form-encoded (or multipart) string values, nested objects as
+JSON strings. Success is HTTP 200 ``{"ok": true, "result": ...}``; errors set the *HTTP status*
+(PTB picks the exception class from it) plus ``{"ok": false, "error_code": N, "description":
+"..."[, "parameters": {...}]}``.
 
 Usage::
 
