@@ -9,11 +9,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from bot.catalog.models import Catalog, Channel, Exchange, MaintenanceWindow
-from bot.vocab import ChannelKind
-from probes.domains import is_local, within
+from bot.vocab import ChannelKind, Confidence
+from probes.domains import (
+    UrlError,
+    is_ip,
+    is_local,
+    is_public_suffix,
+    normalize_host,
+    parse_url,
+    within,
+)
 from probes.spec import DnsProbe, HttpProbe, StatuspageProbe, TcpProbe, TlsProbe
 
 # Broadcast accounts live on the platform's own domain, not the exchange's.
@@ -46,8 +53,7 @@ def find_problems(catalog: Catalog, *, allow_local: bool = False) -> list[Proble
 
 def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Problem]:
     for domain in exchange.official_domains:
-        if within(domain, exchange.never_link):
-            yield Problem(f"{exchange.id} / official_domains", f"{domain} is on never_link")
+        yield from _official_domain_problems(exchange, domain)
     for channel_id, count in Counter(c.id for c in exchange.channels).items():
         if count > 1:
             yield Problem(f"{exchange.id} / {channel_id}", "channel id is used more than once")
@@ -60,6 +66,7 @@ def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Proble
     ids = {c.id for c in exchange.channels}
     for case, route in exchange.routes.items():
         place = f"{exchange.id} / routes / {case.value}"
+        yield from _source_problems(exchange, route.confidence, route.source, place)
         for channel_id in route.channels:
             if channel_id not in ids:
                 yield Problem(place, f"names channel {channel_id!r}, which {exchange.id} lacks")
@@ -68,6 +75,53 @@ def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Proble
     for number, window in enumerate(exchange.maintenance, start=1):
         yield from _maintenance_problems(
             exchange, window, f"{exchange.id} / maintenance / #{number}"
+        )
+
+
+def _official_domain_problems(exchange: Exchange, domain: str) -> Iterator[Problem]:
+    """A domain the exchange registered itself: normalized, no IP, never a public suffix.
+
+    `official_domains: [com]` would make every .com host official (evil-mexc.com too).
+    """
+    place = f"{exchange.id} / official_domains"
+    try:
+        host = normalize_host(domain)
+    except UrlError as error:
+        yield Problem(place, f"{domain!r} is not a domain name: {error}")
+        return
+    if host != domain:
+        yield Problem(place, f"write {domain!r} as {host!r} (lower case, ASCII, no final dot)")
+    elif is_ip(host):
+        yield Problem(place, f"{domain} is an IP address, not a domain the exchange owns")
+    elif is_public_suffix(host):
+        yield Problem(
+            place,
+            f"{domain} is a public suffix: anyone can register a name under it; "
+            f"give the exchange's own domain (like {exchange.id}.{domain})",
+        )
+    elif within(host, exchange.never_link):
+        yield Problem(place, f"{domain} is on never_link")
+
+
+def _source_problems(
+    exchange: Exchange, confidence: Confidence, source: str | None, place: str
+) -> Iterator[Problem]:
+    """A `high` fact cites a page on the exchange's own domains; copies are medium at most."""
+    if confidence is not Confidence.HIGH:
+        return
+    host = ""
+    if source:
+        try:
+            parsed = parse_url(source)
+        except UrlError:
+            pass
+        else:
+            host = parsed.host if parsed.scheme == "https" else ""
+    if not host or not within(host, exchange.official_domains):
+        yield Problem(
+            f"{place} / source",
+            f"confidence high needs a source page on {exchange.id}'s own domains "
+            f"({', '.join(exchange.official_domains)}); a copy elsewhere is medium at most",
         )
 
 
@@ -95,13 +149,14 @@ def _maintenance_problems(
 def _channel_problems(exchange: Exchange, channel: Channel, allow_local: bool) -> Iterator[Problem]:
     place = f"{exchange.id} / {channel.id}"
     extra_hosts = PLATFORM_HOSTS.get(channel.kind, ())
+    yield from _source_problems(exchange, channel.confidence, channel.source, place)
     if channel.url:
         yield from _url_problems(exchange, channel.url, f"{place} / url", extra_hosts, allow_local)
     if channel.kind is ChannelKind.EMAIL and not channel.address:
         yield Problem(f"{place} / address", "an e-mail channel needs an address")
     if channel.address and channel.kind is ChannelKind.EMAIL:
         local, _, domain = channel.address.partition("@")
-        if not local or not within(domain, exchange.official_domains):
+        if not local or not _is_official_host(domain, exchange):
             yield Problem(
                 f"{place} / address",
                 f"{channel.address} is not an address at an official domain of {exchange.id}",
@@ -137,16 +192,27 @@ def _host_allowed(
 def _url_problems(
     exchange: Exchange, url: str, place: str, extra_hosts: tuple[str, ...], allow_local: bool
 ) -> Iterator[Problem]:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        parts = parse_url(url)
+    except UrlError as error:
+        yield Problem(place, f"{url!r} is refused: {error}")
+        return
+    host = parts.host
     local = allow_local and is_local(host)
     if parts.scheme != "https" and not (local and parts.scheme == "http"):
         yield Problem(place, f"{url} is not https")
         return
-    if parts.username or parts.password:
-        yield Problem(place, f"{url} carries credentials")
     if within(host, exchange.never_link):
         yield Problem(place, f"{url} is on {exchange.id}'s never_link list")
     elif not _host_allowed(host, exchange, extra_hosts, allow_local):
         domains = ", ".join(exchange.official_domains)
         yield Problem(place, f"host {host} is not an official domain of {exchange.id} ({domains})")
+
+
+def _is_official_host(text: str, exchange: Exchange) -> bool:
+    """True when text is a well-formed host on one of the exchange's official domains."""
+    try:
+        host = normalize_host(text)
+    except UrlError:
+        return False
+    return within(host, exchange.official_domains) and not within(host, exchange.never_link)

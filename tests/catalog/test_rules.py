@@ -81,7 +81,23 @@ def test_it_accepts_a_good_catalog() -> None:
         ([*CHANNEL, "url"], "http://www.mexc.com/support", "mexc / live_chat / url: "),
         ([*CHANNEL, "url"], "https://mexc.com.evil.io/", "not an official domain of mexc"),
         ([*CHANNEL, "url"], "https://www.mexc-crypto.com/", "never_link"),
-        ([*CHANNEL, "url"], "https://user:pw@www.mexc.com/", "carries credentials"),
+        ([*CHANNEL, "url"], "https://user:pw@www.mexc.com/", "carries user info"),
+        # Browsers read the host of these as evil.io; `urlsplit` would say "...mexc.com".
+        ([*CHANNEL, "url"], "https://evil.io\\www.mexc.com/support", "backslash"),
+        ([*CHANNEL, "url"], "https://www.mexc.com@evil.io/support", "carries user info"),
+        ([*CHANNEL, "url"], "https://www.mexc.com\\@evil.io/", "backslash"),
+        ([*CHANNEL, "url"], "https://www.mexc.com/\nsupport", "control characters"),
+        ([*CHANNEL, "url"], "https://www.mexc.com /support", "control characters"),
+        ([*CHANNEL, "url"], "https://m\u0435xc.com/support", "host xn--mxc-rdd.com is not"),
+        ([*CHANNEL, "url"], "https://mexc.com%2eevil.io/", "percent-encoded"),
+        ([*CHANNEL, "url"], "https://0x7f.1/support", "unusual spelling"),
+        ([*CHANNEL, "url"], "https://mexc.com:99999/", "out of range"),
+        ([*CHANNEL, "url"], "https://www.mexc.com.security-check.io/", "not an official domain"),
+        (["exchanges", 0, "official_domains"], ["com"], "com is a public suffix"),
+        (["exchanges", 0, "official_domains"], ["co.uk"], "co.uk is a public suffix"),
+        (["exchanges", 0, "official_domains"], ["github.io"], "github.io is a public suffix"),
+        (["exchanges", 0, "official_domains"], ["MEXC.com"], "write 'MEXC.com' as 'mexc.com'"),
+        (["exchanges", 0, "official_domains"], ["47.74.183.27"], "is an IP address"),
         ([*EMAIL, "address"], "support@gmail.com", "mexc / email / address"),
         ([*CHANNEL, "probe", "url"], "https://evil.example/", "mexc / live_chat / probe"),
         ([*EMAIL, "probe", "name"], "evil.example", "host evil.example is not an official"),
@@ -114,6 +130,43 @@ def test_it_refuses_a_malformed_entry_naming_its_place(
 ) -> None:
     found = problems_of(broken(path, value))
     assert any(expected in p for p in found), found
+
+
+def test_a_bare_public_suffix_never_makes_a_look_alike_official() -> None:
+    """`official_domains: [com]` once let https://evil-mexc.com/ through."""
+    data = broken(["exchanges", 0, "official_domains"], ["com"])
+    data["exchanges"][0]["channels"][0]["url"] = "https://evil-mexc.com/"
+    data["exchanges"][0]["channels"][0]["probe"]["url"] = "https://evil-mexc.com/"
+    found = problems_of(data)
+    assert "mexc / official_domains: com is a public suffix" in " ".join(found)
+
+
+@pytest.mark.parametrize(
+    ("source", "refused"),
+    [
+        ("https://www.mexc.com/support/articles/4410387084057", False),
+        ("https://mexc.com/zh-TW/support/articles/360002325071", False),
+        ("https://www.mexc.kr/en-IN/support/articles/360020368251", True),  # a copy
+        ("https://evil.io\\www.mexc.com/", True),
+        ("http://www.mexc.com/support", True),
+        ("2023 copy of the site footer", True),
+        (None, True),
+    ],
+)
+def test_a_high_fact_must_cite_the_exchange_own_domain(source: str | None, refused: bool) -> None:
+    data = copy.deepcopy(GOOD)
+    data["exchanges"][0]["channels"][0].update(confidence="high", source=source)
+    route = data["exchanges"][0]["routes"]["withdrawal_stuck"]
+    route.update(confidence="high", source=source)
+    if not refused:
+        check_data(Path("test.yaml"), data)
+        return
+    found = problems_of(data)
+    assert any(p.startswith("mexc / live_chat / source: confidence high") for p in found), found
+    assert any(p.startswith("mexc / routes / withdrawal_stuck / source:") for p in found), found
+    data["exchanges"][0]["channels"][0]["confidence"] = "medium"
+    route["confidence"] = "medium"
+    check_data(Path("test.yaml"), data)
 
 
 def test_it_refuses_duplicate_ids() -> None:
