@@ -66,6 +66,7 @@ def _exchange(n: int) -> dict[str, Any]:
             "kind": spec["kind"],
             "mode": spec["mode"],
             "name": {"en": f"{spec['id'].replace('_', ' ').title()}", "zh": f"渠道 {spec['id']}"},
+            "source": f"https://{domain}/help",
             "confidence": "high",
         }
         if "hours" in spec:
@@ -90,6 +91,7 @@ def _exchange(n: int) -> dict[str, Any]:
             "channels": ["live_chat", "ticket", "email"],
             "steps": steps,
             "have_ready": ready,
+            "source": f"https://{domain}/help",
             "confidence": "high",
         }
         for case in Case

@@ -112,6 +112,7 @@ def loopback_catalog(port: int, *, interval_s: float = 1.0) -> dict[str, object]
                         "channels": ["live_chat", "email"],
                         "steps": {"en": ["Open the live chat."], "zh": ["打开在线客服。"]},
                         "have_ready": {"en": ["UID"], "zh": ["UID"]},
+                        "source": "https://loopex.example/help",
                         "confidence": "high",
                     }
                     for case in (
