@@ -24,6 +24,7 @@ from bot.catalog import Catalog, CatalogError, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.commands.context import Core
 from bot.commands.table import COMMANDS
+from bot.feeds import feed_targets
 from bot.logs import configure_logging
 from bot.maintenance import sync_catalog_maintenance
 from bot.metrics import Metrics
@@ -34,6 +35,7 @@ from bot.verdict import Upstream
 from bot.vocab import Platform
 from bot.web import build_app, start_web, stop_web
 from probes.context import ProbeContext, Target, make_session
+from probes.feeds.runner import FeedRunner
 from probes.registry import run_probe
 from probes.scheduler import Scheduler
 from storage.db import StorageError, open_database
@@ -73,6 +75,7 @@ class Runtime:
     notifiers: dict[Platform, Notifier] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     web_port: int | None = None
+    feeds: FeedRunner | None = None
 
     async def health_check(self) -> tuple[bool, str]:
         """(healthy, reason) for /healthz: the scheduler ticks and the database answers."""
@@ -147,8 +150,11 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
             monitor.on_result,
             concurrency=settings.probe_concurrency,
         )
-        core = Core(catalog, StatusService(catalog, monitor, store, clock), store, clock, settings)
+        feeds = FeedRunner(ctx, feed_targets(catalog, allow_local=settings.allow_local_targets))
+        status = StatusService(catalog, monitor, store, clock, feeds=feeds)
+        core = Core(catalog, status, store, clock, settings)
         runtime = Runtime(settings, catalog, clock, store, monitor, scheduler, core, metrics)
+        runtime.feeds = feeds
         for service in optional_services(runtime):
             try:
                 await service.start()
@@ -168,6 +174,8 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         runtime.tasks.append(asyncio.create_task(run_retention(store, clock.now), name="retention"))
         # Keeps every channel's 24 h / 7 d / 30 d rollups in memory, reloaded each hour.
         runtime.tasks.append(asyncio.create_task(core.status.run(), name="rollup cache"))
+        # The exchanges' own status APIs, each read at its interval (one long-running task).
+        runtime.tasks.append(asyncio.create_task(feeds.run(), name="feeds"))
         yield runtime
     finally:
         for service in reversed(services):

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from bot.catalog import Catalog, Channel, Exchange
 from bot.clock import Clock
+from bot.feeds import FeedView
 from bot.health import DEFAULT_POLICY, HealthState, effective_health
 from bot.hours import next_open
 from bot.verdict import Maintenance, Reason, Upstream, decide
@@ -209,12 +210,20 @@ class StatusService:
     """Builds `ExchangeStatus` from memory and cached rollups; chat commands call it."""
 
     def __init__(
-        self, catalog: Catalog, live: LiveView, store: StatusStore | None, clock: Clock
+        self,
+        catalog: Catalog,
+        live: LiveView,
+        store: StatusStore | None,
+        clock: Clock,
+        *,
+        feeds: FeedView | None = None,
     ) -> None:
         self.catalog = catalog
         self.live = live
         self.store = store
         self.clock = clock
+        # The exchanges' own status APIs (bot/feeds.py); None where nothing reads them.
+        self.feeds = feeds
         self._rollups: dict[str, _Windows] = {}
         self._rollup_hour: datetime | None = None
         self._lock = asyncio.Lock()

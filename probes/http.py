@@ -35,6 +35,7 @@ class Fetched:
     url: str
     charset: str | None
     latency_ms: float
+    retry_after: str | None = None  # the Retry-After header, for APIs that rate-limit
 
     def text(self) -> str:
         """The body as text in its declared charset (UTF-8 if none or unknown)."""
@@ -142,6 +143,7 @@ async def _follow(
                 url=url,
                 charset=resp.charset,
                 latency_ms=(time.perf_counter() - started) * 1000.0,
+                retry_after=resp.headers.get("Retry-After"),
             )
     raise ProbeFailure(ErrorKind.OTHER, f"more than {MAX_REDIRECTS} redirects")
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, field_validator
 
 from bot.vocab import Case, ChannelKind, Confidence, Locale, Mode
+from probes.feeds.spec import StatusApi
 from probes.spec import ProbeSpec
 
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,39}$"
@@ -182,6 +183,7 @@ class Exchange(_Frozen):
     channels: tuple[Channel, ...] = Field(min_length=1)
     routes: dict[Case, Route] = Field(default_factory=dict)
     maintenance: tuple[MaintenanceWindow, ...] = ()
+    status_api: StatusApi | None = None
 
     def channel(self, channel_id: str) -> Channel | None:
         return next((c for c in self.channels if c.id == channel_id), None)

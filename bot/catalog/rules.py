@@ -21,6 +21,8 @@ from probes.domains import (
     parse_url,
     within,
 )
+from probes.feeds.registry import FEEDS
+from probes.feeds.spec import StatusApi
 from probes.spec import DnsProbe, HttpProbe, StatuspageProbe, TcpProbe, TlsProbe
 
 # Broadcast accounts live on the platform's own domain, not the exchange's.
@@ -72,6 +74,8 @@ def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Proble
                 yield Problem(place, f"names channel {channel_id!r}, which {exchange.id} lacks")
         if route.freeze_channel and route.freeze_channel not in ids:
             yield Problem(place, f"freeze_channel {route.freeze_channel!r} does not exist")
+    if exchange.status_api is not None:
+        yield from _status_api_problems(exchange, exchange.status_api, allow_local)
     for number, window in enumerate(exchange.maintenance, start=1):
         yield from _maintenance_problems(
             exchange, window, f"{exchange.id} / maintenance / #{number}"
@@ -143,6 +147,38 @@ def _maintenance_problems(
     if window.channel is not None and exchange.channel(window.channel) is None:
         yield Problem(
             f"{place} / channel", f"names channel {window.channel!r}, which {exchange.id} lacks"
+        )
+
+
+def _status_api_problems(
+    exchange: Exchange, api: StatusApi, allow_local: bool
+) -> Iterator[Problem]:
+    """The API on an official (or listed API) host over https, read no faster than allowed."""
+    place = f"{exchange.id} / status_api"
+    for domain in api.api_domains:
+        if within(domain, exchange.never_link):
+            yield Problem(f"{place} / api_domains", f"{domain} is on never_link")
+        elif is_public_suffix(domain):
+            yield Problem(f"{place} / api_domains", f"{domain} is a public suffix")
+    url_place = f"{place} / base_url"
+    try:
+        parts = parse_url(api.base_url)
+    except UrlError as error:
+        yield Problem(url_place, f"{api.base_url!r} is refused: {error}")
+        return
+    if "?" in parts.rest or "#" in parts.rest:
+        yield Problem(url_place, f"{api.base_url} must not carry a query or fragment")
+    if within(parts.host, api.api_domains) and not within(parts.host, exchange.never_link):
+        if parts.scheme != "https":
+            yield Problem(url_place, f"{api.base_url} is not https")
+    else:
+        yield from _url_problems(exchange, api.base_url, url_place, (), allow_local)
+    kind = FEEDS[api.kind]
+    least = kind.min_gap_s * kind.requests_per_round()
+    if api.interval_s < least:
+        yield Problem(
+            f"{place} / interval_s",
+            f"{api.interval_s:g} s is faster than {api.kind} allows (at least {least:g} s)",
         )
 
 
