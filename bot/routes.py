@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import contact
 from bot.catalog import Channel, Route, Text
 from bot.status import ChannelStatus, ExchangeStatus
-from bot.vocab import Case, ChannelKind, Confidence, Mode, Verdict
-
-# Channels worth offering when the catalog has no route for a case.
-_CONTACT_MODES = (Mode.LIVE, Mode.ASYNC)
+from bot.vocab import Case, ChannelKind, Confidence, Verdict
 
 
 @dataclass(frozen=True, slots=True)
 class RouteView:
-    """What to do for a case at an exchange now: freeze first, then channels in order."""
+    """What to do for a case at an exchange now: freeze first, then channels in order.
+
+    `recommended` is the first contact channel on the route that is reachable now;
+    `best_async`, only without one, the route's ticket form or e-mail to write to anyway.
+    """
 
     status: ExchangeStatus
     case: Case
@@ -24,6 +26,7 @@ class RouteView:
     channels: tuple[ChannelStatus, ...]
     recommended: ChannelStatus | None
     verify: Channel | None
+    best_async: ChannelStatus | None = None
 
     @property
     def verified(self) -> bool:
@@ -40,12 +43,13 @@ def route_view(status: ExchangeStatus, case: Case) -> RouteView:
     if route is not None:
         channels = tuple(c for cid in route.channels if (c := status.channel(cid)) is not None)
     else:
-        channels = tuple(c for c in status.channels if c.channel.mode in _CONTACT_MODES)
+        channels = tuple(c for c in status.channels if c.channel.contact)
     freeze = route.freeze if route is not None and case is Case.ACCOUNT_COMPROMISED else None
     freeze_channel = None
     if route is not None and case is Case.ACCOUNT_COMPROMISED and route.freeze_channel:
         freeze_channel = status.channel(route.freeze_channel)
     verify = next((c for c in exchange.channels if c.kind is ChannelKind.VERIFY_TOOL), None)
+    recommended = recommend(channels)
     return RouteView(
         status=status,
         case=case,
@@ -53,15 +57,16 @@ def route_view(status: ExchangeStatus, case: Case) -> RouteView:
         freeze=freeze,
         freeze_channel=freeze_channel,
         channels=channels,
-        recommended=recommend(channels),
+        recommended=recommended,
         verify=verify,
+        best_async=contact.best_async(channels) if recommended is None else None,
     )
 
 
 def recommend(channels: tuple[ChannelStatus, ...]) -> ChannelStatus | None:
-    """The first live channel in route order, else the first slow-but-working one."""
+    """The first live contact channel in route order, else the first slow-but-working one."""
     for verdict in (Verdict.LIVE, Verdict.DEGRADED):
-        found = next((c for c in channels if c.usable and c.verdict is verdict), None)
+        found = next((c for c in channels if contact.reachable(c) and c.verdict is verdict), None)
         if found is not None:
             return found
     return None

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot import contact
 from bot.catalog import Catalog, Channel, Exchange
 from bot.clock import Clock
 from bot.feeds import FeedView
@@ -179,12 +180,19 @@ class AnswerKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """`subject`: the live channel the answer is about; `fallback`: what to use meanwhile."""
+    """The exchange's answer to "is support live now?".
+
+    `subject`: the channel the headline is about (the best live one, the soonest to open, or
+    the headline channel: the first probed contact channel). `fallback`: the contact channel
+    to use meanwhile, reachable now (`bot.contact`). `best_async`: only when there is no
+    fallback, the ticket form or e-mail to write to anyway (not confirmed reachable).
+    """
 
     kind: AnswerKind
     subject: ChannelStatus | None
     fallback: ChannelStatus | None
     opens_at: datetime | None = None
+    best_async: ChannelStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,31 +285,15 @@ class StatusService:
     ) -> ChannelStatus:
         key = exchange.key(channel)
         state = self.live.health(key) if channel.probe is not None else None
-        interval = channel.probe.interval_s if channel.probe is not None else DEFAULT_INTERVAL_S
-        health = effective_health(state, now, interval) if state is not None else Health.UNKNOWN
-        declared = maintenance.get(channel.id) or maintenance.get(None)
-        result = decide(
+        return channel_status(
+            exchange,
             channel,
-            health,
+            state,
             now,
-            maintenance=declared,
-            # The page speaks for the exchange; only its own channel takes its verdict from it.
-            upstream=upstream if channel.kind is ChannelKind.STATUS_PAGE else None,
-            evidence_at=state.last_at if state is not None else None,
-            detail=state.last_detail if state is not None else "",
-            degraded_by=state.degraded_by if state is not None else None,
-            stale_after_s=DEFAULT_POLICY.stale_intervals * interval,
-        )
-        return ChannelStatus(
-            exchange=exchange,
-            channel=channel,
-            verdict=result.verdict,
-            reasons=result.reasons,
-            evidence_age_s=result.evidence_age_s,
-            state=state,
+            maintenance=maintenance.get(channel.id) or maintenance.get(None),
+            upstream=upstream,
             latency=self._latency(key, state, windows.get(key)),
             uptime=_uptime(windows.get(key)),
-            opens_at=next_open(channel.hours, now) if result.verdict is Verdict.OFF_HOURS else None,
         )
 
     def _latency(self, key: str, state: HealthState | None, windows: _Windows | None) -> Latency:
@@ -365,35 +357,101 @@ class StatusService:
         }
 
 
+def channel_status(
+    exchange: Exchange,
+    channel: Channel,
+    state: HealthState | None,
+    now: datetime,
+    *,
+    maintenance: Maintenance | None = None,
+    upstream: Upstream | None = None,
+    latency: Latency | None = None,
+    uptime: Uptime | None = None,
+) -> ChannelStatus:
+    """One channel's verdict from its health state (None: no result yet), pure.
+
+    `upstream` is the exchange's status page; only the status-page channel takes its
+    verdict from it (the page speaks for the exchange, not for each channel).
+    """
+    interval = channel.probe.interval_s if channel.probe is not None else DEFAULT_INTERVAL_S
+    health = effective_health(state, now, interval) if state is not None else Health.UNKNOWN
+    result = decide(
+        channel,
+        health,
+        now,
+        maintenance=maintenance,
+        upstream=upstream if channel.kind is ChannelKind.STATUS_PAGE else None,
+        evidence_at=state.last_at if state is not None else None,
+        detail=state.last_detail if state is not None else "",
+        degraded_by=state.degraded_by if state is not None else None,
+        stale_after_s=DEFAULT_POLICY.stale_intervals * interval,
+    )
+    return ChannelStatus(
+        exchange=exchange,
+        channel=channel,
+        verdict=result.verdict,
+        reasons=result.reasons,
+        evidence_age_s=result.evidence_age_s,
+        state=state,
+        latency=latency or Latency(last=state.last_latency_ms if state and state.last_ok else None),
+        uptime=uptime or Uptime(),
+        opens_at=next_open(channel.hours, now) if result.verdict is Verdict.OFF_HOURS else None,
+    )
+
+
+def live_statuses(exchange: Exchange, live: LiveView, now: datetime) -> tuple[ChannelStatus, ...]:
+    """Every channel's status from memory alone (no rollups, no declared maintenance)."""
+    upstream = live.upstream(exchange.id)
+    return tuple(
+        channel_status(
+            exchange,
+            channel,
+            live.health(exchange.key(channel)) if channel.probe is not None else None,
+            now,
+            upstream=upstream,
+        )
+        for channel in exchange.channels
+    )
+
+
 def answer_of(channels: Sequence[ChannelStatus], now: datetime) -> Answer:
     """The exchange's answer: the best live channel, or why there is none and what to use."""
-    live_mode = [c for c in channels if c.channel.mode is Mode.LIVE]
-    fallback = _fallback(channels)
+    live_mode = [c for c in channels if c.channel.contact and c.channel.mode is Mode.LIVE]
     for verdict, kind in ((Verdict.LIVE, AnswerKind.LIVE), (Verdict.DEGRADED, AnswerKind.SLOW)):
         candidates = [c for c in live_mode if c.verdict is verdict]
         if candidates:
             return Answer(kind, min(candidates, key=_speed), None)
-    if not live_mode:
-        return Answer(AnswerKind.NO_LIVE, None, fallback)
+    use = contact.fallback(channels)
+    write_to = None if use is not None else contact.best_async(channels)
     closed = [c for c in live_mode if c.verdict is Verdict.OFF_HOURS]
     if closed:
         soonest = min(closed, key=lambda c: c.opens_at or now + timedelta(days=365))
-        return Answer(AnswerKind.CLOSED, soonest, fallback, soonest.opens_at)
-    for verdict, kind in (
-        (Verdict.MAINTENANCE, AnswerKind.MAINTENANCE),
-        (Verdict.DOWN, AnswerKind.DOWN),
-    ):
-        subject = next((c for c in live_mode if c.verdict is verdict), None)
-        if subject is not None:
-            return Answer(kind, subject, fallback)
-    return Answer(AnswerKind.UNKNOWN, live_mode[0], fallback)
+        return Answer(AnswerKind.CLOSED, soonest, use, soonest.opens_at, write_to)
+    subject = headline_channel(channels)
+    kind = (
+        _HEADLINE_KIND.get(subject.verdict, AnswerKind.NO_LIVE) if subject else AnswerKind.NO_LIVE
+    )
+    return Answer(kind, subject, use, None, write_to)
 
 
-def _fallback(channels: Sequence[ChannelStatus]) -> ChannelStatus | None:
-    """The fastest usable channel that is not live mode: async before self-service."""
-    order = {Mode.ASYNC: 0, Mode.SELF_SERVICE: 1}
-    usable = [c for c in channels if c.usable and c.channel.mode in order]
-    return min(usable, key=lambda c: (order[c.channel.mode], *_speed(c)), default=None)
+# The headline channel's verdict, once no live chat or phone is live, slow or closed; a
+# reachable headline channel then is a ticket form or e-mail: written support only.
+_HEADLINE_KIND = {
+    Verdict.MAINTENANCE: AnswerKind.MAINTENANCE,
+    Verdict.DOWN: AnswerKind.DOWN,
+    Verdict.UNKNOWN: AnswerKind.UNKNOWN,
+}
+
+
+def headline_channel(channels: Sequence[ChannelStatus]) -> ChannelStatus | None:
+    """The exchange's first probed contact channel (else its first contact channel).
+
+    A channel we never check (a phone line) cannot lead the answer: its verdict would stay
+    "not checked" whatever the probes see.
+    """
+    people = [c for c in channels if c.channel.contact]
+    probed = next((c for c in people if c.channel.probe is not None), None)
+    return probed or (people[0] if people else None)
 
 
 def _speed(status: ChannelStatus) -> tuple[int, float]:

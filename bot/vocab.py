@@ -35,6 +35,8 @@ class Mode(StrEnum):
 
 
 class ChannelKind(StrEnum):
+    """What a channel is; `answered_by_person` says whether it is a contact channel."""
+
     LIVE_CHAT = "live_chat"
     HELP_CENTER = "help_center"
     TICKET = "ticket"
@@ -44,6 +46,20 @@ class ChannelKind(StrEnum):
     PHONE = "phone"
     STATUS_PAGE = "status_page"
     VERIFY_TOOL = "verify_tool"
+
+    @property
+    def answered_by_person(self) -> bool:
+        """Whether a person answers it: the only kinds ever offered as the place to get help.
+
+        Help centers and verify tools are self-service; X, Telegram accounts and status pages
+        broadcast. They are listed, never recommended ("use now", fallbacks, routes, alerts).
+        """
+        return self in _ANSWERED_BY_PERSON
+
+
+_ANSWERED_BY_PERSON = frozenset(
+    {ChannelKind.LIVE_CHAT, ChannelKind.PHONE, ChannelKind.TICKET, ChannelKind.EMAIL}
+)
 
 
 class Case(StrEnum):

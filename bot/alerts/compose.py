@@ -2,7 +2,8 @@
 
 Rules:
 - `down` (from up, degraded or unknown) goes to every subscriber of the channel, with the
-  reason and the best live alternative; `degraded` (from up) only to those who asked for it.
+  reason and a contact channel to use meanwhile (`bot.contact`); `degraded` (from up) only
+  to those who asked for it.
 - Back from `down` (to up or degraded) is `recovered` for everyone, with the outage's duration;
   it supersedes the channel's pending down/degraded alerts (a chat that never got the down
   alert reads "was down N min, now back"). Back from `degraded` is `recovered` for those who
@@ -24,11 +25,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.catalog import Catalog, Exchange
-from bot.health import Transition, effective_health
-from bot.status import LiveView
-from bot.verdict import decide
-from bot.vocab import Health, Mode, Verdict
+from bot import contact
+from bot.catalog import Catalog
+from bot.health import Transition
+from bot.status import LiveView, live_statuses
+from bot.vocab import Health
 
 FLAP_WINDOW_S = 3600.0  # bot.health's default flap window: the summary counts flips in it
 
@@ -63,7 +64,7 @@ class Context:
     flips_last_hour: int = 0
     in_maintenance: bool = False  # at the transition's time
     outage_in_maintenance: bool = False  # the outage being recovered from started inside one
-    alternative: str | None = None
+    meanwhile: Meanwhile | None = None
 
 
 def split_key(channel_key: str) -> tuple[str, str]:
@@ -91,7 +92,7 @@ def compose(transition: Transition, context: Context) -> Alert | None:
     if new is Health.DOWN and old is not Health.DOWN:
         if context.in_maintenance:
             return None
-        payload = down_payload(transition, context.alternative)
+        payload = down_payload(transition, context.meanwhile)
         return Alert(AlertKind.DOWN, payload, supersede=(AlertKind.DEGRADED,))
 
     if old is Health.DOWN and new in (Health.UP, Health.DEGRADED):
@@ -124,7 +125,7 @@ def compose(transition: Transition, context: Context) -> Alert | None:
     return None
 
 
-def down_payload(transition: Transition, alternative: str | None) -> dict[str, Any]:
+def down_payload(transition: Transition, meanwhile: Meanwhile | None) -> dict[str, Any]:
     """What a down alert says: since when, why, and which channel to use meanwhile."""
     exchange, channel = split_key(transition.channel)
     return {
@@ -135,7 +136,7 @@ def down_payload(transition: Transition, alternative: str | None) -> dict[str, A
         "error": None if transition.error is None else transition.error.value,
         "detail": transition.detail,
         "reason": transition.reason,
-        "alternative": alternative,
+        **(meanwhile or Meanwhile()).payload(),
     }
 
 
@@ -145,52 +146,30 @@ def _span(since: datetime | None, at: datetime) -> dict[str, Any]:
     return {"since": since.timestamp(), "down_for_s": max(0.0, (at - since).total_seconds())}
 
 
-_MODE_RANK = {Mode.LIVE: 0, Mode.ASYNC: 1, Mode.SELF_SERVICE: 2}
+@dataclass(frozen=True, slots=True)
+class Meanwhile:
+    """What a down alert offers instead (channel ids of the same exchange).
 
-
-def best_alternative(
-    catalog: Catalog, channel_key: str, live: LiveView, now: datetime
-) -> str | None:
-    """The channel id to use while `channel_key` is down: the best usable one of the exchange.
-
-    Usable means verdict live or degraded (never a broadcast channel: no private data there).
-    Live verdicts first, then by mode (live chat, then e-mail/ticket, then self-service),
-    probed before unprobed, then catalog order.
+    `alternative`: a contact channel reachable now (`bot.contact.fallback`); `write_to`, only
+    without one, the ticket form or e-mail to write to anyway (`bot.contact.best_async`).
     """
+
+    alternative: str | None = None
+    write_to: str | None = None
+
+    def payload(self) -> dict[str, str | None]:
+        return {"alternative": self.alternative, "write_to": self.write_to}
+
+
+def meanwhile(catalog: Catalog, channel_key: str, live: LiveView, now: datetime) -> Meanwhile:
+    """What to use while `channel_key` is down, judged like `/status` judges it now."""
     exchange_id, channel_id = split_key(channel_key)
     exchange = catalog.exchange(exchange_id)
     if exchange is None:
-        return None
-    ranked: list[tuple[tuple[int, int, int, int], str]] = []
-    for position, channel in enumerate(exchange.channels):
-        if channel.id == channel_id or channel.mode not in _MODE_RANK:
-            continue
-        verdict = _verdict(exchange, channel.id, live, now)
-        if verdict not in (Verdict.LIVE, Verdict.DEGRADED):
-            continue
-        rank = (
-            0 if verdict is Verdict.LIVE else 1,
-            _MODE_RANK[channel.mode],
-            0 if channel.probe is not None else 1,
-            position,
-        )
-        ranked.append((rank, channel.id))
-    return min(ranked)[1] if ranked else None
-
-
-def _verdict(exchange: Exchange, channel_id: str, live: LiveView, now: datetime) -> Verdict:
-    channel = exchange.channel(channel_id)
-    if channel is None:
-        return Verdict.UNKNOWN
-    state = live.health(exchange.key(channel)) if channel.probe is not None else None
-    health = Health.UNKNOWN
-    if state is not None and channel.probe is not None:
-        health = effective_health(state, now, channel.probe.interval_s)
-    result = decide(
-        channel,
-        health,
-        now,
-        upstream=live.upstream(exchange.id),
-        evidence_at=None if state is None else state.last_at,
-    )
-    return result.verdict
+        return Meanwhile()
+    statuses = live_statuses(exchange, live, now)
+    use = contact.fallback(statuses, exclude=channel_id)
+    if use is not None:
+        return Meanwhile(alternative=use.channel.id)
+    write_to = contact.best_async(statuses, exclude=channel_id)
+    return Meanwhile(write_to=None if write_to is None else write_to.channel.id)

@@ -27,9 +27,10 @@ from bot.alerts.compose import (
     FLAP_WINDOW_S,
     AlertKind,
     Context,
-    best_alternative,
+    Meanwhile,
     compose,
     down_payload,
+    meanwhile,
     split_key,
 )
 from bot.catalog import Catalog
@@ -65,7 +66,7 @@ async def record_transition(
 ) -> Recorded:
     """Store a transition and one outbox row per matching subscription, atomically.
 
-    `live_view` picks the best live alternative for a down alert and says whether the
+    `live_view` picks the contact channel a down alert offers meanwhile and says whether the
     exchange's status page reports maintenance. `now` (default: the transition's time) is
     when the rows fall due.
     """
@@ -74,9 +75,9 @@ async def record_transition(
     record = transition_record(transition)
     upstream = live_view.upstream(exchange)
     upstream_maintenance = upstream is not None and upstream.in_maintenance()
-    alternative = None
+    instead: Meanwhile | None = None
     if transition.new is Health.DOWN:
-        alternative = best_alternative(catalog, transition.channel, live_view, transition.at)
+        instead = meanwhile(catalog, transition.channel, live_view, transition.at)
     async with store.transaction() as conn:
         previous = await outbox.previous_transition(conn, transition.channel)
         flips = await outbox.count_transitions(conn, transition.channel, at - FLAP_WINDOW_S)
@@ -97,7 +98,7 @@ async def record_transition(
             flips_last_hour=flips + 1,
             in_maintenance=in_window or upstream_maintenance,
             outage_in_maintenance=outage_in_window,
-            alternative=alternative,
+            meanwhile=instead,
         )
         alert = compose(transition, context)
         transition_id, rows = await outbox.write_transition_with_outbox(
@@ -110,7 +111,7 @@ async def record_transition(
             supersede=() if alert is None else tuple(k.value for k in alert.supersede),
         )
         if transition.new is Health.DOWN and in_window:
-            payload = down_payload(transition, alternative)
+            payload = down_payload(transition, instead)
             await maintenance.hold_down(
                 conn, transition.channel, exchange, transition_id, at, payload
             )
@@ -205,7 +206,7 @@ async def announce_maintenance(
     """Write alerts for windows that started or ended by `now`, then the held-back down alerts
     of channels no window covers any more (they are still down); returns rows.
 
-    With `catalog` and `live_view`, a released down alert names the best alternative as of
+    With `catalog` and `live_view`, a released down alert names what to use meanwhile as of
     now; without them, the one it had when the channel went down.
     """
     moment = to_unix(now)
@@ -239,7 +240,7 @@ async def announce_maintenance(
         for held in await maintenance.releasable_held(conn, moment):
             payload = {**held.payload, "at": moment, "after_maintenance": True}
             if catalog is not None and live_view is not None:
-                payload["alternative"] = best_alternative(catalog, held.channel, live_view, now)
+                payload.update(meanwhile(catalog, held.channel, live_view, now).payload())
             rows += await outbox.fan_out(
                 conn,
                 exchange=held.exchange,

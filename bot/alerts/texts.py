@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.catalog import Catalog, Channel, Exchange
 from bot.reply import Button, Line, Reply, Span, Style, bold, link, text
-from bot.vocab import ChannelKind, Locale
+from bot.vocab import Locale
 
 Payload = dict[str, Any]
 
@@ -156,18 +156,35 @@ def _down(c: _Context) -> Reply:
     key = "down_after_maintenance" if c.payload.get("after_maintenance") else "down"
     title = w[key].format(subject=c.subject())
     lines: list[Line] = [(text(w["down_why"].format(reason=c.reason(), since=c.time("since"))),)]
-    lines.append(_alternative(c))
+    lines.extend(_alternatives(c))
     return Reply(title=title, lines=tuple(lines), tone="bad")
 
 
-def _alternative(c: _Context) -> Line:
-    alt_id = c.payload.get("alternative")
-    alt = c.exchange.channel(str(alt_id)) if alt_id else None
-    if alt is None:
-        return (text(c.words["no_alternative"]),)
-    line: list[Span] = [text(c.words["meanwhile"]), c.where(alt)]
-    if alt.kind is ChannelKind.EMAIL and alt.expected_reply is not None:
-        line.append(text(c.words["replies_in"].format(when=alt.expected_reply.get(c.locale))))
+def _alternatives(c: _Context) -> list[Line]:
+    """ "Meanwhile: <contact channel>", or that nobody answers and where to write anyway."""
+    alt = _contact(c, "alternative")
+    if alt is not None:
+        return [_contact_line(c, "meanwhile", alt)]
+    lines: list[Line] = [(text(c.words["no_alternative"]),)]
+    write_to = _contact(c, "write_to")
+    if write_to is not None:
+        lines.append(_contact_line(c, "write_to", write_to, reply_time=True))
+    return lines
+
+
+def _contact(c: _Context, field: str) -> Channel | None:
+    """The payload's channel `field`, if it is a contact channel (older rows may name others)."""
+    channel_id = c.payload.get(field)
+    channel = c.exchange.channel(str(channel_id)) if channel_id else None
+    return channel if channel is not None and channel.contact else None
+
+
+def _contact_line(c: _Context, lead: str, channel: Channel, *, reply_time: bool = False) -> Line:
+    line: list[Span] = [text(c.words[lead]), c.where(channel)]
+    if channel.expected_reply is not None:
+        line.append(text(c.words["replies_in"].format(when=channel.expected_reply.get(c.locale))))
+    elif reply_time:
+        line.append(text(c.words["reply_time_unknown"]))
     return tuple(line)
 
 
@@ -271,7 +288,9 @@ _EN: dict[str, str] = {
     "down_after_maintenance": "❌ {subject} is still down after maintenance",
     "meanwhile": "Meanwhile: ",
     "replies_in": " · replies in {when}",
-    "no_alternative": "No other official channel is confirmed live right now.",
+    "no_alternative": "Nobody else is confirmed to answer right now.",
+    "write_to": "You can still write: ",
+    "reply_time_unknown": " · reply time not stated",
     "degraded": "⚠️ {subject} is struggling",
     "degraded_slow": "Answering slowly ({detail}) since {since}.",
     "degraded_intermittent": "Some checks fail ({detail}) since {since}.",
@@ -313,7 +332,9 @@ _ZH: dict[str, str] = {
     "down_after_maintenance": "❌ 维护已结束，{subject} 仍无法访问",
     "meanwhile": "可先使用：",
     "replies_in": " · 回复时间：{when}",
-    "no_alternative": "目前没有确认可用的其他官方渠道。",
+    "no_alternative": "目前没有确认可联系的其他人工客服。",
+    "write_to": "仍可书面联系：",
+    "reply_time_unknown": " · 回复时间未说明",
     "degraded": "⚠️ {subject} 不稳定",
     "degraded_slow": "响应缓慢（{detail}），自 {since} 起。",
     "degraded_intermittent": "部分检测失败（{detail}），自 {since} 起。",

@@ -145,6 +145,11 @@ class Channel(_Frozen):
     def verified(self) -> bool:
         return self.confidence in (Confidence.HIGH, Confidence.MEDIUM)
 
+    @property
+    def contact(self) -> bool:
+        """A contact channel: one a person answers (see `ChannelKind.answered_by_person`)."""
+        return self.kind.answered_by_person
+
 
 class Route(_Frozen):
     """What to do for a case: the freeze step first (if any), then channels in order."""

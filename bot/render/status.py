@@ -67,7 +67,7 @@ def answer_lines(
         lines.append((text(maintenance_text(subject, w)),))
     elif answer.kind is AnswerKind.UNKNOWN and subject is not None:
         lines.append((text(last_check_text(subject, w)),))
-    lines.append(use_now_line(answer.fallback, w))
+    lines.extend(use_now_lines(answer, w))
     if answer.kind is AnswerKind.DOWN and in_chat:
         lines.append((text(w.s.alert_when_back.format(exchange=exchange.id)),))
     return tuple(lines)
@@ -131,18 +131,30 @@ def last_check_text(status: ChannelStatus, w: Words) -> str:
     return w.s.last_check.format(ago=w.ago(status.evidence_age_s))
 
 
-def use_now_line(fallback: ChannelStatus | None, w: Words) -> Line:
-    """ "Use now: E-mail service@mexc.com · replies in 1–3 business days"."""
-    if fallback is None:
-        return (text(w.s.use_now_none),)
-    channel = fallback.channel
-    spans: list[Span] = [text(w.s.use_now), _channel_span(fallback, channel.name.get(w.locale))]
+def use_now_lines(answer: Answer, w: Words) -> tuple[Line, ...]:
+    """ "Use now: <contact channel>", or that nobody is confirmed and where to write anyway."""
+    if answer.fallback is not None:
+        return (contact_line(w.s.use_now, answer.fallback, w),)
+    lines: list[Line] = [(text(w.s.use_now_none),)]
+    if answer.best_async is not None:
+        lines.append(contact_line(w.s.write_to, answer.best_async, w, reply_time=True))
+    return tuple(lines)
+
+
+def contact_line(lead: str, status: ChannelStatus, w: Words, *, reply_time: bool = False) -> Line:
+    """ "Use now: E-mail service@mexc.com · replies in 1–3 business days".
+
+    `reply_time` says so when the catalog states none (the line is about writing and waiting).
+    """
+    channel = status.channel
+    spans: list[Span] = [text(lead), _channel_span(status, channel.name.get(w.locale))]
     if channel.address:
         spans += [text(" "), Span(channel.address, Style.CODE)]
     if channel.expected_reply is not None:
-        spans.append(
-            text(" · " + w.s.replies_in.format(expected=channel.expected_reply.get(w.locale)))
-        )
+        expected = channel.expected_reply.get(w.locale)
+        spans.append(text(" · " + w.s.replies_in.format(expected=expected)))
+    elif reply_time:
+        spans.append(text(" · " + w.s.reply_time_unknown))
     return tuple(spans)
 
 

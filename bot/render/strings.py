@@ -65,6 +65,8 @@ class Strings:
     last_check: str
     use_now: str
     use_now_none: str
+    write_to: str
+    reply_time_unknown: str
     alert_when_back: str
     channels_title: str
     verdict_word: Mapping[Verdict, str]

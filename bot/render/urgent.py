@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.catalog import Exchange, TextList
 from bot.render.budget import fit
-from bot.render.status import channel_line
+from bot.render.status import channel_line, contact_line
 from bot.render.words import Words
 from bot.reply import Button, Line, Reply, Section, Span, Style, link, text
 from bot.routes import RouteView
@@ -52,6 +52,8 @@ def route_lines(view: RouteView, w: Words) -> tuple[Line, ...]:
             lines.append((text("   "), link(status.channel.url, status.channel.url)))
     if view.recommended is None:
         lines.append((text(w.s.route_none_live),))
+        if view.best_async is not None:
+            lines.append(contact_line(w.s.write_to, view.best_async, w, reply_time=True))
     return tuple(lines)
 
 

@@ -129,10 +129,12 @@ def detail_json(view: ExchangeStatus, locale: Locale, hours_of: HoursOf = _no_ho
 
 
 def answer_json(answer: Answer) -> Json:
+    """`fallback`: a contact channel reachable now; `best_async`: without one, where to write."""
     return {
         "kind": answer.kind.value,
-        "channel": answer.subject.channel.id if answer.subject is not None else None,
-        "fallback": answer.fallback.channel.id if answer.fallback is not None else None,
+        "channel": _id(answer.subject),
+        "fallback": _id(answer.fallback),
+        "best_async": _id(answer.best_async),
         "opens_at": _iso(answer.opens_at),
     }
 
@@ -204,7 +206,8 @@ def route_json(view: ExchangeStatus, case: Case) -> Json:
     return {
         "freeze_channel": route.freeze_channel.channel.id if route.freeze_channel else None,
         "channels": [c.channel.id for c in route.channels],
-        "recommended": route.recommended.channel.id if route.recommended else None,
+        "recommended": _id(route.recommended),
+        "best_async": _id(route.best_async),
         "verified": route.verified,
     }
 
@@ -253,6 +256,10 @@ def _locale(request: web.Request) -> Locale:
 
 def _json(body: Mapping[str, Any]) -> web.Response:
     return web.json_response(body, headers={"Cache-Control": "no-cache"})
+
+
+def _id(status: ChannelStatus | None) -> str | None:
+    return None if status is None else status.channel.id
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -75,16 +75,40 @@ async def test_it_sends_a_down_alert_to_every_subscriber_in_their_language(
     assert await states(store) == {"sent": 2}
 
 
-async def test_it_says_when_no_alternative_is_live(
+async def test_it_never_offers_a_help_center_meanwhile_and_says_nobody_answers(
     store: Store, catalog: Catalog, clock: FakeClock, live: FakeLive
 ) -> None:
     live.states["mexc/email"] = Health.DOWN
-    live.states["mexc/help_center"] = Health.DOWN
+    live.states["mexc/help_center"] = Health.UP
     await store.subscribe("telegram", 1, "mexc", None, "en")
+    await store.subscribe("telegram", 2, "mexc", None, "zh")
     await record(store, catalog, live, down())
     notifier = RecordingNotifier()
     await drainer(store, catalog, clock, notifier).run_once()
-    assert notifier.texts("1")[0].endswith("No other official channel is confirmed live right now.")
+    assert (
+        notifier.texts("1")[0].splitlines()[-1] == "Nobody else is confirmed to answer right now."
+    )
+    assert notifier.texts("2")[0].splitlines()[-1] == "目前没有确认可联系的其他人工客服。"
+
+
+async def test_it_names_the_e_mail_to_write_to_when_nobody_is_confirmed(
+    store: Store, catalog: Catalog, clock: FakeClock, live: FakeLive
+) -> None:
+    live.states["mexc/email"] = Health.UNKNOWN  # not confirmed, but not seen down either
+    await store.subscribe("telegram", 1, "mexc", None, "en")
+    await store.subscribe("telegram", 2, "mexc", None, "zh")
+    await record(store, catalog, live, down())
+    notifier = RecordingNotifier()
+    await drainer(store, catalog, clock, notifier).run_once()
+    assert notifier.texts("1")[0].splitlines()[-2:] == [
+        "Nobody else is confirmed to answer right now.",
+        "You can still write: Customer service e-mail service@mexc.com · "
+        "replies in 1–3 business days",
+    ]
+    assert notifier.texts("2")[0].splitlines()[-2:] == [
+        "目前没有确认可联系的其他人工客服。",
+        "仍可书面联系：客服邮箱 service@mexc.com · 回复时间：1–3 个工作日",
+    ]
 
 
 async def test_it_sends_the_recovery_with_the_outage_duration(

@@ -65,7 +65,8 @@ async def test_a_channel_still_down_when_its_window_ends_gets_its_down_alert_the
     await sender.run_once()
     assert texts(sender, "1") == [STARTED_EN]  # nothing about the outage inside the window
 
-    # By the end the e-mail is down too: the alert names what works now, the help center.
+    # By the end the e-mail is down too: the alert says so as of now, and never offers the
+    # help center (no person answers it) though it is up.
     live.states["mexc/email"] = Health.DOWN
     live.states["mexc/help_center"] = Health.UP
     clock.advance(3600)
@@ -77,13 +78,13 @@ async def test_a_channel_still_down_when_its_window_ends_gets_its_down_alert_the
         ENDED_EN,
         "❌ MEXC Online customer service is still down after maintenance\n"
         "Timeout after 10 s (3 checks in a row) · since 19:07 UTC.\n"
-        "Meanwhile: Help center (https://www.mexc.com/support)",
+        "Nobody else is confirmed to answer right now.",
     ]
     assert texts(sender, "2")[1:] == [
         "✅ MEXC 在线客服：维护已结束\n中断提醒已恢复。",
         "❌ 维护已结束，MEXC 在线客服 仍无法访问\n"
         "响应超时 · 自 北京时间 03:07 起。\n"
-        "可先使用：帮助中心 (https://www.mexc.com/support)",
+        "目前没有确认可联系的其他人工客服。",
     ]
 
 
@@ -210,7 +211,9 @@ async def test_a_catalog_window_behaves_like_a_declared_one(
         "✅ MEXC Online customer service: maintenance is over\nOutage alerts are on again.",
         "❌ MEXC Online customer service is still down after maintenance\n"
         "Timeout after 10 s (3 checks in a row) · since 19:17 UTC.\n"
-        "No other official channel is confirmed live right now.",
+        "Nobody else is confirmed to answer right now.\n"
+        "You can still write: Customer service e-mail service@mexc.com · "
+        "replies in 1–3 business days",
     ]
     assert texts(sender, "2")[0] == (
         "🛠 MEXC 在线客服：维护开始\n"

@@ -57,3 +57,15 @@ def week_of_changes(store: FakeStore, now: datetime) -> None:
         changed(timedelta(days=1, minutes=30), "down", "up"),
         changed(timedelta(minutes=12), "up", "down", "timeout after 10 s"),
     ]
+
+
+def nobody_answers(live: FakeLive, store: FakeStore, now: datetime) -> None:
+    """MEXC: live chat and e-mail failing; only the help center is up (no person answers it)."""
+    chat_down(live, store, now)
+    live.down("mexc/email", now, minutes=5, detail="no such domain", error="dns")
+
+
+def email_unchecked(live: FakeLive, store: FakeStore, now: datetime) -> None:
+    """MEXC: live chat down; the e-mail's last check is 30 min old (stale, not seen down)."""
+    chat_down(live, store, now)
+    live.up("mexc/email", now, 12, age_s=1800)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from bot.alerts import compose
 from bot.catalog import Catalog, load_catalog
 from bot.clock import FakeClock
 from bot.commands.dispatch import Core
@@ -11,7 +14,7 @@ from bot.render.budget import size
 from bot.routes import route_view
 from bot.settings import SHIPPED_CATALOG, Settings
 from bot.status import StatusService
-from bot.vocab import Case
+from bot.vocab import Case, Verdict
 from tests.answers.conftest import reply_to
 from tests.answers.fakes import FakeLive, FakeStore
 
@@ -59,3 +62,37 @@ async def test_it_puts_the_freeze_step_first_where_there_is_one(
             continue
         reply = await reply_to(core, f"/urgent {exchange.id} login")
         assert reply.lines[0][0].text.startswith("First, freeze your account: ")
+
+
+def _whole_catalog(live: FakeLive, shipped: Catalog, now: datetime, scene: str) -> None:
+    """Every probed channel up, down, or only live chat down (the rest up)."""
+    for exchange, channel in shipped.channels():
+        if channel.probe is None:
+            continue
+        key = exchange.key(channel)
+        if scene == "all_down" or (scene == "chat_down" and channel.id == "live_chat"):
+            live.down(key, now, minutes=12, detail="timeout after 10 s", error="timeout")
+        else:
+            live.up(key, now, 150)
+
+
+@pytest.mark.parametrize("scene", ["all_up", "chat_down", "all_down"])
+async def test_no_shipped_answer_offers_a_channel_nobody_answers(
+    shipped: Catalog, scene: str
+) -> None:
+    clock = FakeClock()
+    live = FakeLive()
+    _whole_catalog(live, shipped, clock.now(), scene)
+    status = StatusService(shipped, live, FakeStore(), clock)
+    for exchange in shipped.exchanges:
+        view = await status.exchange_status(exchange)
+        answer = view.answer
+        offered = [answer.fallback, answer.best_async]
+        offered += [route_view(view, case).recommended for case in Case]
+        offered += [route_view(view, case).best_async for case in Case]
+        meanwhile = compose.meanwhile(shipped, f"{exchange.id}/live_chat", live, clock.now())
+        for channel_id in (meanwhile.alternative, meanwhile.write_to):
+            offered.append(view.channel(channel_id) if channel_id else None)
+        for found in offered:
+            assert found is None or found.channel.contact, f"{exchange.id}: {found.channel.id}"
+            assert found is None or found.verdict is not Verdict.DOWN, exchange.id

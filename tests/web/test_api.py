@@ -8,6 +8,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from bot.clock import FakeClock
+from tests.answers.fakes import FakeLive
+
 Client = TestClient[web.Request, web.Application]
 
 
@@ -27,6 +30,7 @@ async def test_it_lists_every_exchange_with_its_answer_and_verdicts(client: Clie
         "kind": "down",
         "channel": "live_chat",
         "fallback": "email",
+        "best_async": None,
         "opens_at": None,
     }
     assert [(c["id"], c["verdict"]) for c in mexc["channels"]] == [
@@ -59,8 +63,38 @@ async def test_it_shows_one_exchange_with_channels_figures_and_routes(client: Cl
         "freeze_channel": None,
         "channels": ["live_chat", "email"],
         "recommended": "email",
+        "best_async": None,
         "verified": True,
     }
+
+
+async def test_it_never_gives_a_help_center_as_the_fallback(
+    client: Client, live: FakeLive, clock: FakeClock
+) -> None:
+    live.down("mexc/email", clock.now(), minutes=5, detail="no such domain", error="dns")
+    body = await get_json(client, "/api/v1/exchanges/mexc")
+
+    assert body["channels"][1]["verdict"] == "live"  # the help center is up, and listed
+    assert body["answer"] == {
+        "kind": "down",
+        "channel": "live_chat",
+        "fallback": None,
+        "best_async": None,
+        "opens_at": None,
+    }
+    route = body["routes"]["deposit_missing"]  # live chat, then the help center
+    assert (route["recommended"], route["best_async"]) == (None, None)
+
+
+async def test_it_names_the_e_mail_to_write_to_when_nobody_is_confirmed(
+    client: Client, live: FakeLive, clock: FakeClock
+) -> None:
+    live.up("mexc/email", clock.now(), 12, age_s=1800)  # stale: not confirmed, not seen down
+    body = await get_json(client, "/api/v1/exchanges/mexc")
+
+    assert (body["answer"]["fallback"], body["answer"]["best_async"]) == (None, "email")
+    route = body["routes"]["account_compromised"]
+    assert (route["recommended"], route["best_async"]) == (None, "email")
 
 
 async def test_it_carries_the_status_page_and_its_incidents(client: Client) -> None:
