@@ -15,7 +15,8 @@ from bot.catalog import Catalog, CatalogError, Channel, Exchange, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.commands.args import find_exchange, suggest_exchanges
 from bot.health import HealthPolicy, HealthState, advance, initial
-from bot.monitor import targets_of, upstream_of
+from bot.monitor import upstream_of
+from bot.probe_plan import probe_plan
 from bot.settings import Settings
 from bot.verdict import Upstream, VerdictResult, decide
 from bot.vocab import Verdict
@@ -49,12 +50,14 @@ class Snapshot:
 
 async def probe_once(settings: Settings, catalog: Catalog) -> Snapshot:
     """Probe every channel of `catalog` once, concurrently, and keep what was seen."""
-    targets = targets_of(catalog, allow_local=settings.allow_local_targets)
+    plan = probe_plan(catalog, allow_local=settings.allow_local_targets)
     async with make_session() as session:
         ctx = ProbeContext(session=session, dns_nameservers=settings.dns_nameservers)
-        results = await probe_all_once(ctx, targets, concurrency=settings.probe_concurrency)
+        probed = await probe_all_once(ctx, plan.targets, concurrency=settings.probe_concurrency)
+    # Channels that share a probe share its result (one check, one answer).
+    results = [each for result in probed for each in plan.results_for(result)]
     states = {r.channel: advance(initial(r.channel), r, ONE_SHOT)[0] for r in results}
-    kinds = {t.channel: t.spec.kind for t in targets}
+    kinds = {exchange.key(c): c.probe.kind for exchange, c in catalog.channels() if c.probe}
     upstreams = {
         r.channel.partition("/")[0]: upstream_of(r)
         for r in results

@@ -21,6 +21,7 @@ from typing import TypeVar
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
+from bot.probe_plan import probe_plan
 from bot.verdict import Component, ComponentStatus, Incident, Indicator, Upstream
 from probes.context import Target
 from probes.result import ProbeResult
@@ -46,12 +47,8 @@ class _Pending:
 
 
 def targets_of(catalog: Catalog, *, allow_local: bool = False) -> list[Target]:
-    """Every probed channel of the catalog as a scheduler target."""
-    return [
-        Target(exchange.key(channel), channel.probe, exchange.official_domains, allow_local)
-        for exchange, channel in catalog.channels()
-        if channel.probe is not None
-    ]
+    """One scheduler target per distinct probe of the catalog (see `bot.probe_plan`)."""
+    return list(probe_plan(catalog, allow_local=allow_local).targets)
 
 
 class Monitor:
@@ -81,7 +78,9 @@ class Monitor:
         self._states: dict[str, HealthState] = {}
         self._latencies: dict[str, deque[tuple[datetime, float]]] = {}
         self._upstream: dict[str, Upstream] = {}
-        self._probed = {t.channel for t in targets_of(catalog)}
+        self._probed = {e.key(c) for e, c in catalog.channels() if c.probe is not None}
+        # Channels that probe what another channel probes get that channel's results.
+        self._plan = probe_plan(catalog)
         self._status_channels = {
             exchange.key(channel): exchange.id
             for exchange, channel in catalog.channels()
@@ -116,7 +115,18 @@ class Monitor:
                 self._states[channel] = HealthState.from_json(row.state)
 
     def on_result(self, result: ProbeResult) -> None:
-        """Advance the channel's health now; persist later in a batch (see `flush`)."""
+        """Advance the channel's health now; persist later in a batch (see `flush`).
+
+        Channels sharing the result's probe take the same result (`bot.probe_plan`).
+        """
+        self._take(result)
+        if result.channel in self._plan.shared:
+            for shared in self._plan.for_others(result):
+                self._take(shared)
+        if self._observe is not None:
+            self._observe(result)
+
+    def _take(self, result: ProbeResult) -> None:
         state = self._states.get(result.channel) or initial(result.channel)
         state, transition = advance(state, result, self._policy)
         self._states[result.channel] = state
@@ -131,8 +141,6 @@ class Monitor:
         pending.changed[result.channel] = state
         if transition is not None:
             pending.transitions.append(transition)
-        if self._observe is not None:
-            self._observe(result)
         if len(pending.results) >= self._batch_max or transition is not None:
             self._full.set()
 

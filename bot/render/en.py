@@ -40,6 +40,11 @@ EN = Strings(
         AnswerKind.UNKNOWN: "no fresh checks, so we can't say",
         AnswerKind.NO_LIVE: "no live chat; written support only",
     },
+    headline_unknown={
+        ReasonCode.NO_EVIDENCE: "not checked yet",
+        ReasonCode.UNSETTLED: "first checks not conclusive yet",
+        ReasonCode.NOT_PROBED: "we can't say: we don't check {channel}",
+    },
     title="{exchange} — {headline} {mark}",
     best="Best now: {channel}",
     best_where="Best now: {channel} — {where}",

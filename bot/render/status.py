@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.catalog import Exchange
@@ -30,11 +31,10 @@ def status_reply(view: ExchangeStatus, w: Words, *, in_chat: bool = True) -> Rep
 
     `in_chat` False (the web page) leaves out hints to type chat commands.
     """
+    w = replace(w, now=view.at)  # one snapshot: every "ago" counts from the answer's time
     answer = view.answer
-    name = answer.subject.channel.name.get(w.locale) if answer.subject else ""
-    headline = w.s.headline[answer.kind].format(channel=name)
     title = w.s.title.format(
-        exchange=view.exchange.name, headline=headline, mark=ANSWER_MARK[answer.kind]
+        exchange=view.exchange.name, headline=headline(answer, w), mark=ANSWER_MARK[answer.kind]
     )
     sections = [Section(w.s.channels_title, tuple(channel_line(c, w) for c in view.channels))]
     if view.upstream is not None:
@@ -48,6 +48,16 @@ def status_reply(view: ExchangeStatus, w: Words, *, in_chat: bool = True) -> Rep
         tone=_TONE[answer.kind],
     )
     return fit(reply, w.s.more.format(command=f"/channels {view.exchange.id}"))
+
+
+def headline(answer: Answer, w: Words) -> str:
+    """ "support is live now", "Live chat is not answering"; for unknown, why we can't say."""
+    subject = answer.subject
+    name = subject.channel.name.get(w.locale) if subject else ""
+    template = w.s.headline[answer.kind]
+    if answer.kind is AnswerKind.UNKNOWN and subject is not None and subject.reasons:
+        template = w.s.headline_unknown.get(subject.reasons[0].code, template)
+    return template.format(channel=name)
 
 
 def answer_lines(
@@ -65,7 +75,8 @@ def answer_lines(
         lines.append((text(down_text(subject, w)),))
     elif answer.kind is AnswerKind.MAINTENANCE and subject is not None:
         lines.append((text(maintenance_text(subject, w)),))
-    elif answer.kind is AnswerKind.UNKNOWN and subject is not None:
+    elif answer.kind is AnswerKind.UNKNOWN and subject and subject.evidence_age_s is not None:
+        # Never checked: the headline says so already.
         lines.append((text(last_check_text(subject, w)),))
     lines.extend(use_now_lines(answer, w))
     if answer.kind is AnswerKind.DOWN and in_chat:
@@ -239,6 +250,7 @@ def exchange_buttons(exchange_id: str, w: Words) -> tuple[tuple[Button, ...], ..
 
 def channels_reply(view: ExchangeStatus, w: Words, only: str | None = None) -> Reply:
     """Every channel in detail (or one): link, reasons, freshness, latency, uptime, hours."""
+    w = replace(w, now=view.at)
     shown = [c for c in view.channels if only is None or c.channel.id == only]
     sections = tuple(channel_section(c, w) for c in shown)
     reply = Reply(

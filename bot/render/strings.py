@@ -45,6 +45,7 @@ class Strings:
 
     # /status
     headline: Mapping[AnswerKind, str]
+    headline_unknown: Mapping[ReasonCode, str]
     title: str
     best: str
     best_where: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.catalog import Exchange, TextList
 from bot.render.budget import fit
 from bot.render.status import channel_line, contact_line
@@ -13,6 +15,7 @@ from bot.vocab import Case
 
 def urgent_reply(view: RouteView, w: Words) -> Reply:
     """Freeze first (where the exchange has it), channels in order, steps, then the warning."""
+    w = replace(w, now=view.status.at)  # one snapshot: every "ago" counts from its time
     exchange = view.status.exchange
     s = w.s
     lines: list[Line] = []

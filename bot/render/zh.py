@@ -40,6 +40,11 @@ ZH = Strings(
         AnswerKind.UNKNOWN: "暂无最新检测，无法判断",
         AnswerKind.NO_LIVE: "没有在线客服，只能书面联系",
     },
+    headline_unknown={
+        ReasonCode.NO_EVIDENCE: "尚未检测",
+        ReasonCode.UNSETTLED: "首次检测结果尚不确定",
+        ReasonCode.NOT_PROBED: "无法判断：我们未检测{channel}",
+    },
     title="{exchange} — {headline} {mark}",
     best="推荐：{channel}",
     best_where="推荐：{channel}（{where}）",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.health import HealthState
 from bot.verdict import Incident, Indicator, Upstream
+from bot.vocab import Health
 from tests.answers.fakes import FakeLive, FakeStore
 
 
@@ -69,3 +71,22 @@ def email_unchecked(live: FakeLive, store: FakeStore, now: datetime) -> None:
     """MEXC: live chat down; the e-mail's last check is 30 min old (stale, not seen down)."""
     chat_down(live, store, now)
     live.up("mexc/email", now, 12, age_s=1800)
+
+
+def first_checks_failing(live: FakeLive, store: FakeStore, now: datetime) -> None:
+    """MEXC just started: live chat and help center (one URL) failed their first check 3 s ago."""
+    all_live(live, store, now)
+    for key in ("mexc/live_chat", "mexc/help_center"):
+        live.states[key] = HealthState(
+            channel=key,
+            health=Health.UNKNOWN,
+            consecutive_failures=1,
+            last_at=now - timedelta(seconds=3),
+            last_ok=False,
+            last_error="timeout",
+            last_detail="timeout after 10 s",
+        )
+
+
+def never_checked(live: FakeLive, store: FakeStore, now: datetime) -> None:
+    """MEXC right after start: nothing has been checked yet."""

@@ -105,7 +105,7 @@ async def test_it_uses_the_only_exchange_when_none_is_named(
 
 async def test_it_reads_the_bot_name_suffix_and_any_case(core: Core, live: FakeLive) -> None:
     reply = await reply_to(core, "/STATUS@supportlive_bot Mexc")
-    assert reply.title == "MEXC — no fresh checks, so we can't say ❔"
+    assert reply.title == "MEXC — not checked yet ❔"
 
 
 async def test_it_offers_the_cases_when_none_is_given(core: Core) -> None:

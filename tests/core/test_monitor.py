@@ -57,7 +57,11 @@ async def test_a_stop_in_the_middle_of_a_write_keeps_the_outage_for_the_final_fl
 
     monitor.on_transition = sink
     await monitor.flush()  # the final flush
-    assert [t.new for t in written] == [Health.DOWN]
+    # The help center checks the same URL: it shares the results, and the outage.
+    assert [(t.channel, t.new) for t in written] == [
+        ("mexc/live_chat", Health.DOWN),
+        ("mexc/help_center", Health.DOWN),
+    ]
     stored = await store.load_health()
     assert "mexc/live_chat" in stored
 
@@ -83,6 +87,6 @@ async def test_a_first_batch_that_failed_once_is_stored_by_the_next_flush(store:
     assert not monitor.last_flush_ok
     await monitor.flush()
     assert monitor.last_flush_ok
-    assert [t.new for t in written] == [Health.DOWN]
+    assert [t.new for t in written] == [Health.DOWN, Health.DOWN]  # live chat, help center
     results = await store.recent_results("mexc/live_chat")
     assert len(results) == 3
