@@ -10,6 +10,7 @@ from storage.records import (
     RollupSummary,
     Subscription,
     TransitionRecord,
+    WaitReport,
 )
 from storage.retention import run_retention
 from storage.store import Store
@@ -26,6 +27,7 @@ __all__ = [
     "Store",
     "Subscription",
     "TransitionRecord",
+    "WaitReport",
     "open_database",
     "run_retention",
 ]

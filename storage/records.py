@@ -116,6 +116,20 @@ class PlannedWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class WaitReport:
+    """A trader's report of how long a channel took to answer; `wait_min` None: no answer.
+
+    `person` is the keyed hash of (platform, user id) (`Store.person_key`), never the id."""
+
+    person: str
+    exchange: str
+    channel: str
+    at: datetime
+    wait_min: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class PruneReport:
     raw_deleted: int
     rollups_deleted: int
+    reports_deleted: int = 0

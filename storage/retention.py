@@ -1,4 +1,4 @@
-"""Retention: raw results 48 h, rollups 400 days, deleted in small chunks."""
+"""Retention: raw results 48 h, wait reports 30 days, rollups 400 days, deleted in small chunks."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from storage.times import to_unix
 
 RAW_KEEP = timedelta(hours=48)
 ROLLUP_KEEP = timedelta(days=400)
+REPORT_KEEP = timedelta(days=30)
 CHUNK_ROWS = 5000
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,10 @@ _DELETE_ROLLUPS = (
     "DELETE FROM rollups WHERE (channel_id, hour) IN "
     "(SELECT channel_id, hour FROM rollups WHERE hour < ? ORDER BY hour LIMIT ?)"
 )
+_DELETE_REPORTS = (
+    "DELETE FROM wait_reports WHERE id IN "
+    "(SELECT id FROM wait_reports WHERE at < ? ORDER BY at LIMIT ?)"
+)
 
 
 class RetentionStore:
@@ -35,11 +40,13 @@ class RetentionStore:
     _db: Database
 
     async def prune(self, now: datetime) -> PruneReport:
-        """Delete raw results older than 48 h and rollups whose hour started over 400 days
-        ago. Each chunk is its own short transaction, so writers are never held up long."""
+        """Delete raw results older than 48 h, wait reports older than 30 days and rollups
+        whose hour started over 400 days ago. Each chunk is its own short transaction, so
+        writers are never held up long."""
         raw = await self._prune_raw(round(to_unix(now - RAW_KEEP) * 1000))
         rollups = await self._delete_chunked(_DELETE_ROLLUPS, (to_unix(now - ROLLUP_KEEP),))
-        return PruneReport(raw_deleted=raw, rollups_deleted=rollups)
+        reports = await self._delete_chunked(_DELETE_REPORTS, (to_unix(now - REPORT_KEEP),))
+        return PruneReport(raw_deleted=raw, rollups_deleted=rollups, reports_deleted=reports)
 
     async def _prune_raw(self, cutoff_ms: int) -> int:
         async with self._db.reading() as conn:
@@ -75,9 +82,10 @@ async def run_retention(
         try:
             report = await store.prune(now_fn())
             log.info(
-                "retention: %d raw results and %d rollups deleted",
+                "retention: %d raw results, %d rollups and %d wait reports deleted",
                 report.raw_deleted,
                 report.rollups_deleted,
+                report.reports_deleted,
             )
         except Exception:
             log.exception("retention round failed; retrying in %.0f s", every_s)

@@ -18,6 +18,7 @@ from storage.chats import ChatStore
 from storage.db import Database
 from storage.health import HealthStore
 from storage.maintenance import MaintenanceStore
+from storage.reports import WaitReportStore
 from storage.results import ResultStore
 from storage.retention import RetentionStore
 
@@ -26,8 +27,9 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Store(ResultStore, HealthStore, ChatStore, MaintenanceStore, RetentionStore):
-    """Results and rollups, health and transitions, chats, maintenance, retention."""
+class Store(ResultStore, HealthStore, ChatStore, MaintenanceStore, WaitReportStore, RetentionStore):
+    """Results and rollups, health and transitions, chats, maintenance, wait reports,
+    retention."""
 
     def __init__(self, db: Database, now: Callable[[], datetime] = _utc_now) -> None:
         """`now` stamps created_at/deactivated_at columns (inject the bot's clock)."""
