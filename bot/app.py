@@ -29,6 +29,7 @@ from bot.logs import configure_logging
 from bot.maintenance import sync_catalog_maintenance
 from bot.metrics import Metrics
 from bot.monitor import Monitor, targets_of
+from bot.reports import WaitBook
 from bot.settings import Settings
 from bot.status import StatusService
 from bot.verdict import Upstream
@@ -151,7 +152,8 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
             concurrency=settings.probe_concurrency,
         )
         feeds = FeedRunner(ctx, feed_targets(catalog, allow_local=settings.allow_local_targets))
-        status = StatusService(catalog, monitor, store, clock, feeds=feeds)
+        reports = WaitBook(store, clock)
+        status = StatusService(catalog, monitor, store, clock, feeds=feeds, reports=reports)
         core = Core(catalog, status, store, clock, settings)
         runtime = Runtime(settings, catalog, clock, store, monitor, scheduler, core, metrics)
         runtime.feeds = feeds

@@ -18,6 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands.dispatch import Core, Request, handle
 from bot.health import HealthState
 from bot.render.plain import to_plain
+from bot.reports import WaitBook
 from bot.settings import Settings
 from bot.status import LiveView, StatusService
 from bot.verdict import Upstream
@@ -85,7 +86,8 @@ async def answer(
     try:
         store = Store(db, clock.now)
         view = await stored_view(store, catalog, clock)
-        core = Core(catalog, StatusService(catalog, view, store, clock), store, clock, settings)
+        status = StatusService(catalog, view, store, clock, reports=WaitBook(store, clock))
+        core = Core(catalog, status, store, clock, settings)
         return to_plain(await handle(request, core))
     finally:
         await db.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.feeds import FeedView
 from bot.health import DEFAULT_POLICY, HealthState, effective_health
 from bot.hours import next_open
+from bot.reports import WaitBook, WaitSummary
 from bot.verdict import Maintenance, Reason, Upstream, decide
 from bot.vocab import ChannelKind, Health, Mode, Verdict
 
@@ -156,6 +157,7 @@ class ChannelStatus:
     latency: Latency
     uptime: Uptime
     opens_at: datetime | None = None
+    reports: WaitSummary | None = None  # what traders waited (contact channels, with a book)
 
     @property
     def key(self) -> str:
@@ -225,13 +227,16 @@ class StatusService:
         clock: Clock,
         *,
         feeds: FeedView | None = None,
+        reports: WaitBook | None = None,
     ) -> None:
+        """`reports`: where traders' wait reports are kept (None: none are, or shown)."""
         self.catalog = catalog
         self.live = live
         self.store = store
         self.clock = clock
         # The exchanges' own status APIs (bot/feeds.py); None where nothing reads them.
         self.feeds = feeds
+        self.reports = reports
         self._rollups: dict[str, _Windows] = {}
         self._rollup_hour: datetime | None = None
         self._lock = asyncio.Lock()
@@ -246,7 +251,17 @@ class StatusService:
             self._channel_status(exchange, c, now, windows, maintenance, upstream)
             for c in exchange.channels
         )
+        channels = await self._with_reports(exchange, channels)
         return ExchangeStatus(exchange, now, channels, answer_of(channels, now), upstream)
+
+    async def _with_reports(
+        self, exchange: Exchange, channels: tuple[ChannelStatus, ...]
+    ) -> tuple[ChannelStatus, ...]:
+        """The channels with what traders reported waiting on them (24 h)."""
+        if self.reports is None:
+            return channels
+        found = await self.reports.summaries(exchange)
+        return tuple(replace(c, reports=found.get(c.channel.id)) for c in channels)
 
     async def transitions(self, exchange: Exchange, days: int = 7) -> Sequence[TransitionRow]:
         """The exchange's health transitions of the last `days` days, oldest first."""

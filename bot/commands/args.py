@@ -65,6 +65,23 @@ _CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# How people say "nobody answered" (normalized), and a wait in minutes: 10, 10min, 10分钟, 60+.
+NO_ANSWER_WORDS = (
+    "none", "no", "noanswer", "nobody", "noone", "never", "noreply", "na",
+    "没人回复", "无人回复", "没有回复", "没回复", "无回复", "没人", "无人", "未回复", "没有人回复",
+)  # fmt: skip
+_WAIT = re.compile(r"^(\d{1,5})\+?(?:m|min|mins|minute|minutes|分|分钟)?$")
+_WAIT_UNITS = ("m", "min", "mins", "minute", "minutes", "分", "分钟")
+MAX_WAIT_MIN = 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A reported wait: whole minutes until someone answered, or None when nobody did."""
+
+    minutes: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class CommandLine:
     """A typed line: the command name (folded, no slash, no @bot), its words, the first word."""
@@ -158,6 +175,22 @@ def find_lang(word: str) -> Locale | None:
     """The locale a word names (en, English, zh, 中文, zh-CN …), or None."""
     key = normalize(word)
     return next((loc for loc, words in LANG_WORDS.items() if key in words), None)
+
+
+def find_wait(words: Sequence[str]) -> Wait | None:
+    """The wait the words say: `10`, `10 min`, `10分钟`, `none`, `no answer`, `没人回复`; None
+    for anything else, a number outside 0–1440 minutes included."""
+    folded = [unicodedata.normalize("NFKC", w).casefold() for w in words]
+    if not folded:
+        return None
+    if normalize("".join(folded)) in NO_ANSWER_WORDS:
+        return Wait(None)
+    if len(folded) == 2 and folded[1] in _WAIT_UNITS:
+        folded = [folded[0] + folded[1]]
+    match = _WAIT.match(folded[0]) if len(folded) == 1 else None
+    if match is None or int(match.group(1)) > MAX_WAIT_MIN:
+        return None
+    return Wait(int(match.group(1)))
 
 
 def pick_exchange(catalog: Catalog, words: Sequence[str]) -> tuple[Exchange | None, list[str]]:

@@ -110,11 +110,13 @@ def _is_channel_word(ctx: Context) -> Callable[[str], bool]:
 
 async def show_status(ctx: Context) -> Reply:
     """Is support live now: the exchange's answer and every channel in a line."""
+    from bot.commands.reporting import with_report_button
+
     found = _exchange(ctx)
     if isinstance(found, Reply):
         return found
     view = await ctx.core.status.exchange_status(found[0])
-    return status_reply(view, ctx.w)
+    return with_report_button(status_reply(view, ctx.w), found[0], ctx)
 
 
 async def show_channels(ctx: Context) -> Reply:
@@ -129,6 +131,8 @@ async def show_channels(ctx: Context) -> Reply:
 
 async def show_urgent(ctx: Context) -> Reply:
     """What to do now for a case; the case menu when none (or an unknown one) is given."""
+    from bot.commands.reporting import with_report_button
+
     found = _exchange(
         ctx, lambda word: pick_case([word])[0] is not None or bool(suggest_cases(word))
     )
@@ -139,7 +143,7 @@ async def show_urgent(ctx: Context) -> Reply:
     if case is None:
         return cases_reply(exchange, ctx.w, echo(" ".join(unknown)) if unknown else None)
     view = await ctx.core.status.exchange_status(exchange)
-    return urgent_reply(route_view(view, case), ctx.w)
+    return with_report_button(urgent_reply(route_view(view, case), ctx.w), exchange, ctx)
 
 
 async def show_history(ctx: Context) -> Reply:

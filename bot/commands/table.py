@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.commands import handlers
+from bot.commands import handlers, reporting
 from bot.commands.context import Context
 from bot.render.chat import Usage
 from bot.render.strings import strings
@@ -28,12 +28,17 @@ class ArgKind(StrEnum):
     LANG = "lang"
     MINUTES = "minutes"
     REASON = "reason"
+    WAIT = "wait"
+    CLEAR = "clear"
 
 
 @dataclass(frozen=True, slots=True)
 class Arg:
+    """One argument; a `literal` one is a word typed as is (`/reports clear ...`)."""
+
     kind: ArgKind
     required: bool = False
+    literal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +54,14 @@ class Command:
     def syntax(self, locale: Locale) -> str:
         """ "/urgent [exchange] [case]" with argument names in the locale."""
         names = strings(locale).arg_name
-        parts = [f"<{names[a.kind]}>" if a.required else f"[{names[a.kind]}]" for a in self.args]
+        parts = [
+            names[a.kind]
+            if a.literal
+            else f"<{names[a.kind]}>"
+            if a.required
+            else f"[{names[a.kind]}]"
+            for a in self.args
+        ]
         return " ".join([f"/{self.name}", *parts])
 
 
@@ -116,6 +128,15 @@ COMMANDS: tuple[Command, ...] = (
         handlers.list_subscriptions,
     ),
     Command(
+        "report",
+        (Arg(ArgKind.EXCHANGE, True), Arg(ArgKind.CHANNEL, True), Arg(ArgKind.WAIT, True)),
+        {
+            Locale.EN: "How long support took to answer you (or none): helps the next trader",
+            Locale.ZH: "反馈客服多久回复了您（或无人回复），帮助其他交易者",
+        },
+        reporting.report,
+    ),
+    Command(
         "lang",
         (Arg(ArgKind.LANG),),
         {Locale.EN: "Answer in English or Chinese", Locale.ZH: "切换中文或英文回答"},
@@ -147,6 +168,20 @@ COMMANDS: tuple[Command, ...] = (
             Locale.ZH: "关注与检测的渠道、在线数量、订阅数、发送队列",
         },
         handlers.show_stats,
+        admin=True,
+    ),
+    Command(
+        "reports",
+        (
+            Arg(ArgKind.CLEAR, True, literal=True),
+            Arg(ArgKind.EXCHANGE, True),
+            Arg(ArgKind.CHANNEL, True),
+        ),
+        {
+            Locale.EN: "Delete every wait report on a channel (logged)",
+            Locale.ZH: "删除某渠道的全部等待反馈（会记录日志）",
+        },
+        reporting.clear_reports,
         admin=True,
     ),
 )

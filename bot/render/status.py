@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.catalog import Exchange
 from bot.render.budget import fit
 from bot.render.marks import ANSWER_MARK, channel_mark
+from bot.render.reports import reports_detail_lines, reports_lines
 from bot.render.words import Words, echo
 from bot.reply import Button, Line, Reply, Section, Span, Style, bold, link, text
 from bot.status import Answer, AnswerKind, ChannelStatus, ExchangeStatus
@@ -36,7 +37,10 @@ def status_reply(view: ExchangeStatus, w: Words, *, in_chat: bool = True) -> Rep
     title = w.s.title.format(
         exchange=view.exchange.name, headline=headline(answer, w), mark=ANSWER_MARK[answer.kind]
     )
-    sections = [Section(w.s.channels_title, tuple(channel_line(c, w) for c in view.channels))]
+    channel_lines = tuple(
+        line for c in view.channels for line in (channel_line(c, w), *reports_lines(c, w))
+    )
+    sections = [Section(w.s.channels_title, channel_lines)]
     if view.upstream is not None:
         sections.append(status_page_section(view.exchange, view.upstream, w))
     reply = Reply(
@@ -282,6 +286,7 @@ def channel_section(status: ChannelStatus, w: Words) -> Section:
         lines.append((text(_capital(reply_in)),))
     if channel.note is not None:
         lines.append((text(w.s.note.format(note=channel.note.get(w.locale))),))
+    lines.extend(reports_detail_lines(status, w))
     if not channel.verified:
         lines.append((text(w.s.unverified_line),))
     return Section(title, tuple(lines))

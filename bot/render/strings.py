@@ -134,6 +134,27 @@ class Strings:
     history_empty: str
     history_unavailable: str
 
+    # Wait reports (/report, the lines under contact channels, admin /reports clear)
+    report_usage: str
+    report_pick_channel: str
+    report_pick_wait: str
+    report_choices: Mapping[str, str]
+    report_not_contact: str
+    report_unknown_channel: str
+    report_added: str
+    report_added_none: str
+    report_replaced: str
+    report_limited: str
+    report_elsewhere: str
+    reports_line: str
+    reports_answered: str
+    reports_no_answer: str
+    reports_not_enough: str
+    reports_this_hour: str
+    reports_usage: str
+    reports_cleared: str
+    button_report: str
+
     # Subscriptions
     sub_all: str
     sub_one: str

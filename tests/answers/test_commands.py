@@ -29,6 +29,8 @@ failed order, KYC
 /subscribe [exchange] [channel] — Alerts here when a channel goes down and when it's back
 /unsubscribe [exchange] [channel] — Stop alerts: all, one exchange's or one channel's
 /subscriptions — The alerts this chat gets
+/report <exchange> <channel> <minutes|none> — How long support took to answer you (or none): \
+helps the next trader
 /lang [en|zh] — Answer in English or Chinese
 /help — What I can do
 /start — Start here
@@ -50,6 +52,7 @@ supportlive — 客服现在在线吗？
 /subscribe [交易所] [渠道] — 渠道中断或恢复时在这里提醒
 /unsubscribe [交易所] [渠道] — 停止提醒：全部、某个交易所或某个渠道
 /subscriptions — 本聊天订阅的提醒
+/report <交易所> <渠道> <分钟|none> — 反馈客服多久回复了您（或无人回复），帮助其他交易者
 /lang [en|zh] — 切换中文或英文回答
 /help — 使用说明
 /start — 开始使用

@@ -13,6 +13,7 @@ SLASH = {
     "subscribe",
     "unsubscribe",
     "subscriptions",
+    "report",
     "lang",
     "help",
 }

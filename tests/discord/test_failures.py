@@ -9,6 +9,7 @@ import time
 import pytest
 
 from bot.adapters.discord import SYNC_FILE
+from bot.commands.table import menu_commands
 from tests.discord.conftest import GUILD_ID, TOKEN, USER_ID, World
 
 APOLOGY = "Something went wrong on our side. Please try again in a minute."
@@ -126,7 +127,7 @@ async def test_commands_sync_only_when_they_changed(
     await second.adapter.stop()
     third = await world.start(settings=world.settings(discord_test_guild_id=GUILD_ID))
     assert world.dc.sync_count == 2
-    assert len(world.dc.guild_commands(GUILD_ID)) == 9
+    assert len(world.dc.guild_commands(GUILD_ID)) == len(menu_commands())
     seen = await third.run("status", {"exchange": "loopex"})
     assert seen.title == "Loopex — support is live now ✅"
     dm = await third.run("help", guild_id=None, user_id=USER_ID)

@@ -1,4 +1,4 @@
-"""Autocomplete: the exchanges, channels and cases that match what a user is typing."""
+"""Autocomplete: the exchanges, channels, cases and waits that match what a user is typing."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import discord
 from discord.app_commands import Choice
 
 from bot.catalog import Catalog, Channel, Exchange
-from bot.commands.args import CASE_WORDS, find_exchange, normalize, suggest_exchanges
+from bot.commands.args import CASE_WORDS, find_exchange, find_wait, normalize, suggest_exchanges
 from bot.commands.table import ArgKind
+from bot.render.reports import wait_words
 from bot.render.strings import strings
+from bot.render.words import Words
+from bot.reports import reportable
 from bot.vocab import Case, Locale
 
 MAX_CHOICES = 25
@@ -61,14 +64,22 @@ def _channel_keys(channel: Channel) -> list[str]:
 
 
 def channel_choices(
-    catalog: Catalog, exchange_word: str | None, current: str, locale: Locale
+    catalog: Catalog,
+    exchange_word: str | None,
+    current: str,
+    locale: Locale,
+    *,
+    contact_only: bool = False,
 ) -> list[Choice[str]]:
-    """Channels of the chosen exchange (or of all, as `exchange/channel`) matching the words."""
+    """Channels of the chosen exchange (or of all, as `exchange/channel`) matching the words;
+    `contact_only`: just the ones a person answers (for `/report`)."""
     word = normalize(current)
     chosen = find_exchange(catalog, exchange_word) if exchange_word else None
     pool: list[tuple[Exchange, Channel]] = (
         [(chosen, c) for c in chosen.channels] if chosen else catalog.channels()
     )
+    if contact_only:
+        pool = [(e, c) for e, c in pool if reportable(c)]
     ranked: list[tuple[int, int, Choice[str]]] = []
     for order, (exchange, channel) in enumerate(pool):
         keys = _channel_keys(channel) if chosen else [*_channel_keys(channel), exchange.name]
@@ -97,6 +108,21 @@ def case_choices(current: str, locale: Locale) -> list[Choice[str]]:
     return _best(ranked)
 
 
+def wait_choices(current: str, locale: Locale, words: Words) -> list[Choice[str]]:
+    """The minutes typed (when they read as a wait), then the quick choices that match."""
+    typed = find_wait(current.split())
+    found: list[Choice[str]] = []
+    if typed is not None and typed.minutes is not None:
+        found.append(_choice(wait_words(typed.minutes, words), str(typed.minutes)))
+    word = normalize(current)
+    for value, label in strings(locale).report_choices.items():
+        if typed is None and word and _rank([value, label], word) is None:
+            continue
+        if not any(c.value == value for c in found):
+            found.append(_choice(label, value))
+    return found[:MAX_CHOICES]
+
+
 def choices_for(
     kind: ArgKind, catalog: Catalog, interaction: discord.Interaction[Any], current: str
 ) -> list[Choice[str]]:
@@ -107,5 +133,9 @@ def choices_for(
     if kind is ArgKind.CHANNEL:
         chosen = getattr(interaction.namespace, ArgKind.EXCHANGE.value, None)
         exchange = chosen if isinstance(chosen, str) else None
-        return channel_choices(catalog, exchange, current, locale)
+        command = interaction.command.name if interaction.command is not None else ""
+        contact = command == "report"
+        return channel_choices(catalog, exchange, current, locale, contact_only=contact)
+    if kind is ArgKind.WAIT:
+        return wait_choices(current, locale, Words.of(locale, interaction.created_at))
     return case_choices(current, locale)

@@ -1,7 +1,8 @@
 """Slash commands from the command table (`bot/commands/table.py`), one loop.
 
-Every user command, its arguments as string options, autocomplete for exchange, channel and
-case, choices for the language, names and descriptions in Chinese for zh-CN clients.
+Every user command, its arguments as string options, autocomplete for exchange, channel,
+case and a reported wait (the quick choices, or the minutes typed), choices for the language,
+names and descriptions in Chinese for zh-CN clients.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ZH_COMMAND_NAMES: Mapping[str, str] = {
     "subscribe": "订阅",
     "unsubscribe": "取消订阅",
     "subscriptions": "我的订阅",
+    "report": "反馈等待",
     "lang": "语言",
     "help": "帮助",
 }
@@ -57,8 +59,13 @@ OPTION_TEXT: Mapping[ArgKind, OptionText] = {
     ),
     ArgKind.LANG: OptionText("语言", "Answer language", "回答语言"),
     ArgKind.MINUTES: OptionText("分钟", "Minutes", "分钟数"),
+    ArgKind.WAIT: OptionText(
+        "等待",
+        "Minutes until a person answered you, or none",
+        "等了多少分钟才有人回复；无人回复选“没人回复”",
+    ),
 }
-AUTOCOMPLETED = frozenset({ArgKind.EXCHANGE, ArgKind.CHANNEL, ArgKind.CASE})
+AUTOCOMPLETED = frozenset({ArgKind.EXCHANGE, ArgKind.CHANNEL, ArgKind.CASE, ArgKind.WAIT})
 LANG_CHOICES = [
     Choice(name="English", value=Locale.EN.value),
     Choice(name="中文", value=Locale.ZH.value),
