@@ -114,11 +114,11 @@ def wait_choices(current: str, locale: Locale, words: Words) -> list[Choice[str]
     found: list[Choice[str]] = []
     if typed is not None and typed.minutes is not None:
         found.append(_choice(wait_words(typed.minutes, words), str(typed.minutes)))
-    word = normalize(current)
+    word = "" if found else normalize(current)  # after a number, every quick choice
+    nobody = typed is not None and typed.minutes is None
     for value, label in strings(locale).report_choices.items():
-        if typed is None and word and _rank([value, label], word) is None:
-            continue
-        if not any(c.value == value for c in found):
+        matches = not word or _rank([value, label], word) is not None
+        if (matches or (nobody and value == "none")) and all(c.value != value for c in found):
             found.append(_choice(label, value))
     return found[:MAX_CHOICES]
 
