@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.catalog import Channel
-from bot.vocab import ChannelKind
 
 WINDOW = timedelta(hours=24)
 MIN_PEOPLE = 3
@@ -26,12 +25,6 @@ RATE_LIMIT = 5
 RATE_WINDOW = timedelta(hours=1)
 KEEP = timedelta(days=30)  # storage/retention.py deletes older reports
 MAX_WAIT_MIN = 24 * 60
-
-# Contact channels: a person answers them, so a wait means something. Help centers, status
-# pages and announcement accounts never answer anyone.
-REPORTABLE_KINDS = frozenset(
-    {ChannelKind.LIVE_CHAT, ChannelKind.PHONE, ChannelKind.TICKET, ChannelKind.EMAIL}
-)
 
 
 class Report(Protocol):
@@ -77,8 +70,9 @@ class WaitSummary:
 
 
 def reportable(channel: Channel) -> bool:
-    """Whether traders may report waits on this channel (a contact channel)."""
-    return channel.kind in REPORTABLE_KINDS
+    """Whether traders may report waits on this channel: a contact channel, since a person
+    answers it (help centers, status pages and broadcast accounts never answer anyone)."""
+    return channel.contact
 
 
 def median(values: Sequence[int]) -> int | None:
