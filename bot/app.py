@@ -32,6 +32,7 @@ from bot.monitor import Monitor, targets_of
 from bot.reports import WaitBook
 from bot.settings import Settings
 from bot.status import StatusService
+from bot.supervisor import Supervisor
 from bot.verdict import Upstream
 from bot.vocab import Platform
 from bot.web import build_app, start_web, stop_web
@@ -40,7 +41,7 @@ from probes.feeds.runner import FeedRunner
 from probes.registry import run_probe
 from probes.scheduler import Scheduler
 from storage.db import StorageError, open_database
-from storage.retention import run_retention
+from storage.retention import prune_and_report
 from storage.store import Store
 
 log = logging.getLogger("supportlive")
@@ -49,6 +50,10 @@ EXIT_OK, EXIT_CONFIG = 0, 2
 STOP_TIMEOUT_S = 4.0
 # The scheduler's timer loop wakes at least this often; older means it is stuck.
 SCHEDULER_STALL_S = 30.0
+RETENTION_EVERY_S = 3600.0
+# The database is checked in the background, so /healthz answers without a query.
+DB_CHECK_EVERY_S = 5.0
+DB_CHECK_TIMEOUT_S = 20.0
 
 
 @dataclass
@@ -73,22 +78,20 @@ class Runtime:
     scheduler: Scheduler
     core: Core
     metrics: Metrics
+    supervisor: Supervisor = field(default_factory=Supervisor)
     notifiers: dict[Platform, Notifier] = field(default_factory=dict)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
     web_port: int | None = None
     feeds: FeedRunner | None = None
 
     async def health_check(self) -> tuple[bool, str]:
-        """(healthy, reason) for /healthz: the scheduler ticks and the database answers."""
+        """(healthy, reason) for /healthz: the scheduler ticks and every supervised task runs
+        (the database is checked by one of them, in the background: no query per call)."""
         stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
         if self.scheduler.channels() and stalled > SCHEDULER_STALL_S:
             return False, f"scheduler has not ticked for {stalled:.0f} s"
-        if not self.monitor.last_flush_ok:
-            return False, "database writes are failing"
-        try:
-            await self.store.count_subscriptions()
-        except Exception as error:  # the reason goes to the operator, not a traceback
-            return False, f"database: {error}"
+        problems = self.supervisor.problems()
+        if problems:
+            return False, "; ".join(problems)
         return True, "ok"
 
 
@@ -168,28 +171,60 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
             services.append(service)
         # The drainer comes after the adapters: it sends through their notifiers.
         drainer = alert_drainer(runtime)
-        await drainer.start()
-        runtime.tasks.append(asyncio.create_task(drainer.run(), name="alerts"))
         services.append(Service("alerts", _nothing, drainer.stop))
         scheduler.start()
-        runtime.tasks.append(asyncio.create_task(monitor.run(), name="monitor"))
-        runtime.tasks.append(asyncio.create_task(run_retention(store, clock.now), name="retention"))
-        # Keeps every channel's 24 h / 7 d / 30 d rollups in memory, reloaded each hour.
-        runtime.tasks.append(asyncio.create_task(core.status.run(), name="rollup cache"))
-        # The exchanges' own status APIs, each read at its interval (one long-running task).
-        runtime.tasks.append(asyncio.create_task(feeds.run(), name="feeds"))
+        supervise(runtime, drainer)
         yield runtime
     finally:
+        if runtime is not None:
+            await runtime.supervisor.stop_all()
         for service in reversed(services):
             await _stop_quietly(service.name, service.stop())
         if runtime is not None:
             await _stop_quietly("scheduler", runtime.scheduler.stop())
-            for task in runtime.tasks:
-                task.cancel()
-            await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await _stop_quietly("final flush", runtime.monitor.flush())
         await session.close()
         await db.close()
+
+
+def supervise(runtime: Runtime, drainer: Drainer) -> None:
+    """Start the long-running tasks under the supervisor (see bot/supervisor.py)."""
+    supervisor, store, clock = runtime.supervisor, runtime.store, runtime.clock
+    monitor, status = runtime.monitor, runtime.core.status
+    supervisor.loop("alerts", drainer.step, drainer.idle)
+    supervisor.loop("maintenance announcer", drainer.announce_maintenance, _every(5.0))
+    supervisor.loop("monitor", monitor.flush, monitor.wait_for_batch)
+    supervisor.loop("retention", lambda: _prune(store, clock), _every(RETENTION_EVERY_S))
+    # Keeps every channel's 24 h / 7 d / 30 d rollups in memory, reloaded each hour.
+    supervisor.loop("rollup cache", status.warm, status.until_next_hour)
+    supervisor.loop("database", lambda: _check_database(store), _every(DB_CHECK_EVERY_S))
+    if runtime.feeds is not None:
+        # The exchanges' own status APIs, each read at its interval (one long-running step).
+        supervisor.loop("feeds", runtime.feeds.run, _forever)
+    runtime.metrics.watch_tasks(supervisor.statuses)
+    runtime.metrics.count_dropped_results(lambda: monitor.dropped)
+
+
+async def _prune(store: Store, clock: Clock) -> None:
+    await prune_and_report(store, clock.now())
+
+
+async def _check_database(store: Store) -> None:
+    """The file is still ours (a deleted one is written back) and answers a query."""
+    async with asyncio.timeout(DB_CHECK_TIMEOUT_S):
+        await store.db.verify_file()
+        await store.count_subscriptions()
+
+
+async def _forever() -> None:
+    await asyncio.Event().wait()
+
+
+def _every(seconds: float) -> Callable[[], Awaitable[None]]:
+    async def pause() -> None:
+        await asyncio.sleep(seconds)
+
+    return pause
 
 
 def optional_services(runtime: Runtime) -> list[Service]:

@@ -20,8 +20,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from bot.catalog import Catalog
+from bot.supervisor import TaskStatus
 from bot.vocab import Verdict
 from probes.result import ProbeResult
 
@@ -141,6 +144,18 @@ class Metrics:
                     exchange=exchange, channel=channel, verdict=candidate.value
                 ).set(1 if candidate is verdict else 0)
 
+    def watch_tasks(self, statuses: Callable[[], Iterable[TaskStatus]]) -> None:
+        """`task_up{task}` and `task_failures_total{task,kind}` of the supervised tasks."""
+        self.registry.register(_TaskCollector(statuses))
+
+    def count_dropped_results(self, dropped: Callable[[], int]) -> None:
+        """`probe_results_dropped_total`: raw results dropped while the database was out."""
+        self.registry.register(_CounterCollector(
+            "probe_results_dropped",
+            "Raw probe results dropped (oldest first) while the database took no writes.",
+            dropped,
+        ))  # fmt: skip
+
     # -- scraping -----------------------------------------------------------------------
 
     def before_scrape(self, hook: ScrapeHook) -> None:
@@ -160,3 +175,35 @@ class Metrics:
 def _bounded(value: str) -> str:
     """Label values come from closed sets; anything odd is folded into "other"."""
     return value if _LABEL.match(value) else OTHER
+
+
+class _TaskCollector(Collector):
+    """Reads the supervisor's task states at scrape time."""
+
+    def __init__(self, statuses: Callable[[], Iterable[TaskStatus]]) -> None:
+        self._statuses = statuses
+
+    def collect(self) -> Iterable[Metric]:
+        up = GaugeMetricFamily(
+            "task_up", "1 while a supervised task runs, 0 while it is down.", labels=["task"]
+        )
+        failures = CounterMetricFamily(
+            "task_failures",
+            "Failures of supervised tasks (each is retried with backoff), by failure kind.",
+            labels=["task", "kind"],
+        )
+        for status in self._statuses():
+            up.add_metric([status.name], 0 if status.is_down else 1)
+            for kind, count in status.failures.items():
+                failures.add_metric([status.name, kind], count)
+        return [up, failures]
+
+
+class _CounterCollector(Collector):
+    """A counter whose value another part of the program keeps."""
+
+    def __init__(self, name: str, documentation: str, read: Callable[[], int]) -> None:
+        self._name, self._documentation, self._read = name, documentation, read
+
+    def collect(self) -> Iterable[Metric]:
+        return [CounterMetricFamily(self._name, self._documentation, value=self._read())]

@@ -36,6 +36,9 @@ ResultObserver = Callable[[ProbeResult], None]
 LATENCY_WINDOW = timedelta(hours=1)
 # At one probe a minute an hour is 60 samples; the cap bounds memory for fast intervals.
 LATENCY_SAMPLES = 240
+# Raw results kept in memory while the database is out (~0.5 KB each): a few minutes of a
+# large catalog. Older ones are dropped first; their rollup hour then counts fewer checks.
+BACKLOG_MAX = 20_000
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Monitor:
         on_upstream: UpstreamSink | None = None,
         observe: ResultObserver | None = None,
         batch_max: int = 1_000,
+        backlog_max: int = BACKLOG_MAX,
     ) -> None:
         self._catalog = catalog
         self._store = store
@@ -89,7 +93,9 @@ class Monitor:
         self._pending = _Pending()
         self._full = asyncio.Event()
         self._flush_lock = asyncio.Lock()
-        self.last_flush_ok = True
+        self._backlog_max = backlog_max
+        self._dropping = False
+        self.dropped = 0  # raw results dropped while the database was out (for /metrics)
 
     # -- LiveView: what the status service reads -------------------------------------------
 
@@ -143,13 +149,16 @@ class Monitor:
             pending.transitions.append(transition)
         if len(pending.results) >= self._batch_max or transition is not None:
             self._full.set()
+            if len(pending.results) > self._backlog_max:
+                self._trim()  # the database is out and results keep coming
 
     async def flush(self) -> None:
         """Write buffered results, changed states and transitions in ONE transaction.
 
         The transition sink (alerts) joins that transaction with its outbox rows, so a crash
         loses neither a health change nor its alerts. On failure the batch is kept for the
-        next flush.
+        next flush and the error raised (the supervisor retries with backoff); while the
+        database stays out, only the oldest raw results beyond `backlog_max` are dropped.
         """
         async with self._flush_lock:
             pending, self._pending = self._pending, _Pending()
@@ -167,25 +176,19 @@ class Monitor:
                     if self.on_upstream is not None:
                         for exchange_id, upstream in pending.upstreams.items():
                             await self.on_upstream(exchange_id, upstream)
-            except asyncio.CancelledError:
-                # Stopped mid-write (rolled back): the final flush writes the batch.
+            except BaseException:
+                # Locked, full, or stopped mid-write (rolled back): the batch waits for the
+                # next flush (the final one on stop), so no health change or alert is lost.
                 self._requeue(pending)
+                self._trim()
                 raise
-            except Exception:
-                # A locked or full disk must not lose alerts: put the batch back and retry.
-                log.exception("could not store %d probe results; will retry", len(pending.results))
-                self._requeue(pending)
-                self.last_flush_ok = False
-                return
-            self.last_flush_ok = True
+            self._backlog_written()
 
-    async def run(self, every_s: float = 1.0) -> None:
-        """Flush every `every_s` seconds, or sooner when a batch fills or a transition lands."""
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), timeout=every_s)
-            self._full.clear()
-            await self.flush()
+    async def wait_for_batch(self, every_s: float = 1.0) -> None:
+        """Return after `every_s` seconds, or sooner when a batch fills or a transition lands."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._full.wait(), timeout=every_s)
+        self._full.clear()
 
     def _requeue(self, failed: _Pending) -> None:
         newer = self._pending
@@ -194,6 +197,31 @@ class Monitor:
         failed.transitions.extend(newer.transitions)
         failed.upstreams.update(newer.upstreams)
         self._pending = failed
+
+    def _trim(self) -> None:
+        """Bound the backlog: drop the oldest raw results, never health states or transitions."""
+        results = self._pending.results
+        if len(results) <= self._backlog_max:
+            return
+        # Down to 90 %, so a steady stream of results trims once per 10 % of the backlog.
+        excess = len(results) - (self._backlog_max - self._backlog_max // 10)
+        del results[:excess]
+        self.dropped += excess
+        if not self._dropping:
+            self._dropping = True
+            log.warning(
+                "the database is not taking writes: keeping the newest %d probe results in "
+                "memory and dropping older ones (health changes and alerts are all kept)",
+                self._backlog_max,
+            )
+
+    def _backlog_written(self) -> None:
+        if self._dropping:
+            self._dropping = False
+            log.warning(
+                "the database takes writes again; %d probe results were dropped in all",
+                self.dropped,
+            )
 
     async def _store_transition(self, transition: Transition) -> None:
         await self._store.add_transition(transition_record(transition))

@@ -281,13 +281,11 @@ class StatusService:
             for exchange, channel in self.catalog.channels():
                 self._rollups.setdefault(exchange.key(channel), _Windows(None, None, None))
 
-    async def run(self) -> None:
-        """Keep the rollup cache warm: load now, then again just after every hour turns."""
-        while True:
-            await self.warm()
-            now = self.clock.now()
-            turn = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1, seconds=5)
-            await asyncio.sleep((turn - now).total_seconds())
+    async def until_next_hour(self) -> None:
+        """Sleep until just after the hour turns (when `warm` has new rollups to load)."""
+        now = self.clock.now()
+        turn = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1, seconds=5)
+        await asyncio.sleep((turn - now).total_seconds())
 
     def _channel_status(
         self,

@@ -12,7 +12,7 @@ from storage.records import (
     TransitionRecord,
     WaitReport,
 )
-from storage.retention import run_retention
+from storage.retention import prune_and_report
 from storage.store import Store
 
 __all__ = [
@@ -29,5 +29,5 @@ __all__ = [
     "TransitionRecord",
     "WaitReport",
     "open_database",
-    "run_retention",
+    "prune_and_report",
 ]

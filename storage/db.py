@@ -9,6 +9,8 @@ Sibling modules (e.g. `storage/outbox.py`) use `Database.conn` inside those bloc
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -20,6 +22,8 @@ from typing import Any
 import aiosqlite
 
 from storage.histogram import BUCKETS, add_encoded, encode_counts, merge_encoded
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -130,6 +134,7 @@ class Database:
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        self._identity: tuple[int, int] | None = _identity(path)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -170,6 +175,61 @@ class Database:
             finally:
                 self._owner = None
 
+    async def verify_file(self) -> None:
+        """Check that `path` is still the file this connection writes; restore it if deleted.
+
+        SQLite keeps writing to a deleted file's open inode, and all of it would be lost at
+        exit. So a deleted file is written back at `path` from the open connection (SQLite's
+        online backup: subscriptions, outbox, history up to now) and the connection moves to
+        it. A file replaced by another one is left alone: raises StorageError saying so.
+        """
+        if self._identity is None:  # written back, but the reconnect failed: try again
+            await self._reconnect()
+            return
+        try:
+            identity = _identity(self.path)
+        except FileNotFoundError:
+            await self._restore()
+            return
+        if identity != self._identity:
+            raise StorageError(
+                f"database file {self.path} was replaced by another file while running; this "
+                "process still writes to the file it opened (restart to use the new one)"
+            )
+
+    async def _restore(self) -> None:
+        log.warning("database file %s was deleted while running; writing it back", self.path)
+        restoring = self.path.with_name(self.path.name + ".restoring")
+        async with self._lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                restoring.unlink(missing_ok=True)
+                copy = await aiosqlite.connect(restoring, isolation_level=None)
+                try:
+                    await self.conn.backup(copy)
+                finally:
+                    await copy.close()
+                os.replace(restoring, self.path)
+            except (OSError, sqlite3.Error) as exc:
+                raise StorageError(
+                    f"database file {self.path} was deleted while running and could not be "
+                    f"written back: {exc}"
+                ) from exc
+            # The old connection's -wal and -shm files still sit next to `path`: close it
+            # (they go with it) before a new connection opens the restored file.
+            self._identity = None
+            await self.conn.close()
+        await self._reconnect()
+        log.warning("database file %s written back; writes go to it again", self.path)
+
+    async def _reconnect(self) -> None:
+        async with self._lock:
+            try:
+                self.conn = await _connect(self.path, BUSY_TIMEOUT_MS / 1000)
+            except (OSError, sqlite3.Error, StorageError) as exc:
+                raise StorageError(f"database file {self.path} cannot be reopened: {exc}") from exc
+            self._identity = _identity(self.path)
+
     async def close(self) -> None:
         """Let SQLite refresh its planner statistics, then close the file."""
         async with self._lock:
@@ -177,6 +237,23 @@ class Database:
                 await self.conn.execute("PRAGMA optimize")
             finally:
                 await self.conn.close()
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """What tells one file from another at the same path (device and inode)."""
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino
+
+
+async def _connect(path: Path, lock_timeout_s: float) -> aiosqlite.Connection:
+    """A configured connection to an existing, migrated database file."""
+    conn = await aiosqlite.connect(path, isolation_level=None, factory=_Connection)
+    try:
+        await _configure(conn, path, lock_timeout_s)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 async def open_database(

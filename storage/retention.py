@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -73,20 +72,13 @@ class Prunable(Protocol):
     async def prune(self, now: datetime) -> PruneReport: ...
 
 
-async def run_retention(
-    store: Prunable, now_fn: Callable[[], datetime], every_s: float = 3600
-) -> None:
-    """Prune now and then every `every_s` seconds until cancelled; a failed round is logged
-    and retried next round."""
-    while True:
-        try:
-            report = await store.prune(now_fn())
-            log.info(
-                "retention: %d raw results, %d rollups and %d wait reports deleted",
-                report.raw_deleted,
-                report.rollups_deleted,
-                report.reports_deleted,
-            )
-        except Exception:
-            log.exception("retention round failed; retrying in %.0f s", every_s)
-        await asyncio.sleep(every_s)
+async def prune_and_report(store: Prunable, now: datetime) -> PruneReport:
+    """One retention round (`supportlive run` repeats it hourly, under its supervisor)."""
+    report = await store.prune(now)
+    log.info(
+        "retention: %d raw results, %d rollups and %d wait reports deleted",
+        report.raw_deleted,
+        report.rollups_deleted,
+        report.reports_deleted,
+    )
+    return report

@@ -110,6 +110,7 @@ class Drainer:
         self._started = False
         self._last_maintenance = float("-inf")
         self._last_stuck_check = 0.0
+        self._more = False
         self._replies: dict[tuple[str, str, str, str], Reply] = {}
         self.stats = DrainStats()
 
@@ -146,37 +147,54 @@ class Drainer:
         return len(rows)
 
     async def run(self) -> None:
-        """Drain until `stop()`."""
+        """Drain until `stop()` (tests and benchmarks; `supportlive run` supervises `step`)."""
         self._running = asyncio.current_task()
-        if not self._started:
-            await self.start()
         try:
             while not self._stopping:
-                await self.flush()
                 await self._maybe_announce_maintenance()
-                await self._maybe_reclaim_stuck()
-                room = self._settings.max_in_flight - len(self._tasks)
-                claimed = 0
-                if room >= min(self._settings.batch, self._settings.max_in_flight) // 4:
-                    rows = await self._claim(min(room, self._settings.batch))
-                    for row in rows:
-                        self._spawn(row)
-                    claimed = len(rows)
-                if claimed and claimed == min(room, self._settings.batch):
-                    continue  # a full batch came: there may be more due right now
-                timeout = self._settings.flush_s if self._tasks else self._settings.poll_s
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                self._wake.clear()
+                await self.step()
+                await self.idle()
         finally:
             await self._wind_down()
 
+    async def step(self) -> None:
+        """One round: write the outcomes so far, reclaim stuck rows, claim due rows and start
+        sending them. A database error raises; nothing claimed or settled is lost by it."""
+        if not self._started:
+            await self.start()
+        await self.flush()
+        await self._maybe_reclaim_stuck()
+        room = self._settings.max_in_flight - len(self._tasks)
+        batch = min(room, self._settings.batch)
+        self._more = False
+        if room >= min(self._settings.batch, self._settings.max_in_flight) // 4:
+            rows = await self._claim(batch)
+            for row in rows:
+                self._spawn(row)
+            # A full batch came: there may be more due right now.
+            self._more = bool(rows) and len(rows) == batch
+
+    async def idle(self) -> None:
+        """Wait for the next round: none after a full batch, else until woken or the poll."""
+        if self._more:
+            await asyncio.sleep(0)
+            return
+        timeout = self._settings.flush_s if self._tasks else self._settings.poll_s
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        self._wake.clear()
+
     async def stop(self) -> None:
-        """Stop soon: unsent claimed rows go back to pending; sends on the wire get a grace."""
+        """Stop soon: unsent claimed rows go back to pending; sends on the wire get a grace.
+
+        With `run()` running, it ends; otherwise (supervised `step`s, already stopped by
+        their supervisor) the rows in hand are wound down here."""
         self._stopping = True
         self._wake.set()
         running = self._running
-        if running is not None and running is not asyncio.current_task():
+        if running is None:
+            await self._wind_down()
+        elif running is not asyncio.current_task():
             with contextlib.suppress(asyncio.CancelledError):
                 await running
 
@@ -271,16 +289,24 @@ class Drainer:
         settled, self._settled = self._settled, []
         now = self._now()
         sent = [s.row.id for s in settled if s.outcome is Outcome.SENT]
-        async with self._store.transaction() as conn:
-            if sent:
-                await outbox.mark_sent(conn, sent, now)
-            for s in settled:
-                if s.outcome is Outcome.RETRY:
-                    await outbox.mark_retry(conn, s.row.id, s.due_at, s.error, failed=s.failed)
-                elif s.outcome is Outcome.DEAD:
-                    self.stats.deactivated += await outbox.mark_dead(
-                        conn, s.row.id, s.error, now, deactivate=s.deactivate
-                    )
+        deactivated = 0
+        try:
+            async with self._store.transaction() as conn:
+                if sent:
+                    await outbox.mark_sent(conn, sent, now)
+                for s in settled:
+                    if s.outcome is Outcome.RETRY:
+                        await outbox.mark_retry(conn, s.row.id, s.due_at, s.error, failed=s.failed)
+                    elif s.outcome is Outcome.DEAD:
+                        deactivated += await outbox.mark_dead(
+                            conn, s.row.id, s.error, now, deactivate=s.deactivate
+                        )
+        except BaseException:
+            # Not written (locked, full, stopped): keep the outcomes for the next flush, so a
+            # sent alert is not sent again and a failed one keeps its backoff.
+            self._settled = settled + self._settled
+            raise
+        self.stats.deactivated += deactivated
         self.stats.sent += len(sent)
         for s in settled:
             if s.outcome is Outcome.SENT:
@@ -304,6 +330,10 @@ class Drainer:
         if now - self._last_maintenance < self._settings.maintenance_every_s:
             return
         self._last_maintenance = now
+        await self.announce_maintenance()
+
+    async def announce_maintenance(self) -> None:
+        """Queue the alerts of maintenance windows that started or ended since the last call."""
         written = await announce_maintenance(
             self._store, self._clock.now(), catalog=self._catalog, live_view=self._live
         )

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 import pytest
 
 from probes.result import ProbeResult
-from storage import PruneReport, Store, run_retention
+from storage import PruneReport, Store, prune_and_report
 from storage import retention as retention_module
 from storage.times import hour_start, to_unix
 
@@ -50,20 +49,11 @@ async def test_it_deletes_exactly_the_rows_past_retention(
     assert await store.prune(NOW) == PruneReport(0, 0)
 
 
-async def test_the_retention_loop_prunes_every_period_until_cancelled() -> None:
-    calls: list[datetime] = []
-
+async def test_a_round_reports_what_it_deleted(caplog: pytest.LogCaptureFixture) -> None:
     class Recorder:
         async def prune(self, now: datetime) -> PruneReport:
-            calls.append(now)
-            if len(calls) == 2:
-                raise RuntimeError("database busy")
-            return PruneReport(0, 0)
+            return PruneReport(3, 1)
 
-    task = asyncio.create_task(run_retention(Recorder(), lambda: NOW, every_s=0.01))
-    while len(calls) < 3:
-        await asyncio.sleep(0.005)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert calls[:3] == [NOW, NOW, NOW]
+    caplog.set_level("INFO", logger="storage.retention")
+    assert await prune_and_report(Recorder(), NOW) == PruneReport(3, 1)
+    assert "retention: 3 raw results and 1 rollups deleted" in caplog.text

@@ -1,0 +1,121 @@
+"""The supervisor: a failing step is retried with backoff, logged once per kind, reported."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable
+
+import pytest
+
+from bot.supervisor import Supervisor, TaskState, failure_kind
+
+
+def locked() -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError("database is locked")
+    error.sqlite_errorname = "SQLITE_BUSY"
+    return error
+
+
+async def until(what: str, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.005)
+
+
+async def no_pause() -> None:
+    await asyncio.sleep(0.001)
+
+
+async def test_a_database_error_delays_a_task_and_never_ends_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failures = [locked() for _ in range(5)]
+    rounds: list[int] = []
+
+    async def step() -> None:
+        if failures:
+            raise failures.pop()
+        rounds.append(len(rounds))
+
+    supervisor = Supervisor(backoff_first_s=0.001, backoff_max_s=0.002)
+    caplog.set_level("INFO", logger="bot.supervisor")
+    supervisor.loop("alerts", step, no_pause)
+    await until("the task to come back and go on", lambda: len(rounds) >= 3)
+    await supervisor.stop_all()
+
+    [status] = supervisor.statuses()
+    assert status.failures == {"OperationalError/SQLITE_BUSY": 5}
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0] == (
+        "alerts failed (OperationalError: database is locked); retrying with backoff, further "
+        "failures of this kind are counted, not logged"
+    )
+    assert messages[1].startswith("alerts recovered after ")
+    assert messages[1].endswith(" s (OperationalError/SQLITE_BUSY ×5)")
+    assert len(messages) == 2, "one line for the outage, one for the recovery"
+    assert caplog.records[0].exc_info is None, "an outage is not a bug: no traceback"
+
+
+async def test_a_task_that_is_down_is_named_with_its_reason() -> None:
+    calls = 0
+
+    async def step() -> None:
+        nonlocal calls
+        calls += 1
+        raise locked()
+
+    supervisor = Supervisor(backoff_first_s=0.001, backoff_max_s=0.002)
+    supervisor.loop("monitor", step, no_pause)
+    await until("a few failures", lambda: calls >= 3)
+    [status] = supervisor.statuses()
+    assert status.state is TaskState.DOWN
+    [problem] = supervisor.problems()
+    assert problem.startswith("monitor is down for 0 s (")
+    assert problem.endswith(" failures): OperationalError: database is locked")
+    await supervisor.stop_all()
+
+
+async def test_a_bug_gets_one_traceback_per_kind(caplog: pytest.LogCaptureFixture) -> None:
+    errors: list[Exception] = [KeyError("x"), KeyError("y"), ValueError("z")]
+
+    async def step() -> None:
+        if errors:
+            raise errors.pop(0)
+
+    supervisor = Supervisor(backoff_first_s=0.001, backoff_max_s=0.002)
+    supervisor.loop("retention", step, no_pause)
+    await until("recovery", lambda: not errors and not supervisor.problems())
+    await supervisor.stop_all()
+    failed = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert [r.exc_info[0] for r in failed if r.exc_info] == [KeyError, ValueError]
+
+
+async def test_stop_lets_a_step_finish_and_cuts_a_pause_short() -> None:
+    finished: list[str] = []
+    in_step = asyncio.Event()
+
+    async def step() -> None:
+        in_step.set()
+        await asyncio.sleep(0.05)
+        finished.append("step")
+
+    async def long_pause() -> None:
+        await asyncio.sleep(3600)
+
+    supervisor = Supervisor()
+    supervisor.loop("rollup cache", step, long_pause)
+    await in_step.wait()
+    started = time.monotonic()
+    await supervisor.stop("rollup cache", grace_s=5)
+    assert finished == ["step"]
+    assert time.monotonic() - started < 2
+    [status] = supervisor.statuses()
+    assert status.state is TaskState.DONE
+
+
+def test_failure_kinds_name_the_sqlite_error() -> None:
+    assert failure_kind(locked()) == "OperationalError/SQLITE_BUSY"
+    assert failure_kind(OSError("disk full")) == "OSError"

@@ -1,0 +1,162 @@
+"""The real `supportlive run` with its database faulted from outside: locked by another
+connection for 15 s, or deleted. Alerts still arrive; /healthz says what is wrong meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support.process import BotProcess, get_health
+from tests.support.site import SupportSite, write_catalog
+from tests.telegram.conftest import TOKEN
+from tests.test_cli import env_for
+
+CHAT = 42
+DOWN_ALERT = "<b>❌ Loopex Live chat is down</b>"
+
+
+def bot_env(tmp_path: Path, site: SupportSite, tg: FakeTelegram) -> dict[str, str]:
+    return env_for(
+        tmp_path,
+        write_catalog(tmp_path, site.port),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=tg.base_url,
+        WEB_ENABLED="true",
+        WEB_HOST="127.0.0.1",
+        PORT="0",
+        NO_PROXY="127.0.0.1,localhost",
+        PTB_TIMEDELTA="1",
+    )
+
+
+async def until(what: str, check: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.2)
+
+
+async def live_chat_verdict(http: aiohttp.ClientSession, base: str) -> str:
+    async with http.get(f"{base}/api/v1/exchanges/loopex") as response:
+        body = await response.json()
+    return str({c["id"]: c["verdict"] for c in body["channels"]}["live_chat"])
+
+
+async def subscribed_and_live(tg: FakeTelegram, http: aiohttp.ClientSession, base: str) -> None:
+    """Wait for the bot to be up, subscribe the chat, wait for the live chat to be live."""
+    await tg.wait_for_calls("setMyCommands", n=2, timeout=60)
+    tg.push_message("/subscribe loopex", chat_id=CHAT)
+    await tg.wait_for_messages(1, chat_id=CHAT, timeout=30)
+
+    async def live() -> bool:
+        return await live_chat_verdict(http, base) == "live"
+
+    await until("the live chat to be live", live)
+
+
+async def test_an_alert_recorded_while_the_database_is_locked_arrives_after_the_lock(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "db" / "bot.sqlite3"
+    health_during_lock: list[tuple[int, str]] = []
+    async with (
+        SupportSite() as site,
+        FakeTelegram(token=TOKEN) as tg,
+        BotProcess(bot_env(tmp_path, site, tg), tmp_path) as bot,
+        aiohttp.ClientSession() as http,
+    ):
+        base = await bot.web_base()
+        await subscribed_and_live(tg, http, base)
+
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        locked_at = time.monotonic()
+        site.down.add("chat")
+        while time.monotonic() - locked_at < 15:
+            health_during_lock.append(await get_health(http, base))
+            await asyncio.sleep(0.5)
+        assert len(tg.sent_messages(CHAT)) == 1, "no alert can be recorded during the lock"
+        other.execute("ROLLBACK")
+        other.close()
+
+        [_, down] = await tg.wait_for_messages(2, chat_id=CHAT, timeout=60)
+
+        async def healthy() -> bool:
+            return (await get_health(http, base))[0] == 200
+
+        await until("/healthz back to 200", healthy)
+        assert await bot.stop() == 0, bot.log
+
+    assert down["text"].startswith(DOWN_ALERT + "\n"), down["text"]
+    unhealthy = [reason for status, reason in health_during_lock if status == 503]
+    assert unhealthy, f"/healthz never said 503 during the lock: {health_during_lock}"
+    assert any("database is locked" in reason for reason in unhealthy), unhealthy
+    assert "Traceback" not in bot.log, bot.log
+    assert "recovered after" in bot.log
+
+
+@pytest.mark.parametrize("where", ["file", "folder"])
+async def test_a_deleted_database_is_written_back_and_keeps_what_it_held(
+    tmp_path: Path, where: str
+) -> None:
+    db_path = tmp_path / "db" / "bot.sqlite3"
+    async with (
+        SupportSite() as site,
+        FakeTelegram(token=TOKEN) as tg,
+        BotProcess(bot_env(tmp_path, site, tg), tmp_path) as bot,
+        aiohttp.ClientSession() as http,
+    ):
+        base = await bot.web_base()
+        await subscribed_and_live(tg, http, base)
+        if where == "file":
+            db_path.unlink()
+        else:
+            for path in db_path.parent.iterdir():
+                path.unlink()
+            db_path.parent.rmdir()
+        await bot.wait_for_line("written back; writes go to it again", timeout=60)
+
+        # Written after the deletion: a down alert, from the restored file's subscription.
+        site.down.add("chat")
+        [_, down] = await tg.wait_for_messages(2, chat_id=CHAT, timeout=60)
+        assert await bot.stop() == 0, bot.log
+
+    assert down["text"].startswith(DOWN_ALERT + "\n"), down["text"]
+    with sqlite3.connect(db_path) as conn:
+        [(subscriptions,)] = conn.execute("SELECT count(*) FROM subscriptions").fetchall()
+        [(alerts,)] = conn.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'down' AND state = 'sent'"
+        ).fetchall()
+    assert (subscriptions, alerts) == (1, 1), "what came before and after the deletion is kept"
+    assert "was deleted while running; writing it back" in bot.log
+    assert "Traceback" not in bot.log, bot.log
+
+
+async def test_a_replaced_database_makes_healthz_say_so(tmp_path: Path) -> None:
+    db_path = tmp_path / "db" / "bot.sqlite3"
+    async with (
+        SupportSite() as site,
+        FakeTelegram(token=TOKEN) as tg,
+        BotProcess(bot_env(tmp_path, site, tg), tmp_path) as bot,
+        aiohttp.ClientSession() as http,
+    ):
+        base = await bot.web_base()
+        await subscribed_and_live(tg, http, base)
+        replacement = db_path.with_name("other.sqlite3")
+        sqlite3.connect(replacement).close()
+        replacement.replace(db_path)
+
+        async def unhealthy() -> bool:
+            return (await get_health(http, base))[0] == 503
+
+        await until("/healthz to say 503", unhealthy)
+        _, reason = await get_health(http, base)
+        assert await bot.stop() == 0, bot.log
+    assert "was replaced by another file while running" in reason, reason
