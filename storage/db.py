@@ -219,16 +219,19 @@ class Database:
             # (they go with it) before a new connection opens the restored file.
             self._identity = None
             await self.conn.close()
-        await self._reconnect()
+            await self._connect_again()
         log.warning("database file %s written back; writes go to it again", self.path)
 
     async def _reconnect(self) -> None:
         async with self._lock:
-            try:
-                self.conn = await _connect(self.path, BUSY_TIMEOUT_MS / 1000)
-            except (OSError, sqlite3.Error, StorageError) as exc:
-                raise StorageError(f"database file {self.path} cannot be reopened: {exc}") from exc
-            self._identity = _identity(self.path)
+            await self._connect_again()
+
+    async def _connect_again(self) -> None:
+        try:
+            self.conn = await _connect(self.path, BUSY_TIMEOUT_MS / 1000)
+        except (OSError, sqlite3.Error, StorageError) as exc:
+            raise StorageError(f"database file {self.path} cannot be reopened: {exc}") from exc
+        self._identity = _identity(self.path)
 
     async def close(self) -> None:
         """Let SQLite refresh its planner statistics, then close the file."""

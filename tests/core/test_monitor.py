@@ -45,6 +45,7 @@ async def test_a_stop_in_the_middle_of_a_write_keeps_the_outage_for_the_final_fl
         written.append(transition)
 
     monitor.on_transition = slow_sink
+
     async def run() -> None:
         while True:
             await monitor.flush()

@@ -12,12 +12,61 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 
 import aiohttp
 
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support.site import SupportSite, write_catalog
+from tests.telegram.conftest import TOKEN
+from tests.test_cli import env_for
+
 ROOT = Path(__file__).resolve().parents[2]
+CHAT = 42
+DOWN_ALERT = "<b>❌ Loopex Live chat is down</b>"
+
+
+def bot_env(tmp_path: Path, site: SupportSite, tg: FakeTelegram) -> dict[str, str]:
+    return env_for(
+        tmp_path,
+        write_catalog(tmp_path, site.port),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=tg.base_url,
+        WEB_ENABLED="true",
+        WEB_HOST="127.0.0.1",
+        PORT="0",
+        NO_PROXY="127.0.0.1,localhost",
+        PTB_TIMEDELTA="1",
+    )
+
+
+async def until(what: str, check: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.2)
+
+
+async def live_chat_verdict(http: aiohttp.ClientSession, base: str) -> str:
+    async with http.get(f"{base}/api/v1/exchanges/loopex") as response:
+        body = await response.json()
+    return str({c["id"]: c["verdict"] for c in body["channels"]}["live_chat"])
+
+
+async def subscribed_and_live(tg: FakeTelegram, http: aiohttp.ClientSession, base: str) -> None:
+    """Wait for the bot to be up, subscribe the chat, wait for the live chat to be live."""
+    await tg.wait_for_calls("setMyCommands", n=2, timeout=60)
+    tg.push_message("/subscribe loopex", chat_id=CHAT)
+    await tg.wait_for_messages(1, chat_id=CHAT, timeout=30)
+
+    async def live() -> bool:
+        return await live_chat_verdict(http, base) == "live"
+
+    await until("the live chat to be live", live)
+
+
 _LISTENING = re.compile(r"web side listening on http://[^:]+:(\d+)")
 
 
