@@ -190,6 +190,13 @@ class Monitor:
             await asyncio.wait_for(self._full.wait(), timeout=every_s)
         self._full.clear()
 
+    async def run(self, every_s: float = 1.0) -> None:
+        """Flush and wait until cancelled; a failed flush ends it. For benchmarks: `supportlive
+        run` has its supervisor repeat `flush` and `wait_for_batch`, retrying failures."""
+        while True:
+            await self.flush()
+            await self.wait_for_batch(every_s)
+
     def _requeue(self, failed: _Pending) -> None:
         newer = self._pending
         failed.results.extend(newer.results)
