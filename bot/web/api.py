@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.catalog import Catalog, Exchange
 from bot.render.words import clean
+from bot.reports import WaitSummary
 from bot.routes import route_view
 from bot.status import Answer, ChannelStatus, ExchangeStatus, TransitionRow
 from bot.verdict import Reason, Upstream
@@ -106,7 +107,12 @@ def summary_json(view: ExchangeStatus, locale: Locale) -> Json:
         "name": view.exchange.name,
         "answer": answer_json(view.answer),
         "channels": [
-            {"id": c.channel.id, "name": c.channel.name.get(locale), "verdict": c.verdict.value}
+            {
+                "id": c.channel.id,
+                "name": c.channel.name.get(locale),
+                "verdict": c.verdict.value,
+                "reports": reports_json(c.reports),
+            }
             for c in view.channels
         ],
         "url": f"{PREFIX}/exchanges/{view.exchange.id}",
@@ -172,6 +178,21 @@ def channel_json(status: ChannelStatus, locale: Locale, hours: Sequence[Hour]) -
             {"hour": _iso(h.start), "checks": h.count, "failures": h.failures} for h in hours
         ],
         "confidence": channel.confidence.value,
+        "reports": reports_json(status.reports),
+    }
+
+
+def reports_json(summary: WaitSummary | None) -> Json | None:
+    """What traders reported waiting over 24 h; the median only once 3 people reported.
+
+    None for a channel nobody answers (or where no reports are kept)."""
+    if summary is None:
+        return None
+    return {
+        "count": summary.count,
+        "median_wait_min": summary.median_wait_min,
+        "no_answer": summary.no_answer,
+        "window_h": summary.window_h,
     }
 
 

@@ -16,10 +16,12 @@ import jinja2
 from aiohttp import web
 
 from bot.render.history import history_reply
+from bot.render.reports import reports_lines, this_hour_lines
 from bot.render.status import channel_line, channel_section, status_page_section, status_reply
 from bot.render.urgent import phishing_lines, urgent_reply
 from bot.render.words import Words, echo
 from bot.reply import Line, Reply, Section, text
+from bot.reports import WaitSummary
 from bot.routes import route_view
 from bot.status import ChannelStatus, ExchangeStatus
 from bot.vocab import Case, Locale
@@ -76,6 +78,8 @@ class ChannelView:
     figures: tuple[Line, ...]
     bar: tuple[Cell, ...]
     details: Section | None = None
+    reports: tuple[Line, ...] = ()  # what traders waited, once enough reported
+    this_hour: tuple[Line, ...] = ()  # the typical wait at this hour (exchange page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,8 @@ async def exchange_page(request: web.Request) -> web.Response:
         return not_found(request, ctx, locale, w, echo(request.match_info["exchange"]))
     view = await ctx.status.exchange_status(exchange)
     hours = await ctx.bars.last_day()
+    book = ctx.status.reports
+    this_hour = await book.this_hour(exchange) if book is not None else {}
     rows = await ctx.status.transitions(exchange, 7) if ctx.status.store is not None else None
     urgent = [
         (case.value, urgent_reply(route_view(view, case), w))
@@ -135,7 +141,7 @@ async def exchange_page(request: web.Request) -> web.Response:
         locale,
         w,
         "exchange.html",
-        exchange=exchange_view(view, w, hours, ctx, detailed=True),
+        exchange=exchange_view(view, w, hours, ctx, detailed=True, this_hour=this_hour),
         urgent=urgent,
         warning=warning,
         history=history_reply(exchange, rows, w),
@@ -159,13 +165,22 @@ def exchange_view(
     ctx: WebContext,
     *,
     detailed: bool = False,
+    this_hour: Mapping[str, WaitSummary] | None = None,
 ) -> ExchangeView:
+    """`this_hour`: each channel's typical wait at this hour, for the exchange page."""
     upstream = view.upstream
+    typical = this_hour or {}
     return ExchangeView(
         id=view.exchange.id,
         reply=status_reply(view, w, in_chat=False),
         channels=tuple(
-            channel_view(c, w, hours.get(c.key) or ctx.bars.empty(), detailed)
+            channel_view(
+                c,
+                w,
+                hours.get(c.key) or ctx.bars.empty(),
+                detailed,
+                this_hour_lines(typical.get(c.channel.id), c.channel, w),
+            )
             for c in view.channels
         ),
         upstream=status_page_section(view.exchange, upstream, w) if upstream else None,
@@ -173,7 +188,11 @@ def exchange_view(
 
 
 def channel_view(
-    status: ChannelStatus, w: Words, hours: Sequence[Hour], detailed: bool
+    status: ChannelStatus,
+    w: Words,
+    hours: Sequence[Hour],
+    detailed: bool,
+    this_hour: tuple[Line, ...] = (),
 ) -> ChannelView:
     probed = status.channel.probe is not None
     return ChannelView(
@@ -183,6 +202,8 @@ def channel_view(
         figures=figure_lines(status, w) if probed and not detailed else (),
         bar=tuple(cell(h, w) for h in hours) if probed else (),
         details=channel_section(status, w) if detailed else None,
+        reports=() if detailed else reports_lines(status, w),
+        this_hour=this_hour,
     )
 
 
