@@ -185,6 +185,9 @@ class Exchange(_Frozen):
     never_link: tuple[str, ...] = ()
     status_page: str | None = None
     status_page_source: str | None = None
+    # What the exchange itself says about phone support (for /verify of a phone number).
+    phone_support: Text | None = None
+    phone_support_source: str | None = None
     channels: tuple[Channel, ...] = Field(min_length=1)
     routes: dict[Case, Route] = Field(default_factory=dict)
     maintenance: tuple[MaintenanceWindow, ...] = ()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.catalog.models import Catalog, Channel, Exchange, MaintenanceWindow
+from bot.lookalike import lookalike_host
 from bot.vocab import ChannelKind, Confidence
 from probes.domains import (
     UrlError,
@@ -50,6 +51,7 @@ def find_problems(catalog: Catalog, *, allow_local: bool = False) -> list[Proble
             problems.append(Problem(exchange_id, "exchange id is used more than once"))
     for exchange in catalog.exchanges:
         problems.extend(_exchange_problems(exchange, allow_local))
+        problems.extend(_imitation_problems(exchange, catalog))
     return problems
 
 
@@ -105,6 +107,27 @@ def _official_domain_problems(exchange: Exchange, domain: str) -> Iterator[Probl
         )
     elif within(host, exchange.never_link):
         yield Problem(place, f"{domain} is on never_link")
+
+
+def _imitation_problems(exchange: Exchange, catalog: Catalog) -> Iterator[Problem]:
+    """No official domain of one exchange may look like another's (same rules as /verify)."""
+    others = tuple(e for e in catalog.exchanges if e.id != exchange.id)
+    if not others:
+        return
+    rest = Catalog.model_construct(exchanges=others)
+    for domain in exchange.official_domains:
+        try:
+            host = normalize_host(domain)
+        except UrlError:
+            continue  # reported by _official_domain_problems
+        found = lookalike_host(host, rest)
+        if found is not None:
+            other, reason = found
+            yield Problem(
+                f"{exchange.id} / official_domains",
+                f"{domain} looks like {other.name} ({reason.value}); "
+                "an exchange's domain may not imitate another exchange",
+            )
 
 
 def _source_problems(

@@ -21,6 +21,7 @@ from bot.commands.args import (
     suggest_exchanges,
 )
 from bot.commands.context import CommandStore, Context
+from bot.lookalike import check
 from bot.render.chat import (
     exchange_choice_reply,
     help_reply,
@@ -32,6 +33,7 @@ from bot.render.chat import (
 from bot.render.history import history_reply
 from bot.render.status import channels_reply, status_reply
 from bot.render.urgent import cases_reply, urgent_reply
+from bot.render.verify import verify_reply, verify_usage_reply
 from bot.render.words import Words, echo
 from bot.reply import Reply
 from bot.routes import route_view
@@ -39,6 +41,7 @@ from bot.vocab import Platform, Verdict
 
 MAX_MAINTENANCE_MIN = 7 * 24 * 60
 MAX_REASON = 200
+MAX_VERIFY = 512
 END_WORDS = ("end", "stop", "结束")
 ALL_WORDS = ("all", "*")
 
@@ -144,6 +147,25 @@ async def show_urgent(ctx: Context) -> Reply:
         return cases_reply(exchange, ctx.w, echo(" ".join(unknown)) if unknown else None)
     view = await ctx.core.status.exchange_status(exchange)
     return with_report_button(urgent_reply(route_view(view, case), ctx.w), exchange, ctx)
+
+
+async def verify(ctx: Context) -> Reply:
+    """Is a link, e-mail, @account or phone number really an exchange's? Catalog only."""
+    typed = _typed_after_command(ctx.request.text)[:MAX_VERIFY]
+    if not typed:
+        return verify_usage_reply(ctx.w)
+    hint = None
+    first, _, rest = typed.partition(" ")
+    if rest.strip():  # "/verify kraken +44 …": the exchange the number is said to be
+        hint = find_exchange(ctx.catalog, first)
+        typed = rest.strip() if hint is not None else typed
+    return verify_reply(check(typed, ctx.catalog), ctx.catalog, ctx.w, hint)
+
+
+def _typed_after_command(line: str) -> str:
+    """Everything after the command word, exactly as typed (backslashes, '@' and all)."""
+    parts = line.strip().split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 async def show_history(ctx: Context) -> Reply:

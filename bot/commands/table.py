@@ -30,6 +30,7 @@ class ArgKind(StrEnum):
     REASON = "reason"
     WAIT = "wait"
     CLEAR = "clear"
+    TEXT = "text"  # free text: a link, e-mail, @account or phone number
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Command:
     help: dict[Locale, str]
     handler: Handler
     admin: bool = False
+    aliases: tuple[str, ...] = ()  # other names that run it when typed, e.g. "验证"
 
     def syntax(self, locale: Locale) -> str:
         """ "/urgent [exchange] [case]" with argument names in the locale."""
@@ -96,6 +98,16 @@ COMMANDS: tuple[Command, ...] = (
             Locale.ZH: "紧急情况怎么办：账户被盗、提币未到账、充值未到账、订单失败、身份认证",
         },
         handlers.show_urgent,
+    ),
+    Command(
+        "verify",
+        (Arg(ArgKind.TEXT),),
+        {
+            Locale.EN: "Is this link, e-mail, @account or phone number really the exchange's?",
+            Locale.ZH: "核实链接、邮箱、@账号或电话是否为交易所官方",
+        },
+        handlers.verify,
+        aliases=("验证",),
     ),
     Command(
         "history",
@@ -186,7 +198,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-_BY_NAME = {command.name: command for command in COMMANDS}
+_BY_NAME = {name: c for c in COMMANDS for name in (c.name, *c.aliases)}
 
 
 def find_command(name: str, *, admin: bool) -> Command | None:

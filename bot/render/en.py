@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.lookalike import Reason as VerifyReason
 from bot.render.strings import Strings
 from bot.status import AnswerKind
 from bot.verdict import Indicator, ReasonCode
@@ -252,6 +253,7 @@ EN = Strings(
         "reason": "reason",
         "wait": "minutes|none",
         "clear": "clear",
+        "text": "link|e-mail|@account",
     },
     unknown_command="I don't know the command “{word}”.",
     unknown_exchange="I don't know the exchange “{word}”.",
@@ -272,8 +274,57 @@ EN = Strings(
     stats_alerts="Alerts: {subscriptions} active subscriptions · outbox {pending} pending, "
     "{sending} sending, {dead} dead",
     stats_maintenance="Maintenance under way: {n}",
+    verify_title_official="✅ Official {exchange}",
+    verify_title_lookalike="❌ Not {exchange}",
+    verify_title_unknown="❓ Not an exchange we watch",
+    verify_title_phone="📞 We can't vouch for phone numbers",
+    verify_title_usage="🔍 Check a link, e-mail, @account or phone number",
+    verify_usage="Send it after the command, e.g. /verify mexc-support.com",
+    verify_reason={
+        VerifyReason.OFFICIAL_DOMAIN: "{shown} is on {domain}, {exchange}'s own domain.",
+        VerifyReason.OFFICIAL_ADDRESS: "{shown} is an official {exchange} contact.",
+        VerifyReason.OFFICIAL_ACCOUNT: "{shown} is an official {exchange} account.",
+        VerifyReason.KNOWN_FAKE: "{shown} is a known fake {exchange} site.",
+        VerifyReason.BACKSLASH: "{shown} hides its real address behind a backslash: "
+        "a browser opens {host}, not {exchange}.",
+        VerifyReason.USERINFO: "{shown} hides its real address after the “@”: "
+        "a browser opens {host}, not {exchange}.",
+        VerifyReason.RAW_IP: "{shown} is a bare IP address, not {exchange}'s website.",
+        VerifyReason.OFFICIAL_AS_SUBDOMAIN: "{shown} only puts {exchange}'s name in front of "
+        "another site: it is not {exchange}.",
+        VerifyReason.MIXED_SCRIPT: "{shown} mixes letters from different alphabets "
+        "to pass for {exchange}.",
+        VerifyReason.HOMOGLYPH: "{shown} uses look-alike letters to pass for {exchange}.",
+        VerifyReason.PUNYCODE: "{shown} is not {exchange}'s website (its real name is {host}).",
+        VerifyReason.FREE_HOSTING: "{shown} is on a free hosting service, "
+        "not on {exchange}'s own site.",
+        VerifyReason.ODD_SUFFIX: "{shown} is a name rented under {suffix}, "
+        "not {exchange}'s website.",
+        VerifyReason.BRAND_IN_DOMAIN: "{shown} is not {exchange}'s website.",
+        VerifyReason.BRAND_IN_LINK: "{shown} is not on {exchange}'s site; "
+        "it only mentions {exchange}.",
+        VerifyReason.BRAND_IN_ADDRESS: "{shown} is not {exchange}'s e-mail address.",
+        VerifyReason.BRAND_IN_ACCOUNT: "{shown} is not one of {exchange}'s accounts that we know.",
+        VerifyReason.PHONE_UNLISTED: "{shown} is not a number our list of official contacts holds.",
+        VerifyReason.NO_EXCHANGE: "{shown} doesn't name any exchange we watch, "
+        "so we can't vouch for it.",
+        VerifyReason.NOT_A_LINK: "“{shown}” is not a link, e-mail, @account or phone number.",
+    },
+    verify_site="{exchange}'s only website is {domains}.",
+    verify_sites="{exchange}'s official websites: {domains}.",
+    verify_accounts="{exchange}'s official accounts we know: {accounts}.",
+    verify_addresses="{exchange}'s support e-mail we know: {addresses}.",
+    verify_never="Never enter your password or 2FA code anywhere else.",
+    verify_still="Even there, support never asks for your password or 2FA code.",
+    verify_tool="Check any account or link with {tool}: ",
+    verify_tool_where="Check any account or link with {tool}: {where}",
+    verify_unknown_hint="If it claims to be exchange support, treat it as fake: "
+    "type the exchange's address yourself.",
+    verify_phone_line="• {exchange}: {policy}",
+    verify_phone_silent="publishes no support number we could confirm",
     button_urgent="🚨 Urgent help",
     button_alerts="🔔 Alerts",
     button_details="📋 Details",
     button_other_language="中文",
+    button_check_link="🔍 Check a link",
 )

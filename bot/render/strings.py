@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.lookalike import Reason as VerifyReason
 from bot.status import AnswerKind
 from bot.verdict import Indicator, ReasonCode
 from bot.vocab import Case, Health, Locale, Mode, Verdict
@@ -201,11 +202,32 @@ class Strings:
     stats_alerts: str
     stats_maintenance: str
 
+    # /verify
+    verify_title_official: str
+    verify_title_lookalike: str
+    verify_title_unknown: str
+    verify_title_phone: str
+    verify_title_usage: str
+    verify_usage: str
+    verify_reason: Mapping[VerifyReason, str]
+    verify_site: str
+    verify_sites: str
+    verify_accounts: str
+    verify_addresses: str
+    verify_never: str
+    verify_still: str
+    verify_tool: str
+    verify_tool_where: str
+    verify_unknown_hint: str
+    verify_phone_line: str
+    verify_phone_silent: str
+
     # Buttons
     button_urgent: str
     button_alerts: str
     button_details: str
     button_other_language: str
+    button_check_link: str
 
 
 def strings(locale: Locale) -> Strings:

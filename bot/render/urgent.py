@@ -32,15 +32,25 @@ def urgent_reply(view: RouteView, w: Words) -> Reply:
         lines=tuple(lines),
         sections=tuple(sections),
         footer=phishing_lines(exchange, view, w),
-        buttons=(
-            (
-                Button(s.button_details, f"/status {exchange.id}"),
-                Button(s.button_alerts, f"/subscribe {exchange.id}"),
-            ),
-        ),
+        buttons=_buttons(view, w),
         tone="warn",
     )
     return fit(reply, s.more.format(command=f"/status {exchange.id}"))
+
+
+def _buttons(view: RouteView, w: Words) -> tuple[tuple[Button, ...], ...]:
+    """Details and alerts; after a hacked account also "Check a link" (phishing is how)."""
+    exchange_id = view.status.exchange.id
+    s = w.s
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(s.button_details, f"/status {exchange_id}"),
+            Button(s.button_alerts, f"/subscribe {exchange_id}"),
+        )
+    ]
+    if view.case is Case.ACCOUNT_COMPROMISED:
+        rows.append((Button(s.button_check_link, "/verify"),))
+    return tuple(rows)
 
 
 def route_lines(view: RouteView, w: Words) -> tuple[Line, ...]:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.catalog import Channel, Hours, Window
+from bot.lookalike import DOT_LIKES
 from bot.render.strings import Strings, strings
 from bot.status import ChannelStatus
 from bot.verdict import Reason, ReasonCode
@@ -18,8 +19,9 @@ from probes.result import ErrorKind
 
 MAX_ECHO = 40
 WORD_JOINER = "\u2060"
-# Where Telegram would start a link: ".com", "@name", "://" (not "v2.1" or "19:30").
-_UNLINK = re.compile(r"\.(?=[^\W\d_])|@(?=\w)|:(?=/)")
+# Where Telegram would start a link: ".com", "@name", "://" (not "v2.1" or "19:30"); the
+# wide dots browsers read as "." (mexc。com) count as dots.
+_UNLINK = re.compile(rf"[.{DOT_LIKES}](?=[^\W\d_])|@(?=\w)|:(?=/)")
 _ERROR_KINDS = frozenset(kind.value for kind in ErrorKind)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.lookalike import Reason as VerifyReason
 from bot.render.strings import Strings
 from bot.status import AnswerKind
 from bot.verdict import Indicator, ReasonCode
@@ -247,6 +248,7 @@ ZH = Strings(
         "reason": "原因",
         "wait": "分钟|none",
         "clear": "clear",
+        "text": "链接|邮箱|@账号",
     },
     unknown_command="不认识命令“{word}”。",
     unknown_exchange="不认识交易所“{word}”。",
@@ -266,8 +268,51 @@ ZH = Strings(
     stats_alerts="提醒：{subscriptions} 个有效订阅 · 发送队列 {pending} 条待发、"
     "{sending} 条发送中、{dead} 条失败",
     stats_maintenance="进行中的维护：{n} 项",
+    verify_title_official="✅ {exchange} 官方",
+    verify_title_lookalike="❌ 这不是 {exchange} 官方",
+    verify_title_unknown="❓ 不是我们关注的交易所",
+    verify_title_phone="📞 我们无法担保电话号码",
+    verify_title_usage="🔍 核实链接、邮箱、@账号或电话号码",
+    verify_usage="在命令后附上要核实的内容，例如：/verify mexc-support.com",
+    verify_reason={
+        VerifyReason.OFFICIAL_DOMAIN: "{shown} 属于 {domain}，是 {exchange} 自己的域名。",
+        VerifyReason.OFFICIAL_ADDRESS: "{shown} 是 {exchange} 的官方联系方式。",
+        VerifyReason.OFFICIAL_ACCOUNT: "{shown} 是 {exchange} 的官方账号。",
+        VerifyReason.KNOWN_FAKE: "{shown} 是已知的 {exchange} 仿冒网站。",
+        VerifyReason.BACKSLASH: "{shown} 用反斜杠隐藏真实地址：浏览器实际打开的是 {host}，"
+        "不是 {exchange}。",
+        VerifyReason.USERINFO: "{shown} 把真实地址藏在“@”后面：浏览器实际打开的是 {host}，"
+        "不是 {exchange}。",
+        VerifyReason.RAW_IP: "{shown} 是一个裸 IP 地址，不是 {exchange} 官方网站。",
+        VerifyReason.OFFICIAL_AS_SUBDOMAIN: "{shown} 只是把 {exchange} 的名字放在别的网站前面，"
+        "并不是 {exchange}。",
+        VerifyReason.MIXED_SCRIPT: "{shown} 混用不同文字的字母，冒充 {exchange}。",
+        VerifyReason.HOMOGLYPH: "{shown} 用形似字母冒充 {exchange}。",
+        VerifyReason.PUNYCODE: "{shown} 不是 {exchange} 官方网站（真实域名为 {host}）。",
+        VerifyReason.FREE_HOSTING: "{shown} 架设在免费托管平台上，不是 {exchange} 自己的网站。",
+        VerifyReason.ODD_SUFFIX: "{shown} 是在 {suffix} 下租用的域名，不是 {exchange} 官方网站。",
+        VerifyReason.BRAND_IN_DOMAIN: "{shown} 不是 {exchange} 官方网站。",
+        VerifyReason.BRAND_IN_LINK: "{shown} 不在 {exchange} 官网上，只是提到了 {exchange}。",
+        VerifyReason.BRAND_IN_ADDRESS: "{shown} 不是 {exchange} 的官方邮箱。",
+        VerifyReason.BRAND_IN_ACCOUNT: "{shown} 不在我们掌握的 {exchange} 官方账号之列。",
+        VerifyReason.PHONE_UNLISTED: "{shown} 不在我们的官方联系方式列表中。",
+        VerifyReason.NO_EXCHANGE: "{shown} 没有提到我们关注的任何交易所，我们无法担保。",
+        VerifyReason.NOT_A_LINK: "“{shown}”不是链接、邮箱、@账号或电话号码。",
+    },
+    verify_site="{exchange} 唯一官网是 {domains}。",
+    verify_sites="{exchange} 官方网址：{domains}。",
+    verify_accounts="我们掌握的 {exchange} 官方账号：{accounts}。",
+    verify_addresses="我们掌握的 {exchange} 客服邮箱：{addresses}。",
+    verify_never="切勿在其他网站输入密码或验证码。",
+    verify_still="即使在官网，客服也绝不会索要您的密码或验证码。",
+    verify_tool="可用 {tool} 核实账号或链接：",
+    verify_tool_where="可用 {tool} 核实账号或链接：{where}",
+    verify_unknown_hint="凡自称交易所客服的，一律当作骗局：请自己输入交易所官网地址访问。",
+    verify_phone_line="• {exchange}：{policy}",
+    verify_phone_silent="未公布我们能核实的客服电话",
     button_urgent="🚨 紧急求助",
     button_alerts="🔔 订阅提醒",
     button_details="📋 详情",
     button_other_language="English",
+    button_check_link="🔍 核实链接",
 )

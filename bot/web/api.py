@@ -1,4 +1,4 @@
-"""JSON API under /api/v1/: exchanges, one exchange with its channels, and its history.
+"""JSON API under /api/v1/: exchanges, one exchange with its channels, its history, /verify.
 
 Values are the shared vocabulary's codes (`live`, `off_hours`, ...), never sentences; names
 come in the requested language (`?lang=zh`, English by default). Errors are JSON too:
@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.catalog import Catalog, Exchange
+from bot.lookalike import Finding, check
 from bot.render.words import clean
 from bot.reports import WaitSummary
 from bot.routes import route_view
@@ -56,6 +57,7 @@ def routes() -> list[web.RouteDef]:
         web.get(f"{PREFIX}/exchanges", list_exchanges),
         web.get(f"{PREFIX}/exchanges/{{exchange}}", one_exchange),
         web.get(f"{PREFIX}/exchanges/{{exchange}}/history", history),
+        web.get(f"{PREFIX}/verify", verify),
     ]
 
 
@@ -99,6 +101,29 @@ async def history(request: web.Request) -> web.Response:
 
 
 # -- shapes -------------------------------------------------------------------------------
+
+
+async def verify(request: web.Request) -> web.Response:
+    """Is `q` (a link, e-mail, @account or phone number) an exchange's? Catalog only.
+
+    The server's query-string cap (512) bounds `q`; a missing or blank `q` is a 400.
+    """
+    typed = request.query.get("q", "").strip()
+    if not typed:
+        raise api_error(400, "missing q: the link, e-mail, @account or phone number to check")
+    return _json(finding_json(check(typed, context_of(request).catalog)))
+
+
+def finding_json(finding: Finding) -> Json:
+    """A /verify answer as codes: verdict, exchange id, its official domains, reason."""
+    return {
+        "verdict": finding.verdict.value,
+        "exchange": finding.exchange.id if finding.exchange else None,
+        "official": list(finding.official),
+        "reason": finding.reason.value,
+        "subject": finding.subject.value,
+        "shown": finding.shown,
+    }
 
 
 def summary_json(view: ExchangeStatus, locale: Locale) -> Json:

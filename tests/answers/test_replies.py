@@ -323,6 +323,7 @@ Have ready: UID, time of the suspicious login.
 Known fakes: mexc-crypto.com
 
 [📋 Details: /status mexc]  [🔔 Alerts: /subscribe mexc]
+[🔍 Check a link: /verify]
 """,
         id="chat_down_urgent_en",
     ),
@@ -347,6 +348,7 @@ Known fakes: mexc-crypto.com
 已知仿冒网站：mexc-crypto.com
 
 [📋 详情: /status mexc]  [🔔 订阅提醒: /subscribe mexc]
+[🔍 核实链接: /verify]
 """,
         id="chat_down_urgent_zh",
     ),
@@ -368,6 +370,7 @@ Where to go, in order
 Check any “support” account first: https://nova.example/verify
 
 [📋 Details: /status nova]  [🔔 Alerts: /subscribe nova]
+[🔍 Check a link: /verify]
 """,
         id="nova_night_urgent_en",
     ),
@@ -389,6 +392,7 @@ Check any “support” account first: https://nova.example/verify
 先核验自称客服的账号：https://nova.example/verify
 
 [📋 详情: /status nova]  [🔔 订阅提醒: /subscribe nova]
+[🔍 核实链接: /verify]
 """,
         id="nova_night_urgent_zh",
     ),

@@ -6,6 +6,7 @@ from bot.adapters.discord import ZH_COMMAND_NAMES
 from tests.discord.conftest import GUILD_ID, MANAGER, USER_ID, Bot, limit_problems
 
 SLASH = {
+    "verify",
     "status",
     "channels",
     "urgent",
@@ -38,6 +39,12 @@ async def test_it_registers_the_command_table_as_slash_commands(bot: Bot) -> Non
     assert lang["choices"] == [{"name": "English", "value": "en"}, {"name": "中文", "value": "zh"}]
     assert "autocomplete" not in lang or not lang["autocomplete"]
     assert all(c["name_localizations"]["zh-CN"] == ZH_COMMAND_NAMES[n] for n, c in commands.items())
+    (text,) = commands["verify"]["options"]
+    assert (text["name"], text["type"], text["name_localizations"]) == (
+        "text",
+        3,
+        {"zh-CN": "内容"},
+    )
     # Default intents only: no privileged intent asked for.
     assert bot.dc.identifies[0]["intents"] & ((1 << 1) | (1 << 8) | (1 << 15)) == 0
 
@@ -161,3 +168,17 @@ async def test_typed_markdown_and_links_are_shown_as_text(shipped: Bot) -> None:
     assert seen.ephemeral
     assert "https://evil" not in seen.text
     assert "\\*\\*\\[x](https:\\/\\/evil.example)\\*\\*" in seen.title
+
+
+async def test_verify_takes_a_pasted_link_and_never_echoes_it_as_a_link(bot: Bot) -> None:
+    seen = await bot.run("verify", {"text": "https://loopex.example.security-check.io/login"})
+    assert seen.title == "❌ Not Loopex"
+    assert "hxxps[:]//loopex[.]example[.]security-check[.]io/login" in seen.description
+    assert "](https://loopex.example.security-check.io" not in seen.description
+    assert "security-check.io/" not in seen.description.replace("[.]", "")
+
+
+async def test_verify_in_chinese_for_a_chinese_client(bot: Bot) -> None:
+    seen = await bot.run("verify", {"text": "loopex-support.com"}, locale="zh-CN")
+    assert seen.title == "❌ 这不是 Loopex 官方"
+    assert "loopex-support[.]com 不是 Loopex 官方网站。" in seen.description

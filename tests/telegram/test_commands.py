@@ -209,3 +209,27 @@ async def test_admin_commands_are_unknown_to_everyone_else(bot: Bot, line: str) 
     sent = await bot.ask(line)
     name = line.split()[0]
     assert sent["text"].startswith(f"<b>I don't know the command “{name}”.</b>")
+
+
+async def test_check_a_link_follows_a_hacked_account_and_checks_what_is_pasted(bot: Bot) -> None:
+    urgent = await bot.ask("/urgent loopex login")
+    rows = urgent["reply_markup"]["inline_keyboard"]
+    assert rows[-1] == [{"text": "🔍 Check a link", "callback_data": "/verify"}]
+    prompt = await bot.press("/verify")
+    assert prompt["text"].startswith("<b>🔍 Check a link, e-mail, @account or phone number</b>")
+    checked = await bot.ask("https://loopex.example@evil.io/login")
+    assert checked["text"].startswith("<b>❌ Not Loopex</b>\n")
+    assert "a browser opens evil[.]io, not Loopex." in checked["text"]
+    assert "evil.io" not in checked["text"]  # never a tap away
+    assert 'href="https://loopex.example@' not in checked["text"]
+
+
+async def test_withdrawal_urgent_has_no_check_a_link_button(bot: Bot) -> None:
+    sent = await bot.ask("/urgent loopex withdrawal")
+    labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
+    assert "🔍 Check a link" not in labels
+
+
+async def test_verify_in_chinese_by_its_chinese_name(bot: Bot) -> None:
+    sent = await bot.ask("/验证 loopex-support.com", language_code="zh-hans")
+    assert sent["text"].startswith("<b>❌ 这不是 Loopex 官方</b>\nloopex-support[.]com 不是")

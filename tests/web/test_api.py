@@ -173,3 +173,48 @@ async def test_it_accepts_only_reading_with_json_405(client: Client) -> None:
     assert response.status == 405
     assert (await response.json())["error"]["code"] == 405
     assert response.headers["Allow"] == "GET,HEAD"
+
+
+async def test_verify_says_a_look_alike_is_not_the_exchange(client: Client) -> None:
+    body = await get_json(client, "/api/v1/verify?q=mexc-support.com")
+    assert body == {
+        "verdict": "lookalike",
+        "exchange": "mexc",
+        "official": ["mexc.com"],
+        "reason": "brand_in_domain",
+        "subject": "link",
+        "shown": "mexc-support[.]com",
+    }
+
+
+@pytest.mark.parametrize(
+    ("q", "verdict", "exchange", "reason"),
+    [
+        ("https://www.mexc.com/support", "official", "mexc", "official_domain"),
+        ("https://evil.io\\www.mexc.com/support", "lookalike", "mexc", "backslash"),
+        ("https://mexc.com@evil.io/", "lookalike", "mexc", "userinfo"),
+        ("service@mexc.com", "official", "mexc", "official_address"),
+        ("@MEXC_Official", "official", "mexc", "official_account"),
+        ("https://nova.example.security-check.io/", "lookalike", "nova", "official_as_subdomain"),
+        ("example.org", "unknown", None, "no_exchange"),
+    ],
+)
+async def test_verify_answers_in_codes(
+    client: Client, q: str, verdict: str, exchange: str | None, reason: str
+) -> None:
+    response = await client.get("/api/v1/verify", params={"q": q})
+    assert response.status == 200
+    body = await response.json()
+    assert (body["verdict"], body["exchange"], body["reason"]) == (verdict, exchange, reason)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/verify", "/api/v1/verify?q=", "/api/v1/verify?q=%20"])
+async def test_verify_without_q_is_a_400_json_error(client: Client, path: str) -> None:
+    body = await get_json(client, path, status=400)
+    assert body["error"]["code"] == 400
+    assert "missing q" in body["error"]["message"]
+
+
+async def test_verify_refuses_an_overlong_q(client: Client) -> None:
+    body = await get_json(client, "/api/v1/verify?q=" + "a" * 600, status=400)
+    assert body["error"]["code"] == 400

@@ -30,6 +30,7 @@ ZH_COMMAND_NAMES: Mapping[str, str] = {
     "status": "状态",
     "channels": "渠道",
     "urgent": "紧急求助",
+    "verify": "验证",
     "history": "历史",
     "subscribe": "订阅",
     "unsubscribe": "取消订阅",
@@ -64,7 +65,12 @@ OPTION_TEXT: Mapping[ArgKind, OptionText] = {
         "Minutes until a person answered you, or none",
         "等了多少分钟才有人回复；无人回复选“没人回复”",
     ),
+    ArgKind.TEXT: OptionText(
+        "内容", "Link, e-mail, @account or phone number", "链接、邮箱、@账号或电话号码"
+    ),
 }
+# Free text (a pasted link) may be longer than a choice; the handler caps it again.
+TEXT_LIMIT = 512
 AUTOCOMPLETED = frozenset({ArgKind.EXCHANGE, ArgKind.CHANNEL, ArgKind.CASE, ArgKind.WAIT})
 LANG_CHOICES = [
     Choice(name="English", value=Locale.EN.value),
@@ -78,7 +84,10 @@ def command_line(command: Command, values: Mapping[str, str | None]) -> str:
     A channel picked without an exchange comes as `mexc/live_chat` (autocomplete): it names
     the exchange too.
     """
-    given = {k: " ".join((v or "").split())[:CHOICE_LIMIT] for k, v in values.items()}
+    given = {
+        k: " ".join((v or "").split())[: TEXT_LIMIT if k == ArgKind.TEXT.value else CHOICE_LIMIT]
+        for k, v in values.items()
+    }
     words: list[str] = []
     channel = given.get(ArgKind.CHANNEL.value, "")
     if "/" in channel and not given.get(ArgKind.EXCHANGE.value):
