@@ -223,7 +223,9 @@ class _Reading:
 
     def __init__(self, text: str) -> None:
         self.joined = re.sub(r"[\W_]", "", text)
-        self.words = frozenset(re.split(r"[\W_]+", text))
+        words = re.split(r"[\W_]+", text)
+        # "gate0" still says "gate"; "gateway" does not.
+        self.words = frozenset(words) | {w.strip("0123456789") for w in words}
 
     def has(self, brand: str) -> bool:
         return brand in self.words if brand in WHOLE_WORD_BRANDS else brand in self.joined

@@ -1,0 +1,259 @@
+"""Look-alike detection and /verify over the shipped catalog: every exchange, both languages.
+
+The table is what a trader at 3 a.m. might paste; each row says what the bot must answer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
+
+from bot.catalog import Catalog, load_catalog
+from bot.lookalike import WHOLE_WORD_BRANDS, Reason, Verdict, check, defang, is_checkable
+from bot.render.verify import verify_reply
+from bot.render.words import Words
+from bot.settings import SHIPPED_CATALOG
+from bot.vocab import Locale
+from probes.domains import registrable_domain, within
+
+CATALOG: Catalog = load_catalog(SHIPPED_CATALOG)
+NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
+
+L, O, U = Verdict.LOOKALIKE, Verdict.OFFICIAL, Verdict.UNKNOWN
+
+# (what is pasted, verdict, exchange id or None, reason)
+TABLE = [
+    # Official sites, subdomains, e-mails and accounts of all eight exchanges.
+    ("https://www.mexc.com/support", O, "mexc", Reason.OFFICIAL_DOMAIN),
+    ("www。mexc。com", O, "mexc", Reason.OFFICIAL_DOMAIN),
+    ("MEXC.COM", O, "mexc", Reason.OFFICIAL_DOMAIN),
+    ("service@mexc.com", O, "mexc", Reason.OFFICIAL_ADDRESS),
+    ("@MEXC_Official", O, "mexc", Reason.OFFICIAL_ACCOUNT),
+    ("https://x.com/mexc_official", O, "mexc", Reason.OFFICIAL_ACCOUNT),
+    ("https://www.binance.com/en/support", O, "binance", Reason.OFFICIAL_DOMAIN),
+    ("support.binance.us", O, "binance", Reason.OFFICIAL_DOMAIN),
+    ("https://twitter.com/binance", O, "binance", Reason.OFFICIAL_ACCOUNT),
+    ("https://www.okx.com/help", O, "okx", Reason.OFFICIAL_DOMAIN),
+    ("https://www.bybit.com/en/help-center", O, "bybit", Reason.OFFICIAL_DOMAIN),
+    ("https://support.kraken.com/hc/en-us", O, "kraken", Reason.OFFICIAL_DOMAIN),
+    ("status.kraken.com", O, "kraken", Reason.OFFICIAL_DOMAIN),
+    ("security@coinbase.com", O, "coinbase", Reason.OFFICIAL_ADDRESS),
+    ("https://help.coinbase.com/en", O, "coinbase", Reason.OFFICIAL_DOMAIN),
+    ("kucoingrievance@kucoin.com", O, "kucoin", Reason.OFFICIAL_ADDRESS),
+    ("@kucoincom", O, "kucoin", Reason.OFFICIAL_ACCOUNT),
+    ("https://www.gate.com/help/guide/faq/23119/submit-a-request", O, "gate", Reason.OFFICIAL_DOMAIN),  # noqa: E501
+    ("https://www.gate.io/article/22533", O, "gate", Reason.OFFICIAL_DOMAIN),
+    # A brand in a domain that is not official.
+    ("mexc-support.com", L, "mexc", Reason.BRAND_IN_DOMAIN),
+    ("binance-verify.net", L, "binance", Reason.BRAND_IN_DOMAIN),
+    ("okxwebsite.com", L, "okx", Reason.BRAND_IN_DOMAIN),
+    ("bybit-refund.org", L, "bybit", Reason.BRAND_IN_DOMAIN),
+    ("https://kraken-support.help/", L, "kraken", Reason.BRAND_IN_DOMAIN),
+    ("coinbase.support-desk.com", L, "coinbase", Reason.BRAND_IN_DOMAIN),
+    ("kucoin-unfreeze.com", L, "kucoin", Reason.BRAND_IN_DOMAIN),
+    ("gate-io-help.com", L, "gate", Reason.BRAND_IN_DOMAIN),
+    ("抹茶-support.com", L, "mexc", Reason.PUNYCODE),
+    ("币安客服.com", L, "binance", Reason.PUNYCODE),
+    # Known fakes from the catalog's never_link lists.
+    ("tn-binance.com", L, "binance", Reason.KNOWN_FAKE),
+    ("https://wap.xnb-binance.com.cn/x", L, "binance", Reason.KNOWN_FAKE),
+    ("mexc-crypto.com", L, "mexc", Reason.KNOWN_FAKE),
+    # An official domain used as a subdomain of another.
+    ("https://mexc.com.security-check.io/login", L, "mexc", Reason.OFFICIAL_AS_SUBDOMAIN),
+    ("www.okx.com.verify-account.net", L, "okx", Reason.OFFICIAL_AS_SUBDOMAIN),
+    # Mixed scripts, homoglyphs and punycode.
+    ("m\u0435xc.com", L, "mexc", Reason.MIXED_SCRIPT),
+    ("xn--mxc-rdd.com", L, "mexc", Reason.MIXED_SCRIPT),
+    ("\u043c\u0435\u0445\u0441.com", L, "mexc", Reason.HOMOGLYPH),
+    ("c0inbase.com", L, "coinbase", Reason.HOMOGLYPH),
+    ("rnexc.com", L, "mexc", Reason.HOMOGLYPH),
+    ("kucoín.com", L, "kucoin", Reason.PUNYCODE),
+    # Free hosting and odd suffixes.
+    ("help-gate-io.pages.dev", L, "gate", Reason.FREE_HOSTING),
+    ("coinbase-help.github.io", L, "coinbase", Reason.FREE_HOSTING),
+    ("bybit-support.vercel.app", L, "bybit", Reason.FREE_HOSTING),
+    ("okx-desk.netlify.app", L, "okx", Reason.FREE_HOSTING),
+    ("binance-help.web.app", L, "binance", Reason.FREE_HOSTING),
+    ("krakenlogin.co.com", L, "kraken", Reason.KNOWN_FAKE),
+    ("krakenhelp.co.com", L, "kraken", Reason.ODD_SUFFIX),
+    # Raw IPs, user info, backslashes.
+    ("http://47.74.183.27/okx/help", L, "okx", Reason.RAW_IP),
+    ("http://203.0.113.9/", U, None, Reason.RAW_IP),
+    ("https://0x7f.1/mexc", L, "mexc", Reason.RAW_IP),
+    ("https://www.mexc.com@evil.io/support", L, "mexc", Reason.USERINFO),
+    ("https://evil.io\\www.mexc.com/support", L, "mexc", Reason.BACKSLASH),
+    # E-mails and accounts that name an exchange but are not official.
+    ("binance-support@gmail.com", L, "binance", Reason.BRAND_IN_ADDRESS),
+    ("help@kraken-desk.com", L, "kraken", Reason.BRAND_IN_DOMAIN),
+    ("@Binance_Support", L, "binance", Reason.BRAND_IN_ACCOUNT),
+    ("t.me/MEXCEnglish", L, "mexc", Reason.BRAND_IN_ACCOUNT),
+    ("https://t.me/Gateio_Copy_Trading", L, "gate", Reason.BRAND_IN_ACCOUNT),
+    ("https://evil.io/coinbase/login", L, "coinbase", Reason.BRAND_IN_LINK),
+    # Defanged text pasted back.
+    ("hxxps://mexc-support[.]com", L, "mexc", Reason.BRAND_IN_DOMAIN),
+    # Unrelated sites and text.
+    ("google.com", U, None, Reason.NO_EXCHANGE),
+    ("navigate.com", U, None, Reason.NO_EXCHANGE),
+    ("https://gateway.example.org/", U, None, Reason.NO_EXCHANGE),
+    ("friend@example.org", U, None, Reason.NO_EXCHANGE),
+    ("@somebody", U, None, Reason.NO_EXCHANGE),
+    ("+1 415 555 0100", U, None, Reason.PHONE_UNLISTED),
+    ("hello there", U, None, Reason.NOT_A_LINK),
+]
+
+
+@pytest.mark.parametrize(("typed", "verdict", "exchange", "reason"), TABLE)
+def test_it_judges_what_traders_paste(
+    typed: str, verdict: Verdict, exchange: str | None, reason: Reason
+) -> None:
+    found = check(typed, CATALOG)
+    assert (found.verdict, found.exchange.id if found.exchange else None, found.reason) == (
+        verdict,
+        exchange,
+        reason,
+    )
+
+
+def test_the_table_covers_every_exchange_both_ways() -> None:
+    covered = {(row[2], row[1]) for row in TABLE}
+    for exchange in CATALOG.exchanges:
+        assert (exchange.id, O) in covered, exchange.id
+        assert (exchange.id, L) in covered, exchange.id
+    assert len(TABLE) >= 40
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+@pytest.mark.parametrize(("typed", "verdict", "exchange", "reason"), TABLE)
+def test_the_answer_leads_with_the_verdict_and_never_links_the_typed_text(
+    typed: str, verdict: Verdict, exchange: str | None, reason: Reason, locale: Locale
+) -> None:
+    found = check(typed, CATALOG)
+    reply = verify_reply(found, CATALOG, Words.of(locale, NOW))
+    mark = {O: "✅", L: "❌", U: "❓"}[verdict] if reason is not Reason.PHONE_UNLISTED else "📞"
+    assert reply.title.startswith(mark)
+    if found.exchange is not None and reason is not Reason.PHONE_UNLISTED:
+        assert found.exchange.name in reply.title
+        assert ", ".join(found.exchange.official_domains) in "\n".join(reply.plain_lines())
+    links = [s.url for line in (*reply.lines, *reply.footer) for s in line if s.url]
+    assert all(_catalog_link(url) for url in links), links
+    if verdict is not O and found.host:
+        # The host a browser would open appears only defanged.
+        assert found.host not in "\n".join(reply.plain_lines()).replace("\u2060", "")
+
+
+def _catalog_link(url: str) -> bool:
+    return any(url == c.url for _, c in CATALOG.channels())
+
+
+def test_verify_mexc_support_com_in_both_languages_names_mexc_com() -> None:
+    found = check("mexc-support.com", CATALOG)
+    en = verify_reply(found, CATALOG, Words.of(Locale.EN, NOW)).plain_lines()
+    zh = verify_reply(found, CATALOG, Words.of(Locale.ZH, NOW)).plain_lines()
+    assert en[:4] == [
+        "❌ Not MEXC",
+        "mexc-support[.]com is not MEXC's website.",
+        "MEXC's only website is mexc.com.",
+        "Never enter your password or 2FA code anywhere else.",
+    ]
+    assert en[4] == (
+        "Check any account or link with MEXC Verify: https://www.mexc.com/official-verify"
+    )
+    assert zh[:4] == [
+        "❌ 这不是 MEXC 官方",
+        "mexc-support[.]com 不是 MEXC 官方网站。",
+        "MEXC 唯一官网是 mexc.com。",
+        "切勿在其他网站输入密码或验证码。",
+    ]
+
+
+def test_a_phone_number_gets_what_the_exchange_publishes_about_phones() -> None:
+    found = check("+1 888 000 0000", CATALOG)
+    kraken = CATALOG.exchange("kraken")
+    assert kraken is not None
+    lines = verify_reply(found, CATALOG, Words.of(Locale.EN, NOW), kraken).plain_lines()
+    assert lines[0] == "📞 We can't vouch for phone numbers"
+    assert lines[2].startswith("• Kraken: ")
+    assert "support.kraken.com" in lines[2]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mexc-support.com", "mexc-support[.]com"),
+        ("https://a.b/c", "hxxps[:]//a[.]b/c"),
+        ("x@y.com", "x[@]y[.]com"),
+        ("mexc。com", "mexc[.]com"),
+        ("mexc．com", "mexc[.]com"),
+        ("mexc｡com", "mexc[.]com"),
+    ],
+)
+def test_defang_leaves_nothing_clickable(text: str, expected: str) -> None:
+    assert defang(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "checkable"),
+    [
+        ("mexc-support.com", True),
+        ("https://x.y/z", True),
+        ("a@b.io", True),
+        ("@handle", True),
+        ("status mexc", False),
+        ("/status", False),
+        ("mexc", False),
+        ("", False),
+    ],
+)
+def test_only_a_pasted_link_is_checked_without_a_command(text: str, checkable: bool) -> None:
+    assert is_checkable(text) is checkable
+
+
+# ---------------------------------------------------------------- properties
+
+LABEL = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
+PATH = st.from_regex(r"(/[A-Za-z0-9._~-]{0,12}){0,3}", fullmatch=True)
+OFFICIAL = [(e.id, d) for e in CATALOG.exchanges for d in e.official_domains]
+BRANDS = [(e.id, w) for e in CATALOG.exchanges for w in (e.id, e.name.lower(), *e.aliases)]
+TLDS = ["com", "net", "io", "co", "org", "app", "xyz", "com.cn", "co.uk", "pages.dev", "co.com"]
+
+
+@examples(max_examples=300, deadline=None)
+@given(st.sampled_from(OFFICIAL), st.lists(LABEL, max_size=3), PATH, st.booleans())
+def test_no_url_on_an_official_domain_is_flagged(
+    official: tuple[str, str], labels: list[str], path: str, scheme: bool
+) -> None:
+    exchange, domain = official
+    host = ".".join([*labels, domain])
+    typed = f"https://{host}{path}" if scheme else host + path
+    found = check(typed, CATALOG)
+    assert found.verdict is Verdict.OFFICIAL
+    assert found.exchange is not None and found.exchange.id == exchange
+
+
+@examples(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(BRANDS),
+    st.sampled_from(["", "-", "."]),
+    LABEL,
+    st.booleans(),
+    st.sampled_from(TLDS),
+)
+def test_a_brand_plus_any_other_registrable_domain_never_passes(
+    brand: tuple[str, str], joint: str, other: str, before: bool, tld: str
+) -> None:
+    _, word = brand
+    word = word.replace(" ", "-").replace(".", "-")
+    host = f"{word}{joint}{other}.{tld}" if not before else f"{other}{joint}{word}.{tld}"
+    everything = tuple(d for e in CATALOG.exchanges for d in e.official_domains)
+    assume(registrable_domain(host.encode("idna").decode()) is not None)
+    assume(not within(host.encode("idna").decode(), everything))
+    found = check(host, CATALOG)
+    assert found.verdict is not Verdict.OFFICIAL
+    glued_to_a_word = word in WHOLE_WORD_BRANDS and joint == "" and not other.isdigit()
+    if not glued_to_a_word:  # "gateway" is a word, not Gate; "gate-way" names Gate
+        assert found.verdict is Verdict.LOOKALIKE
+        assert found.exchange is not None
