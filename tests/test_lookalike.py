@@ -23,86 +23,94 @@ from probes.domains import registrable_domain, within
 CATALOG: Catalog = load_catalog(SHIPPED_CATALOG)
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 
-L, O, U = Verdict.LOOKALIKE, Verdict.OFFICIAL, Verdict.UNKNOWN
+LOOK, OFF, UNK = Verdict.LOOKALIKE, Verdict.OFFICIAL, Verdict.UNKNOWN
 
 # (what is pasted, verdict, exchange id or None, reason)
 TABLE = [
     # Official sites, subdomains, e-mails and accounts of all eight exchanges.
-    ("https://www.mexc.com/support", O, "mexc", Reason.OFFICIAL_DOMAIN),
-    ("www。mexc。com", O, "mexc", Reason.OFFICIAL_DOMAIN),
-    ("MEXC.COM", O, "mexc", Reason.OFFICIAL_DOMAIN),
-    ("service@mexc.com", O, "mexc", Reason.OFFICIAL_ADDRESS),
-    ("@MEXC_Official", O, "mexc", Reason.OFFICIAL_ACCOUNT),
-    ("https://x.com/mexc_official", O, "mexc", Reason.OFFICIAL_ACCOUNT),
-    ("https://www.binance.com/en/support", O, "binance", Reason.OFFICIAL_DOMAIN),
-    ("support.binance.us", O, "binance", Reason.OFFICIAL_DOMAIN),
-    ("https://twitter.com/binance", O, "binance", Reason.OFFICIAL_ACCOUNT),
-    ("https://www.okx.com/help", O, "okx", Reason.OFFICIAL_DOMAIN),
-    ("https://www.bybit.com/en/help-center", O, "bybit", Reason.OFFICIAL_DOMAIN),
-    ("https://support.kraken.com/hc/en-us", O, "kraken", Reason.OFFICIAL_DOMAIN),
-    ("status.kraken.com", O, "kraken", Reason.OFFICIAL_DOMAIN),
-    ("security@coinbase.com", O, "coinbase", Reason.OFFICIAL_ADDRESS),
-    ("https://help.coinbase.com/en", O, "coinbase", Reason.OFFICIAL_DOMAIN),
-    ("kucoingrievance@kucoin.com", O, "kucoin", Reason.OFFICIAL_ADDRESS),
-    ("@kucoincom", O, "kucoin", Reason.OFFICIAL_ACCOUNT),
-    ("https://www.gate.com/help/guide/faq/23119/submit-a-request", O, "gate", Reason.OFFICIAL_DOMAIN),  # noqa: E501
-    ("https://www.gate.io/article/22533", O, "gate", Reason.OFFICIAL_DOMAIN),
+    ("https://www.mexc.com/support", OFF, "mexc", Reason.OFFICIAL_DOMAIN),
+    ("www。mexc。com", OFF, "mexc", Reason.OFFICIAL_DOMAIN),
+    ("MEXC.COM", OFF, "mexc", Reason.OFFICIAL_DOMAIN),
+    ("service@mexc.com", OFF, "mexc", Reason.OFFICIAL_ADDRESS),
+    ("@MEXC_Official", OFF, "mexc", Reason.OFFICIAL_ACCOUNT),
+    ("https://x.com/mexc_official", OFF, "mexc", Reason.OFFICIAL_ACCOUNT),
+    ("https://www.binance.com/en/support", OFF, "binance", Reason.OFFICIAL_DOMAIN),
+    ("support.binance.us", OFF, "binance", Reason.OFFICIAL_DOMAIN),
+    ("https://twitter.com/binance", OFF, "binance", Reason.OFFICIAL_ACCOUNT),
+    ("https://www.okx.com/help", OFF, "okx", Reason.OFFICIAL_DOMAIN),
+    ("https://www.bybit.com/en/help-center", OFF, "bybit", Reason.OFFICIAL_DOMAIN),
+    ("https://support.kraken.com/hc/en-us", OFF, "kraken", Reason.OFFICIAL_DOMAIN),
+    ("status.kraken.com", OFF, "kraken", Reason.OFFICIAL_DOMAIN),
+    ("security@coinbase.com", OFF, "coinbase", Reason.OFFICIAL_ADDRESS),
+    ("https://help.coinbase.com/en", OFF, "coinbase", Reason.OFFICIAL_DOMAIN),
+    ("kucoingrievance@kucoin.com", OFF, "kucoin", Reason.OFFICIAL_ADDRESS),
+    ("@kucoincom", OFF, "kucoin", Reason.OFFICIAL_ACCOUNT),
+    (
+        "https://www.gate.com/help/guide/faq/23119/submit-a-request",
+        OFF,
+        "gate",
+        Reason.OFFICIAL_DOMAIN,
+    ),
+    ("https://www.gate.io/article/22533", OFF, "gate", Reason.OFFICIAL_DOMAIN),
     # A brand in a domain that is not official.
-    ("mexc-support.com", L, "mexc", Reason.BRAND_IN_DOMAIN),
-    ("binance-verify.net", L, "binance", Reason.BRAND_IN_DOMAIN),
-    ("okxwebsite.com", L, "okx", Reason.BRAND_IN_DOMAIN),
-    ("bybit-refund.org", L, "bybit", Reason.BRAND_IN_DOMAIN),
-    ("https://kraken-support.help/", L, "kraken", Reason.BRAND_IN_DOMAIN),
-    ("coinbase.support-desk.com", L, "coinbase", Reason.BRAND_IN_DOMAIN),
-    ("kucoin-unfreeze.com", L, "kucoin", Reason.BRAND_IN_DOMAIN),
-    ("gate-io-help.com", L, "gate", Reason.BRAND_IN_DOMAIN),
-    ("抹茶-support.com", L, "mexc", Reason.PUNYCODE),
-    ("币安客服.com", L, "binance", Reason.PUNYCODE),
+    ("mexc-support.com", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
+    ("binance-verify.net", LOOK, "binance", Reason.BRAND_IN_DOMAIN),
+    ("okx-support.net", LOOK, "okx", Reason.BRAND_IN_DOMAIN),
+    ("bybit-refund.org", LOOK, "bybit", Reason.BRAND_IN_DOMAIN),
+    ("https://kraken-support.help/", LOOK, "kraken", Reason.BRAND_IN_DOMAIN),
+    ("coinbase.support-desk.com", LOOK, "coinbase", Reason.BRAND_IN_DOMAIN),
+    ("kucoin-unfreeze.com", LOOK, "kucoin", Reason.BRAND_IN_DOMAIN),
+    ("gate-io-help.com", LOOK, "gate", Reason.BRAND_IN_DOMAIN),
+    ("抹茶-support.com", LOOK, "mexc", Reason.PUNYCODE),
+    ("币安客服.com", LOOK, "binance", Reason.PUNYCODE),
     # Known fakes from the catalog's never_link lists.
-    ("tn-binance.com", L, "binance", Reason.KNOWN_FAKE),
-    ("https://wap.xnb-binance.com.cn/x", L, "binance", Reason.KNOWN_FAKE),
-    ("mexc-crypto.com", L, "mexc", Reason.KNOWN_FAKE),
+    ("tn-binance.com", LOOK, "binance", Reason.KNOWN_FAKE),
+    ("https://wap.xnb-binance.com.cn/x", LOOK, "binance", Reason.KNOWN_FAKE),
+    ("mexc-crypto.com", LOOK, "mexc", Reason.KNOWN_FAKE),
+    ("okxwebsite.com", LOOK, "okx", Reason.KNOWN_FAKE),
+    ("help-gate-io.pages.dev", LOOK, "gate", Reason.KNOWN_FAKE),
+    ("http://47.74.183.27/okx/help", LOOK, "okx", Reason.KNOWN_FAKE),
     # An official domain used as a subdomain of another.
-    ("https://mexc.com.security-check.io/login", L, "mexc", Reason.OFFICIAL_AS_SUBDOMAIN),
-    ("www.okx.com.verify-account.net", L, "okx", Reason.OFFICIAL_AS_SUBDOMAIN),
+    ("https://mexc.com.security-check.io/login", LOOK, "mexc", Reason.OFFICIAL_AS_SUBDOMAIN),
+    ("www.okx.com.verify-account.net", LOOK, "okx", Reason.OFFICIAL_AS_SUBDOMAIN),
     # Mixed scripts, homoglyphs and punycode.
-    ("m\u0435xc.com", L, "mexc", Reason.MIXED_SCRIPT),
-    ("xn--mxc-rdd.com", L, "mexc", Reason.MIXED_SCRIPT),
-    ("\u043c\u0435\u0445\u0441.com", L, "mexc", Reason.HOMOGLYPH),
-    ("c0inbase.com", L, "coinbase", Reason.HOMOGLYPH),
-    ("rnexc.com", L, "mexc", Reason.HOMOGLYPH),
-    ("kucoín.com", L, "kucoin", Reason.PUNYCODE),
+    ("m\u0435xc.com", LOOK, "mexc", Reason.MIXED_SCRIPT),
+    ("xn--mxc-rdd.com", LOOK, "mexc", Reason.MIXED_SCRIPT),
+    ("\u043c\u0435\u0445\u0441.com", LOOK, "mexc", Reason.HOMOGLYPH),
+    ("c0inbase.com", LOOK, "coinbase", Reason.HOMOGLYPH),
+    ("rnexc.com", LOOK, "mexc", Reason.HOMOGLYPH),
+    ("kucoín.com", LOOK, "kucoin", Reason.PUNYCODE),
     # Free hosting and odd suffixes.
-    ("help-gate-io.pages.dev", L, "gate", Reason.FREE_HOSTING),
-    ("coinbase-help.github.io", L, "coinbase", Reason.FREE_HOSTING),
-    ("bybit-support.vercel.app", L, "bybit", Reason.FREE_HOSTING),
-    ("okx-desk.netlify.app", L, "okx", Reason.FREE_HOSTING),
-    ("binance-help.web.app", L, "binance", Reason.FREE_HOSTING),
-    ("krakenlogin.co.com", L, "kraken", Reason.KNOWN_FAKE),
-    ("krakenhelp.co.com", L, "kraken", Reason.ODD_SUFFIX),
+    ("gate-io-help.pages.dev", LOOK, "gate", Reason.FREE_HOSTING),
+    ("coinbase-help.github.io", LOOK, "coinbase", Reason.FREE_HOSTING),
+    ("bybit-support.vercel.app", LOOK, "bybit", Reason.FREE_HOSTING),
+    ("okx-desk.netlify.app", LOOK, "okx", Reason.FREE_HOSTING),
+    ("binance-help.web.app", LOOK, "binance", Reason.FREE_HOSTING),
+    ("krakenlogin.co.com", LOOK, "kraken", Reason.KNOWN_FAKE),
+    ("krakenhelp.co.com", LOOK, "kraken", Reason.ODD_SUFFIX),
     # Raw IPs, user info, backslashes.
-    ("http://47.74.183.27/okx/help", L, "okx", Reason.RAW_IP),
-    ("http://203.0.113.9/", U, None, Reason.RAW_IP),
-    ("https://0x7f.1/mexc", L, "mexc", Reason.RAW_IP),
-    ("https://www.mexc.com@evil.io/support", L, "mexc", Reason.USERINFO),
-    ("https://evil.io\\www.mexc.com/support", L, "mexc", Reason.BACKSLASH),
+    ("http://198.51.100.7/okx/help", LOOK, "okx", Reason.RAW_IP),
+    ("http://203.0.113.9/", UNK, None, Reason.RAW_IP),
+    ("https://0x7f.1/mexc", LOOK, "mexc", Reason.RAW_IP),
+    ("https://www.mexc.com@evil.io/support", LOOK, "mexc", Reason.USERINFO),
+    ("https://evil.io\\www.mexc.com/support", LOOK, "mexc", Reason.BACKSLASH),
     # E-mails and accounts that name an exchange but are not official.
-    ("binance-support@gmail.com", L, "binance", Reason.BRAND_IN_ADDRESS),
-    ("help@kraken-desk.com", L, "kraken", Reason.BRAND_IN_DOMAIN),
-    ("@Binance_Support", L, "binance", Reason.BRAND_IN_ACCOUNT),
-    ("t.me/MEXCEnglish", L, "mexc", Reason.BRAND_IN_ACCOUNT),
-    ("https://t.me/Gateio_Copy_Trading", L, "gate", Reason.BRAND_IN_ACCOUNT),
-    ("https://evil.io/coinbase/login", L, "coinbase", Reason.BRAND_IN_LINK),
+    ("binance-support@gmail.com", LOOK, "binance", Reason.BRAND_IN_ADDRESS),
+    ("help@kraken-desk.com", LOOK, "kraken", Reason.BRAND_IN_DOMAIN),
+    ("@Binance_Support", LOOK, "binance", Reason.BRAND_IN_ACCOUNT),
+    ("t.me/MEXCEnglish", LOOK, "mexc", Reason.BRAND_IN_ACCOUNT),
+    ("https://t.me/Gateio_Copy_Trading", LOOK, "gate", Reason.BRAND_IN_ACCOUNT),
+    ("https://evil.io/coinbase/login", LOOK, "coinbase", Reason.BRAND_IN_LINK),
     # Defanged text pasted back.
-    ("hxxps://mexc-support[.]com", L, "mexc", Reason.BRAND_IN_DOMAIN),
+    ("hxxps://mexc-support[.]com", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
     # Unrelated sites and text.
-    ("google.com", U, None, Reason.NO_EXCHANGE),
-    ("navigate.com", U, None, Reason.NO_EXCHANGE),
-    ("https://gateway.example.org/", U, None, Reason.NO_EXCHANGE),
-    ("friend@example.org", U, None, Reason.NO_EXCHANGE),
-    ("@somebody", U, None, Reason.NO_EXCHANGE),
-    ("+1 415 555 0100", U, None, Reason.PHONE_UNLISTED),
-    ("hello there", U, None, Reason.NOT_A_LINK),
+    ("google.com", UNK, None, Reason.NO_EXCHANGE),
+    ("navigate.com", UNK, None, Reason.NO_EXCHANGE),
+    ("https://gateway.example.org/", UNK, None, Reason.NO_EXCHANGE),
+    ("friend@example.org", UNK, None, Reason.NO_EXCHANGE),
+    ("@somebody", UNK, None, Reason.NO_EXCHANGE),
+    ("+1 415 555 0100", UNK, None, Reason.PHONE_UNLISTED),
+    ("hello there", UNK, None, Reason.NOT_A_LINK),
 ]
 
 
@@ -121,8 +129,8 @@ def test_it_judges_what_traders_paste(
 def test_the_table_covers_every_exchange_both_ways() -> None:
     covered = {(row[2], row[1]) for row in TABLE}
     for exchange in CATALOG.exchanges:
-        assert (exchange.id, O) in covered, exchange.id
-        assert (exchange.id, L) in covered, exchange.id
+        assert (exchange.id, OFF) in covered, exchange.id
+        assert (exchange.id, LOOK) in covered, exchange.id
     assert len(TABLE) >= 40
 
 
@@ -133,14 +141,16 @@ def test_the_answer_leads_with_the_verdict_and_never_links_the_typed_text(
 ) -> None:
     found = check(typed, CATALOG)
     reply = verify_reply(found, CATALOG, Words.of(locale, NOW))
-    mark = {O: "✅", L: "❌", U: "❓"}[verdict] if reason is not Reason.PHONE_UNLISTED else "📞"
+    mark = (
+        {OFF: "✅", LOOK: "❌", UNK: "❓"}[verdict] if reason is not Reason.PHONE_UNLISTED else "📞"
+    )
     assert reply.title.startswith(mark)
     if found.exchange is not None and reason is not Reason.PHONE_UNLISTED:
         assert found.exchange.name in reply.title
         assert ", ".join(found.exchange.official_domains) in "\n".join(reply.plain_lines())
     links = [s.url for line in (*reply.lines, *reply.footer) for s in line if s.url]
     assert all(_catalog_link(url) for url in links), links
-    if verdict is not O and found.host:
+    if verdict is not OFF and found.host:
         # The host a browser would open appears only defanged.
         assert found.host not in "\n".join(reply.plain_lines()).replace("\u2060", "")
 

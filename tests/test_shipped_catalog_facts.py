@@ -1,8 +1,9 @@
 """Facts a reviewer checks in the shipped catalog (bot/catalog/catalog.yaml).
 
 Plain YAML reading on purpose: these checks hold whatever the pydantic models look like.
-The facts come from research/exchanges.md; this file pins the ones that protect users
-(official links only, no look-alikes, no unverified contacts, both languages present).
+The facts and their sources are restated in docs/sources.md; this file pins the ones that
+protect users (official links only, no look-alikes, no unverified contacts, both languages
+present) and the corrections of the 2026-11-29 review.
 """
 
 from __future__ import annotations
@@ -43,16 +44,16 @@ TEXT_FIELDS = ("name", "where", "note", "expected_reply")
 ROUTE_TEXT_FIELDS = ("freeze",)
 ROUTE_LIST_FIELDS = ("steps", "have_ready", "facts")
 # Provenance for reviewers, not user-facing: may cite third-party or mirror copies.
-SOURCE_FIELDS = {"source", "hours_source", "status_page_source"}
+SOURCE_FIELDS = {"source", "hours_source", "status_page_source", "phone_support_source"}
 
-# Research section 1.3: exchanges whose own pages claim 24/7 support (High or Medium).
+# Exchanges whose own pages claim 24/7 support (high or medium; docs/sources.md).
 OFFICIAL_24_7 = {"binance", "kraken", "kucoin"}
-# Research section 1.5: self-service freeze verified. None found for MEXC and Gate;
-# Kraken locks accounts through its live chat, which is not self-service.
-HAS_SELF_FREEZE = {"binance", "coinbase", "kucoin", "okx", "bybit"}
+# A self-service freeze or lock is verified. None found for MEXC and Gate; Kraken's is the
+# lock link in its new-withdrawal-address e-mail (else its live chat locks the account).
+HAS_SELF_FREEZE = {"binance", "coinbase", "kucoin", "okx", "bybit", "kraken"}
 STATUSPAGES = {"kraken": "https://status.kraken.com", "coinbase": "https://status.coinbase.com"}
 
-# Research says: do not use these (third-party only, contradicted, or a known scam vector).
+# Do not use these (third-party only, contradicted, or a known scam vector).
 FORBIDDEN_ANYWHERE = (
     "support@mexc.com",
     "binance_support",
@@ -61,7 +62,9 @@ FORBIDDEN_ANYWHERE = (
     "support@gate.io",
     "support@bybit.com",
     "support@kucoin.com",
-    "t.me/mexc",  # MEXC Telegram accounts: Low confidence, mentioned nowhere
+    # MEXC Telegram accounts: only in copies of the mexc.com footer (2023, mid-2026), never
+    # confirmed on a live MEXC page; not shipped until MEXC Verify confirms them.
+    "t.me/mexc",
     "status.mexc.com",
     "support.mexc.com",
     "908-7930",  # Coinbase phone numbers: link the page, never print them
@@ -70,7 +73,7 @@ FORBIDDEN_ANYWHERE = (
 )
 PHONE_NUMBER = re.compile(r"\+\d[\d\s().-]{6,}\d")
 
-# Research 1.1 (unrecognised copies) and section 11 (unconfirmed mirrors): never shown to users.
+# Unrecognised copies and unconfirmed mirrors (docs/sources.md): never shown to users.
 MIRRORS = (
     "mexc.co",
     "mexc.fm",
@@ -236,7 +239,7 @@ def test_routes_state_confidence_and_unverified_ones_carry_no_facts(exchange_id:
 
 
 @pytest.mark.parametrize("exchange_id", EXCHANGES)
-def test_freeze_step_only_where_research_verifies_one(exchange_id: str) -> None:
+def test_freeze_step_only_where_a_source_verifies_one(exchange_id: str) -> None:
     route = BY_ID[exchange_id]["routes"]["account_compromised"]
     assert bool(route.get("freeze")) == (exchange_id in HAS_SELF_FREEZE)
 
@@ -364,7 +367,7 @@ def test_mexc_email_is_service_at_mexc_com() -> None:
 def test_mexc_has_the_required_channels() -> None:
     assert mexc_channel("live_chat")["mode"] == "live"
     assert mexc_channel("help_center")["url"] == "https://www.mexc.com/support"
-    assert mexc_channel("ticket")["confidence"] in ("unverified", "low")  # old footer copy only
+    assert mexc_channel("ticket")["confidence"] == "medium"  # a mid-2026 footer copy
     x = mexc_channel("x")
     assert x["url"] == "https://x.com/MEXC_Official"
     assert x["mode"] == "broadcast"
@@ -438,3 +441,138 @@ def test_every_localized_text_has_english_and_simplified_chinese(exchange_id: st
         assert CJK.search(zh_text), f"{place}: zh has no Chinese"
         assert not (set(zh_text) & TRADITIONAL), f"{place}: traditional characters in zh"
         assert en != zh, place
+
+
+# ---------------------------------------------------------------- the 2026-11-29 review
+
+
+def route(exchange_id: str, case: str = "account_compromised") -> dict[str, Any]:
+    return BY_ID[exchange_id]["routes"][case]
+
+
+def texts(node: object) -> str:
+    return " ".join(strings(node))
+
+
+def channel(exchange_id: str, channel_id: str) -> dict[str, Any]:
+    return next(c for c in BY_ID[exchange_id]["channels"] if c["id"] == channel_id)
+
+
+@pytest.mark.parametrize("exchange_id", EXCHANGES)
+def test_every_high_fact_cites_a_page_on_the_exchange_own_domains(exchange_id: str) -> None:
+    exchange = BY_ID[exchange_id]
+    nodes = [*exchange["channels"], *exchange["routes"].values()]
+    for node in nodes:
+        if node.get("confidence") != "high":
+            continue
+        parts = urlsplit(node.get("source") or "")
+        assert parts.scheme == "https", node.get("source")
+        assert within(parts.hostname or "", exchange["official_domains"]), node["source"]
+
+
+def test_kraken_says_where_its_real_phone_number_is_not_that_none_exists() -> None:
+    facts = texts(route("kraken")["facts"])
+    assert "no phone support" not in facts
+    assert "only real phone number is the one shown at the bottom of support.kraken.com" in facts
+    assert "页面底部" in facts
+    kraken = BY_ID["kraken"]
+    assert "bottom of support.kraken.com" in kraken["phone_support"]["en"]
+    assert kraken["phone_support_source"] == (
+        "https://support.kraken.com/hc/en-us/articles/115012482487-Beware-of-phone-scams"
+    )
+
+
+def test_kraken_locks_from_its_withdrawal_address_email_and_names_all_sender_domains() -> None:
+    freeze = route("kraken")["freeze"]
+    assert "new withdrawal address" in freeze["en"] and "lock" in freeze["en"]
+    assert "no self-service lock" not in texts(route("kraken")).lower()
+    note = channel("kraken", "ticket")["note"]["en"]
+    for sender in ("@futures.kraken.com", "@email2.kraken.com", "@marketing.kraken.com"):
+        assert sender in note
+    assert "complaint-handling-process" not in channel("kraken", "ticket")["source"]
+
+
+@pytest.mark.parametrize(
+    ("exchange_id", "beside"), [("bybit", "Delete Account"), ("okx", "Close account")]
+)
+def test_freezes_warn_about_the_delete_button_and_say_to_change_password_and_2fa(
+    exchange_id: str, beside: str
+) -> None:
+    steps = route(exchange_id)
+    assert beside in steps["freeze"]["en"]
+    assert any("change your password and 2FA" in step for step in steps["steps"]["en"])
+    assert "Only Bybit Support can reactivate" not in texts(steps)
+
+
+def test_bybit_reactivation_after_24_h_is_said_and_the_route_is_medium() -> None:
+    assert any("24 h" in fact for fact in route("bybit")["facts"]["en"])
+    assert route("bybit")["confidence"] == "medium"  # the reactivation page is not bybit.com
+
+
+def test_coinbase_promises_no_callback_and_says_it_never_calls_first() -> None:
+    everything = texts(BY_ID["coinbase"])
+    assert "5 minutes" not in everything and "calls back" not in everything
+    assert any("never calls you first" in f for f in route("coinbase")["facts"]["en"])
+    note = channel("coinbase", "phone_line")["note"]["en"]
+    assert "may not reach a person" not in note
+    assert "automated system or a live agent" in note
+
+
+def test_gate_copy_trading_telegram_is_unverified_unlinked_and_never_recommended() -> None:
+    group = channel("gate", "copy_trading_reports")
+    assert group["confidence"] == "unverified"
+    assert "url" not in group
+    assert group["mode"] == "broadcast"
+    assert "Gateio_Copy_Trading" not in json.dumps(BY_ID["gate"], default=str)
+    for case, steps in BY_ID["gate"]["routes"].items():
+        assert "copy_trading_reports" not in steps["channels"], case
+
+
+def test_gate_live_chat_from_the_gate_us_page_is_medium() -> None:
+    chat = channel("gate", "live_chat")
+    assert "/en-us/" in chat["source"]
+    assert chat["confidence"] == "medium"
+
+
+def test_weak_sources_are_fixed_or_lowered() -> None:
+    withdrawal = route("binance", "withdrawal_stuck")
+    assert withdrawal["confidence"] == "unverified" and withdrawal["source"] is None
+    assert channel("binance", "verify")["confidence"] == "medium"
+    assert "square" not in (route("binance")["source"] or "")
+    assert "WhatsApp" not in texts(route("binance"))  # now on the X channel (medium, Square)
+    assert "WhatsApp" in channel("binance", "x")["note"]["en"]
+    assert route("okx", "kyc")["confidence"] == "unverified"
+    assert "ouzhyi" not in json.dumps(route("okx", "kyc"))
+    coinbase = BY_ID["coinbase"]
+    assert coinbase["status_page_source"] == "https://status.coinbase.com"
+    assert channel("coinbase", "status_page")["source"] == "https://status.coinbase.com"
+    assert BY_ID["kraken"]["status_page_source"] == "https://docs.kraken.com/home/support.md"
+
+
+def test_deposit_recovery_fees_and_scope_are_stated() -> None:
+    mexc = texts(route("mexc", "deposit_missing")["facts"]["en"])
+    assert "fee" in mexc and "wrong token, network or memo" in mexc
+    gate = texts(route("gate", "deposit_missing")["facts"]["en"])
+    assert "fee in USDT" in gate and "100 USDT" in gate and "memo" in gate
+
+
+def test_known_look_alikes_from_the_review_are_on_never_link() -> None:
+    expected = {
+        "binance": {"bc-binance.com", "ft-binance.com", "fo-binance.com", "xnb-binance.com.cn"},
+        "kraken": {"krakenlogin.co.com"},
+        "gate": {"help-gate-io.pages.dev"},
+        "okx": {"okxwebsite.com", "47.74.183.27"},
+    }
+    for exchange_id, domains in expected.items():
+        assert domains <= set(BY_ID[exchange_id]["never_link"]), exchange_id
+    assert "wap.xnb-binance.com.cn" not in BY_ID["binance"]["never_link"]
+
+
+def test_gate_support_email_and_security_reset_are_medium() -> None:
+    email = channel("gate", "email")
+    assert email["address"] == "support@gate.com"
+    assert email["confidence"] == "medium"
+    reset = channel("gate", "security_reset")
+    assert reset["url"] == "https://www.gate.com/security_reset"
+    assert reset["confidence"] == "medium"
+    assert any("anti-phishing code" in f for f in route("gate")["facts"]["en"])

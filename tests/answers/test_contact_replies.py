@@ -138,6 +138,7 @@ Have ready: UID, time of the suspicious login.
 Known fakes: mexc-crypto.com
 
 [📋 Details: /status mexc]  [🔔 Alerts: /subscribe mexc]
+[🔍 Check a link: /verify]
 """,
         id="email_unchecked_urgent_login_en",
     ),
@@ -164,6 +165,7 @@ Known fakes: mexc-crypto.com
 已知仿冒网站：mexc-crypto.com
 
 [📋 详情: /status mexc]  [🔔 订阅提醒: /subscribe mexc]
+[🔍 核实链接: /verify]
 """,
         id="email_unchecked_urgent_login_zh",
     ),
