@@ -223,4 +223,4 @@ def usages(locale: Locale, admin: bool = False, platform: Platform | None = None
         commands = menu_commands()
     else:
         commands = [c for c in COMMANDS if admin or not c.admin]
-    return [Usage(c.syntax(locale), c.help[locale]) for c in commands]
+    return [Usage(c.syntax(locale), c.help[locale], c.admin) for c in commands]

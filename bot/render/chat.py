@@ -18,6 +18,7 @@ class Usage:
 
     syntax: str
     help: str
+    admin: bool = False
 
 
 def help_reply(
@@ -25,12 +26,16 @@ def help_reply(
 ) -> Reply:
     """What the bot does, every command with its help, and the watched exchanges."""
     s = w.s
-    commands = tuple((text(f"{u.syntax} — {u.help}"),) for u in usages)
+    commands = tuple((text(f"{u.syntax} — {u.help}"),) for u in usages if not u.admin)
+    admin = tuple((text(f"{u.syntax} — {u.help}"),) for u in usages if u.admin)
+    sections = [Section(s.commands_title, commands)]
+    if admin:  # their own section: one section stays within a Discord field (1,024)
+        sections.append(Section(s.admin_commands_title, admin))
     example = catalog.exchanges[0].id
     reply = Reply(
         title=s.start_title if start else s.help_title,
         lines=((text(s.help_intro),),),
-        sections=(Section(s.commands_title, commands),),
+        sections=tuple(sections),
         footer=(watched_line(catalog, w), (text(s.links_note),)),
         buttons=(
             (
