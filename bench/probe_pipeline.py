@@ -1,18 +1,21 @@
 """Probe pipeline throughput: probe → health → store, beside the raw aiohttp client.
 
-Both sides GET the same loopback page with a fresh connection per request, the same connection
-limits and the same concurrency, and read the whole body, in the same run, so the ratio is what
-matters (the machine is shared and noisy). The pipeline side runs the real probe
-(`probes.registry.run_probe`), the real `Monitor` (health state machine, latency ring) and its
-periodic flushes into a real SQLite file; the final flush is inside the timed span too.
+Both sides GET the same loopback page with the same connection limits, the same concurrency and
+the same connection mode, and read the whole body, in the same run, so the ratio is what matters
+(the machine is shared and noisy). Two connection modes, each measured on its own: `fresh` (a
+new connection per request, what a probe of a far site mostly pays) and `pooled` (keep-alive).
+The pipeline side runs the real probe (`probes.registry.run_probe`), the real `Monitor` (health
+state machine, latency summary) and its periodic flushes into a real SQLite file; the final
+flush is inside the timed span too.
 
 Rounds alternate which side goes first, so drift in machine load hits both alike. Besides the
 rates it prints CPU time per request (`time.process_time`, all threads: SQLite's worker thread
 counts), the steadier signal on a busy machine.
 
     .venv/bin/python bench/probe_pipeline.py [--requests 6000] [--concurrency 32] [--rounds 5]
+        [--modes fresh,pooled]
 
-Target: pipeline rate ≥ 0.8 × raw rate.
+Target: pipeline rate ≥ 0.8 × raw rate, in each mode.
 """
 
 from __future__ import annotations
@@ -116,10 +119,10 @@ def catalog_for(port: int) -> dict[str, object]:
     }
 
 
-async def raw_rate(port: int, requests: int, concurrency: int) -> Measured:
-    """A bare aiohttp client, fresh connection each, with the probe session's limits."""
+async def raw_rate(port: int, requests: int, concurrency: int, fresh: bool) -> Measured:
+    """A bare aiohttp client with the probe session's limits and connection mode."""
     connector = aiohttp.TCPConnector(
-        force_close=True, limit=concurrency, limit_per_host=concurrency
+        force_close=fresh, limit=concurrency, limit_per_host=concurrency
     )
     async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -130,7 +133,9 @@ async def raw_rate(port: int, requests: int, concurrency: int) -> Measured:
         return await measure(requests, concurrency, one)
 
 
-async def pipeline_rate(port: int, requests: int, concurrency: int, folder: Path) -> Measured:
+async def pipeline_rate(
+    port: int, requests: int, concurrency: int, fresh: bool, folder: Path
+) -> Measured:
     """Probe → Monitor → SQLite, flushed as the bot does; the last flush is timed too."""
     catalog = check_data(Path("bench.yaml"), catalog_for(port), allow_local=True)
     targets = targets_of(catalog, allow_local=True)
@@ -138,7 +143,7 @@ async def pipeline_rate(port: int, requests: int, concurrency: int, folder: Path
     store = Store(db)
     monitor = Monitor(catalog, store, SystemClock())
     flusher = asyncio.create_task(monitor.run(every_s=1.0))
-    session = make_session(fresh_connections=True, limit=concurrency, limit_per_host=concurrency)
+    session = make_session(fresh_connections=fresh, limit=concurrency, limit_per_host=concurrency)
     try:
         ctx = ProbeContext(session=session)
 
@@ -161,35 +166,51 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--modes", default="fresh,pooled", help="fresh, pooled or both")
     args = parser.parse_args()
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or not set(modes) <= {"fresh", "pooled"}:
+        parser.error("--modes takes fresh, pooled or fresh,pooled")
     receive, send = multiprocessing.Pipe(duplex=False)
     server = multiprocessing.Process(target=serve, args=(send,), daemon=True)
     server.start()
     port: int = receive.recv()
-    raws: list[Measured] = []
-    pipes: list[Measured] = []
+    print(f"requests per side per round: {args.requests}, concurrency {args.concurrency}")
     try:
         with tempfile.TemporaryDirectory() as folder:
-            for round_no in range(args.rounds):
-                raw = raw_rate(port, args.requests, args.concurrency)
-                pipe = pipeline_rate(
-                    port, args.requests, args.concurrency, Path(folder) / str(round_no)
-                )
-                # Alternate which side goes first so drift in machine load hits both alike.
-                if round_no % 2:
-                    pipes.append(await pipe)
-                    raws.append(await raw)
-                else:
-                    raws.append(await raw)
-                    pipes.append(await pipe)
+            for mode in modes:
+                raws, pipes = await compare(port, args, mode == "fresh", Path(folder) / mode)
+                report(mode, raws, pipes)
     finally:
         server.terminate()
         server.join()
+
+
+async def compare(
+    port: int, args: argparse.Namespace, fresh: bool, folder: Path
+) -> tuple[list[Measured], list[Measured]]:
+    """Rounds of raw and pipeline in one connection mode, alternating which goes first."""
+    raws: list[Measured] = []
+    pipes: list[Measured] = []
+    for round_no in range(args.rounds):
+        raw = raw_rate(port, args.requests, args.concurrency, fresh)
+        pipe = pipeline_rate(port, args.requests, args.concurrency, fresh, folder / str(round_no))
+        # Alternate which side goes first so drift in machine load hits both alike.
+        if round_no % 2:
+            pipes.append(await pipe)
+            raws.append(await raw)
+        else:
+            raws.append(await raw)
+            pipes.append(await pipe)
+    return raws, pipes
+
+
+def report(mode: str, raws: list[Measured], pipes: list[Measured]) -> None:
     raw_rates, pipe_rates = [m.rate for m in raws], [m.rate for m in pipes]
     raw_cpu = statistics.median(m.cpu_us for m in raws)
     pipe_cpu = statistics.median(m.cpu_us for m in pipes)
     best, median = max(pipe_rates) / max(raw_rates), _median_ratio(pipe_rates, raw_rates)
-    print(f"requests per side per round: {args.requests}, concurrency {args.concurrency}")
+    print(f"-- {mode} connections")
     print(
         f"raw aiohttp client:        {max(raw_rates):8.0f} req/s  (rounds: {_rounded(raw_rates)})"
     )

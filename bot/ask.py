@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from bot.catalog import Catalog, CatalogError, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.commands.dispatch import Core, Request, handle
 from bot.health import HealthState
+from bot.latency import ExactQuantiles
 from bot.render.plain import to_plain
 from bot.reports import WaitBook
 from bot.settings import Settings
@@ -40,8 +40,8 @@ class StoredView:
     def health(self, channel_key: str) -> HealthState | None:
         return self.states.get(channel_key)
 
-    def recent_latencies(self, channel_key: str) -> Sequence[float]:
-        return self.latencies.get(channel_key, ())
+    def recent_latency(self, channel_key: str) -> ExactQuantiles:
+        return ExactQuantiles(self.latencies.get(channel_key, ()))
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         return None

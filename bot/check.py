@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.catalog import Catalog, CatalogError, Channel, Exchange, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.commands.args import find_exchange, suggest_exchanges
 from bot.health import HealthPolicy, HealthState, advance, initial
+from bot.latency import ExactQuantiles
 from bot.monitor import upstream_of
 from bot.probe_plan import probe_plan
 from bot.settings import Settings
@@ -40,9 +40,11 @@ class Snapshot:
     def health(self, channel_key: str) -> HealthState | None:
         return self.states.get(channel_key)
 
-    def recent_latencies(self, channel_key: str) -> Sequence[float]:
+    def recent_latency(self, channel_key: str) -> ExactQuantiles:
         result = self.results.get(channel_key)
-        return (result.latency_ms,) if result and result.ok and result.latency_ms else ()
+        if result is None or not result.ok or result.latency_ms is None:
+            return ExactQuantiles()
+        return ExactQuantiles((result.latency_ms,))
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self.upstreams.get(exchange_id)

@@ -12,19 +12,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TypeVar
 
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
+from bot.latency import HourQuantiles, LatencyWindow
 from bot.probe_plan import probe_plan
 from bot.verdict import Component, ComponentStatus, Incident, Indicator, Upstream
 from probes.context import Target
 from probes.result import ProbeResult
+from storage.histogram import Histogram
 from storage.records import HealthRow, TransitionRecord
 from storage.store import Store
 
@@ -33,12 +33,10 @@ log = logging.getLogger(__name__)
 TransitionSink = Callable[[Transition], Awaitable[None]]
 UpstreamSink = Callable[[str, Upstream], Awaitable[None]]
 ResultObserver = Callable[[ProbeResult], None]
-LATENCY_WINDOW = timedelta(hours=1)
-# At one probe a minute an hour is 60 samples; the cap bounds memory for fast intervals.
-LATENCY_SAMPLES = 240
 # Raw results kept in memory while the database is out (~0.5 KB each): a few minutes of a
 # large catalog. Older ones are dropped first; their rollup hour then counts fewer checks.
 BACKLOG_MAX = 20_000
+_NO_LATENCY = HourQuantiles(Histogram())
 
 
 @dataclass
@@ -80,7 +78,7 @@ class Monitor:
         self._observe = observe
         self._batch_max = batch_max
         self._states: dict[str, HealthState] = {}
-        self._latencies: dict[str, deque[tuple[datetime, float]]] = {}
+        self._latencies: dict[str, LatencyWindow] = {}
         self._upstream: dict[str, Upstream] = {}
         self._probed = {e.key(c) for e, c in catalog.channels() if c.probe is not None}
         # Channels that probe what another channel probes get that channel's results.
@@ -102,12 +100,11 @@ class Monitor:
     def health(self, channel_key: str) -> HealthState | None:
         return self._states.get(channel_key)
 
-    def recent_latencies(self, channel_key: str) -> Sequence[float]:
-        samples = self._latencies.get(channel_key)
-        if not samples:
-            return ()
-        horizon = self._clock.now() - LATENCY_WINDOW
-        return [ms for at, ms in samples if at >= horizon]
+    def recent_latency(self, channel_key: str) -> HourQuantiles:
+        window = self._latencies.get(channel_key)
+        if window is None:
+            return _NO_LATENCY
+        return window.quantiles(self._clock.now().timestamp())
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self._upstream.get(exchange_id)
@@ -137,8 +134,10 @@ class Monitor:
         state, transition = advance(state, result, self._policy)
         self._states[result.channel] = state
         if result.ok and result.latency_ms is not None:
-            samples = self._latencies.setdefault(result.channel, deque(maxlen=LATENCY_SAMPLES))
-            samples.append((result.at, result.latency_ms))
+            window = self._latencies.get(result.channel)
+            if window is None:
+                window = self._latencies[result.channel] = LatencyWindow()
+            window.add(result.at.timestamp(), result.latency_ms)
         pending = self._pending
         if result.channel in self._status_channels:
             exchange_id = self._status_channels[result.channel]

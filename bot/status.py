@@ -8,7 +8,6 @@ cached until the hour turns, so a `/status` costs a few dictionary look-ups.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,6 +30,10 @@ DEFAULT_INTERVAL_S = 60.0
 USABLE = (Verdict.LIVE, Verdict.DEGRADED)
 
 
+class Quantiles(Protocol):
+    def quantile(self, q: float) -> float | None: ...
+
+
 class LiveView(Protocol):
     """What the running probe pipeline knows now, from memory (implemented in bot/monitor.py)."""
 
@@ -38,17 +41,13 @@ class LiveView(Protocol):
         """The channel's current health state, None before its first result."""
         ...
 
-    def recent_latencies(self, channel_key: str) -> Sequence[float]:
-        """Latencies (ms) of the last hour's successful checks, oldest first."""
+    def recent_latency(self, channel_key: str) -> Quantiles:
+        """Latency (ms) quantiles of the last hour's successful checks (None without any)."""
         ...
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         """The exchange's status page as last read, None where it has none or none yet."""
         ...
-
-
-class Quantiles(Protocol):
-    def quantile(self, q: float) -> float | None: ...
 
 
 class Summary(Protocol):
@@ -310,13 +309,13 @@ class StatusService:
         )
 
     def _latency(self, key: str, state: HealthState | None, windows: _Windows | None) -> Latency:
-        recent = self.live.recent_latencies(key)
+        recent = self.live.recent_latency(key)
         last = state.last_latency_ms if state is not None and state.last_ok else None
         day = windows.day if windows is not None else None
         return Latency(
             last=last,
-            p50_1h=_quantile(recent, 0.50),
-            p95_1h=_quantile(recent, 0.95),
+            p50_1h=recent.quantile(0.50),
+            p95_1h=recent.quantile(0.95),
             p50_24h=day.histogram.quantile(0.50) if day is not None and day.count else None,
             p95_24h=day.histogram.quantile(0.95) if day is not None and day.count else None,
         )
@@ -472,14 +471,6 @@ def _speed(status: ChannelStatus) -> tuple[int, float]:
     rank = 0 if status.verdict is Verdict.LIVE else 1
     last = status.latency.last
     return rank, last if last is not None else float("inf")
-
-
-def _quantile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank quantile, the method the rollup histograms use."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
 
 
 def _uptime(windows: _Windows | None) -> Uptime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from bot.catalog import Catalog
 from bot.catalog.models import catalog_from_data
 from bot.clock import FakeClock
 from bot.health import Cause, HealthState, Transition
+from bot.latency import ExactQuantiles
 from bot.verdict import Upstream
 from bot.vocab import Health
 from probes.result import ErrorKind
@@ -102,8 +103,8 @@ class FakeLive:
         now = self.clock.now()
         return HealthState(channel=channel_key, health=health, since=now, last_at=now)
 
-    def recent_latencies(self, channel_key: str) -> Sequence[float]:
-        return ()
+    def recent_latency(self, channel_key: str) -> ExactQuantiles:
+        return ExactQuantiles()
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self.upstreams.get(exchange_id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.health import HealthState
+from bot.latency import ExactQuantiles
 from bot.verdict import Upstream
 from bot.vocab import Health
 from storage.histogram import Histogram
@@ -24,8 +25,8 @@ class FakeLive:
     def health(self, channel_key: str) -> HealthState | None:
         return self.states.get(channel_key)
 
-    def recent_latencies(self, channel_key: str) -> Sequence[float]:
-        return self.latencies.get(channel_key, [])
+    def recent_latency(self, channel_key: str) -> ExactQuantiles:
+        return ExactQuantiles(self.latencies.get(channel_key, []))
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self.upstreams.get(exchange_id)
