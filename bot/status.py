@@ -122,6 +122,8 @@ class StatusStore(Protocol):
 
     async def active_maintenance(self, now: datetime) -> Sequence[MaintenanceRow]: ...
 
+    async def watching_since(self, exchange: str) -> datetime | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Latency:
@@ -269,6 +271,12 @@ class StatusService:
         since = self.clock.now() - timedelta(days=days)
         rows = await self.store.transitions(exchange.id, since, 500)
         return sorted(rows, key=lambda t: t.at)
+
+    async def watching_since(self, exchange: Exchange) -> datetime | None:
+        """When the bot first checked the exchange (None: never, or no database)."""
+        if self.store is None:
+            return None
+        return await self.store.watching_since(exchange.id)
 
     async def warm(self) -> None:
         """Load every channel's rollup summaries for this hour (call at start and hourly)."""

@@ -40,6 +40,18 @@ WHERE r.hour >= ? AND r.hour < ? {only}
 GROUP BY c.id
 """
 
+# The exchange's channels are the keys from "<exchange>/" up to (not) "<exchange>0" ("0"
+# follows "/"): a range of the unique key index. Per channel, its earliest rollup and raw
+# result are one primary-key or index seek each.
+_WATCHING_SINCE = """
+SELECT
+    (SELECT min((SELECT min(hour) FROM rollups WHERE channel_id = c.id))
+     FROM channels AS c WHERE c.key >= :low AND c.key < :high),
+    (SELECT min((SELECT min(at_ms) FROM probe_results WHERE channel_id = c.id))
+     FROM channels AS c WHERE c.key >= :low AND c.key < :high),
+    (SELECT min(at) FROM transitions WHERE exchange = :exchange)
+"""
+
 
 @dataclass
 class _Tally:
@@ -134,6 +146,25 @@ class ResultStore:
         if wanted is None:
             return found
         return {key: found.get(key, RollupSummary()) for key in wanted}
+
+    async def watching_since(self, exchange: str) -> datetime | None:
+        """When the exchange was first checked: its earliest stored result, rollup or transition.
+
+        None when nothing of it is stored. Raw results are kept 48 h and rollups are whole
+        hours: the earliest raw result counts when it falls in the earliest rollup's hour (the
+        exact moment), else that hour's start does. Index look-ups only, no scans.
+        """
+        keys = {"low": f"{exchange}/", "high": f"{exchange}0", "exchange": exchange}
+        async with self._db.reading() as conn:
+            rows = list(await conn.execute_fetchall(_WATCHING_SINCE, keys))
+        hour, raw_ms, transition = rows[0] if rows else (None, None, None)
+        first: list[float] = []
+        if hour is not None:
+            raw = None if raw_ms is None else raw_ms / 1000
+            first.append(raw if raw is not None and raw < hour + 3600 else hour)
+        if transition is not None:
+            first.append(transition)
+        return from_unix(min(first)) if first else None
 
     async def recent_results(self, channel: str, limit: int = 20) -> list[ProbeResult]:
         """A channel's latest raw results, newest first (to refill memory after a restart)."""

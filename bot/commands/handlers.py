@@ -174,8 +174,11 @@ async def show_history(ctx: Context) -> Reply:
     if isinstance(found, Reply):
         return found
     exchange = found[0]
-    rows = await ctx.core.status.transitions(exchange) if ctx.core.status.store else None
-    return history_reply(exchange, rows, ctx.w)
+    status = ctx.core.status
+    if status.store is None:
+        return history_reply(exchange, None, ctx.w)
+    rows = await status.transitions(exchange)
+    return history_reply(exchange, rows, ctx.w, await status.watching_since(exchange))
 
 
 async def subscribe(ctx: Context) -> Reply:

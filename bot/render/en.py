@@ -188,10 +188,14 @@ EN = Strings(
     fakes="Known fakes: ",
     verify_with="Check any “support” account first: ",
     history_title="{exchange} — changes in the last 7 days",
+    history_title_since="{exchange} — changes since we started watching",
+    history_watching="Watching since {when} ({ago}): not 7 days yet.",
     history_line="{when} {mark} {channel}: {old} → {new}, {duration}",
     history_ongoing="still now",
     history_detail=" ({detail})",
     history_empty="No changes in the last 7 days.",
+    history_empty_since="No changes since then.",
+    history_never="Not watched yet: nothing has been checked here so far.",
     history_unavailable="No history here: it needs the running bot's database.",
     report_usage="Usage: /report <exchange> <channel> <minutes|none>, e.g. "
     "/report {exchange} {channel} 10: the minutes until a person answered you (0–1440), "

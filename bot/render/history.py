@@ -1,9 +1,14 @@
-"""`/history`: the last 7 days' health changes, newest first, each with how long it lasted."""
+"""`/history`: the last 7 days' health changes, newest first, each with how long it lasted.
+
+Honest about its own horizon: when the bot has watched for less than the 7 days, it says
+since when (a new database never claims "no changes in the last 7 days"). Every entry has
+its date, and the reason a channel went down or slow, in both languages.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.catalog import Exchange
 from bot.render.budget import fit
@@ -14,18 +19,42 @@ from bot.status import TransitionRow
 from bot.vocab import Health
 
 _HEALTHS = frozenset(h.value for h in Health)
+WINDOW = timedelta(days=7)
+# Why a channel changed is worth a word where it went wrong; a recovery speaks for itself.
+_WITH_REASON = (Health.DOWN, Health.DEGRADED)
 
 
-def history_reply(exchange: Exchange, rows: Sequence[TransitionRow] | None, w: Words) -> Reply:
-    """Transitions oldest-first in, newest-first out; None means no database to read."""
-    title = w.s.history_title.format(exchange=exchange.name)
+def history_reply(
+    exchange: Exchange,
+    rows: Sequence[TransitionRow] | None,
+    w: Words,
+    since: datetime | None = None,
+) -> Reply:
+    """Transitions oldest-first in, newest-first out; None means no database to read.
+
+    `since` is when the bot first checked the exchange (`StatusService.watching_since`);
+    None with a database means never.
+    """
     if rows is None:
+        title = w.s.history_title.format(exchange=exchange.name)
         return Reply(title=title, lines=((text(w.s.history_unavailable),),))
+    short = since is None or since > w.now - WINDOW
+    title = (w.s.history_title_since if short else w.s.history_title).format(exchange=exchange.name)
+    head: list[Line] = []
+    if since is None and not rows:
+        return Reply(title=title, lines=((text(w.s.history_never),),))
+    if short and since is not None:
+        ago = w.ago((w.now - since).total_seconds())
+        head.append(
+            (text(w.s.history_watching.format(when=w.stamp(since, w.zone_for(None)), ago=ago)),)
+        )
     if not rows:
-        return Reply(title=title, lines=((text(w.s.history_empty),),))
+        head.append((text(w.s.history_empty_since if short else w.s.history_empty),))
+        return Reply(title=title, lines=tuple(head))
     ended = _end_times(rows)
-    lines = tuple(_line(exchange, row, ended[i], w) for i, row in reversed(list(enumerate(rows))))
-    return fit(Reply(title=title, lines=lines), w.s.more.format(command=f"/status {exchange.id}"))
+    lines = [_line(exchange, row, ended[i], w) for i, row in reversed(list(enumerate(rows)))]
+    reply = Reply(title=title, lines=(*head, *lines))
+    return fit(reply, w.s.more.format(command=f"/status {exchange.id}"))
 
 
 def _end_times(rows: Sequence[TransitionRow]) -> list[datetime | None]:
@@ -48,14 +77,14 @@ def _line(exchange: Exchange, row: TransitionRow, ended: datetime | None, w: Wor
     return (
         text(
             w.s.history_line.format(
-                when=w.when(row.at, w.zone_for(channel)),
+                when=w.stamp(row.at, w.zone_for(channel)),
                 mark=HEALTH_MARK[new],
                 channel=name,
                 old=w.s.health_word[old],
                 new=w.s.health_word[new],
                 duration=lasted,
             )
-            + (detail if new is Health.DOWN else "")
+            + (detail if new in _WITH_REASON else "")
         ),
     )
 

@@ -129,10 +129,14 @@ class Strings:
 
     # /history
     history_title: str
+    history_title_since: str
+    history_watching: str
     history_line: str
     history_ongoing: str
     history_detail: str
     history_empty: str
+    history_empty_since: str
+    history_never: str
     history_unavailable: str
 
     # Wait reports (/report, the lines under contact channels, admin /reports clear)

@@ -107,6 +107,12 @@ class Words:
         day = self.s.date.format(month=self.s.months[local.month - 1], day=local.day)
         return f"{day} {clock}"
 
+    def stamp(self, at: datetime, zone: ZoneInfo) -> str:
+        """ "Nov 24 18:48 UTC" (zh "11月24日 18:48 UTC"): always with the date, for records."""
+        local = at.astimezone(zone)
+        day = self.s.date.format(month=self.s.months[local.month - 1], day=local.day)
+        return f"{day} {local:%H:%M} {zone_label(local)}"
+
     def hours(self, hours: Hours | None) -> str:
         """ "hours: 24/7", "hours: Mon–Fri 09:00–18:00 (UTC+8)", "hours: not officially stated"."""
         if hours is None:

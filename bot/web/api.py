@@ -85,16 +85,22 @@ async def one_exchange(request: web.Request) -> web.Response:
 
 
 async def history(request: web.Request) -> web.Response:
-    """The exchange's health transitions over the last `days` days (1..30), oldest first."""
+    """The exchange's health transitions over the last `days` days (1..30), oldest first.
+
+    `watching_since`: when the bot first checked the exchange (null: never, or no database);
+    later than `days` ago, the window is shorter than asked.
+    """
     ctx = context_of(request)
     exchange = find(ctx.catalog, request.match_info["exchange"])
     days = parse_days(request.query.get("days"))
     rows = await ctx.status.transitions(exchange, days)
+    since = await ctx.status.watching_since(exchange)
     return _json(
         {
             "exchange": exchange.id,
             "days": days,
             "available": ctx.status.store is not None,
+            "watching_since": _iso(since),
             "transitions": [transition_json(row) for row in rows],
         }
     )

@@ -128,6 +128,7 @@ async def exchange_page(request: web.Request) -> web.Response:
     book = ctx.status.reports
     this_hour = await book.this_hour(exchange) if book is not None else {}
     rows = await ctx.status.transitions(exchange, 7) if ctx.status.store is not None else None
+    since = await ctx.status.watching_since(exchange)
     urgent = [
         (case.value, urgent_reply(route_view(view, case), w))
         for case in Case
@@ -144,7 +145,7 @@ async def exchange_page(request: web.Request) -> web.Response:
         exchange=exchange_view(view, w, hours, ctx, detailed=True, this_hour=this_hour),
         urgent=urgent,
         warning=warning,
-        history=history_reply(exchange, rows, w),
+        history=history_reply(exchange, rows, w, since),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.health import HealthState
 from bot.latency import ExactQuantiles
@@ -66,6 +66,8 @@ class FakeStore:
     rows: list[TransitionRecord] = field(default_factory=list)
     windows: list[MaintenanceWindow] = field(default_factory=list)
     reads: int = 0
+    # Watched for long enough that every window asked for is covered.
+    since: datetime | None = datetime(2026, 1, 1, tzinfo=UTC)
 
     def rollup(
         self, key: str, *, hours: int, count: int, failures: int, ms: Iterable[float]
@@ -90,6 +92,9 @@ class FakeStore:
     ) -> list[TransitionRecord]:
         found = [r for r in self.rows if r.exchange == exchange and r.at >= since]
         return sorted(found, key=lambda r: r.at, reverse=True)[:limit]
+
+    async def watching_since(self, exchange: str) -> datetime | None:
+        return self.since
 
     async def active_maintenance(self, now: datetime) -> list[MaintenanceWindow]:
         return [

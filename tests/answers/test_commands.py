@@ -10,11 +10,14 @@ from bot.commands.dispatch import Core
 from bot.settings import Settings
 from bot.status import StatusService
 from bot.vocab import Platform
+from probes.result import ProbeResult
 from storage.records import TransitionRecord
 from storage.store import Store
 from tests.answers import scenes
 from tests.answers.conftest import plain, reply_to
 from tests.answers.fakes import FakeLive, FakeStore
+
+DAYS_10 = timedelta(days=10)
 
 HELP_EN = """\
 supportlive — is support live now?
@@ -299,9 +302,11 @@ async def test_it_refuses_a_maintenance_without_minutes(stored_core: Core) -> No
     )
 
 
-async def test_it_tells_the_week_newest_first_with_durations(
+async def test_it_tells_the_week_newest_first_with_dates_durations_and_reasons(
     stored_core: Core, real_store: Store, clock: FakeClock
 ) -> None:
+    # Watching for ten days: the whole week is covered.
+    await real_store.write_results([ProbeResult("mexc/live_chat", clock.now() - DAYS_10, True, 90)])
     fake = FakeStore()
     scenes.week_of_changes(fake, clock.now())
     for row in fake.rows:
@@ -311,19 +316,63 @@ async def test_it_tells_the_week_newest_first_with_durations(
     )
     assert await plain(stored_core, "/history MEXC") == (
         "MEXC — changes in the last 7 days\n"
-        "18:48 UTC ❌ Online customer service: up → down, still now (timeout after 10 s)\n"
-        "Mon 18:30 UTC ✅ Online customer service: down → up, 1 d\n"
-        "Mon 18:16 UTC ❌ Online customer service: up → down, 14 min (HTTP 503)"
+        "Nov 24 18:48 UTC ❌ Online customer service: up → down, still now (timeout after 10 s)\n"
+        "Nov 23 18:30 UTC ✅ Online customer service: down → up, 1 d\n"
+        "Nov 23 18:16 UTC ❌ Online customer service: up → down, 14 min (HTTP 503)"
     )
     assert await plain(stored_core, "/history 抹茶", "zh") == (
         "MEXC — 近 7 天的状态变化\n"
-        "18:48 UTC ❌ 在线客服：正常 → 中断，持续至今\n"
-        "周一 18:30 UTC ✅ 在线客服：中断 → 正常，1 天\n"
-        "周一 18:16 UTC ❌ 在线客服：正常 → 中断，14 分钟"
+        "11月24日 18:48 UTC ❌ 在线客服：正常 → 中断，持续至今（原因：timeout after 10 s）\n"
+        "11月23日 18:30 UTC ✅ 在线客服：中断 → 正常，1 天\n"
+        "11月23日 18:16 UTC ❌ 在线客服：正常 → 中断，14 分钟（原因：HTTP 503）"
     )
 
 
-async def test_it_says_so_when_there_is_no_history_yet(stored_core: Core) -> None:
+async def test_it_says_since_when_it_watches_when_that_is_shorter_than_the_week(
+    stored_core: Core, real_store: Store, clock: FakeClock
+) -> None:
+    started = clock.now() - timedelta(hours=3, minutes=20)
+    await real_store.write_results([ProbeResult("nova/live_chat", started, True, 90)])
+    await real_store.add_transition(
+        TransitionRecord("nova/ticket", "nova", clock.now() - timedelta(hours=2), "up", "degraded",
+                         detail="slow: 4.2 s")
+    )  # fmt: skip
+    assert await plain(stored_core, "/history nova") == (
+        "Nova — changes since we started watching\n"
+        "Watching since Nov 24 15:40 UTC (3 h ago): not 7 days yet.\n"
+        "Nov 24 17:00 UTC ⚠️ Ticket: up → slow, still now (slow: 4.2 s)"
+    )
+    assert await plain(stored_core, "/history nova", "zh") == (
+        "Nova — 开始检测以来的状态变化\n"
+        "自 11月24日 15:40 UTC（3 小时前）开始检测，还不满 7 天。\n"
+        "11月24日 17:00 UTC ⚠️ 工单：正常 → 响应慢，持续至今（原因：slow: 4.2 s）"
+    )
+
+
+async def test_a_new_database_never_claims_a_quiet_week(
+    stored_core: Core, real_store: Store, clock: FakeClock
+) -> None:
+    assert await plain(stored_core, "/history nova") == (
+        "Nova — changes since we started watching\n"
+        "Not watched yet: nothing has been checked here so far."
+    )
+    await real_store.write_results([ProbeResult("nova/live_chat", clock.now(), True, 90)])
+    assert await plain(stored_core, "/history nova") == (
+        "Nova — changes since we started watching\n"
+        "Watching since Nov 24 19:00 UTC (just now): not 7 days yet.\n"
+        "No changes since then."
+    )
+    assert await plain(stored_core, "/history nova", "zh") == (
+        "Nova — 开始检测以来的状态变化\n"
+        "自 11月24日 19:00 UTC（刚刚）开始检测，还不满 7 天。\n"
+        "此后没有状态变化。"
+    )
+
+
+async def test_a_quiet_week_is_said_only_after_a_week_of_watching(
+    stored_core: Core, real_store: Store, clock: FakeClock
+) -> None:
+    await real_store.write_results([ProbeResult("nova/live_chat", clock.now() - DAYS_10, True, 9)])
     assert await plain(stored_core, "/history nova") == (
         "Nova — changes in the last 7 days\nNo changes in the last 7 days."
     )

@@ -48,7 +48,7 @@ def test_it_uses_the_same_placeholders_in_both_languages() -> None:
     en, zh = _templates(EN), _templates(ZH)
     assert en.keys() == zh.keys()
     different = {k for k in en if _placeholders(en[k]) != _placeholders(zh[k])}
-    assert different == {"history_detail"}  # the probe's English detail is left out in Chinese
+    assert different == set()
 
 
 @pytest.mark.parametrize("name", sorted(MAPS))

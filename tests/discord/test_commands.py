@@ -103,7 +103,7 @@ async def test_urgent_gives_the_route_and_the_phishing_warning(bot: Bot) -> None
 
 async def test_history_lists_the_changes(bot: Bot) -> None:
     seen = await bot.run("history", {"exchange": "loopex"})
-    assert seen.title == "Loopex — changes in the last 7 days"
+    assert seen.title == "Loopex — changes since we started watching"
     assert "✅ Live chat: unknown → up, still now" in seen.description
 
 

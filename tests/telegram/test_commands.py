@@ -115,9 +115,10 @@ async def test_urgent_with_a_case_gives_the_route_and_the_phishing_warning(bot: 
 async def test_history_lists_the_changes(bot: Bot) -> None:
     sent = await bot.ask("/history loopex")
     assert sent["text"] == (
-        "<b>Loopex — changes in the last 7 days</b>\n"
-        "19:00 UTC ✅ Live chat: unknown → up, still now\n"
-        "19:00 UTC ✅ Help center: unknown → up, still now"
+        "<b>Loopex — changes since we started watching</b>\n"
+        "Watching since Nov 24 19:00 UTC (just now): not 7 days yet.\n"
+        "Nov 24 19:00 UTC ✅ Live chat: unknown → up, still now\n"
+        "Nov 24 19:00 UTC ✅ Help center: unknown → up, still now"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.clock import FakeClock
-from tests.answers.fakes import FakeLive
+from tests.answers.fakes import FakeLive, FakeStore
 
 Client = TestClient[web.Request, web.Application]
 
@@ -140,6 +141,21 @@ async def test_it_gives_the_history_of_the_last_days_oldest_first(client: Client
         "new": "down",
         "detail": "HTTP 503",
     }
+
+
+async def test_it_says_since_when_it_watches(
+    client: Client, store: FakeStore, clock: FakeClock
+) -> None:
+    body = await get_json(client, "/api/v1/exchanges/mexc/history")
+    assert body["watching_since"] == "2026-01-01T00:00:00Z"
+
+    store.since = clock.now() - timedelta(hours=2)  # a new database: less than the 7 days
+    body = await get_json(client, "/api/v1/exchanges/mexc/history")
+    assert body["watching_since"] == "2026-11-24T17:00:00Z"
+
+    store.since = None
+    body = await get_json(client, "/api/v1/exchanges/nova/history")
+    assert (body["watching_since"], body["transitions"]) == (None, [])
 
 
 async def test_it_keeps_history_within_the_days_asked(client: Client) -> None:
