@@ -200,7 +200,9 @@ def classify_client_error(exc: aiohttp.ClientError) -> ProbeFailure:
     if isinstance(exc, aiohttp.ClientPayloadError):
         return ProbeFailure(ErrorKind.BODY, "broken response body")
     if isinstance(exc, aiohttp.ClientResponseError):
-        return ProbeFailure(ErrorKind.OTHER, f"bad HTTP response: {exc.message}")
+        # The parser's message quotes the broken bytes on later lines: keep its first line.
+        reason = exc.message.strip().partition("\n")[0].rstrip(":") if exc.message else ""
+        return ProbeFailure(ErrorKind.OTHER, f"bad HTTP response: {reason or 'unreadable'}")
     return ProbeFailure(ErrorKind.OTHER, f"{type(exc).__name__}: {exc}")
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from probes import dns, http, statuspage, tcp, tls
 from probes.context import ProbeContext, Target
 from probes.failure import seconds_text
-from probes.result import ErrorKind, ProbeResult
+from probes.result import ErrorKind, ProbeResult, bounded
 
 ProbeFn = Callable[[ProbeContext, Target], Awaitable[ProbeResult]]
 
@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 
 
 async def run_probe(ctx: ProbeContext, target: Target) -> ProbeResult:
-    """Run target's probe within its hard timeout; always a result, only cancellation raises."""
+    """Run target's probe within its hard timeout; always a result, only cancellation raises.
+
+    The result's remote text is bounded (`probes.result.bounded`): this is the one door
+    through which what a remote side wrote reaches health states, alerts and the database.
+    """
     at = ctx.now()
     limit_s = target.spec.timeout_s + GRACE_S
     probe = PROBES.get(target.spec.kind)
@@ -42,7 +46,7 @@ async def run_probe(ctx: ProbeContext, target: Target) -> ProbeResult:
         return _failed(target, at, ErrorKind.OTHER, f"no probe for kind {target.spec.kind!r}")
     try:
         async with asyncio.timeout(limit_s):
-            return await probe(ctx, target)
+            return bounded(await probe(ctx, target))
     except TimeoutError:
         detail = f"timeout after {seconds_text(limit_s)} (hard limit)"
         return _failed(target, at, ErrorKind.TIMEOUT, detail)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+
+# Text a remote side wrote (a status page's description and incident names, an error message
+# quoting a broken response) is stored with every result; a result carries at most this much
+# of it per string, whatever the remote side sends.
+MAX_TEXT_CHARS = 500
 
 
 class ErrorKind(StrEnum):
@@ -40,3 +45,37 @@ class ProbeResult:
     detail: str = ""
     slow: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """`text` cut to at most `limit` characters, ending in "…" when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bounded(result: ProbeResult) -> ProbeResult:
+    """The result with its detail and every string in `extra` (keys too) clipped; the same
+    object when nothing is too long (the common case costs a few length checks)."""
+    if len(result.detail) <= MAX_TEXT_CHARS and _fits(result.extra):
+        return result
+    extra = {clip(str(k)): _clipped(v) for k, v in result.extra.items()}
+    return replace(result, detail=clip(result.detail), extra=extra)
+
+
+def _fits(value: object) -> bool:
+    if isinstance(value, str):
+        return len(value) <= MAX_TEXT_CHARS
+    if isinstance(value, dict):
+        return all(_fits(k) and _fits(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_fits(v) for v in value)
+    return True
+
+
+def _clipped(value: object) -> object:
+    if isinstance(value, str):
+        return clip(value)
+    if isinstance(value, dict):
+        return {_clipped(k): _clipped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clipped(v) for v in value]
+    return value
