@@ -41,6 +41,7 @@ __all__ = [
     "brand_of",
     "check",
     "defang",
+    "has_mixed_script",
     "is_checkable",
     "lookalike_host",
 ]
@@ -345,7 +346,7 @@ def lookalike_host(host: str, catalog: Catalog) -> tuple[Exchange, Reason] | Non
         return None
     exchange, by_look_alike_letters = found
     if by_look_alike_letters or not readable.isascii():
-        if any(_mixed_scripts(label) for label in readable.split(".")):
+        if has_mixed_script(host):
             return exchange, Reason.MIXED_SCRIPT
         if by_look_alike_letters:
             return exchange, Reason.HOMOGLYPH
@@ -359,6 +360,11 @@ def lookalike_host(host: str, catalog: Catalog) -> tuple[Exchange, Reason] | Non
 
 def _free_hosting(host: str) -> bool:
     return within(host, FREE_HOSTING)
+
+
+def has_mixed_script(host: str) -> bool:
+    """True when a label of the (normalized) host mixes Latin with look-alike letters."""
+    return any(_mixed_scripts(label) for label in unicode_host(host).split("."))
 
 
 def _mixed_scripts(label: str) -> bool:

@@ -116,3 +116,23 @@ async def test_run_refuses_a_database_that_is_not_one(tmp_path: Path) -> None:
     assert code == 2
     assert "not a SQLite database" in err
     assert "Traceback" not in err
+
+
+async def test_ask_verify_says_a_look_alike_is_not_mexc_in_both_languages(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    code, out, _ = await run_cli("ask", "/verify mexc-support.com", env=env, cwd=tmp_path)
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "❌ Not MEXC",
+        "mexc-support[.]com is not MEXC's website.",
+        "MEXC's only website is mexc.com.",
+    ]
+    code, out, _ = await run_cli(
+        "ask", "/验证 mexc-support.com", "--lang", "zh", env=env, cwd=tmp_path
+    )
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "❌ 这不是 MEXC 官方",
+        "mexc-support[.]com 不是 MEXC 官方网站。",
+        "MEXC 唯一官网是 mexc.com。",
+    ]

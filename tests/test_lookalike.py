@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bot.catalog import Catalog, load_catalog
 from bot.lookalike import WHOLE_WORD_BRANDS, Reason, Verdict, check, defang, is_checkable
 from bot.render.verify import verify_reply
-from bot.render.words import Words
+from bot.render.words import Words, echo
 from bot.settings import SHIPPED_CATALOG
 from bot.vocab import Locale
 from probes.domains import registrable_domain, within
@@ -267,3 +267,10 @@ def test_a_brand_plus_any_other_registrable_domain_never_passes(
     if not glued_to_a_word:  # "gateway" is a word, not Gate; "gate-way" names Gate
         assert found.verdict is Verdict.LOOKALIKE
         assert found.exchange is not None
+
+
+@pytest.mark.parametrize("dot", [".", "。", "．", "｡"])
+def test_echoed_text_never_becomes_a_link_whatever_the_dot(dot: str) -> None:
+    """Wide dots are dots to a browser, so echoes break them like ASCII ones."""
+    shown = echo(f"mexc-support{dot}com")
+    assert shown == f"mexc-support{dot}\u2060com"

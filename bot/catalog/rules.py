@@ -11,15 +11,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.catalog.models import Catalog, Channel, Exchange, MaintenanceWindow
-from bot.lookalike import lookalike_host
+from bot.lookalike import has_mixed_script, lookalike_host
 from bot.vocab import ChannelKind, Confidence
 from probes.domains import (
     UrlError,
     is_ip,
     is_local,
     is_public_suffix,
+    is_shared_suffix,
     normalize_host,
     parse_url,
+    public_suffix,
     within,
 )
 from probes.feeds.registry import FEEDS
@@ -104,6 +106,16 @@ def _official_domain_problems(exchange: Exchange, domain: str) -> Iterator[Probl
             place,
             f"{domain} is a public suffix: anyone can register a name under it; "
             f"give the exchange's own domain (like {exchange.id}.{domain})",
+        )
+    elif is_shared_suffix(host):
+        yield Problem(
+            place,
+            f"{domain} is rented under {public_suffix(host)} (hosting or a resold suffix), "
+            "not a domain the exchange registered",
+        )
+    elif has_mixed_script(host):
+        yield Problem(
+            place, f"{domain} mixes Latin letters with look-alike ones from another script"
         )
     elif within(host, exchange.never_link):
         yield Problem(place, f"{domain} is on never_link")

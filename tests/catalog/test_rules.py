@@ -98,6 +98,9 @@ def test_it_accepts_a_good_catalog() -> None:
         (["exchanges", 0, "official_domains"], ["github.io"], "github.io is a public suffix"),
         (["exchanges", 0, "official_domains"], ["MEXC.com"], "write 'MEXC.com' as 'mexc.com'"),
         (["exchanges", 0, "official_domains"], ["47.74.183.27"], "is an IP address"),
+        (["exchanges", 0, "official_domains"], ["mexc.github.io"], "rented under github.io"),
+        (["exchanges", 0, "official_domains"], ["mexc.co.com"], "rented under co.com"),
+        (["exchanges", 0, "official_domains"], ["xn--mxc-rdd.com"], "mixes Latin letters"),
         ([*EMAIL, "address"], "support@gmail.com", "mexc / email / address"),
         ([*CHANNEL, "probe", "url"], "https://evil.example/", "mexc / live_chat / probe"),
         ([*EMAIL, "probe", "name"], "evil.example", "host evil.example is not an official"),
@@ -315,3 +318,19 @@ def test_it_refuses_a_broken_maintenance_window_naming_its_place(
 ) -> None:
     found = problems_of(with_maintenance({**WINDOW, field: value}))
     assert any(p.startswith(expected) for p in found), found
+
+
+def test_no_official_domain_may_imitate_another_exchange() -> None:
+    data = copy.deepcopy(GOOD)
+    other = copy.deepcopy(data["exchanges"][0])
+    other.update(id="evil", name="Evil", never_link=[], official_domains=["mexc-support.com"])
+    other["channels"] = [
+        {**other["channels"][0], "url": "https://mexc-support.com/", "probe": None},
+    ]
+    other["routes"] = {}
+    data["exchanges"].append(other)
+    found = problems_of(data)
+    assert (
+        "evil / official_domains: mexc-support.com looks like MEXC (brand_in_domain); "
+        "an exchange's domain may not imitate another exchange"
+    ) in found
