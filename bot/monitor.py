@@ -248,9 +248,15 @@ def transition_record(transition: Transition) -> TransitionRecord:
 
 
 def upstream_of(result: ProbeResult) -> Upstream:
-    """What a status page probe saw, as the verdict rules read it."""
+    """What a status page probe saw, as the verdict rules read it.
+
+    A page that could not be fetched or read is `unknown`, never "operational": a missing
+    indicator proves nothing.
+    """
     extra = result.extra
-    indicator = _member(Indicator, extra.get("indicator"), Indicator.NONE)
+    if "indicator" not in extra:
+        return Upstream(indicator=Indicator.UNKNOWN, detail=result.detail)
+    indicator = _member(Indicator, extra.get("indicator"), Indicator.UNKNOWN)
     if extra.get("maintenance") and indicator is Indicator.NONE:
         indicator = Indicator.MAINTENANCE
     components_raw = extra.get("components")

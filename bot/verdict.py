@@ -64,6 +64,8 @@ class Indicator(StrEnum):
     MAJOR = "major"
     CRITICAL = "critical"
     MAINTENANCE = "maintenance"
+    # Not the page's word: we could not fetch or read it, so it says nothing either way.
+    UNKNOWN = "unknown"
 
 
 class ComponentStatus(StrEnum):
@@ -96,12 +98,19 @@ class Upstream:
     """What the exchange's own status page says about a channel.
 
     When `components` (those mapped to this channel) are given, they decide; otherwise the
-    page's `indicator` does, which suits the status-page channel itself.
+    page's `indicator` does, which suits the status-page channel itself. An unreadable page
+    has the indicator `unknown` and says why in `detail`.
     """
 
     indicator: Indicator = Indicator.NONE
     components: tuple[Component, ...] = ()
     incidents: tuple[Incident, ...] = ()
+    detail: str = ""
+
+    @property
+    def readable(self) -> bool:
+        """Whether the page was fetched and read: only then do its words count."""
+        return self.indicator is not Indicator.UNKNOWN
 
     def _statuses(self) -> set[ComponentStatus]:
         return {c.status for c in self.components}

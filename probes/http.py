@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from probes.context import ProbeContext, Target
+from probes.dns import NAME_CHECK_S, name_failure
 from probes.domains import url_problem
 from probes.failure import ProbeFailure, spec_of, timeout_failure
 from probes.result import ErrorKind, ProbeResult
@@ -106,6 +107,10 @@ async def fetch(
             return await _follow(ctx, target, url, method, max_bytes, started)
     except TimeoutError:
         raise timeout_failure(timeout_s) from None
+    except aiohttp.ClientConnectorDNSError as exc:
+        # Ask again where the answer can be seen: whose side the failure is on matters.
+        left = timeout_s - (time.perf_counter() - started)
+        raise await name_failure(ctx, exc.host, min(max(left, 0.5), NAME_CHECK_S)) from exc
     except aiohttp.ClientError as exc:
         raise classify_client_error(exc) from exc
 
@@ -182,7 +187,8 @@ async def read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[byt
 def classify_client_error(exc: aiohttp.ClientError) -> ProbeFailure:
     """Map an aiohttp error to the error kind and detail a user can act on."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return ProbeFailure(ErrorKind.DNS, f"cannot resolve {exc.host}")
+        # Only the resolver's word: `fetch` asks again to tell whose side it is on.
+        return ProbeFailure(ErrorKind.RESOLVER, f"cannot resolve {exc.host}")
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         cert_error = exc.certificate_error
         reason = getattr(cert_error, "verify_message", None) or str(cert_error)

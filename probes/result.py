@@ -16,13 +16,24 @@ class ErrorKind(StrEnum):
     """Why a check failed; a closed set so alerts and metrics can count them."""
 
     TIMEOUT = "timeout"
+    # The name's own servers say it does not exist or has no such records: the exchange's side.
     DNS = "dns"
+    # Our resolver could not answer (unreachable, timed out, or "no such name" without proof):
+    # our side of the network, like `connect` and `timeout`.
+    RESOLVER = "resolver"
     CONNECT = "connect"
     TLS = "tls"
     HTTP_STATUS = "http_status"
     KEYWORD = "keyword"
     BODY = "body"
     OTHER = "other"
+    # The check failed while every canary failed too: it proves nothing about the exchange.
+    BLIND = "blind"
+
+
+# Failures of the path between us and a target, not answers from it: many at once, across
+# exchanges, say more about our own connection than about any exchange.
+NETWORK_ERRORS = frozenset({ErrorKind.TIMEOUT, ErrorKind.RESOLVER, ErrorKind.CONNECT})
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import socket
 import time
 
 from probes.context import ProbeContext, Target
+from probes.dns import NAME_CHECK_S, name_failure
 from probes.domains import host_problem
 from probes.failure import ProbeFailure, spec_of, timeout_failure
 from probes.result import ErrorKind, ProbeResult
@@ -19,7 +20,7 @@ async def probe(ctx: ProbeContext, target: Target) -> ProbeResult:
     at = ctx.now()
     started = time.perf_counter()
     try:
-        await connect(spec.host, spec.port, target, spec.timeout_s)
+        await connect(ctx, spec.host, spec.port, target, spec.timeout_s)
     except ProbeFailure as failure:
         return failure.to_result(target, at)
     latency_ms = (time.perf_counter() - started) * 1000.0
@@ -33,7 +34,9 @@ async def probe(ctx: ProbeContext, target: Target) -> ProbeResult:
     )
 
 
-async def connect(host: str, port: int, target: Target, timeout_s: float) -> None:
+async def connect(
+    ctx: ProbeContext, host: str, port: int, target: Target, timeout_s: float
+) -> None:
     """Open and close a connection to host:port; raises `ProbeFailure` when that fails."""
     problem = host_problem(host, target.official_domains, target.allow_local)
     if problem:
@@ -45,6 +48,8 @@ async def connect(host: str, port: int, target: Target, timeout_s: float) -> Non
             await writer.wait_closed()
     except TimeoutError:
         raise timeout_failure(timeout_s) from None
+    except socket.gaierror as exc:
+        raise await name_failure(ctx, host, min(timeout_s, NAME_CHECK_S)) from exc
     except OSError as exc:
         raise classify_os_error(exc, host, port) from exc
 
@@ -52,7 +57,8 @@ async def connect(host: str, port: int, target: Target, timeout_s: float) -> Non
 def classify_os_error(exc: OSError, host: str, port: int) -> ProbeFailure:
     """Map a socket error to DNS or connect failures with a short detail."""
     if isinstance(exc, socket.gaierror):
-        return ProbeFailure(ErrorKind.DNS, f"cannot resolve {host}")
+        # Only the resolver's word; the probes ask again (`probes.dns.name_failure`).
+        return ProbeFailure(ErrorKind.RESOLVER, f"cannot resolve {host}")
     if isinstance(exc, ConnectionRefusedError):
         return ProbeFailure(ErrorKind.CONNECT, f"connection refused on port {port}")
     reason = exc.strerror or str(exc) or type(exc).__name__

@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import functools
 import math
+import socket
 import ssl
 import time
 from datetime import UTC, datetime
 
 from probes.context import ProbeContext, Target
+from probes.dns import NAME_CHECK_S, name_failure
 from probes.domains import host_problem
 from probes.failure import ProbeFailure, spec_of, timeout_failure
 from probes.result import ErrorKind, ProbeResult
@@ -77,6 +79,8 @@ async def peer_not_after(ctx: ProbeContext, target: Target, spec: TlsProbe) -> d
         raise ProbeFailure(ErrorKind.TLS, f"certificate rejected: {_verify_reason(exc)}") from exc
     except ssl.SSLError as exc:
         raise ProbeFailure(ErrorKind.TLS, f"TLS handshake failed: {exc.reason or exc}") from exc
+    except socket.gaierror as exc:
+        raise await name_failure(ctx, spec.host, min(spec.timeout_s, NAME_CHECK_S)) from exc
     except OSError as exc:
         raise classify_os_error(exc, spec.host, spec.port) from exc
     try:

@@ -150,6 +150,9 @@ async def record_upstream(
     exchange = catalog.exchange(exchange_id)
     if exchange is None or not exchange.status_page or upstream is None:
         return 0
+    if not upstream.readable:
+        # An unreadable page lists no incidents: that is not news that they ended.
+        return 0
     moment = to_unix(now)
     current = {i.name: i for i in upstream.incidents if i.name}
     rows = 0

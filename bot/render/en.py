@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.lookalike import Reason as VerifyReason
 from bot.render.strings import Strings
 from bot.status import AnswerKind
-from bot.verdict import Indicator, ReasonCode
+from bot.verdict import ComponentStatus, Indicator, ReasonCode
 from bot.vocab import Case, Health, Mode, Verdict
 from probes.result import ErrorKind
 
@@ -117,8 +117,17 @@ EN = Strings(
         Indicator.MAJOR: "Major incident",
         Indicator.CRITICAL: "Critical outage",
         Indicator.MAINTENANCE: "Maintenance under way",
+        Indicator.UNKNOWN: "Could not read the status page, so we can't say",
     },
     incident="• {name}",
+    component="• {name}: {status}",
+    component_status={
+        ComponentStatus.OPERATIONAL: "operational",
+        ComponentStatus.DEGRADED_PERFORMANCE: "degraded performance",
+        ComponentStatus.PARTIAL_OUTAGE: "partial outage",
+        ComponentStatus.MAJOR_OUTAGE: "major outage",
+        ComponentStatus.UNDER_MAINTENANCE: "under maintenance",
+    },
     channels_heading="{exchange} — every channel",
     open_link="Open: ",
     where="Where: {where}",
@@ -156,6 +165,8 @@ EN = Strings(
         ErrorKind.KEYWORD: "page changed",
         ErrorKind.BODY: "unreadable page",
         ErrorKind.OTHER: "check failed",
+        ErrorKind.RESOLVER: "our name server did not answer",
+        ErrorKind.BLIND: "we can't check from here right now",
     },
     health_word={
         Health.UP: "up",

@@ -12,7 +12,7 @@ from bot.render.reports import reports_detail_lines, reports_lines
 from bot.render.words import Words, echo
 from bot.reply import Button, Line, Reply, Section, Span, Style, bold, link, text
 from bot.status import Answer, AnswerKind, ChannelStatus, ExchangeStatus
-from bot.verdict import ReasonCode, Upstream
+from bot.verdict import ComponentStatus, ReasonCode, Upstream
 from bot.vocab import Locale, Mode, Verdict
 
 _OWN_LINE = (ReasonCode.NOT_PROBED, ReasonCode.HOURS_UNKNOWN)
@@ -224,14 +224,19 @@ def channel_details(status: ChannelStatus, w: Words) -> list[str]:
 
 
 def status_page_section(exchange: Exchange, upstream: Upstream, w: Words) -> Section:
-    """The exchange's own status page: its indicator and open incidents."""
+    """The exchange's own status page: its indicator, open incidents, components not working."""
     head: Line = (text(w.s.indicator[upstream.indicator]),)
     if exchange.status_page:
         head = (*head, text(" · "), link(exchange.status_page, exchange.status_page))
     incidents = tuple(
         (text(w.s.incident.format(name=echo(i.name, 120))),) for i in upstream.incidents[:5]
     )
-    return Section(w.s.status_page_title, (head, *incidents))
+    components = tuple(
+        (text(w.s.component.format(name=echo(c.name, 60), status=w.s.component_status[c.status])),)
+        for c in upstream.components
+        if c.status is not ComponentStatus.OPERATIONAL
+    )[:5]
+    return Section(w.s.status_page_title, (head, *incidents, *components))
 
 
 def official_line(exchange: Exchange, w: Words) -> Line:

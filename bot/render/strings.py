@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.lookalike import Reason as VerifyReason
 from bot.status import AnswerKind
-from bot.verdict import Indicator, ReasonCode
+from bot.verdict import ComponentStatus, Indicator, ReasonCode
 from bot.vocab import Case, Health, Locale, Mode, Verdict
 from probes.result import ErrorKind
 
@@ -88,6 +88,8 @@ class Strings:
     status_page_title: str
     indicator: Mapping[Indicator, str]
     incident: str
+    component: str
+    component_status: Mapping[ComponentStatus, str]
 
     # /channels
     channels_heading: str

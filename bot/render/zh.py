@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.lookalike import Reason as VerifyReason
 from bot.render.strings import Strings
 from bot.status import AnswerKind
-from bot.verdict import Indicator, ReasonCode
+from bot.verdict import ComponentStatus, Indicator, ReasonCode
 from bot.vocab import Case, Health, Mode, Verdict
 from probes.result import ErrorKind
 
@@ -117,8 +117,17 @@ ZH = Strings(
         Indicator.MAJOR: "存在重大故障",
         Indicator.CRITICAL: "严重中断",
         Indicator.MAINTENANCE: "正在维护",
+        Indicator.UNKNOWN: "无法读取官方状态页，暂无法判断",
     },
     incident="• {name}",
+    component="• {name}：{status}",
+    component_status={
+        ComponentStatus.OPERATIONAL: "正常",
+        ComponentStatus.DEGRADED_PERFORMANCE: "性能下降",
+        ComponentStatus.PARTIAL_OUTAGE: "部分中断",
+        ComponentStatus.MAJOR_OUTAGE: "严重中断",
+        ComponentStatus.UNDER_MAINTENANCE: "维护中",
+    },
     channels_heading="{exchange} — 各渠道详情",
     open_link="入口：",
     where="位置：{where}",
@@ -156,6 +165,8 @@ ZH = Strings(
         ErrorKind.KEYWORD: "页面内容异常",
         ErrorKind.BODY: "页面无法读取",
         ErrorKind.OTHER: "检测失败",
+        ErrorKind.RESOLVER: "我们的域名解析服务器无响应",
+        ErrorKind.BLIND: "我们这边暂时无法检测",
     },
     health_word={
         Health.UP: "正常",

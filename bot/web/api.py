@@ -246,9 +246,15 @@ def upstream_json(upstream: Upstream | None) -> Json | None:
         return None
     return {
         "indicator": upstream.indicator.value,
+        # False when the page could not be fetched or read: then nothing here is known.
+        "reachable": upstream.readable,
+        "detail": clean(upstream.detail, 200) if upstream.detail else None,
         "incidents": [
             {"name": clean(i.name, 200), "status": i.status, "impact": i.impact}
             for i in upstream.incidents
+        ],
+        "components": [
+            {"name": clean(c.name, 200), "status": c.status.value} for c in upstream.components
         ],
     }
 

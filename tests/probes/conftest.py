@@ -133,9 +133,17 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def ctx(session: aiohttp.ClientSession, certs: Certs) -> ProbeContext:
-    """A probe context trusting the test CA."""
-    return ProbeContext(session=session, ssl_context=certs.client_context())
+async def ctx(
+    session: aiohttp.ClientSession, certs: Certs, dns_server: Callable[..., Awaitable[int]]
+) -> ProbeContext:
+    """A probe context trusting the test CA, asking a local name server (never the system's)."""
+    port = await dns_server(NAME_ZONE, unproven=UNPROVEN)
+    return ProbeContext(
+        session=session,
+        ssl_context=certs.client_context(),
+        dns_nameservers=("127.0.0.1",),
+        dns_port=port,
+    )
 
 
 @pytest.fixture
@@ -168,17 +176,30 @@ def free_port() -> int:
 
 
 Zone = dict[str, dict[str, list[str]]]
+SOA = "ns.test. admin.test. 1 3600 600 86400 60"
+# What the probes' own second look at a name sees: the test names, and bare NXDOMAINs for
+# `nowhere.mexc.test` (as from a resolver without internet).
+NAME_ZONE: Zone = {f"{name}.": {"A": ["127.0.0.1"]} for name in NAMES}
+UNPROVEN = frozenset({"nowhere.mexc.test."})
 
 
 class DnsServer(asyncio.DatagramProtocol):
     """A tiny authoritative UDP server: names in the zone answer, others get NXDOMAIN.
 
-    Names in `silent` get no reply at all (for timeouts).
+    A real NXDOMAIN carries the zone's SOA (the proof); names in `unproven` get a bare one,
+    as from a resolver that cannot reach the internet. Names in `silent` get no reply at all
+    (for timeouts).
     """
 
-    def __init__(self, zone: Zone, silent: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        zone: Zone,
+        silent: frozenset[str] = frozenset(),
+        unproven: frozenset[str] = frozenset(),
+    ) -> None:
         self.zone = zone
         self.silent = silent
+        self.unproven = unproven
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -194,6 +215,8 @@ class DnsServer(asyncio.DatagramProtocol):
         records = self.zone.get(name)
         if records is None:
             response.set_rcode(dns.rcode.NXDOMAIN)
+            if name not in self.unproven:
+                response.authority.append(dns.rrset.from_text("test.", 60, "IN", "SOA", SOA))
         else:
             rdtype = dns.rdatatype.to_text(question.rdtype)
             texts = records.get(rdtype, [])
@@ -207,10 +230,12 @@ async def dns_server() -> AsyncIterator[Callable[..., Awaitable[int]]]:
     """Start a DnsServer on 127.0.0.1; returns its port."""
     transports: list[asyncio.DatagramTransport] = []
 
-    async def start(zone: Zone, silent: frozenset[str] = frozenset()) -> int:
+    async def start(
+        zone: Zone, silent: frozenset[str] = frozenset(), unproven: frozenset[str] = frozenset()
+    ) -> int:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: DnsServer(zone, silent), local_addr=("127.0.0.1", 0)
+            lambda: DnsServer(zone, silent, unproven), local_addr=("127.0.0.1", 0)
         )
         transports.append(transport)
         port: int = transport.get_extra_info("sockname")[1]

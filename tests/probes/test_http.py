@@ -191,9 +191,21 @@ async def test_it_reports_a_refused_connection(ctx: ProbeContext) -> None:
     )
 
 
-async def test_it_reports_an_unknown_name(ctx: ProbeContext) -> None:
+async def test_it_says_no_such_domain_only_when_the_name_server_proves_it(
+    ctx: ProbeContext,
+) -> None:
     result = await http.probe(ctx, target_for(HttpProbe(url="https://nx.mexc.test/")))
-    assert (result.error, result.detail) == (ErrorKind.DNS, "cannot resolve nx.mexc.test")
+    assert (result.error, result.detail) == (ErrorKind.DNS, "no such domain: nx.mexc.test")
+
+
+async def test_a_resolver_without_internet_is_our_side_not_the_exchanges(
+    ctx: ProbeContext,
+) -> None:
+    result = await http.probe(ctx, target_for(HttpProbe(url="https://nowhere.mexc.test/")))
+    assert (result.error, result.detail) == (
+        ErrorKind.RESOLVER,
+        "cannot resolve nowhere.mexc.test: name server said no such domain, without proof",
+    )
 
 
 async def test_it_reports_an_untrusted_certificate(
