@@ -20,6 +20,7 @@ from bot.alerts.drainer import Drainer
 from bot.alerts.notifier import Notifier
 from bot.alerts.pacing import PacingSettings
 from bot.alerts.record import record_upstream, transition_sink
+from bot.blind import canary_targets
 from bot.catalog import Catalog, CatalogError, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.commands.context import Core
@@ -28,7 +29,7 @@ from bot.feeds import feed_targets
 from bot.logs import configure_logging
 from bot.maintenance import sync_catalog_maintenance
 from bot.metrics import Metrics
-from bot.monitor import Monitor, targets_of
+from bot.monitor import Monitor, status_page_targets, targets_of
 from bot.reports import WaitBook
 from bot.settings import Settings
 from bot.status import StatusService
@@ -84,11 +85,14 @@ class Runtime:
     feeds: FeedRunner | None = None
 
     async def health_check(self) -> tuple[bool, str]:
-        """(healthy, reason) for /healthz: the scheduler ticks and every supervised task runs
-        (the database is checked by one of them, in the background: no query per call)."""
+        """(healthy, reason) for /healthz: the scheduler ticks, the probes can see (some canary
+        answers) and every supervised task runs (the database is checked by one of them, in
+        the background: no query per call)."""
         stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
         if self.scheduler.channels() and stalled > SCHEDULER_STALL_S:
             return False, f"scheduler has not ticked for {stalled:.0f} s"
+        if (blind := self.monitor.blind_since()) is not None:
+            return False, f"blind since {blind:%Y-%m-%d %H:%M:%S} UTC: we can't check from here"
         problems = self.supervisor.problems()
         if problems:
             return False, "; ".join(problems)
@@ -143,11 +147,24 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
     runtime: Runtime | None = None
     try:
         metrics = Metrics(command.name for command in COMMANDS)
-        monitor = Monitor(catalog, store, clock, observe=metrics.probe_observer(catalog))
+        allow_local = settings.allow_local_targets
+        channels = targets_of(catalog, allow_local=allow_local)
+        canaries = canary_targets(settings.canary_urls, channels, allow_local=allow_local)
+        monitor = Monitor(
+            catalog,
+            store,
+            clock,
+            observe=metrics.probe_observer(catalog),
+            canaries=[t.channel for t in canaries],
+        )
         await monitor.restore()
         await sync_catalog_maintenance(store, catalog, clock.now())
         ctx = ProbeContext(session=session, now=clock.now, dns_nameservers=settings.dns_nameservers)
-        targets: list[Target] = targets_of(catalog, allow_local=settings.allow_local_targets)
+        targets: list[Target] = [
+            *canaries,
+            *channels,
+            *status_page_targets(catalog, allow_local=allow_local),
+        ]
         scheduler = Scheduler(
             targets,
             partial(run_probe, ctx),

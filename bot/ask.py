@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.catalog import Catalog, CatalogError, load_catalog
 from bot.clock import Clock, SystemClock
@@ -36,6 +36,7 @@ class StoredView:
 
     states: dict[str, HealthState] = field(default_factory=dict)
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    blind: datetime | None = None
 
     def health(self, channel_key: str) -> HealthState | None:
         return self.states.get(channel_key)
@@ -45,6 +46,9 @@ class StoredView:
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         return None
+
+    def blind_since(self) -> datetime | None:
+        return self.blind
 
 
 def ask(settings: Settings, line: str, lang: str | None, clock: Clock | None = None) -> int:
@@ -111,4 +115,4 @@ async def stored_view(store: Store, catalog: Catalog, clock: Clock) -> StoredVie
             for r in reversed(results)
             if r.ok and r.latency_ms is not None and r.at >= horizon
         ]
-    return StoredView(states, latencies)
+    return StoredView(states, latencies, await store.load_sight())

@@ -1,7 +1,9 @@
 """`supportlive check [EXCHANGE]`: probe every channel once, now, and print a table.
 
-Works with no tokens and no database. Exit status: 0 when nothing is down, 1 when something
-is, 2 on bad usage or configuration.
+Works with no tokens and no database. The canaries (`CANARY_URLS`) are probed in the same
+round: when every one fails, the probes are blind (`bot.blind`), the failures prove nothing,
+and the table says so at the top. Exit status: 0 when nothing is down, 1 when something is,
+2 on bad usage or configuration, 3 when blind (nothing could be checked from here).
 """
 
 from __future__ import annotations
@@ -9,22 +11,28 @@ from __future__ import annotations
 import asyncio
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.blind import Sight, blinded, canary_targets
 from bot.catalog import Catalog, CatalogError, Channel, Exchange, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.commands.args import find_exchange, suggest_exchanges
 from bot.health import HealthPolicy, HealthState, advance, initial
 from bot.latency import ExactQuantiles
-from bot.monitor import upstream_of
+from bot.monitor import status_page_targets, upstream_of
 from bot.probe_plan import probe_plan
 from bot.settings import Settings
 from bot.verdict import Upstream, VerdictResult, decide
 from bot.vocab import Verdict
 from probes.context import ProbeContext, make_session
-from probes.result import ProbeResult
+from probes.result import ErrorKind, ProbeResult
 from probes.scheduler import probe_all_once
 
-EXIT_OK, EXIT_DOWN, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_DOWN, EXIT_USAGE, EXIT_BLIND = 0, 1, 2, 3
+BLIND_TEXT = (
+    "⚠️ We can't check from here right now: every canary failed too (CANARY_URLS), so our "
+    "own connection is failing. The failures below say nothing about the exchanges."
+)
 # One check is all the evidence there is: it decides the health on its own.
 ONE_SHOT = HealthPolicy(failure_threshold=1, success_threshold=1)
 
@@ -36,6 +44,7 @@ class Snapshot:
     states: dict[str, HealthState]
     upstreams: dict[str, Upstream]
     results: dict[str, ProbeResult]
+    blind: datetime | None = None
 
     def health(self, channel_key: str) -> HealthState | None:
         return self.states.get(channel_key)
@@ -49,23 +58,40 @@ class Snapshot:
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self.upstreams.get(exchange_id)
 
+    def blind_since(self) -> datetime | None:
+        return self.blind
+
 
 async def probe_once(settings: Settings, catalog: Catalog) -> Snapshot:
     """Probe every channel of `catalog` once, concurrently, and keep what was seen."""
-    plan = probe_plan(catalog, allow_local=settings.allow_local_targets)
+    allow_local = settings.allow_local_targets
+    plan = probe_plan(catalog, allow_local=allow_local)
+    pages = status_page_targets(catalog, allow_local=allow_local)
+    canaries = canary_targets(settings.canary_urls, allow_local=allow_local)
     async with make_session() as session:
         ctx = ProbeContext(session=session, dns_nameservers=settings.dns_nameservers)
-        probed = await probe_all_once(ctx, plan.targets, concurrency=settings.probe_concurrency)
+        everything = [*canaries, *plan.targets, *pages]
+        found = await probe_all_once(ctx, everything, concurrency=settings.probe_concurrency)
     # Channels that share a probe share its result (one check, one answer).
-    results = [each for result in probed for each in plan.results_for(result)]
+    found = [each for result in found for each in plan.results_for(result)]
+    channels = [exchange.key(c) for exchange, c in catalog.channels() if c.probe]
+    sight = Sight([t.channel for t in canaries], channels)
+    for result in found:
+        sight.observe(result)
+    results = [
+        blinded(r) if sight.blind and not r.ok else r
+        for r in found
+        if not sight.is_canary(r.channel)
+    ]
     states = {r.channel: advance(initial(r.channel), r, ONE_SHOT)[0] for r in results}
     kinds = {exchange.key(c): c.probe.kind for exchange, c in catalog.channels() if c.probe}
+    kinds.update({t.channel: t.spec.kind for t in pages})
     upstreams = {
         r.channel.partition("/")[0]: upstream_of(r)
         for r in results
         if kinds[r.channel] == "statuspage"
     }
-    return Snapshot(states, upstreams, {r.channel: r for r in results})
+    return Snapshot(states, upstreams, {r.channel: r for r in results}, sight.since)
 
 
 def verdict_of(
@@ -81,6 +107,7 @@ def verdict_of(
         evidence_at=state.last_at if state else None,
         detail=state.last_detail if state else "",
         degraded_by=state.degraded_by if state else None,
+        blind=state is not None and state.last_error == ErrorKind.BLIND,
     )
 
 
@@ -122,5 +149,9 @@ def check(settings: Settings, exchange_word: str | None, clock: Clock | None = N
         catalog = Catalog(exchanges=(exchange,))
     snapshot = asyncio.run(probe_once(settings, catalog))
     lines, any_down = table(catalog, snapshot, clock or SystemClock())
+    if snapshot.blind is not None:
+        print(BLIND_TEXT)
     print("\n".join(lines))
+    if snapshot.blind is not None:
+        return EXIT_BLIND
     return EXIT_DOWN if any_down else EXIT_OK

@@ -16,11 +16,16 @@ Rules (docs/design.md section 5):
   does not flip every check.
 - Flapping: more than `flap_limit` flips within `flap_window_s`; it clears once the window
   holds at most half of that, so the flag itself does not flap.
+- Blind (a failure recorded with error `blind`: every canary failed too): proves nothing.
+  Health reads `unknown`, the health before is `held`, the run counters start again, and
+  there is no transition. The next result that is not blind puts the held health back and
+  counts as usual, so an outage needs `failure_threshold` fresh failures to be news and an
+  outage that was already news recovers as usual.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -86,6 +91,7 @@ class HealthState:
     recent: tuple[bool, ...] = ()
     flips: tuple[datetime, ...] = ()
     flapping: bool = False
+    held: Health | None = None  # the health before a blind spell; None outside one
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict (datetimes as ISO strings) that `from_json` reads back."""
@@ -106,6 +112,7 @@ class HealthState:
             "recent": list(self.recent),
             "flips": [t.isoformat() for t in self.flips],
             "flapping": self.flapping,
+            "held": None if self.held is None else self.held.value,
         }
 
     @classmethod
@@ -113,6 +120,7 @@ class HealthState:
         """Read what `to_json` wrote; missing optional keys take their defaults."""
         latency = data.get("last_latency_ms")
         degraded_by = data.get("degraded_by")
+        held = data.get("held")
         return cls(
             channel=str(data["channel"]),
             health=Health(data.get("health", Health.UNKNOWN)),
@@ -130,6 +138,7 @@ class HealthState:
             recent=tuple(bool(x) for x in data.get("recent", ())),
             flips=tuple(datetime.fromisoformat(t) for t in data.get("flips", ())),
             flapping=bool(data.get("flapping", False)),
+            held=None if held is None else Health(held),
         )
 
 
@@ -209,6 +218,11 @@ def advance(
     if state.last_at is not None and result.at < state.last_at:
         # A late retry must not rewind what newer results already said.
         return state, None
+    if result.error is ErrorKind.BLIND:
+        return _blinded(state, result), None
+    if state.held is not None:
+        # Seeing again: the health from before the blind spell decides from here.
+        state = replace(state, health=state.held, held=None)
     # Every probe result passes here: the new state is worked out in locals and built once at
     # the end, since copying the 16-field frozen state costs more than deciding it.
     counts = _count(state, result, policy)
@@ -261,6 +275,30 @@ def advance(
         down_since=state.since if state.health == Health.DOWN else None,
     )
     return after, transition
+
+
+def _blinded(state: HealthState, result: ProbeResult) -> HealthState:
+    """The state after a blind result: health unknown, the health before it held, counts reset.
+
+    The failures just before it are dropped from `recent` too: they were most likely the
+    start of the same spell, seen before the canaries said so.
+    """
+    kept = len(state.recent) - state.consecutive_failures
+    return replace(
+        state,
+        recent=state.recent[: max(kept, 0)],
+        health=Health.UNKNOWN,
+        held=state.held if state.held is not None else state.health,
+        consecutive_failures=0,
+        consecutive_successes=0,
+        consecutive_normal=0,
+        last_at=result.at,
+        last_ok=False,
+        last_latency_ms=None,
+        last_error=ErrorKind.BLIND.value,
+        last_detail=result.detail,
+        last_slow=False,
+    )
 
 
 def effective_health(

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
+from bot.blind import Sight, blinded
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
@@ -24,6 +26,7 @@ from bot.probe_plan import probe_plan
 from bot.verdict import Component, ComponentStatus, Incident, Indicator, Upstream
 from probes.context import Target
 from probes.result import ProbeResult
+from probes.spec import StatuspageProbe
 from storage.histogram import Histogram
 from storage.records import HealthRow, TransitionRecord
 from storage.store import Store
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 TransitionSink = Callable[[Transition], Awaitable[None]]
 UpstreamSink = Callable[[str, Upstream], Awaitable[None]]
 ResultObserver = Callable[[ProbeResult], None]
+STATUS_PAGE_KEY = "~status_page"
 # Raw results kept in memory while the database is out (~0.5 KB each): a few minutes of a
 # large catalog. Older ones are dropped first; their rollup hour then counts fewer checks.
 BACKLOG_MAX = 20_000
@@ -45,11 +49,31 @@ class _Pending:
     changed: dict[str, HealthState] = field(default_factory=dict)
     transitions: list[Transition] = field(default_factory=list)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
+    sight: bool = False  # the blind state changed
 
 
 def targets_of(catalog: Catalog, *, allow_local: bool = False) -> list[Target]:
     """One scheduler target per distinct probe of the catalog (see `bot.probe_plan`)."""
     return list(probe_plan(catalog, allow_local=allow_local).targets)
+
+
+def status_page_targets(catalog: Catalog, *, allow_local: bool = False) -> list[Target]:
+    """Each exchange's `status_page` that no channel reads already, read by the bot itself.
+
+    Its key (`kraken/~status_page`) is no channel: what it reads is the exchange's upstream,
+    never a channel's health, so it is neither stored nor alerted on as a channel.
+    """
+    return [
+        Target(
+            f"{exchange.id}/{STATUS_PAGE_KEY}",
+            StatuspageProbe(url=exchange.status_page),
+            exchange.official_domains,
+            allow_local,
+        )
+        for exchange in catalog.exchanges
+        if exchange.status_page
+        and not any(c.probe is not None and c.probe.kind == "statuspage" for c in exchange.channels)
+    ]
 
 
 class Monitor:
@@ -67,7 +91,10 @@ class Monitor:
         observe: ResultObserver | None = None,
         batch_max: int = 1_000,
         backlog_max: int = BACKLOG_MAX,
+        canaries: Sequence[str] = (),
     ) -> None:
+        """`canaries`: the keys of canary targets (`bot.blind.canary_targets`); none means
+        the correlated-failure rule decides when the probes are blind."""
         self._catalog = catalog
         self._store = store
         self._clock = clock
@@ -88,6 +115,9 @@ class Monitor:
             for exchange, channel in catalog.channels()
             if channel.probe is not None and channel.probe.kind == "statuspage"
         }
+        # Status pages read for the exchange alone, and canaries: results that are no channel's.
+        self._pages = {t.channel: t.channel.partition("/")[0] for t in status_page_targets(catalog)}
+        self._sight = Sight(canaries, self._probed)
         self._pending = _Pending()
         self._full = asyncio.Event()
         self._flush_lock = asyncio.Lock()
@@ -109,6 +139,9 @@ class Monitor:
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self._upstream.get(exchange_id)
 
+    def blind_since(self) -> datetime | None:
+        return self._sight.since
+
     # -- the pipeline ---------------------------------------------------------------------
 
     async def restore(self) -> None:
@@ -116,12 +149,20 @@ class Monitor:
         for channel, row in (await self._store.load_health()).items():
             if channel in self._probed:
                 self._states[channel] = HealthState.from_json(row.state)
+        # A new run sees afresh: what an earlier run last said about sight is not news.
+        await self._store.save_sight(None, self._clock.now())
 
     def on_result(self, result: ProbeResult) -> None:
         """Advance the channel's health now; persist later in a batch (see `flush`).
 
-        Channels sharing the result's probe take the same result (`bot.probe_plan`).
+        Channels sharing the result's probe take the same result (`bot.probe_plan`). While
+        blind (`bot.blind`), a failure is recorded as `blind`: health unknown, no transition.
+        Canary and exchange status page results are no channel's: they only update what they
+        stand for.
         """
+        if result.channel in self._pages or self._sight.is_canary(result.channel):
+            self._on_side_result(result)
+            return
         self._take(result)
         if result.channel in self._plan.shared:
             for shared in self._plan.for_others(result):
@@ -130,6 +171,9 @@ class Monitor:
             self._observe(result)
 
     def _take(self, result: ProbeResult) -> None:
+        self._observe_sight(result)
+        if not result.ok and self._sight.covers(result.at):
+            result = blinded(result)
         state = self._states.get(result.channel) or initial(result.channel)
         state, transition = advance(state, result, self._policy)
         self._states[result.channel] = state
@@ -151,6 +195,22 @@ class Monitor:
             if len(pending.results) > self._backlog_max:
                 self._trim()  # the database is out and results keep coming
 
+    def _observe_sight(self, result: ProbeResult) -> None:
+        """Let the result count toward the blind state; a change is written at the next flush."""
+        before = self._sight.since
+        self._sight.observe(result)
+        if self._sight.since != before:
+            self._pending.sight = True
+            self._full.set()
+
+    def _on_side_result(self, result: ProbeResult) -> None:
+        exchange_id = self._pages.get(result.channel)
+        if exchange_id is None:
+            self._observe_sight(result)
+            return
+        self._upstream[exchange_id] = self._pending.upstreams[exchange_id] = upstream_of(result)
+        self._full.set()
+
     async def flush(self) -> None:
         """Write buffered results, changed states and transitions in ONE transaction.
 
@@ -161,7 +221,7 @@ class Monitor:
         """
         async with self._flush_lock:
             pending, self._pending = self._pending, _Pending()
-            if not pending.results and not pending.transitions:
+            if not (pending.results or pending.transitions or pending.upstreams or pending.sight):
                 return
             now = self._clock.now()
             try:
@@ -172,6 +232,8 @@ class Monitor:
                     )
                     for transition in pending.transitions:
                         await self.on_transition(transition)
+                    if pending.sight:
+                        await self._store.save_sight(self._sight.since, now)
                     if self.on_upstream is not None:
                         for exchange_id, upstream in pending.upstreams.items():
                             await self.on_upstream(exchange_id, upstream)
@@ -202,6 +264,7 @@ class Monitor:
         failed.changed.update(newer.changed)
         failed.transitions.extend(newer.transitions)
         failed.upstreams.update(newer.upstreams)
+        failed.sight = failed.sight or newer.sight
         self._pending = failed
 
     def _trim(self) -> None:

@@ -10,11 +10,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from probes.domains import is_local
+
 SHIPPED_CATALOG = Path(__file__).parent / "catalog" / "catalog.yaml"
+# Reference endpoints that are not exchanges, on independent providers (Google, Cloudflare,
+# Apple): when all of them fail, the probes are blind (see bot/blind.py).
+DEFAULT_CANARY_URLS = (
+    "https://www.gstatic.com/generate_204",
+    "https://www.cloudflare.com/cdn-cgi/trace",
+    "https://www.apple.com/library/test/success.html",
+)
 
 
 class SettingsError(Exception):
@@ -45,6 +55,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     probe_concurrency: int = Field(default=64, ge=1, le=10_000)
     allow_local_targets: bool = False
+    # After allow_local_targets: its validator reads that value.
+    canary_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CANARY_URLS
     dns_nameservers: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("admin_user_ids", mode="before")
@@ -61,6 +73,22 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("canary_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("canary_urls")
+    @classmethod
+    def _canary_urls(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        allow_local = bool(info.data.get("allow_local_targets", False))
+        for url in value:
+            if problem := canary_problem(url, allow_local):
+                raise ValueError(f"{url!r}: {problem}")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -75,6 +103,21 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+
+def canary_problem(url: str, allow_local: bool) -> str | None:
+    """Why url cannot be a canary, or None: https with a host (loopback http in tests only)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host:
+        return "not a URL with a host"
+    if parts.username or parts.password:
+        return "credentials in URL"
+    if is_local(host) and not allow_local:
+        return "loopback needs ALLOW_LOCAL_TARGETS=true"
+    if parts.scheme != "https" and not (is_local(host) and parts.scheme == "http"):
+        return "use https"
+    return None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -23,6 +23,7 @@ from bot.hours import next_open
 from bot.reports import WaitBook, WaitSummary
 from bot.verdict import Maintenance, Reason, Upstream, decide
 from bot.vocab import ChannelKind, Health, Mode, Verdict
+from probes.result import ErrorKind
 
 # Uptime windows: 24 h (whose latency quantiles are shown too), 7 d, 30 d.
 WINDOWS = (timedelta(hours=24), timedelta(days=7), timedelta(days=30))
@@ -47,6 +48,10 @@ class LiveView(Protocol):
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         """The exchange's status page as last read, None where it has none or none yet."""
+        ...
+
+    def blind_since(self) -> datetime | None:
+        """Since when our own connection fails (every canary does), None while we can see."""
         ...
 
 
@@ -205,6 +210,7 @@ class ExchangeStatus:
     channels: tuple[ChannelStatus, ...]
     answer: Answer
     upstream: Upstream | None
+    blind_since: datetime | None = None  # see `LiveView.blind_since`
 
     def channel(self, channel_id: str) -> ChannelStatus | None:
         return next((c for c in self.channels if c.channel.id == channel_id), None)
@@ -253,7 +259,8 @@ class StatusService:
             for c in exchange.channels
         )
         channels = await self._with_reports(exchange, channels)
-        return ExchangeStatus(exchange, now, channels, answer_of(channels, now), upstream)
+        answer = answer_of(channels, now)
+        return ExchangeStatus(exchange, now, channels, answer, upstream, self.live.blind_since())
 
     async def _with_reports(
         self, exchange: Exchange, channels: tuple[ChannelStatus, ...]
@@ -405,6 +412,7 @@ def channel_status(
         detail=state.last_detail if state is not None else "",
         degraded_by=state.degraded_by if state is not None else None,
         stale_after_s=DEFAULT_POLICY.stale_intervals * interval,
+        blind=state is not None and state.last_error == ErrorKind.BLIND,
     )
     return ChannelStatus(
         exchange=exchange,

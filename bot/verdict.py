@@ -38,6 +38,7 @@ class ReasonCode(StrEnum):
     PROBE_DOWN = "probe_down"
     UPSTREAM_MAJOR_OUTAGE = "upstream_major_outage"
     NO_EVIDENCE = "no_evidence"
+    BLIND = "blind"
     STALE = "stale"
     UNSETTLED = "unsettled"
     OFF_HOURS = "off_hours"
@@ -190,20 +191,22 @@ def decide(
     detail: str = "",
     degraded_by: Cause | None = None,
     stale_after_s: float | None = None,
+    blind: bool = False,
 ) -> VerdictResult:
     """Tell whether `channel` is live at `now`, first matching rule first.
 
     `health` is the effective health (see `bot.health.effective_health`); `probed` defaults
     to whether the channel has a probe; `detail` is the last failure's text, `degraded_by`
     why health is degraded, `stale_after_s` the age after which evidence is stale (without
-    it, unknown health with evidence is reported as stale).
+    it, unknown health with evidence is reported as stale), `blind` that the last check
+    failed while our own connection was failing (`bot.blind`): unknown, and it says so.
     """
     is_probed = channel.probe is not None if probed is None else probed
     age = None if evidence_at is None else max(0.0, (now - evidence_at).total_seconds())
     found: list[_Found] = [
         *_maintenance(maintenance, upstream, now),
         *_outage(health if is_probed else None, upstream, detail),
-        *(_unknown(health, age, stale_after_s) if is_probed else ()),
+        *(_unknown(health, age, stale_after_s, blind) if is_probed else ()),
         *_off_hours(channel, now),
         *_degraded(health if is_probed else None, upstream, detail, degraded_by),
     ]
@@ -238,10 +241,14 @@ def _outage(health: Health | None, upstream: Upstream | None, detail: str) -> It
         yield Verdict.DOWN, Reason(ReasonCode.UPSTREAM_MAJOR_OUTAGE, params)
 
 
-def _unknown(health: Health, age: float | None, stale_after_s: float | None) -> Iterable[_Found]:
+def _unknown(
+    health: Health, age: float | None, stale_after_s: float | None, blind: bool
+) -> Iterable[_Found]:
     if health != Health.UNKNOWN:
         return
-    if age is None:
+    if blind and age is not None and (stale_after_s is None or age <= stale_after_s):
+        yield Verdict.UNKNOWN, Reason(ReasonCode.BLIND, {"age_s": age})
+    elif age is None:
         yield Verdict.UNKNOWN, Reason(ReasonCode.NO_EVIDENCE)
     elif stale_after_s is None or age > stale_after_s:
         yield Verdict.UNKNOWN, Reason(ReasonCode.STALE, {"age_s": age})

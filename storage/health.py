@@ -46,6 +46,24 @@ class HealthStore:
             for channel, state, updated_at in rows
         }
 
+    async def save_sight(self, blind_since: datetime | None, at: datetime) -> None:
+        """Record whether the probes are blind (since when), or None while they can see."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sight (id, blind_since, updated_at) VALUES (1, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET "
+                "blind_since = excluded.blind_since, updated_at = excluded.updated_at",
+                (None if blind_since is None else to_unix(blind_since), to_unix(at)),
+            )
+
+    async def load_sight(self) -> datetime | None:
+        """Since when the probes are blind, as the running bot last wrote it; None: they see."""
+        async with self._db.reading() as conn:
+            rows = list(await conn.execute_fetchall("SELECT blind_since FROM sight"))
+        if not rows or rows[0][0] is None:
+            return None
+        return from_unix(rows[0][0])
+
     async def add_transition(
         self, transition: TransitionRecord, *, conn: aiosqlite.Connection | None = None
     ) -> int:

@@ -21,6 +21,7 @@ def env_for(tmp_path: Path, catalog: Path, **extra: str) -> dict[str, str]:
         "ALLOW_LOCAL_TARGETS": "true",
         "DATABASE_PATH": str(tmp_path / "db" / "bot.sqlite3"),
         "WEB_ENABLED": "false",
+        "CANARY_URLS": "",  # no internet in tests; the blind tests set their own canary
         **extra,
     }
 

@@ -55,6 +55,7 @@ async def test_a_subscriber_hears_about_the_outage_and_the_recovery(tmp_path: Pa
             catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
             database_path=tmp_path / "bot.sqlite3",
             allow_local_targets=True,
+            canary_urls=(),  # no canary: the rule for three exchanges never fires on one
             telegram_bot_token=TOKEN,
             telegram_api_base_url=tg.base_url,
             web_enabled=False,
@@ -87,6 +88,7 @@ async def test_the_web_side_serves_what_the_probes_saw(tmp_path: Path) -> None:
             catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
             database_path=tmp_path / "bot.sqlite3",
             allow_local_targets=True,
+            canary_urls=(),  # no canary: the rule for three exchanges never fires on one
             web_host="127.0.0.1",
             port=0,
         )
@@ -124,6 +126,7 @@ async def test_a_discord_channel_hears_about_the_outage_and_the_recovery(tmp_pat
             catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
             database_path=tmp_path / "bot.sqlite3",
             allow_local_targets=True,
+            canary_urls=(),  # no canary: the rule for three exchanges never fires on one
             discord_bot_token=DISCORD_TOKEN,
             discord_api_base_url=dc.api_base,
             discord_gateway_url=dc.gateway_url,

@@ -44,6 +44,7 @@ EN = Strings(
     headline_unknown={
         ReasonCode.NO_EVIDENCE: "not checked yet",
         ReasonCode.UNSETTLED: "first checks not conclusive yet",
+        ReasonCode.BLIND: "we can't check from here right now",
         ReasonCode.NOT_PROBED: "we can't say: we don't check {channel}",
     },
     title="{exchange} — {headline} {mark}",
@@ -110,6 +111,11 @@ EN = Strings(
     unverified_tag="unverified",
     official_footer="Official site: {domains}. Support never asks for your password or 2FA code.",
     more="…more: {command}",
+    blind_headline="we can't check from here right now",
+    blind_line="⚠️ We can't check from here right now: our own connection is failing "
+    "(since {since}).",
+    blind_next="Until it's back, nothing below is confirmed. "
+    "We'll say so the moment we can see again.",
     status_page_title="Status page",
     indicator={
         Indicator.NONE: "All systems operational",
@@ -146,6 +152,7 @@ EN = Strings(
         ReasonCode.PROBE_DOWN: "checks failing",
         ReasonCode.UPSTREAM_MAJOR_OUTAGE: "the exchange's status page reports an outage",
         ReasonCode.NO_EVIDENCE: "not checked yet",
+        ReasonCode.BLIND: "we can't check from here right now",
         ReasonCode.STALE: "last check {age} ago, too old to trust",
         ReasonCode.UNSETTLED: "first checks not conclusive yet",
         ReasonCode.OFF_HOURS: "outside staffed hours",

@@ -15,6 +15,7 @@ from bot.status import Answer, AnswerKind, ChannelStatus, ExchangeStatus
 from bot.verdict import ComponentStatus, ReasonCode, Upstream
 from bot.vocab import Locale, Mode, Verdict
 
+BLIND_MARK = "⚠️"
 _OWN_LINE = (ReasonCode.NOT_PROBED, ReasonCode.HOURS_UNKNOWN)
 _TONE: dict[AnswerKind, str] = {
     AnswerKind.LIVE: "ok",
@@ -27,16 +28,23 @@ _TONE: dict[AnswerKind, str] = {
 }
 
 
-def status_reply(view: ExchangeStatus, w: Words, *, in_chat: bool = True) -> Reply:
+def status_reply(
+    view: ExchangeStatus, w: Words, *, in_chat: bool = True, banner: bool = True
+) -> Reply:
     """The answer to "is support live now?" for one exchange, then a line per channel.
 
-    `in_chat` False (the web page) leaves out hints to type chat commands.
+    `in_chat` False (the web page) leaves out hints to type chat commands. While blind the
+    answer says so instead (`banner` False: the page says it once, above every exchange).
     """
     w = replace(w, now=view.at)  # one snapshot: every "ago" counts from the answer's time
     answer = view.answer
-    title = w.s.title.format(
-        exchange=view.exchange.name, headline=headline(answer, w), mark=ANSWER_MARK[answer.kind]
-    )
+    title_words = headline(answer, w)
+    mark, tone = ANSWER_MARK[answer.kind], _TONE[answer.kind]
+    lines = answer_lines(view.exchange, answer, w, in_chat=in_chat)
+    if view.blind_since is not None:
+        title_words, mark, tone = w.s.blind_headline, BLIND_MARK, "info"
+        lines = blind_lines(view.blind_since, w) if banner else ()
+    title = w.s.title.format(exchange=view.exchange.name, headline=title_words, mark=mark)
     channel_lines = tuple(
         line for c in view.channels for line in (channel_line(c, w), *reports_lines(c, w))
     )
@@ -45,11 +53,11 @@ def status_reply(view: ExchangeStatus, w: Words, *, in_chat: bool = True) -> Rep
         sections.append(status_page_section(view.exchange, view.upstream, w))
     reply = Reply(
         title=title,
-        lines=answer_lines(view.exchange, answer, w, in_chat=in_chat),
+        lines=lines,
         sections=tuple(sections),
         footer=(official_line(view.exchange, w),),
         buttons=exchange_buttons(view.exchange.id, w),
-        tone=_TONE[answer.kind],
+        tone=tone,
     )
     return fit(reply, w.s.more.format(command=f"/channels {view.exchange.id}"))
 
@@ -62,6 +70,12 @@ def headline(answer: Answer, w: Words) -> str:
     if answer.kind is AnswerKind.UNKNOWN and subject is not None and subject.reasons:
         template = w.s.headline_unknown.get(subject.reasons[0].code, template)
     return template.format(channel=name)
+
+
+def blind_lines(since: datetime, w: Words) -> tuple[Line, ...]:
+    """ "We can't check from here right now … (since 03:12 UTC)", once, instead of red."""
+    when = w.when(since, w.zone_for(None))
+    return ((text(w.s.blind_line.format(since=when)),), (text(w.s.blind_next),))
 
 
 def answer_lines(

@@ -84,6 +84,11 @@ class Strings:
     official_footer: str
     more: str
 
+    # Blind: our own connection fails (bot/blind.py)
+    blind_headline: str
+    blind_line: str
+    blind_next: str
+
     # Status page
     status_page_title: str
     indicator: Mapping[Indicator, str]

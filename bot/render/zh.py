@@ -44,6 +44,7 @@ ZH = Strings(
     headline_unknown={
         ReasonCode.NO_EVIDENCE: "尚未检测",
         ReasonCode.UNSETTLED: "首次检测结果尚不确定",
+        ReasonCode.BLIND: "我们这边暂时无法检测",
         ReasonCode.NOT_PROBED: "无法判断：我们未检测{channel}",
     },
     title="{exchange} — {headline} {mark}",
@@ -110,6 +111,9 @@ ZH = Strings(
     unverified_tag="未核实",
     official_footer="官方网址：{domains}。客服绝不会索要您的密码或两步验证码。",
     more="…更多：{command}",
+    blind_headline="我们这边暂时无法检测",
+    blind_line="⚠️ 我们这边的网络暂时异常，目前无法检测（自 {since} 起）。",
+    blind_next="恢复之前，以下内容均未经确认；恢复后会立即更新。",
     status_page_title="官方状态页",
     indicator={
         Indicator.NONE: "所有系统运行正常",
@@ -146,6 +150,7 @@ ZH = Strings(
         ReasonCode.PROBE_DOWN: "检测连续失败",
         ReasonCode.UPSTREAM_MAJOR_OUTAGE: "交易所状态页报告服务中断",
         ReasonCode.NO_EVIDENCE: "尚未检测",
+        ReasonCode.BLIND: "我们这边暂时无法检测",
         ReasonCode.STALE: "最近一次检测在 {age}前，已不可靠",
         ReasonCode.UNSETTLED: "首轮检测尚无定论",
         ReasonCode.OFF_HOURS: "不在服务时间",

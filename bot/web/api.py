@@ -69,6 +69,7 @@ async def list_exchanges(request: web.Request) -> web.Response:
     return _json(
         {
             "generated_at": _iso(ctx.status.clock.now()),
+            "blind": blind_json(views[0].blind_since if views else None),
             "exchanges": [summary_json(view, locale) for view in views],
         }
     )
@@ -157,12 +158,20 @@ def detail_json(view: ExchangeStatus, locale: Locale, hours_of: HoursOf = _no_ho
         "name": exchange.name,
         "official_domains": list(exchange.official_domains),
         "at": _iso(view.at),
+        "blind": blind_json(view.blind_since),
         "answer": answer_json(view.answer),
         "status_page": exchange.status_page,
         "upstream": upstream_json(view.upstream),
         "channels": [channel_json(c, locale, hours_of(c.key)) for c in view.channels],
         "routes": {case.value: route_json(view, case) for case in Case if case in exchange.routes},
     }
+
+
+def blind_json(since: datetime | None) -> Json | None:
+    """Null while the probes can see; else since when every canary fails (`bot.blind`)."""
+    if since is None:
+        return None
+    return {"since": _iso(since), "reason": "our own connection is failing: every canary fails"}
 
 
 def answer_json(answer: Answer) -> Json:

@@ -17,7 +17,13 @@ from aiohttp import web
 
 from bot.render.history import history_reply
 from bot.render.reports import reports_lines, this_hour_lines
-from bot.render.status import channel_line, channel_section, status_page_section, status_reply
+from bot.render.status import (
+    blind_lines,
+    channel_line,
+    channel_section,
+    status_page_section,
+    status_reply,
+)
 from bot.render.urgent import phishing_lines, urgent_reply
 from bot.render.words import Words, echo
 from bot.reply import Line, Reply, Section, text
@@ -111,8 +117,12 @@ async def index_page(request: web.Request) -> web.Response:
     locale = page_locale(request)
     w = Words.of(locale, ctx.status.clock.now())
     hours = await ctx.bars.last_day()
-    views = [exchange_view(v, w, hours, ctx) for v in await ctx.all_statuses()]
-    return render(request, ctx, locale, w, "index.html", exchanges=views)
+    statuses = await ctx.all_statuses()
+    views = [exchange_view(v, w, hours, ctx, banner=False) for v in statuses]
+    # Blind: said once, above every exchange, instead of on each card.
+    since = statuses[0].blind_since if statuses else None
+    blind = blind_lines(since, w) if since is not None else ()
+    return render(request, ctx, locale, w, "index.html", exchanges=views, blind=blind)
 
 
 async def exchange_page(request: web.Request) -> web.Response:
@@ -167,13 +177,14 @@ def exchange_view(
     *,
     detailed: bool = False,
     this_hour: Mapping[str, WaitSummary] | None = None,
+    banner: bool = True,
 ) -> ExchangeView:
     """`this_hour`: each channel's typical wait at this hour, for the exchange page."""
     upstream = view.upstream
     typical = this_hour or {}
     return ExchangeView(
         id=view.exchange.id,
-        reply=status_reply(view, w, in_chat=False),
+        reply=status_reply(view, w, in_chat=False, banner=banner),
         channels=tuple(
             channel_view(
                 c,

@@ -109,6 +109,9 @@ class FakeLive:
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self.upstreams.get(exchange_id)
 
+    def blind_since(self) -> datetime | None:
+        return None
+
 
 @pytest.fixture
 def catalog() -> Catalog:

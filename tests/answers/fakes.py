@@ -21,6 +21,7 @@ class FakeLive:
     states: dict[str, HealthState] = field(default_factory=dict)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
+    blind: datetime | None = None
 
     def health(self, channel_key: str) -> HealthState | None:
         return self.states.get(channel_key)
@@ -30,6 +31,9 @@ class FakeLive:
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self.upstreams.get(exchange_id)
+
+    def blind_since(self) -> datetime | None:
+        return self.blind
 
     def up(
         self, key: str, now: datetime, ms: float, *, age_s: float = 40, since_h: float = 5

@@ -16,9 +16,12 @@ from aiohttp import web
 
 
 class SupportSite:
-    """Live chat at /chat, help center at /help, both 200 unless told otherwise."""
+    """Live chat at /chat, help center at /help, a canary anywhere else (/canary): all 200
+    unless told otherwise."""
 
     def __init__(self) -> None:
+        self.cut = False  # drop every connection, as when our own connection fails
+        self.drop: set[str] = set()  # drop connections to these pages only
         self.down: set[str] = set()
         self.hang: set[str] = set()
         self.hits: dict[str, int] = {}
@@ -28,6 +31,10 @@ class SupportSite:
     async def _page(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         self.hits[name] = self.hits.get(name, 0) + 1
+        if self.cut or name in self.drop:
+            assert request.transport is not None
+            request.transport.abort()  # the client sees the connection reset
+            return web.Response()
         if name in self.hang:
             await asyncio.sleep(60)
         if name in self.down:

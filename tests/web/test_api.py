@@ -103,9 +103,12 @@ async def test_it_carries_the_status_page_and_its_incidents(client: Client) -> N
 
     assert body["upstream"] == {
         "indicator": "minor",
+        "reachable": True,
+        "detail": None,
         "incidents": [
             {"name": "Delayed BTC withdrawals", "status": "investigating", "impact": "minor"}
         ],
+        "components": [],
     }
     assert body["routes"]["account_compromised"]["freeze_channel"] == "freeze"
 
