@@ -102,9 +102,7 @@ async def test_check_says_it_cannot_see_and_exits_3_when_every_canary_fails(
 ) -> None:
     async with SupportSite() as site:
         site.cut = True
-        env = env_for(
-            tmp_path, write_catalog(tmp_path, site.port), CANARY_URLS=site.url("canary")
-        )
+        env = env_for(tmp_path, write_catalog(tmp_path, site.port), CANARY_URLS=site.url("canary"))
         code, out, err = await run_cli("check", env=env, cwd=tmp_path)
     assert code == 3, err
     lines = out.splitlines()
@@ -119,9 +117,7 @@ async def test_check_blames_the_one_target_that_fails_while_the_canary_answers(
 ) -> None:
     async with SupportSite() as site:
         site.drop.add("chat")
-        env = env_for(
-            tmp_path, write_catalog(tmp_path, site.port), CANARY_URLS=site.url("canary")
-        )
+        env = env_for(tmp_path, write_catalog(tmp_path, site.port), CANARY_URLS=site.url("canary"))
         code, out, _ = await run_cli("check", env=env, cwd=tmp_path)
     assert code == 1
     assert "can't check" not in out

@@ -165,7 +165,7 @@ def test_the_held_health_survives_a_restart() -> None:
 
 def test_a_channel_first_seen_blind_starts_from_unknown_like_any_other() -> None:
     key = "mexc/live_chat"
-    state, changes = _run(initial(key), blinded(failed(key, 0)), ok(key, 30))
+    _, changes = _run(initial(key), blinded(failed(key, 0)), ok(key, 30))
     assert changes == [Health.UP]
     _, transition = advance(initial(key), ok(key, 0))
     assert transition is not None and transition.cause is Cause.FIRST_RESULT
