@@ -129,9 +129,10 @@ async def serve(settings: Settings, catalog: Catalog, clock: Clock | None = None
             loop.add_signal_handler(sig, stop.set)
     async with running(settings, catalog, clock or SystemClock()) as runtime:
         log.info(
-            "supportlive running: %d exchanges, %d probed channels",
+            "supportlive running: %d exchanges, %d probes, %d canaries",
             len(catalog.exchanges),
-            len(runtime.scheduler.channels()),
+            len(runtime.scheduler.channels()) - len(settings.canary_urls),
+            len(settings.canary_urls),
         )
         await stop.wait()
         log.info("stopping")

@@ -16,7 +16,6 @@ exchanges at once reads as blind; canaries avoid that, which is why they are the
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -37,8 +36,6 @@ ANY_STATUS = tuple(range(100, 600))
 FALLBACK_MIN_EXCHANGES = 3
 FALLBACK_SHARE = 0.5
 BLIND_DETAIL = "can't check from here"
-
-log = logging.getLogger(__name__)
 
 
 def canary_targets(
@@ -165,8 +162,5 @@ class Sight:
     def _turn(self, now_blind: bool, at: datetime) -> None:
         if now_blind and self.since is None:
             self.since = at
-            how = "every canary" if self._canaries else "most channels of several exchanges"
-            log.warning("blind: %s failing; failures prove nothing until we see again", how)
         elif not now_blind and self.since is not None:
             self.since, self.seen_again = None, at
-            log.warning("seeing again: probes decide again")

@@ -202,6 +202,11 @@ class Monitor:
         if self._sight.since != before:
             self._pending.sight = True
             self._full.set()
+            if self._sight.blind:
+                how = "every canary" if self._sight.uses_canaries else "channels of 3+ exchanges"
+                log.warning("blind: %s failing; failures prove nothing until we see again", how)
+            else:
+                log.warning("seeing again: the probes decide again")
 
     def _on_side_result(self, result: ProbeResult) -> None:
         exchange_id = self._pages.get(result.channel)
