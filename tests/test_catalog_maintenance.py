@@ -34,6 +34,7 @@ async def test_run_puts_catalog_windows_in_force_once(tmp_path: Path) -> None:
         catalog_path=path,
         database_path=tmp_path / "bot.sqlite3",
         allow_local_targets=True,
+        canary_urls=(),  # no test reaches the internet
         web_enabled=False,
     )
     catalog = load_catalog(path, allow_local=True)
