@@ -21,6 +21,7 @@ from bot.render.words import Words
 from bot.status import StatusService
 from bot.web import api, pages
 from bot.web.bars import HourlyBars
+from bot.web.cache import PAGE_CACHE_S, RenderCache, cached_routes
 from bot.web.context import CONTEXT, HealthCheck, WebContext, context_of
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,15 @@ __all__ = ["HealthCheck", "WebServer", "build_app", "start_web", "stop_web"]
 
 
 def build_app(
-    status: StatusService, catalog: Catalog, metrics: Metrics, health_check: HealthCheck
+    status: StatusService,
+    catalog: Catalog,
+    metrics: Metrics,
+    health_check: HealthCheck,
+    *,
+    page_cache_s: float = PAGE_CACHE_S,
 ) -> web.Application:
-    """The whole web side; `health_check` says (healthy, reason) for /healthz."""
+    """The whole web side; `health_check` says (healthy, reason) for /healthz, cheaply: it
+    runs on every load balancer check. Pages and API answers are kept `page_cache_s`."""
     app = web.Application(
         client_max_size=MAX_BODY,
         middlewares=[_errors],
@@ -76,10 +83,10 @@ def build_app(
             headers={"Cache-Control": "public, max-age=3600"},
         )
 
+    cache = RenderCache(page_cache_s, language_of=lambda request: pages.page_locale(request))
     app.add_routes(
         [
-            *pages.routes(),
-            *api.routes(),
+            *cached_routes([*pages.routes(), *api.routes()], cache),
             web.get("/static/style.css", style_sheet),
             web.get("/healthz", healthz),
             web.get("/metrics", metrics_text),
