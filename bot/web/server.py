@@ -162,6 +162,42 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
         response.headers.setdefault(name, value)
 
 
+class _Protocol(web.RequestHandler):
+    """aiohttp's connection handler, except for a request it cannot parse (a request line or
+    header over 4 KiB, bad syntax): a short 400 with the security headers that echoes nothing
+    of the request, and one debug line instead of an ERROR with a traceback each time."""
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status >= 500:
+            return super().handle_error(request, status, exc, message)
+        kind = type(exc).__name__ if exc is not None else "bad request"
+        log.debug("refused a request from %s that could not be read: %s", request.remote, kind)
+        response = web.Response(
+            status=status, text=f"{status}: bad request\n", headers=SECURITY_HEADERS
+        )
+        response.force_close()
+        return response
+
+
+class _Server(web.Server):
+    def __call__(self) -> web.RequestHandler:
+        return _Protocol(self, loop=self._loop, **self._kwargs)
+
+
+class _Runner(web.AppRunner):
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        # aiohttp builds its Server itself; ours only changes which handler it makes.
+        server.__class__ = _Server
+        return server
+
+
 @dataclass
 class WebServer:
     """A started web side; `await stop_web(server)` ends it."""
@@ -177,7 +213,7 @@ class WebServer:
 
 async def start_web(app: web.Application, host: str, port: int) -> WebServer:
     """Serve `app` on host:port (port 0 picks a free one; see `WebServer.port`)."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+    runner = _Runner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from datetime import UTC, datetime
 
@@ -228,3 +230,32 @@ async def test_it_starts_on_a_free_port_and_stops(app: web.Application) -> None:
     with pytest.raises(aiohttp.ClientConnectionError):
         async with aiohttp.ClientSession() as session:
             await session.get(f"http://127.0.0.1:{server.port}/healthz")
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        b"GET /" + b"a" * 5000 + b"SECRET HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 5000 + b"SECRET\r\n\r\n",
+    ],
+    ids=["long request line", "long header"],
+)
+async def test_an_unreadable_request_gets_a_plain_400_with_the_headers_and_no_traceback(
+    app: web.Application, request_head: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = await start_web(app, "127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(request_head)
+        await writer.drain()
+        answer = (await asyncio.wait_for(reader.read(), 10)).decode()
+        writer.close()
+    finally:
+        await stop_web(server)
+    head, _, body = answer.partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.0 400 Bad Request\r\n"), answer
+    for name, value in SECURITY_HEADERS.items():
+        assert f"\r\n{name}: {value}" in head
+    assert body == "400: bad request\n"
+    assert "SECRET" not in answer and "aaaa" not in answer and "bbbb" not in answer
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
