@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 
@@ -109,6 +110,24 @@ async def test_an_unreachable_discord_is_retried_in_the_background(
     assert any("next try in 1 s" in r.getMessage() for r in caplog.records)
 
 
+async def test_retries_against_an_unreachable_discord_leave_no_session_open(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = world.settings(
+        discord_api_base_url="http://127.0.0.1:9/api/v10", discord_gateway_url="ws://127.0.0.1:9"
+    )
+    with caplog.at_level(logging.WARNING):
+        bot = await world.start(settings=settings, wait=False)
+        deadline = time.monotonic() + 30
+        while sum("Discord unreachable" in m for m in caplog.messages) < 3:
+            assert time.monotonic() < deadline, caplog.messages
+            await asyncio.sleep(0.05)
+        gc.collect()  # a session dropped unclosed complains when it is collected
+        await asyncio.sleep(0)
+        await bot.adapter.stop()
+    assert not [m for m in caplog.messages if "Unclosed" in m], caplog.messages
+
+
 async def test_commands_sync_only_when_they_changed(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -144,3 +163,11 @@ async def test_stop_restores_the_discord_endpoints(world: World) -> None:
     await bot.adapter.stop()
     assert before == (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     assert bot.adapter.client is not None and bot.adapter.client.is_closed()
+
+
+async def test_a_failed_log_in_is_retried_with_a_fresh_session(world: World) -> None:
+    rule = world.dc.fail_next("GET", r"^/users/@me", 400)
+    bot = await world.start(wait=False)
+    assert await bot.adapter.wait_ready(30), "the second log-in connected"
+    assert rule.hits == 1
+    assert (await bot.run("help")).title == "supportlive — is support live now?"

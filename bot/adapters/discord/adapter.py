@@ -78,6 +78,15 @@ class _Client(discord.Client):
         await self.adapter.answers.button(interaction, action)
 
 
+async def _drop_http_session(client: _Client) -> None:
+    """Close the HTTP session a failed log-in left open (each try opens a new one, and an
+    unclosed one is reported with a stack when collected); the next try makes a fresh one."""
+    with contextlib.suppress(Exception):
+        await client.http.close()
+    # Closing the session closed its connector too, which discord.py would otherwise reuse.
+    client.http.connector = discord.utils.MISSING
+
+
 class DiscordAdapter:
     """The Discord bot: slash commands in, embeds out, on the shared event loop."""
 
@@ -189,6 +198,7 @@ class DiscordAdapter:
                 log.exception("the Discord bot failed; next try in %.0f s", delay)
             if client.is_closed():
                 return
+            await _drop_http_session(client)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
