@@ -46,7 +46,9 @@ async def client(
 ) -> AsyncIterator[Client]:
     night_of_trouble(live, store, clock.now())
     status = StatusService(catalog, live, store, clock, reports=WaitBook(reports, clock))
-    async with TestClient(TestServer(build_app(status, catalog, metrics, health))) as test_client:
+    # No render cache: these tests read the page again right after adding reports.
+    app = build_app(status, catalog, metrics, health, page_cache_s=0)
+    async with TestClient(TestServer(app)) as test_client:
         yield test_client
 
 
