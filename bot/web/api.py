@@ -215,7 +215,8 @@ def channel_json(status: ChannelStatus, locale: Locale, hours: Sequence[Hour]) -
             "30d": _round(uptime.month, 4),
         },
         "last_24h": [
-            {"hour": _iso(h.start), "checks": h.count, "failures": h.failures} for h in hours
+            {"hour": _iso(h.start), "checks": h.count, "failures": h.failures, "partial": h.partial}
+            for h in hours
         ],
         "confidence": channel.confidence.value,
         "reports": reports_json(status.reports),

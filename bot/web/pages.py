@@ -45,6 +45,7 @@ class PageWords:
 
     all_exchanges: str
     last_24h: str
+    so_far: str
     updated: str
     not_found: str
     html_lang: str
@@ -53,14 +54,16 @@ class PageWords:
 PAGE_WORDS: Mapping[Locale, PageWords] = {
     Locale.EN: PageWords(
         all_exchanges="← All exchanges",
-        last_24h="Checks in the last 24 hours, one bar per hour (oldest left)",
+        last_24h="Checks in the last 24 hours, one bar per hour (oldest left, this hour so far)",
+        so_far="this hour so far",
         updated="Updated {when} · this page refreshes every minute",
         not_found="Page not found.",
         html_lang="en",
     ),
     Locale.ZH: PageWords(
         all_exchanges="← 全部交易所",
-        last_24h="过去 24 小时的检测结果，每小时一格（最左为最早）",
+        last_24h="过去 24 小时的检测结果，每小时一格（最左为最早，最右为本小时至今）",
+        so_far="本小时至今",
         updated="更新于 {when} · 本页每分钟自动刷新",
         not_found="页面不存在。",
         html_lang="zh-Hans",
@@ -236,7 +239,11 @@ def figure_lines(status: ChannelStatus, w: Words) -> tuple[Line, ...]:
 
 
 def cell(hour: Hour, w: Words) -> Cell:
-    return Cell(hour.level.value, f"{hour.start:%H:%M} UTC · {w.percent(hour.share)}")
+    """ "18:00 UTC · 98.3%"; the hour under way says so, and is drawn lighter."""
+    label = f"{hour.start:%H:%M} UTC · {w.percent(hour.share)}"
+    if hour.partial:
+        return Cell(f"{hour.level.value} partial", f"{label} · {PAGE_WORDS[w.locale].so_far}")
+    return Cell(hour.level.value, label)
 
 
 def page_locale(request: web.Request) -> Locale:

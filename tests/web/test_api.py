@@ -58,8 +58,25 @@ async def test_it_shows_one_exchange_with_channels_figures_and_routes(client: Cl
     assert chat["latency_ms"]["p95_1h"] == 410.0
     assert chat["uptime"] == {"24h": 1.0, "7d": 0.998, "30d": 0.99}
     assert len(chat["last_24h"]) == 24
-    assert chat["last_24h"][0] == {"hour": "2026-11-23T19:00:00Z", "checks": 60, "failures": 0}
-    assert chat["last_24h"][-1] == {"hour": "2026-11-24T18:00:00Z", "checks": 60, "failures": 40}
+    assert chat["last_24h"][0] == {
+        "hour": "2026-11-23T20:00:00Z",
+        "checks": 60,
+        "failures": 0,
+        "partial": False,
+    }
+    assert chat["last_24h"][-2] == {
+        "hour": "2026-11-24T18:00:00Z",
+        "checks": 60,
+        "failures": 40,
+        "partial": False,
+    }
+    # The hour under way (it is 19:00:00): in the bars, marked partial, no checks yet.
+    assert chat["last_24h"][-1] == {
+        "hour": "2026-11-24T19:00:00Z",
+        "checks": 0,
+        "failures": 0,
+        "partial": True,
+    }
     assert body["routes"]["account_compromised"] == {
         "freeze_channel": None,
         "channels": ["live_chat", "email"],

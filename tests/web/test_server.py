@@ -149,6 +149,8 @@ async def test_it_shows_every_exchange_answer_and_channel_on_the_page(client: Cl
     assert "Uptime: 24 h 100% · 7 d 99.8% · 30 d 99%" in html
     assert "Latency: last – · 1 h p50 170 ms / p95 410 ms" in html
     assert '<span class="h bad" title="18:00 UTC · 33.3%"></span>' in html
+    # The hour under way closes the bar (it is 19:00:00: no checks in it yet).
+    assert '<span class="h none partial" title="19:00 UTC · – · this hour so far"></span>' in html
     assert "• Delayed BTC withdrawals" in html
     assert '<meta http-equiv="refresh" content="60">' in html
     assert "<script" not in html
@@ -172,6 +174,12 @@ async def test_it_speaks_the_asked_or_preferred_language(
 
     assert title in await response.text()
     assert response.headers["Vary"] == "Accept-Language"
+
+
+async def test_it_marks_the_hour_under_way_in_chinese_too(client: Client) -> None:
+    html = await (await client.get("/?lang=zh")).text()
+
+    assert '<span class="h none partial" title="19:00 UTC · – · 本小时至今"></span>' in html
 
 
 async def test_it_shows_the_urgent_routes_on_the_exchange_page(client: Client) -> None:

@@ -124,25 +124,40 @@ async def test_it_runs_scrape_hooks_and_survives_a_failing_one() -> None:
     assert b'outbox_depth{state="pending"} 7.0' in await metrics.scrape()
 
 
-async def test_it_reads_the_bars_once_an_hour() -> None:
+async def test_it_reads_complete_hours_once_an_hour_and_this_hour_every_30_s() -> None:
     clock = FakeClock(AT + timedelta(minutes=5))
     store = HourlyStore()
+    store.hour("mexc/live_chat", AT, 5, 5)  # the hour under way: down
     store.hour("mexc/live_chat", AT - timedelta(hours=1), 60, 40)
-    store.hour("mexc/live_chat", AT - timedelta(hours=24), 60, 1)
+    store.hour("mexc/live_chat", AT - timedelta(hours=23), 60, 1)
+    store.hour("mexc/live_chat", AT - timedelta(hours=24), 60, 60)  # out of the window
     bars = HourlyBars(store, clock)
 
     first = await bars.last_day()
     await bars.last_day()
-    assert store.reads == 24
+    assert store.reads == 24  # 23 complete hours and the one under way
 
     row = first["mexc/live_chat"]
-    assert [h.level for h in (row[0], row[1], row[-1])] == [Level.SOME, Level.NONE, Level.BAD]
-    assert row[-1].start == AT - timedelta(hours=1)
+    assert len(row) == 24
+    assert [h.level for h in (row[0], row[1], row[-2], row[-1])] == [
+        Level.SOME,
+        Level.NONE,
+        Level.BAD,
+        Level.BAD,
+    ]
+    assert (row[-1].start, row[-1].partial, row[-2].partial) == (AT, True, False)
+
+    clock.advance(31)
+    store.hour("mexc/live_chat", AT, 7, 5)
+    again = await bars.last_day()
+    assert store.reads == 25  # only the hour under way again
+    assert (again["mexc/live_chat"][-1].count, again["mexc/live_chat"][-1].failures) == (7, 5)
 
     clock.advance(3600)
     moved = await bars.last_day()
-    assert store.reads == 48
-    assert moved["mexc/live_chat"][-2].level is Level.BAD
+    assert store.reads == 49
+    assert moved["mexc/live_chat"][-2].count == 7  # this hour is complete now
+    assert not moved["mexc/live_chat"][-2].partial
 
 
 async def test_it_shows_empty_bars_when_rollups_cannot_be_read() -> None:
@@ -161,6 +176,7 @@ async def test_it_shows_empty_bars_when_rollups_cannot_be_read() -> None:
 
     assert await bars.last_day() == {}
     assert [h.level for h in bars.empty()] == [Level.NONE] * 24
+    assert [h.partial for h in bars.empty()] == [False] * 23 + [True]
 
 
 async def test_it_builds_the_bars_from_real_rollups(tmp_path: Path) -> None:
@@ -183,5 +199,5 @@ async def test_it_builds_the_bars_from_real_rollups(tmp_path: Path) -> None:
     finally:
         await db.close()
 
-    assert [(h.count, h.failures) for h in row[-2:]] == [(0, 0), (2, 1)]
-    assert sum(h.count for h in row) == 2  # neither 30 h ago nor the hour under way
+    assert [(h.count, h.failures, h.partial) for h in row[-2:]] == [(2, 1, False), (1, 1, True)]
+    assert sum(h.count for h in row) == 3  # not 30 h ago
