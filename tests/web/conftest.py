@@ -122,7 +122,10 @@ def app(
     health: Health,
 ) -> web.Application:
     night_of_trouble(live, store, clock.now())
-    return build_app(StatusService(catalog, live, store, clock), catalog, metrics, health)
+    status = StatusService(catalog, live, store, clock)
+    # No render cache: tests change what the bot knows and read the page again at once
+    # (tests/web/test_cache.py covers the cache).
+    return build_app(status, catalog, metrics, health, page_cache_s=0)
 
 
 @pytest.fixture

@@ -9,8 +9,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.catalog import Catalog
+from bot.clock import FakeClock
+from bot.metrics import Metrics
+from bot.status import StatusService
+from bot.web import build_app
 from bot.web.cache import RenderCache, cached_routes
 from bot.web.server import SECURITY_HEADERS
+from tests.answers.fakes import FakeLive
+from tests.web.conftest import Health, HourlyStore, night_of_trouble
 
 Client = TestClient[web.Request, web.Application]
 
@@ -96,8 +103,11 @@ async def test_an_error_is_not_kept(client: Client, cache: RenderCache) -> None:
 
 
 async def test_the_status_page_answers_with_an_etag_and_the_security_headers(
-    app: web.Application,
+    catalog: Catalog, live: FakeLive, store: HourlyStore, clock: FakeClock, health: Health
 ) -> None:
+    night_of_trouble(live, store, clock.now())
+    status = StatusService(catalog, live, store, clock)
+    app = build_app(status, catalog, Metrics(), health)  # the cache as `supportlive run` has it
     async with TestClient(TestServer(app)) as client:
         first = await client.get("/")
         again = await client.get("/", headers={"If-None-Match": first.headers["ETag"]})
