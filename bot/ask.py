@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.catalog import Catalog, CatalogError, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.commands.dispatch import Core, Request, handle
+from bot.feeds import read_feeds_once
 from bot.health import HealthState
 from bot.latency import ExactQuantiles
 from bot.render.plain import to_plain
@@ -80,17 +81,21 @@ async def answer(
         is_admin=True,
         locale=Locale(lang) if lang in (Locale.EN.value, Locale.ZH.value) else None,
     )
+    # The status APIs' facts live in the running bot's memory only: read them once here.
+    feeds = await read_feeds_once(catalog, clock.now, allow_local=settings.allow_local_targets)
     if not settings.database_path.exists():
         from bot.check import probe_once
 
         live: LiveView = await probe_once(settings, catalog)
-        core = Core(catalog, StatusService(catalog, live, None, clock), None, clock, settings)
-        return to_plain(await handle(request, core))
+        status = StatusService(catalog, live, None, clock, feeds=feeds)
+        return to_plain(await handle(request, Core(catalog, status, None, clock, settings)))
     db = await open_database(settings.database_path)
     try:
         store = Store(db, clock.now)
         view = await stored_view(store, catalog, clock)
-        status = StatusService(catalog, view, store, clock, reports=WaitBook(store, clock))
+        status = StatusService(
+            catalog, view, store, clock, reports=WaitBook(store, clock), feeds=feeds
+        )
         core = Core(catalog, status, store, clock, settings)
         return to_plain(await handle(request, core))
     finally:

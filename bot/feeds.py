@@ -6,12 +6,16 @@ reads; `FeedView` is the read side chat answers and the web use (memory only).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from bot.catalog import Catalog
+from probes.context import ProbeContext, make_session
 from probes.feeds.facts import FeedFacts
 from probes.feeds.read import FeedTarget
 from probes.feeds.registry import FEEDS
+from probes.feeds.runner import FeedRunner
 
 
 class FeedView(Protocol):
@@ -20,6 +24,17 @@ class FeedView(Protocol):
     def facts(self, exchange_id: str) -> FeedFacts | None:
         """What the exchange's API said last; None where it has no status API."""
         ...
+
+
+async def read_feeds_once(
+    catalog: Catalog, now: Callable[[], datetime], *, allow_local: bool = False
+) -> FeedRunner:
+    """Read every status API of the catalog once (the console, like one round of probes)."""
+    async with make_session() as session:
+        ctx = ProbeContext(session=session, now=now)
+        runner = FeedRunner(ctx, feed_targets(catalog, allow_local=allow_local))
+        await runner.read_all()
+    return runner
 
 
 def feed_targets(catalog: Catalog, *, allow_local: bool = False) -> list[FeedTarget]:

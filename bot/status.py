@@ -23,6 +23,7 @@ from bot.hours import next_open
 from bot.reports import WaitBook, WaitSummary
 from bot.verdict import Maintenance, Reason, Upstream, decide
 from bot.vocab import ChannelKind, Health, Mode, Verdict
+from probes.feeds.facts import FeedFacts
 from probes.result import ErrorKind
 
 # Uptime windows: 24 h (whose latency quantiles are shown too), 7 d, 30 d.
@@ -211,6 +212,8 @@ class ExchangeStatus:
     answer: Answer
     upstream: Upstream | None
     blind_since: datetime | None = None  # see `LiveView.blind_since`
+    # What the exchange's own status API said last (None: not read by this process).
+    feed: FeedFacts | None = None
 
     def channel(self, channel_id: str) -> ChannelStatus | None:
         return next((c for c in self.channels if c.channel.id == channel_id), None)
@@ -260,7 +263,10 @@ class StatusService:
         )
         channels = await self._with_reports(exchange, channels)
         answer = answer_of(channels, now)
-        return ExchangeStatus(exchange, now, channels, answer, upstream, self.live.blind_since())
+        feed = self.feeds.facts(exchange.id) if self.feeds is not None else None
+        return ExchangeStatus(
+            exchange, now, channels, answer, upstream, self.live.blind_since(), feed=feed
+        )
 
     async def _with_reports(
         self, exchange: Exchange, channels: tuple[ChannelStatus, ...]

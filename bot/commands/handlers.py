@@ -30,6 +30,8 @@ from bot.render.chat import (
     subscriptions_reply,
     unknown_channel_reply,
 )
+from bot.render.feed_strings import feed_strings
+from bot.render.feeds import wallet_reply
 from bot.render.history import history_reply
 from bot.render.status import channels_reply, status_reply
 from bot.render.urgent import cases_reply, urgent_reply
@@ -38,6 +40,7 @@ from bot.render.words import Words, echo
 from bot.reply import Reply
 from bot.routes import route_view
 from bot.vocab import Platform, Verdict
+from bot.wallet import system_view, wallet_view
 
 MAX_MAINTENANCE_MIN = 7 * 24 * 60
 MAX_REASON = 200
@@ -166,6 +169,29 @@ def _typed_after_command(line: str) -> str:
     """Everything after the command word, exactly as typed (backslashes, '@' and all)."""
     parts = line.strip().split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def show_wallet(ctx: Context) -> Reply:
+    """Deposits and withdrawals of a coin per network, as the exchange's own API reports them."""
+    catalog = ctx.catalog
+    exchange, rest = pick_exchange(catalog, ctx.words)
+    if exchange is None:
+        if len(catalog.exchanges) == 1:
+            exchange = catalog.exchanges[0]
+        elif not ctx.words:
+            return exchange_choice_reply(catalog, ctx.command, ctx.w)
+        else:
+            word = ctx.words[0]
+            close = suggest_exchanges(catalog, word)
+            return exchange_choice_reply(catalog, ctx.command, ctx.w, echo(word), close)
+    if not rest:
+        return notice(feed_strings(ctx.locale).wallet_usage.format(id=exchange.id))
+    status = ctx.core.status
+    facts = status.feeds.facts(exchange.id) if status.feeds is not None else None
+    now = ctx.core.clock.now()
+    network = " ".join(rest[1:]) or None
+    view = wallet_view(exchange, facts, rest[0], network, now)
+    return wallet_reply(view, system_view(exchange, facts, now), ctx.w)
 
 
 async def show_history(ctx: Context) -> Reply:

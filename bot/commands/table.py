@@ -31,6 +31,8 @@ class ArgKind(StrEnum):
     WAIT = "wait"
     CLEAR = "clear"
     TEXT = "text"  # free text: a link, e-mail, @account or phone number
+    COIN = "coin"
+    NETWORK = "network"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,17 @@ COMMANDS: tuple[Command, ...] = (
         },
         handlers.verify,
         aliases=("验证",),
+    ),
+    Command(
+        "wallet",
+        (Arg(ArgKind.EXCHANGE, True), Arg(ArgKind.COIN, True), Arg(ArgKind.NETWORK)),
+        {
+            Locale.EN: "Deposits and withdrawals of a coin per network, from the exchange's "
+            "own API",
+            Locale.ZH: "币种各网络的充值、提币状态（来自交易所官方 API）",
+        },
+        handlers.show_wallet,
+        aliases=("充提",),
     ),
     Command(
         "history",

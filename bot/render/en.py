@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bot.lookalike import Reason as VerifyReason
+from bot.render.feed_strings import FeedStrings
 from bot.render.strings import Strings
 from bot.status import AnswerKind
 from bot.verdict import ComponentStatus, Indicator, ReasonCode
 from bot.vocab import Case, Health, Mode, Verdict
+from probes.feeds.facts import Flag, TradingMode
 from probes.result import ErrorKind
 
 EN = Strings(
@@ -277,6 +279,8 @@ EN = Strings(
         "wait": "minutes|none",
         "clear": "clear",
         "text": "link|e-mail|@account",
+        "coin": "coin",
+        "network": "network",
     },
     unknown_command="I don't know the command “{word}”.",
     unknown_exchange="I don't know the exchange “{word}”.",
@@ -350,4 +354,73 @@ EN = Strings(
     button_details="📋 Details",
     button_other_language="中文",
     button_check_link="🔍 Check a link",
+)
+
+EN_FEEDS = FeedStrings(
+    wallet_title="{exchange} · {coin} — from {exchange}'s public API, {when}",
+    wallet_title_none="{exchange} · {coin} — no public per-network status",
+    network_line="{network}   deposits {deposit}   withdrawals {withdraw}",
+    network_line_single="{network}   {status}",
+    flag={
+        Flag.OPEN: "✅ open",
+        Flag.SUSPENDED: "⛔ suspended",
+        Flag.DELAYED: "⏳ delayed",
+        Flag.UNKNOWN: "❔ unknown",
+    },
+    single_flag={
+        Flag.OPEN: "✅ online",
+        Flag.SUSPENDED: "⛔ not online",
+        Flag.DELAYED: "⏳ delayed",
+        Flag.UNKNOWN: "❔ unknown",
+    },
+    all_networks="All networks",
+    scope_single="{exchange} gives one status per network, not one for deposits and one for "
+    "withdrawals.",
+    scope_asset="{exchange}'s public API reports this per coin, for all its networks together.",
+    no_source="{exchange} publishes no public deposit/withdrawal status per network (its API "
+    "needs a personal key), so we can't check it, and we won't guess.",
+    no_source_where="Check {exchange}'s official deposit/withdrawal page or its notices:",
+    system_reports="{exchange}'s API does report the system: {mode} (checked {ago}).",
+    not_read="We have no fresh reading of {exchange}'s API, so we can't say.",
+    last_read="Last good reading: {when}.",
+    read_failed="The last read failed: {detail}.",
+    unknown_coin="{exchange}'s public API lists no coin “{coin}” (checked {when}).",
+    unknown_network="{exchange} lists {coin} on {names}; none of them is “{network}”.",
+    no_networks="{exchange} lists {coin} without any network.",
+    for_everyone="This is what {exchange} reports for everyone. A single withdrawal can still "
+    "be held for account or risk reasons: /urgent {id} withdrawal",
+    wallet_usage="Which coin? For example: /wallet {id} usdt trc20",
+    button_withdrawal="⏳ Stuck withdrawal",
+    urgent_wallet="First, has the exchange itself paused this coin's withdrawals? "
+    "/wallet {id} <coin> [network]",
+    api_title="{exchange}'s own API",
+    mode={
+        TradingMode.NORMAL: "✅ Trading: normal",
+        TradingMode.MAINTENANCE: "🛠 Trading: the exchange is in maintenance",
+        TradingMode.CANCEL_ONLY: "⚠️ Trading: cancel only (open orders can be cancelled; "
+        "nothing new is matched)",
+        TradingMode.POST_ONLY: "⚠️ Trading: post-only (limit orders can be placed and "
+        "cancelled; nothing is matched)",
+        TradingMode.LIMIT_ONLY: "⚠️ Trading: limit orders only",
+        TradingMode.UNKNOWN: "❔ Trading: a state we don't know",
+    },
+    mode_word={
+        TradingMode.NORMAL: "normal",
+        TradingMode.MAINTENANCE: "in maintenance",
+        TradingMode.CANCEL_ONLY: "cancel only",
+        TradingMode.POST_ONLY: "post-only",
+        TradingMode.LIMIT_ONLY: "limit orders only",
+        TradingMode.UNKNOWN: "a state we don't know",
+    },
+    api_note="Remark: {note}",
+    ongoing="🛠 Under way: {title}{until}",
+    incident="⚠️ Open incident: {title}",
+    upcoming="🗓 Upcoming: {title}, {begins}{ends}",
+    until=" (expected end {when})",
+    ends=" – {when}",
+    api_checked="From {exchange}'s public API, checked {ago}.",
+    api_nothing="No maintenance announced.",
+    api_failed="Could not read it: {detail}.",
+    wallet_hint="Deposits and withdrawals per network: /wallet {id} <coin>",
+    maintenance_note="{exchange}'s API reports the exchange in maintenance",
 )

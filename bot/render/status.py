@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.catalog import Exchange
 from bot.render.budget import fit
+from bot.render.feeds import api_section
 from bot.render.marks import ANSWER_MARK, channel_mark
 from bot.render.reports import reports_detail_lines, reports_lines
 from bot.render.words import Words, echo
@@ -14,6 +15,7 @@ from bot.reply import Button, Line, Reply, Section, Span, Style, bold, link, tex
 from bot.status import Answer, AnswerKind, ChannelStatus, ExchangeStatus
 from bot.verdict import ComponentStatus, ReasonCode, Upstream
 from bot.vocab import Locale, Mode, Verdict
+from bot.wallet import system_view
 
 BLIND_MARK = "⚠️"
 _OWN_LINE = (ReasonCode.NOT_PROBED, ReasonCode.HOURS_UNKNOWN)
@@ -51,6 +53,11 @@ def status_reply(
     sections = [Section(w.s.channels_title, channel_lines)]
     if view.upstream is not None:
         sections.append(status_page_section(view.exchange, view.upstream, w))
+    if view.feed is not None:
+        system = system_view(view.exchange, view.feed, view.at)
+        api = api_section(system, view.exchange, view.feed.wallet is not None, w, in_chat=in_chat)
+        if api is not None:
+            sections.append(api)
     reply = Reply(
         title=title,
         lines=lines,

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from bot.catalog import Exchange, TextList
 from bot.render.budget import fit
+from bot.render.feed_strings import feed_strings
 from bot.render.status import channel_line, contact_line
 from bot.render.words import Words
 from bot.reply import Button, Line, Reply, Section, Span, Style, link, text
@@ -13,8 +14,11 @@ from bot.routes import RouteView
 from bot.vocab import Case
 
 
-def urgent_reply(view: RouteView, w: Words) -> Reply:
-    """Freeze first (where the exchange has it), channels in order, steps, then the warning."""
+def urgent_reply(view: RouteView, w: Words, *, in_chat: bool = True) -> Reply:
+    """Freeze first (where the exchange has it), channels in order, steps, then the warning.
+
+    `in_chat` False (the web page) leaves out hints to type chat commands.
+    """
     w = replace(w, now=view.status.at)  # one snapshot: every "ago" counts from its time
     exchange = view.status.exchange
     s = w.s
@@ -25,6 +29,8 @@ def urgent_reply(view: RouteView, w: Words) -> Reply:
             channel = view.freeze_channel.channel
             freeze = (*freeze, text(" "), link(channel.url or "", channel.url or ""))
         lines.append(freeze)
+    if view.case is Case.WITHDRAWAL_STUCK and in_chat:
+        lines.append((text(feed_strings(w.locale).urgent_wallet.format(id=exchange.id)),))
     sections = [Section(s.route_title, route_lines(view, w))]
     sections.extend(step_sections(view, w))
     reply = Reply(

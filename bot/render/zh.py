@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bot.lookalike import Reason as VerifyReason
+from bot.render.feed_strings import FeedStrings
 from bot.render.strings import Strings
 from bot.status import AnswerKind
 from bot.verdict import ComponentStatus, Indicator, ReasonCode
 from bot.vocab import Case, Health, Mode, Verdict
+from probes.feeds.facts import Flag, TradingMode
 from probes.result import ErrorKind
 
 ZH = Strings(
@@ -270,6 +272,8 @@ ZH = Strings(
         "wait": "分钟|none",
         "clear": "clear",
         "text": "链接|邮箱|@账号",
+        "coin": "币种",
+        "network": "网络",
     },
     unknown_command="不认识命令“{word}”。",
     unknown_exchange="不认识交易所“{word}”。",
@@ -336,4 +340,69 @@ ZH = Strings(
     button_details="📋 详情",
     button_other_language="English",
     button_check_link="🔍 核实链接",
+)
+
+ZH_FEEDS = FeedStrings(
+    wallet_title="{exchange} · {coin} — 来自 {exchange} 公开 API，{when}",
+    wallet_title_none="{exchange} · {coin} — 没有公开的分网络充提状态",
+    network_line="{network}   充值 {deposit}   提币 {withdraw}",
+    network_line_single="{network}   {status}",
+    flag={
+        Flag.OPEN: "✅ 开放",
+        Flag.SUSPENDED: "⛔ 暂停",
+        Flag.DELAYED: "⏳ 延迟",
+        Flag.UNKNOWN: "❔ 未知",
+    },
+    single_flag={
+        Flag.OPEN: "✅ 正常",
+        Flag.SUSPENDED: "⛔ 非正常",
+        Flag.DELAYED: "⏳ 延迟",
+        Flag.UNKNOWN: "❔ 未知",
+    },
+    all_networks="全部网络",
+    scope_single="{exchange} 每个网络只给出一个状态，不区分充值和提币。",
+    scope_asset="{exchange} 公开 API 按币种报告（所有网络合在一起），不分网络。",
+    no_source="{exchange} 没有公开的分网络充提状态（其 API 需要个人密钥），"
+    "我们无法核实，也不做猜测。",
+    no_source_where="请查看 {exchange} 官方充提页面或公告：",
+    system_reports="{exchange} API 报告的系统状态：{mode}（{ago}检测）。",
+    not_read="暂时没有 {exchange} API 的最新数据，无法判断。",
+    last_read="最近一次成功读取：{when}。",
+    read_failed="最近一次读取失败：{detail}。",
+    unknown_coin="{exchange} 公开 API 中没有币种“{coin}”（{when} 检测）。",
+    unknown_network="{exchange} 的 {coin} 支持这些网络：{names}；其中没有“{network}”。",
+    no_networks="{exchange} 列出了 {coin}，但没有任何网络。",
+    for_everyone="以上是 {exchange} 对所有用户公布的状态。单笔提币仍可能因账户或风控原因被暂缓："
+    "/urgent {id} withdrawal",
+    wallet_usage="查询哪个币种？例如：/wallet {id} usdt trc20",
+    button_withdrawal="⏳ 提币未到账",
+    urgent_wallet="先看交易所是否暂停了该币种提币：/wallet {id} <币种> [网络]",
+    api_title="{exchange} 官方 API",
+    mode={
+        TradingMode.NORMAL: "✅ 交易：正常",
+        TradingMode.MAINTENANCE: "🛠 交易：交易所维护中",
+        TradingMode.CANCEL_ONLY: "⚠️ 交易：仅可撤单（可撤销挂单，不撮合新订单）",
+        TradingMode.POST_ONLY: "⚠️ 交易：仅限只挂单（可下限价挂单和撤单，不撮合）",
+        TradingMode.LIMIT_ONLY: "⚠️ 交易：仅限限价单",
+        TradingMode.UNKNOWN: "❔ 交易：未知状态",
+    },
+    mode_word={
+        TradingMode.NORMAL: "正常",
+        TradingMode.MAINTENANCE: "维护中",
+        TradingMode.CANCEL_ONLY: "仅可撤单",
+        TradingMode.POST_ONLY: "仅限只挂单",
+        TradingMode.LIMIT_ONLY: "仅限限价单",
+        TradingMode.UNKNOWN: "未知状态",
+    },
+    api_note="备注：{note}",
+    ongoing="🛠 进行中：{title}{until}",
+    incident="⚠️ 未解决的故障：{title}",
+    upcoming="🗓 即将进行：{title}，{begins}{ends}",
+    until="（预计 {when} 结束）",
+    ends=" – {when}",
+    api_checked="来自 {exchange} 公开 API，{ago}检测。",
+    api_nothing="没有公布的维护。",
+    api_failed="无法读取：{detail}。",
+    wallet_hint="各网络充提状态：/wallet {id} <币种>",
+    maintenance_note="{exchange} API 报告交易所维护中",
 )

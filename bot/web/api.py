@@ -22,6 +22,7 @@ from bot.routes import route_view
 from bot.status import Answer, ChannelStatus, ExchangeStatus, TransitionRow
 from bot.verdict import Reason, Upstream
 from bot.vocab import Case, Locale
+from bot.web import feeds_api
 from bot.web.bars import Hour
 from bot.web.context import context_of
 from bot.web.lang import requested
@@ -58,6 +59,7 @@ def routes() -> list[web.RouteDef]:
         web.get(f"{PREFIX}/exchanges/{{exchange}}", one_exchange),
         web.get(f"{PREFIX}/exchanges/{{exchange}}/history", history),
         web.get(f"{PREFIX}/verify", verify),
+        web.get(f"{PREFIX}/exchanges/{{exchange}}/wallet/{{coin}}", feeds_api.wallet),
     ]
 
 
@@ -162,6 +164,7 @@ def detail_json(view: ExchangeStatus, locale: Locale, hours_of: HoursOf = _no_ho
         "answer": answer_json(view.answer),
         "status_page": exchange.status_page,
         "upstream": upstream_json(view.upstream),
+        "status_api": feeds_api.status_api_json(exchange, view.feed, view.at),
         "channels": [channel_json(c, locale, hours_of(c.key)) for c in view.channels],
         "routes": {case.value: route_json(view, case) for case in Case if case in exchange.routes},
     }

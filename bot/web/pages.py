@@ -143,7 +143,7 @@ async def exchange_page(request: web.Request) -> web.Response:
     rows = await ctx.status.transitions(exchange, 7) if ctx.status.store is not None else None
     since = await ctx.status.watching_since(exchange)
     urgent = [
-        (case.value, urgent_reply(route_view(view, case), w))
+        (case.value, urgent_reply(route_view(view, case), w, in_chat=False))
         for case in Case
         if case in exchange.routes
     ]

@@ -17,6 +17,7 @@ SLASH = {
     "report",
     "lang",
     "help",
+    "wallet",
 }
 
 
@@ -47,6 +48,16 @@ async def test_it_registers_the_command_table_as_slash_commands(bot: Bot) -> Non
     )
     # Default intents only: no privileged intent asked for.
     assert bot.dc.identifies[0]["intents"] & ((1 << 1) | (1 << 8) | (1 << 15)) == 0
+
+
+async def test_wallet_is_a_slash_command_that_answers_honestly(bot: Bot) -> None:
+    commands = {c["name"]: c for c in bot.dc.commands}
+    options = [(o["name"], o["required"]) for o in commands["wallet"]["options"]]
+    assert options == [("exchange", True), ("coin", True), ("network", False)]
+    assert commands["wallet"]["name_localizations"] == {"zh-CN": "充提"}
+    seen = await bot.run("wallet", {"exchange": "loopex", "coin": "usdt", "network": "trc20"})
+    assert seen.title == "Loopex · USDT — no public per-network status"
+    assert seen.description.startswith("Loopex publishes no public deposit/withdrawal status")
 
 
 async def test_status_answers_with_the_best_channel_and_every_channel(bot: Bot) -> None:

@@ -98,7 +98,9 @@ async def test_urgent_without_a_case_offers_the_cases_as_buttons(bot: Bot) -> No
 async def test_urgent_with_a_case_gives_the_route_and_the_phishing_warning(bot: Bot) -> None:
     sent = await bot.ask("/urgent loopex withdrawal")
     assert sent["text"] == (
-        "<b>🚨 Withdrawal stuck on Loopex</b>\n\n"
+        "<b>🚨 Withdrawal stuck on Loopex</b>\n"
+        "First, has the exchange itself paused this coin's withdrawals? "
+        "/wallet loopex &lt;coin&gt; [network]\n\n"
         "<b>Where to go, in order</b>\n"
         "1. ✅ Live chat — live · 180 ms · p95 180 ms ← use this now\n"
         '   <a href="http://127.0.0.1:9/chat">http://127.0.0.1:9/chat</a>\n'
@@ -234,3 +236,21 @@ async def test_withdrawal_urgent_has_no_check_a_link_button(bot: Bot) -> None:
 async def test_verify_in_chinese_by_its_chinese_name(bot: Bot) -> None:
     sent = await bot.ask("/验证 loopex-support.com", language_code="zh-hans")
     assert sent["text"].startswith("<b>❌ 这不是 Loopex 官方</b>\nloopex-support[.]com 不是")
+
+
+async def test_wallet_answers_in_html_and_never_guesses_without_a_source(bot: Bot) -> None:
+    sent = await bot.ask("/wallet usdt trc20")
+    assert sent["text"] == (
+        "<b>Loopex · USDT — no public per-network status</b>\n"
+        "Loopex publishes no public deposit/withdrawal status per network (its API needs a "
+        "personal key), so we can't check it, and we won't guess.\n"
+        "Check Loopex's official deposit/withdrawal page or its notices:\n"
+        '<a href="http://127.0.0.1:9/help">Help center</a>'
+    )
+    assert sent["reply_markup"] == {
+        "inline_keyboard": [
+            [{"text": "⏳ Stuck withdrawal", "callback_data": "/urgent loopex withdrawal_stuck"}]
+        ]
+    }
+    # The Chinese name of the command works as private text.
+    assert (await bot.ask("充提 usdt"))["text"].startswith("<b>Loopex · USDT")

@@ -38,6 +38,7 @@ ZH_COMMAND_NAMES: Mapping[str, str] = {
     "report": "反馈等待",
     "lang": "语言",
     "help": "帮助",
+    "wallet": "充提",
 }
 
 
@@ -68,6 +69,8 @@ OPTION_TEXT: Mapping[ArgKind, OptionText] = {
     ArgKind.TEXT: OptionText(
         "内容", "Link, e-mail, @account or phone number", "链接、邮箱、@账号或电话号码"
     ),
+    ArgKind.COIN: OptionText("币种", "Coin, e.g. USDT", "币种，例如 USDT"),
+    ArgKind.NETWORK: OptionText("网络", "Network, e.g. TRC20", "网络，例如 TRC20"),
 }
 # Free text (a pasted link) may be longer than a choice; the handler caps it again.
 TEXT_LIMIT = 512

@@ -1,0 +1,229 @@
+"""Answers from the exchanges' own status APIs, pure: `/wallet` lookups and what `/status`
+shows of the API (trading mode, maintenance under way or within 72 h).
+
+Facts older than three read intervals are stale and not shown as current: the answer says
+when the API was last read and why it could not be read since.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.catalog import Exchange
+from bot.commands.args import normalize
+from probes.domains import UrlError, parse_url, within
+from probes.feeds.facts import (
+    Coin,
+    Event,
+    EventState,
+    FeedFacts,
+    Network,
+    Part,
+    Scope,
+    TradingMode,
+)
+from probes.feeds.registry import FEEDS
+
+STALE_INTERVALS = 3
+UPCOMING = timedelta(hours=72)
+MAX_EVENTS_SHOWN = 5
+# Kinds whose API lists maintenance events (the others give a mode only).
+ANNOUNCING_KINDS = frozenset({"okx", "bybit", "kraken"})
+
+# Names people use for one network; an exchange calls it by one of them (TRC20, trx, tron).
+# fmt: off
+NETWORK_NAMES: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in (
+    ("tron", "trc20", "trx", "波场"),
+    ("ethereum", "erc20", "eth", "以太坊"),
+    ("bsc", "bep20", "bnb", "bnbsmartchain", "bnbchain", "币安链", "币安智能链"),
+    ("solana", "sol", "spl", "索拉纳"),
+    ("polygon", "matic", "pol", "polygonpos"),
+    ("arbitrum", "arb", "arbitrumone", "arbone", "arbi"),
+    ("optimism", "op"),
+    ("avalanche", "avaxc", "avax", "avaxcchain", "cchain"),
+    ("bitcoin", "btc", "比特币"),
+    ("ton", "toncoin"),
+    ("base",),
+))
+# Coins some exchanges list under another code.
+COIN_NAMES: tuple[frozenset[str], ...] = (
+    frozenset({"BTC", "XBT"}),
+    frozenset({"DOGE", "XDG"}),
+)
+# fmt: on
+
+
+class WalletAnswer(StrEnum):
+    FOUND = "found"
+    NO_SOURCE = "no_source"  # no keyless per-network source at this exchange
+    NOT_READ = "not_read"  # a source, but no fresh reading
+    UNKNOWN_COIN = "unknown_coin"
+    UNKNOWN_NETWORK = "unknown_network"
+
+
+@dataclass(frozen=True, slots=True)
+class WalletView:
+    """What `/wallet` answers: the networks shown and how we know.
+
+    `networks` are the matching ones (all of the coin's when no network was asked, or when
+    the asked one is not listed). `error` is the latest failed read, if it came last.
+    """
+
+    exchange: Exchange
+    answer: WalletAnswer
+    coin: str
+    network_word: str | None = None
+    scope: Scope = Scope.NONE
+    networks: tuple[Network, ...] = ()
+    checked_at: datetime | None = None
+    error: str = ""
+    failed_at: datetime | None = None
+
+
+def fresh(part: Part | None, facts: FeedFacts, now: datetime) -> bool:
+    """Whether the part holds data read within three intervals of `now`."""
+    if part is None or part.at is None:
+        return False
+    return now - part.at <= timedelta(seconds=STALE_INTERVALS * facts.interval_s)
+
+
+def wallet_view(
+    exchange: Exchange, facts: FeedFacts | None, coin: str, network: str | None, now: datetime
+) -> WalletView:
+    """Look up a coin (and a network) in the exchange's last fresh wallet reading."""
+    code = coin.strip().upper()
+    api = exchange.status_api
+    scope = FEEDS[api.kind].scope if api is not None else Scope.NONE
+    if scope is Scope.NONE:
+        return WalletView(exchange, WalletAnswer.NO_SOURCE, code, network)
+    if facts is None or facts.wallet is None:
+        return WalletView(exchange, WalletAnswer.NOT_READ, code, network, scope=scope)
+    part = facts.wallet
+    view = WalletView(
+        exchange,
+        WalletAnswer.NOT_READ,
+        code,
+        network,
+        scope=facts.scope,
+        checked_at=part.at,
+        error=part.error if part.failing else "",
+        failed_at=part.failed_at if part.failing else None,
+    )
+    if part.data is None or not fresh(part, facts, now):
+        return view
+    found = find_coin(part.data, code)
+    if found is None:
+        return replace(view, answer=WalletAnswer.UNKNOWN_COIN)
+    view = replace(view, answer=WalletAnswer.FOUND, coin=found.code, networks=found.networks)
+    if network and facts.scope is not Scope.ASSET:
+        matching = match_networks(found.networks, network)
+        if not matching:
+            return replace(view, answer=WalletAnswer.UNKNOWN_NETWORK)
+        return replace(view, networks=matching)
+    return view
+
+
+def find_coin(wallet: Mapping[str, Coin], code: str) -> Coin | None:
+    """The coin by its code, or by another code the exchange uses for it (XBT for BTC)."""
+    if code in wallet:
+        return wallet[code]
+    for names in COIN_NAMES:
+        if code in names:
+            return next((wallet[other] for other in names if other in wallet), None)
+    return None
+
+
+def match_networks(networks: tuple[Network, ...], word: str) -> tuple[Network, ...]:
+    """The networks a word names: by id or name, or by a common name of the same network."""
+    key = normalize(word)
+    if not key:
+        return ()
+    names = next((group for group in NETWORK_NAMES if key in group), frozenset({key}))
+    return tuple(n for n in networks if _names_of(n) & names)
+
+
+def _names_of(network: Network) -> set[str]:
+    """The network's id and name, folded, and the parts of a name like "TRON/TRC20"."""
+    names = {normalize(network.id), normalize(network.name)}
+    for raw in (network.id, network.name):
+        names.update(normalize(part) for part in re.split(r"[\s/()_-]+", raw) if part)
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class SystemView:
+    """What `/status` shows of the exchange's API: mode, events now and soon, how fresh."""
+
+    exchange: Exchange
+    mode: TradingMode | None
+    note: str
+    ongoing: tuple[Event, ...]
+    upcoming: tuple[Event, ...]
+    checked_at: datetime | None
+    error: str = ""
+    announces: bool = False  # the API lists maintenance events, so "none" means something
+
+
+def system_view(exchange: Exchange, facts: FeedFacts | None, now: datetime) -> SystemView | None:
+    """The API's system facts for `/status`; None where the exchange has no such endpoint.
+
+    Events are those under way (or in OKX's pre-open) and those scheduled to begin within
+    72 h; links are kept only when they lead to the exchange's official domains.
+    """
+    if facts is None or facts.system is None:
+        return None
+    part = facts.system
+    error = part.error if part.failing else ""
+    data = part.data
+    if data is None or not fresh(part, facts, now):
+        return SystemView(exchange, None, "", (), (), part.at, error or "no fresh reading")
+    announces = facts.kind in ANNOUNCING_KINDS
+    ongoing: list[Event] = []
+    upcoming: list[Event] = []
+    for event in data.events:
+        event = _official_link(event, exchange)
+        if event.state in (EventState.ONGOING, EventState.PRE_OPEN) or _begun(event, now):
+            if event.ends_at is None or event.ends_at > now:
+                ongoing.append(event)
+        elif event.begins_at is None or event.begins_at - now <= UPCOMING:
+            upcoming.append(event)
+    return SystemView(
+        exchange,
+        data.mode,
+        data.note,
+        tuple(ongoing[:MAX_EVENTS_SHOWN]),
+        tuple(upcoming[:MAX_EVENTS_SHOWN]),
+        part.at,
+        error,
+        announces,
+    )
+
+
+def under_maintenance(view: SystemView | None) -> bool:
+    """The API says the whole exchange is in maintenance now (Kraken, Binance, KuCoin)."""
+    return view is not None and view.mode is TradingMode.MAINTENANCE
+
+
+def _begun(event: Event, now: datetime) -> bool:
+    """A scheduled event whose start has passed: it is under way unless it has ended."""
+    return (
+        event.state is EventState.SCHEDULED
+        and event.begins_at is not None
+        and event.begins_at <= now
+    )
+
+
+def _official_link(event: Event, exchange: Exchange) -> Event:
+    if event.url is None:
+        return event
+    try:
+        parsed = parse_url(event.url)
+    except UrlError:
+        return replace(event, url=None)
+    if parsed.scheme != "https" or not within(parsed.host, exchange.official_domains):
+        return replace(event, url=None)
+    return event

@@ -1,0 +1,242 @@
+"""`/wallet` and the API section of `/status`, answered from a fake exchange API on loopback,
+in English and Chinese: what a trader reads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.commands.dispatch import Core
+from probes.context import ProbeContext, make_session
+from probes.feeds.runner import FeedRunner
+from tests.feeds import fixtures as fx
+from tests.feeds.fake_api import FakeApi
+from tests.feeds.world import ask, world_catalog, world_core
+
+FOOTER = (
+    "This is what KuCoin reports for everyone. A single withdrawal can still be held for "
+    "account or risk reasons: /urgent kucoin withdrawal"
+)
+BUTTON = "[⏳ Stuck withdrawal: /urgent kucoin withdrawal_stuck]"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeApi]:
+    async with FakeApi() as fake:
+        fake.set("/api/v1/status", fx.KUCOIN_OPEN)
+        fake.set("/api/v3/currencies", fx.KUCOIN_CURRENCIES)
+        fake.set("/0/public/SystemStatus", fx.KRAKEN_ONLINE)
+        fake.set("/0/public/Assets", fx.KRAKEN_ASSETS)
+        yield fake
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()  # 2026-11-24 19:00 UTC
+
+
+@pytest.fixture
+async def world(api: FakeApi, clock: FakeClock) -> AsyncIterator[tuple[Core, FeedRunner]]:
+    session = make_session()
+    try:
+        ctx = ProbeContext(session=session, now=clock.now)
+        yield world_core(world_catalog(api.base_url), ctx, clock)
+    finally:
+        await session.close()
+
+
+@pytest.fixture
+async def core(world: tuple[Core, FeedRunner]) -> Core:
+    core, runner = world
+    await runner.read_all()
+    return core
+
+
+async def test_it_answers_every_kucoin_network_of_a_coin_in_english(core: Core) -> None:
+    assert await ask(core, "/wallet kucoin usdt") == "\n".join(
+        [
+            "KuCoin · USDT — from KuCoin's public API, 19:00 UTC",
+            "TRC20   deposits ✅ open   withdrawals ⛔ suspended",
+            "ERC20   deposits ✅ open   withdrawals ✅ open",
+            "BEP20   deposits ❔ unknown   withdrawals ❔ unknown",
+            "",
+            FOOTER,
+            "",
+            BUTTON,
+        ]
+    )
+
+
+async def test_it_answers_one_network_by_a_common_name_in_chinese(core: Core) -> None:
+    assert await ask(core, "/wallet KuCoin USDT tron", "zh") == "\n".join(
+        [
+            "KuCoin · USDT — 来自 KuCoin 公开 API，19:00 UTC",
+            "TRC20   充值 ✅ 开放   提币 ⛔ 暂停",
+            "",
+            "以上是 KuCoin 对所有用户公布的状态。单笔提币仍可能因账户或风控原因被暂缓："
+            "/urgent kucoin withdrawal",
+            "",
+            "[⏳ 提币未到账: /urgent kucoin withdrawal_stuck]",
+        ]
+    )
+
+
+@pytest.mark.parametrize("network", ["trc20", "TRX", "Tron", "波场"])
+async def test_network_aliases_name_the_same_network(core: Core, network: str) -> None:
+    answer = await ask(core, f"/wallet kucoin usdt {network}")
+    assert "TRC20   deposits ✅ open   withdrawals ⛔ suspended" in answer
+    assert "ERC20" not in answer
+
+
+async def test_the_chinese_command_name_works_too(core: Core) -> None:
+    answer = await ask(core, "/充提 kucoin usdt erc20", "zh")
+    assert "ERC20   充值 ✅ 开放   提币 ✅ 开放" in answer
+
+
+async def test_an_unknown_coin_is_named(core: Core) -> None:
+    assert await ask(core, "/wallet kucoin xyz") == (
+        "KuCoin · XYZ\nKuCoin's public API lists no coin “XYZ” (checked 19:00 UTC)."
+    )
+    assert await ask(core, "/wallet kucoin xyz", "zh") == (
+        "KuCoin · XYZ\nKuCoin 公开 API 中没有币种“XYZ”（19:00 UTC 检测）。"
+    )
+
+
+async def test_an_unknown_network_lists_the_coins_networks(core: Core) -> None:
+    answer = await ask(core, "/wallet kucoin usdt solana")
+    assert answer.splitlines()[1] == (
+        "KuCoin lists USDT on TRC20, ERC20, BEP20; none of them is “solana”."
+    )
+    assert "TRC20   deposits ✅ open   withdrawals ⛔ suspended" in answer
+
+
+async def test_without_a_coin_it_says_how_to_ask(core: Core) -> None:
+    assert await ask(core, "/wallet kucoin") == "Which coin? For example: /wallet kucoin usdt trc20"
+    assert await ask(core, "/wallet kucoin", "zh") == (
+        "查询哪个币种？例如：/wallet kucoin usdt trc20"
+    )
+
+
+async def test_mexc_is_answered_honestly_without_guessing(core: Core) -> None:
+    assert await ask(core, "/wallet mexc usdt trc20") == "\n".join(
+        [
+            "MEXC · USDT — no public per-network status",
+            "MEXC publishes no public deposit/withdrawal status per network (its API needs a "
+            "personal key), so we can't check it, and we won't guess.",
+            "Check MEXC's official deposit/withdrawal page or its notices:",
+            "Help center (https://www.mexc.com/support)",
+            "",
+            "[⏳ Stuck withdrawal: /urgent mexc withdrawal_stuck]",
+        ]
+    )
+    zh = await ask(core, "/wallet mexc usdt", "zh")
+    assert zh.splitlines()[:2] == [
+        "MEXC · USDT — 没有公开的分网络充提状态",
+        "MEXC 没有公开的分网络充提状态（其 API 需要个人密钥），我们无法核实，也不做猜测。",
+    ]
+
+
+async def test_kraken_speaks_per_asset_and_knows_btc_as_xbt(core: Core) -> None:
+    assert await ask(core, "/wallet kraken btc trc20") == "\n".join(
+        [
+            "Kraken · XBT — from Kraken's public API, 19:00 UTC",
+            "All networks   deposits ✅ open   withdrawals ✅ open",
+            "Kraken's public API reports this per coin, for all its networks together.",
+            "",
+            "This is what Kraken reports for everyone. A single withdrawal can still be held "
+            "for account or risk reasons: /urgent kraken withdrawal",
+            "",
+            "[⏳ Stuck withdrawal: /urgent kraken withdrawal_stuck]",
+        ]
+    )
+
+
+async def test_before_any_read_it_says_it_has_no_reading(world: tuple[Core, FeedRunner]) -> None:
+    core, _ = world
+    assert await ask(core, "/wallet kucoin usdt") == (
+        "KuCoin · USDT\nWe have no fresh reading of KuCoin's API, so we can't say."
+    )
+
+
+async def test_a_failed_read_is_said_next_to_the_last_good_reading(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    clock.advance(60)
+    api.set("/api/v3/currencies", {"code": "400100", "msg": "Service busy"}, 503)
+    await runner.read_all()
+    answer = await ask(core, "/wallet kucoin usdt trc20")
+    assert answer.splitlines()[:3] == [
+        "KuCoin · USDT — from KuCoin's public API, 19:00 UTC",
+        "TRC20   deposits ✅ open   withdrawals ⛔ suspended",
+        "The last read failed: HTTP 503: 400100 Service busy.",
+    ]
+    # Three intervals (120 s each) later without a good read, the old flags are not shown.
+    clock.advance(400)
+    await runner.read_all()
+    assert await ask(core, "/wallet kucoin usdt") == "\n".join(
+        [
+            "KuCoin · USDT",
+            "We have no fresh reading of KuCoin's API, so we can't say.",
+            "Last good reading: 19:00 UTC.",
+            "The last read failed: HTTP 503: 400100 Service busy.",
+        ]
+    )
+
+
+async def test_a_flag_flip_in_the_api_is_what_the_next_answer_says(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    doc = {
+        "code": "200000",
+        "data": [{"currency": "USDT", "chains": [fx.kucoin_chain("TRC20", "trx", True, True)]}],
+    }
+    api.set("/api/v3/currencies", doc)
+    clock.advance(120)
+    await runner.read_all()
+    assert "TRC20   deposits ✅ open   withdrawals ✅ open" in await ask(
+        core, "/wallet kucoin usdt"
+    )
+
+
+async def test_status_shows_kraken_maintenance_from_its_api(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    api.set("/0/public/SystemStatus", fx.KRAKEN_MAINTENANCE)
+    clock.advance(30)
+    await runner.read_all()
+    # Six days before the window: not "upcoming" yet (72 h at most).
+    assert "Funding gateway upgrade" not in await ask(core, "/status kraken")
+    clock.current = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
+    await runner.read_all()
+    answer = await ask(core, "/status kraken")
+    section = answer[answer.index("Kraken's own API") :].splitlines()
+    assert section[:6] == [
+        "Kraken's own API",
+        "🛠 Trading: the exchange is in maintenance",
+        "⚠️ Open incident: Delayed ETH withdrawals",
+        "🗓 Upcoming: Funding gateway upgrade, Tue 02:00 UTC – Tue 04:00 UTC · "
+        "https://status.kraken.com/incidents/abc",
+        "From Kraken's public API, checked just now.",
+        "Deposits and withdrawals per network: /wallet kraken <coin>",
+    ]
+    zh = await ask(core, "/status kraken", "zh")
+    assert "🛠 交易：交易所维护中" in zh
+    assert "🗓 即将进行：Funding gateway upgrade，周二 02:00 UTC – 周二 04:00 UTC" in zh
+
+
+async def test_status_says_cancel_only_in_plain_words(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    api.set("/api/v1/status", fx.KUCOIN_CANCEL_ONLY)
+    clock.advance(30)
+    await runner.read_all()
+    answer = await ask(core, "/status kucoin")
+    assert "⚠️ Trading: cancel only (open orders can be cancelled; nothing new is matched)" in answer
+    assert "Remark: upgrade match engine" in answer
