@@ -126,6 +126,10 @@ class FeedRunner:
         except FeedError as error:
             log.info("status API of %s: %s", feed.exchange, error.detail)
             return replace(old, failed_at=now, error=error.detail), error.retry_after_s or 0.0
+        except Exception as error:
+            # A reader bug must not stop the other APIs' loops: log it, report a failed read.
+            log.exception("reading the status API of %s crashed", feed.exchange)
+            return replace(old, failed_at=now, error=f"{type(error).__name__}"), 0.0
         return replace(old, at=now, data=data, failed_at=None, error=""), 0.0
 
 

@@ -246,3 +246,18 @@ async def test_it_tells_the_listener_old_and_new_facts_after_the_first_round(
     assert seen == []
     await runner.read_all()
     assert len(seen) == 1
+
+
+async def test_a_reader_bug_is_a_failed_read_not_a_dead_loop(
+    api: FakeApi, ctx: ProbeContext
+) -> None:
+    def broken(_: bytes) -> dict[str, object]:
+        raise KeyError("chains")
+
+    kind = replace(FEEDS["gate"], wallet=WalletEndpoint("/api/v4/spot/currencies", broken))
+    api.set("/api/v4/spot/currencies", fx.GATE_CURRENCIES)
+    runner = FeedRunner(ctx, [feed(api, "gate", feed_kind=kind)], sleep=Sleeps())
+    await runner.read_all()
+    facts = runner.facts("loopex")
+    assert facts is not None and facts.wallet is not None
+    assert facts.wallet.error == "KeyError"
