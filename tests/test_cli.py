@@ -81,7 +81,7 @@ async def test_check_reports_a_broken_catalog_and_exits_2(tmp_path: Path) -> Non
     catalog.write_text("exchanges: [{id: x}]\n", encoding="utf-8")
     code, _, err = await run_cli("check", env=env_for(tmp_path, catalog), cwd=tmp_path)
     assert code == 2
-    assert "x / name: Field required" in err
+    assert "x: missing field 'name'" in err
     assert "Traceback" not in err
 
 

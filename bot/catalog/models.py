@@ -12,14 +12,35 @@ from datetime import date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    field_validator,
+)
 
 from bot.vocab import Case, ChannelKind, Confidence, Locale, Mode
 from probes.feeds.spec import StatusApi
 from probes.spec import ProbeSpec
 
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,39}$"
-Slug = Annotated[str, Field(pattern=SLUG)]
+_SLUG = re.compile(SLUG)
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise ValueError(
+            f"{shown!r} is not an id: use up to 40 lowercase letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(
@@ -118,7 +139,9 @@ def _parse_hours(value: object) -> object:
         unknown = set(value) - {"tz", "weekly"}
         if unknown:
             raise ValueError(f"hours: unknown field(s) {sorted(unknown)}")
-        windows = tuple(_parse_window(str(item)) for item in weekly)
+        if not all(isinstance(item, str) for item in weekly):
+            raise ValueError("hours 'weekly' must list texts like 'mon-fri 09:00-18:00'")
+        windows = tuple(_parse_window(item) for item in weekly)
         return {"tz": value.get("tz", "UTC"), "windows": windows}
     raise ValueError("hours must be '24/7', a mapping with tz and weekly, or null")
 

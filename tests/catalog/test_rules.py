@@ -310,7 +310,7 @@ def test_it_reads_maintenance_times_as_typed_in_yaml(tmp_path: Path) -> None:
             "phone",
             "mexc / maintenance / #1 / channel: names channel 'phone', which mexc lacks",
         ),
-        ("starts_at", "soon", "mexc / maintenance / #1 / starts_at: Input should be a valid"),
+        ("starts_at", "soon", "mexc / maintenance / #1 / starts_at: must be a date and time like"),
     ],
 )
 def test_it_refuses_a_broken_maintenance_window_naming_its_place(
