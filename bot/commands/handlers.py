@@ -319,7 +319,7 @@ async def declare_maintenance(ctx: Context) -> Reply:
     if isinstance(found, Reply):
         return found
     exchange, rest = found
-    at = next((i for i, word in enumerate(rest) if word.isdigit()), None)
+    at = next((i for i, word in enumerate(rest) if _is_number(word)), None)
     if at is None and rest and rest[-1].lower() in END_WORDS:
         return await _end_maintenance(ctx, store, exchange, rest[:-1])
     minutes = None if at is None else _minutes(rest[at])
@@ -432,8 +432,16 @@ async def show_stats(ctx: Context) -> Reply:
     return notice("supportlive", *lines)
 
 
+def _is_number(word: str) -> bool:
+    """Decimal digits of any script ('30', fullwidth '３０'): exactly what int() reads.
+
+    Not `isdigit()`: it also accepts '²' and '①', which int() refuses.
+    """
+    return word.isdecimal()
+
+
 def _minutes(word: str) -> int | None:
-    if not word.isdigit() or len(word) > 6:
+    if not _is_number(word) or len(word) > 6:
         return None
     value = int(word)
     return value if 1 <= value <= MAX_MAINTENANCE_MIN else None

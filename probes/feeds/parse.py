@@ -75,8 +75,8 @@ def ms_time(value: object) -> datetime | None:
     """Milliseconds since the epoch (number or digit string) as UTC time; None if not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())  # ASCII only: isdigit() also takes '²', which int() refuses
     if not isinstance(value, int | float) or not _EARLIEST_MS <= value <= _LATEST_MS:
         return None
     return datetime.fromtimestamp(value / 1000, tz=UTC)

@@ -98,7 +98,7 @@ def retry_after_s(header: str | None, now: datetime) -> float | None:
     if not header:
         return None
     header = header.strip()
-    if header.isdigit():
+    if header.isascii() and header.isdigit():  # isdigit() alone takes '²'; float() does not
         return min(float(header), MAX_RETRY_AFTER_S)
     try:
         when = parsedate_to_datetime(header)

@@ -22,6 +22,7 @@ def chat_id_of(interaction: Interaction) -> str:
 def parse_chat_id(chat_id: str) -> tuple[str, int] | None:
     """("c", channel id) or ("u", user id); None when it is not a Discord chat id."""
     kind, _, number = chat_id.partition(":")
-    if kind not in ("c", "u") or not number.isdigit() or len(number) > 20:
+    # ASCII digits only: isdigit() alone also accepts '²', which int() refuses.
+    if kind not in ("c", "u") or not (number.isascii() and number.isdigit()) or len(number) > 20:
         return None
     return kind, int(number)
