@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import signal
+import socket
+import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,7 +35,7 @@ from bot.maintenance import sync_catalog_maintenance
 from bot.metrics import Metrics
 from bot.monitor import Monitor, status_page_targets, targets_of
 from bot.reports import WaitBook
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.status import StatusService
 from bot.supervisor import Supervisor
 from bot.verdict import Upstream
@@ -41,7 +45,7 @@ from probes.context import ProbeContext, Target, make_session
 from probes.feeds.runner import FeedRunner
 from probes.registry import run_probe
 from probes.scheduler import Scheduler
-from storage.db import StorageError, open_database
+from storage.db import StorageError, explain, open_database
 from storage.retention import prune_and_report
 from storage.store import Store
 
@@ -117,6 +121,12 @@ def run(settings: Settings) -> int:
     except StorageError as error:
         print(f"supportlive: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except sqlite3.Error as error:  # the file opened, but reading it at start failed
+        print(f"supportlive: {explain(settings.database_path, error)}", file=sys.stderr)
+        return EXIT_CONFIG
+    except SettingsError as error:  # e.g. the web side cannot listen on WEB_HOST:PORT
+        print(f"supportlive: configuration: {error}", file=sys.stderr)
+        return EXIT_CONFIG
     return EXIT_OK
 
 
@@ -181,6 +191,8 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         for service in optional_services(runtime):
             try:
                 await service.start()
+            except SettingsError:
+                raise  # a part the process cannot run without: stop, naming the setting
             except Exception:
                 log.exception("%s could not start; the rest keeps running", service.name)
                 if service.platform is not None:
@@ -272,7 +284,11 @@ def web_service(runtime: Runtime) -> Service:
     servers = []
 
     async def start() -> None:
-        server = await start_web(app, runtime.settings.web_host, runtime.settings.port)
+        host, port = runtime.settings.web_host, runtime.settings.port
+        try:
+            server = await start_web(app, host, port)
+        except OSError as error:
+            raise SettingsError(_cannot_listen(host, port, error)) from None
         servers.append(server)
         runtime.web_port = server.port
 
@@ -281,6 +297,21 @@ def web_service(runtime: Runtime) -> Service:
             await stop_web(server)
 
     return Service("web", start, stop)
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> str:
+    """Which setting keeps the web side from listening, and why, in one line."""
+    if isinstance(error, socket.gaierror):
+        return f"WEB_HOST: cannot listen on {host!r}: {error.strerror or error}"
+    # asyncio words the bind error itself; the errno's own words are the short version.
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"WEB_HOST: cannot listen on {host!r}: {reason} (not an address of this machine)"
+    if error.errno == errno.EADDRINUSE:
+        return f"PORT: {host}:{port} is already in use by another program"
+    if error.errno == errno.EACCES:
+        return f"PORT: no permission to listen on port {port} (ports below 1024 need root)"
+    return f"PORT: cannot listen on {host}:{port}: {reason}"
 
 
 def alert_drainer(runtime: Runtime) -> Drainer:
@@ -317,5 +348,8 @@ async def _nothing() -> None:
 async def _stop_quietly(name: str, stopping: Awaitable[None]) -> None:
     try:
         await asyncio.wait_for(stopping, timeout=STOP_TIMEOUT_S)
+    except (sqlite3.Error, StorageError, OSError, TimeoutError) as error:
+        # Expected at stop (a full disk, a database gone read-only): one line, no traceback.
+        log.error("%s did not stop cleanly: %s", name, error or type(error).__name__)
     except Exception:
         log.exception("%s did not stop cleanly", name)

@@ -1,20 +1,25 @@
 """The `supportlive` command: run, check, ask, catalog check.
 
-Exit status: 0 fine, 1 something is down (check) or invalid (catalog check), 2 bad usage or
-configuration. Configuration problems print one clear line, never a traceback.
+Exit status: 0 fine; 1 something is down (check), the catalog is invalid (catalog check) or
+the database cannot be read (ask); 2 bad usage, configuration, catalog or database at start,
+or the web side cannot listen; 130 interrupted (Ctrl-C before `run` is up); 141 the reader of
+our output went away (`supportlive ask "/help" | head -1`), silently, like other tools.
+Every problem prints one clear line (or the catalog's list of problems), never a traceback.
+
+This module imports only the standard library at the top: the rest is imported inside
+`main`, so even a Ctrl-C during those imports ends with one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.catalog import CatalogError, load_catalog
-from bot.settings import SettingsError, load_settings
-
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 130, 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,10 +41,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit status; Ctrl-C and a closed pipe end quietly."""
+    try:
+        code = _command(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+    except KeyboardInterrupt:
+        print("supportlive: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Nobody reads our output any more; point stdout at nothing so exit does not complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
+    return code
+
+
+def _command(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # argparse printed the usage
         return EXIT_USAGE if stop.code else EXIT_OK
+    from bot.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -63,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _catalog_check(path: Path, allow_local: bool) -> int:
+    from bot.catalog import CatalogError, load_catalog
+
     try:
         catalog = load_catalog(path, allow_local=allow_local)
     except CatalogError as error:

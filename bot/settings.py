@@ -7,15 +7,18 @@ line naming the setting (see `load_settings`).
 
 from __future__ import annotations
 
-import logging
+import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
-from probes.domains import is_local
+from bot.validation import describe
+from probes.domains import UrlError, is_local, normalize_host, parse_url
 
 SHIPPED_CATALOG = Path(__file__).parent / "catalog" / "catalog.yaml"
 # Reference endpoints that are not exchanges, on independent providers (Google, Cloudflare,
@@ -25,6 +28,11 @@ DEFAULT_CANARY_URLS = (
     "https://www.cloudflare.com/cdn-cgi/trace",
     "https://www.apple.com/library/test/success.html",
 )
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Shapes only: the platforms say whether a token is valid; these catch a pasted wrong thing.
+_TELEGRAM_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+_DISCORD_TOKEN = re.compile(r"[A-Za-z0-9_.-]+")
+_ADMIN_ID = re.compile(r"(?:(?:telegram|discord):)?[0-9]{1,20}")
 
 
 class SettingsError(Exception):
@@ -62,16 +70,27 @@ class Settings(BaseSettings):
     @field_validator("admin_user_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            return frozenset(part.strip() for part in value.split(",") if part.strip())
-        return value
+        if not isinstance(value, str):
+            return value
+        ids = [part.strip().lower() for part in value.split(",") if part.strip()]
+        bad = [part for part in ids if not _ADMIN_ID.fullmatch(part)]
+        if bad:
+            raise ValueError(
+                f"not a user id: {_listed(bad)} (write telegram:12345 or discord:67890, "
+                "comma-separated)"
+            )
+        return frozenset(ids)
 
     @field_validator("dns_nameservers", mode="before")
     @classmethod
     def _split_servers(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+        if not isinstance(value, str):
+            return value
+        servers = [part.strip() for part in value.split(",") if part.strip()]
+        bad = [server for server in servers if not _is_ip(server)]
+        if bad:
+            raise ValueError(f"not an IP address: {_listed(bad)} (write 1.1.1.1,8.8.8.8)")
+        return tuple(servers)
 
     @field_validator("canary_urls", mode="before")
     @classmethod
@@ -92,17 +111,89 @@ class Settings(BaseSettings):
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
-        level = value.upper()
-        if level not in logging.getLevelNamesMapping():
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
 
     @field_validator("telegram_bot_token", "discord_bot_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
-            return None
+        if isinstance(value, str):
+            return value.strip() or None
         return value
+
+    # Token messages never show the value: it is a secret even when it is the wrong one.
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TELEGRAM_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("not a bot token: @BotFather gives one like 123456789:AAE...")
+        return value
+
+    @field_validator("discord_bot_token")
+    @classmethod
+    def _discord_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _DISCORD_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "not a bot token: it has spaces, quotes or other characters a token never "
+                "has (paste the token alone, without 'Bot ')"
+            )
+        return value
+
+    @field_validator("telegram_api_base_url", "discord_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _url(value, ("http", "https"))
+
+    @field_validator("discord_gateway_url", mode="before")
+    @classmethod
+    def _gateway_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            return _url(value, ("ws", "wss")) if value.strip() else None
+        return value
+
+    @field_validator("web_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        host = value.strip()
+        if _is_ip(host):
+            return host
+        try:
+            normalize_host(host)
+        except UrlError:
+            raise ValueError(f"{_shown(host)} is not a host name or IP address") from None
+        return host
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _url(value: str, schemes: tuple[str, ...]) -> str:
+    """The URL as given when it is an absolute URL with one of `schemes`, else ValueError."""
+    text = value.strip()
+    try:
+        scheme = parse_url(text).scheme
+    except UrlError as error:
+        raise ValueError(f"{_shown(text)} is not a URL: {error}") from None
+    if scheme not in schemes:
+        raise ValueError(
+            f"{_shown(text)} must start with {' or '.join(s + '://' for s in schemes)}"
+        )
+    return text
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _listed(items: list[str]) -> str:
+    return ", ".join(_shown(item) for item in items)
 
 
 def canary_problem(url: str, allow_local: bool) -> str | None:
@@ -126,7 +217,17 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         lines = []
-        for problem in error.errors():
-            name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
-            lines.append(f"{name}: {problem['msg']}")
+        for problem in error.errors(include_url=False):
+            described = describe(problem)
+            if described is None:
+                continue
+            name = str(described.loc[0]).upper() if described.loc else "settings"
+            lines.append(f"{name}: {described.message}")
         raise SettingsError("; ".join(lines)) from None
+    except UnicodeDecodeError as error:
+        where = f"byte 0x{error.object[error.start]:02x} at offset {error.start}"
+        raise SettingsError(f".env: is not UTF-8 text ({where})") from None
+    except OSError as error:
+        raise SettingsError(f".env: {error.strerror or error}") from None
+    except SourceError as error:
+        raise SettingsError(str(error)) from None

@@ -234,12 +234,20 @@ class Database:
         self._identity = _identity(self.path)
 
     async def close(self) -> None:
-        """Let SQLite refresh its planner statistics, then close the file."""
+        """Let SQLite refresh its planner statistics, then close the file; never raises.
+
+        At stop a full disk or a read-only file can refuse the statistics (and even the
+        close): that is said in one line, and the connection is closed all the same.
+        """
         async with self._lock:
             try:
                 await self.conn.execute("PRAGMA optimize")
-            finally:
+            except sqlite3.Error as error:  # only an optimisation; the cause is said elsewhere
+                log.debug("database file %s: statistics not saved at stop: %s", self.path, error)
+            try:
                 await self.conn.close()
+            except sqlite3.Error as error:
+                log.error("database file %s: closing failed: %s", self.path, error)
 
 
 def _identity(path: Path) -> tuple[int, int]:
@@ -276,10 +284,11 @@ async def open_database(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create the folder of database file {path}: {exc}") from exc
+    _check_writable(path)
     try:
         conn = await aiosqlite.connect(path, isolation_level=None, factory=_Connection)
     except sqlite3.Error as exc:
-        raise _explain(path, exc) from exc
+        raise explain(path, exc) from exc
     try:
         await _configure(conn, path, lock_timeout_s)
         await _migrate(conn, path, migrations)
@@ -301,7 +310,7 @@ async def _configure(conn: aiosqlite.Connection, path: Path, lock_timeout_s: flo
         await conn.execute("BEGIN IMMEDIATE")
         await conn.execute("ROLLBACK")
     except sqlite3.Error as exc:
-        raise _explain(path, exc) from exc
+        raise explain(path, exc) from exc
     mode = rows[0][0] if rows else None
     if mode != "wal":
         raise StorageError(f"database file {path} cannot use WAL (journal mode is {mode})")
@@ -329,11 +338,23 @@ async def _migrate(conn: aiosqlite.Connection, path: Path, migrations: list[Migr
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
             if _is_locked(exc):
-                raise _explain(path, exc) from exc
+                raise explain(path, exc) from exc
             raise StorageError(
                 f"migration {migration.name} failed: {exc}; database file {path} is "
                 f"unchanged by it (schema version {migration.number - 1})"
             ) from exc
+
+
+def _check_writable(path: Path) -> None:
+    """SQLite opens a read-only file and fails only at the first write: say so at open.
+
+    WAL mode also writes `-wal` and `-shm` files beside the database, so the folder must be
+    writable too.
+    """
+    for where in (path, path.parent):
+        if where.exists() and not os.access(where, os.W_OK):
+            what = "file" if where == path else "folder"
+            raise StorageError(f"database {what} {where} is read-only; supportlive must write it")
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:
@@ -341,7 +362,8 @@ def _is_locked(exc: sqlite3.Error) -> bool:
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
 
 
-def _explain(path: Path, exc: sqlite3.Error) -> StorageError:
+def explain(path: Path, exc: sqlite3.Error) -> StorageError:
+    """A StorageError naming the file and, in words, what SQLite's error means for it."""
     name = getattr(exc, "sqlite_errorname", "")
     if _is_locked(exc):
         return StorageError(
@@ -350,6 +372,15 @@ def _explain(path: Path, exc: sqlite3.Error) -> StorageError:
         )
     if name == "SQLITE_NOTADB" or "not a database" in str(exc):
         return StorageError(f"{path} is not a SQLite database (file is corrupt or something else)")
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in str(exc):
+        return StorageError(
+            f"database file {path} is damaged ({exc}): move it away to start with an empty "
+            "one, or put back a copy"
+        )
+    if name.startswith("SQLITE_READONLY"):
+        return StorageError(f"database file {path} is read-only ({exc}); supportlive must write it")
+    if name.startswith("SQLITE_FULL"):
+        return StorageError(f"database file {path}: the disk is full ({exc})")
     if name.startswith("SQLITE_CANTOPEN"):
         return StorageError(f"cannot open database file {path}: {exc}")
     return StorageError(f"database file {path}: {exc}")

@@ -57,7 +57,7 @@ def test_a_bad_setting_stops_the_cli_with_one_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "supportlive: configuration: LOG_LEVEL: Value error, use DEBUG, INFO, WARNING or ERROR"
+        "supportlive: configuration: LOG_LEVEL: use DEBUG, INFO, WARNING or ERROR"
     ]
 
 

@@ -156,3 +156,27 @@ async def test_a_transaction_rolls_back_on_error_and_joins_when_nested(tmp_path:
     finally:
         await db.close()
     assert [tuple(r) for r in rows] == [("a/d",)]
+
+
+async def test_close_on_a_full_disk_says_one_line_and_closes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = await open_database(tmp_path / "full.sqlite3")
+    await db.conn.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+    await db.conn.execute("CREATE INDEX t_a ON t (a)")
+    await db.conn.executemany("INSERT INTO t VALUES (?, ?)", [(i % 50, "x") for i in range(5000)])
+    await db.conn.execute_fetchall("SELECT * FROM t WHERE a = 3")  # statistics would help
+    # No page may be added any more: the statistics PRAGMA optimize writes need one.
+    ((pages,),) = await db.conn.execute_fetchall("PRAGMA page_count")
+    await db.conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    with caplog.at_level("DEBUG", logger="storage.db"):
+        await db.close()
+
+    assert [r.getMessage() for r in caplog.records] == [
+        f"database file {tmp_path / 'full.sqlite3'}: statistics not saved at stop: "
+        "database or disk is full"
+    ]
+    assert all(r.exc_info is None for r in caplog.records)
+    with pytest.raises(ValueError, match="no active connection"):
+        await db.conn.execute("SELECT 1")
