@@ -13,10 +13,17 @@ This module imports only the standard library at the top: the rest is imported i
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 130, 141
@@ -60,28 +67,53 @@ def _command(argv: Sequence[str] | None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # argparse printed the usage
         return EXIT_USAGE if stop.code else EXIT_OK
-    from bot.settings import SettingsError, load_settings
+    with _ctrl_c_deferred():
+        from bot.settings import SettingsError, load_settings
 
+        command = _import_command(args.command)
     try:
         settings = load_settings()
     except SettingsError as error:
         print(f"supportlive: configuration: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if args.command == "catalog":
-        return _catalog_check(args.path or settings.catalog_path, settings.allow_local_targets)
-    if args.command == "run":
+    return command(settings, args)
+
+
+def _import_command(name: str) -> Callable[[Settings, argparse.Namespace], int]:
+    """The function that runs command `name` (importing it is most of a start's time)."""
+    if name == "run":
         from bot.app import run
 
-        return run(settings)
-    if args.command == "check":
+        return lambda settings, _: run(settings)
+    if name == "check":
         from bot.check import check
 
-        return check(settings, args.exchange)
-    if args.command == "ask":
+        return lambda settings, args: check(settings, args.exchange)
+    if name == "ask":
         from bot.ask import ask
 
-        return ask(settings, args.line, args.lang)
-    return EXIT_USAGE
+        return lambda settings, args: ask(settings, args.line, args.lang)
+    importlib.import_module("bot.catalog")  # what _catalog_check uses, loaded here
+    return lambda settings, args: _catalog_check(
+        args.path or settings.catalog_path, settings.allow_local_targets
+    )
+
+
+@contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back until the block is done, then raise KeyboardInterrupt if it came.
+
+    A KeyboardInterrupt raised inside a compiled extension's initialisation (pydantic's core
+    imports `datetime` there) becomes a panic with a traceback, not a KeyboardInterrupt.
+    """
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _: pressed.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _catalog_check(path: Path, allow_local: bool) -> int:

@@ -202,7 +202,7 @@ def test_ctrl_c_during_the_imports_is_one_line_and_exit_130(tmp_path: Path) -> N
         time.sleep(0.005)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert one_line(err) == "supportlive: interrupted"
 
 
