@@ -1,12 +1,14 @@
 """`/status` and `/urgent` answer time: 2,000 channels, 30 days of rollups, 48 h of raw results.
 
 Builds a catalog of 200 exchanges x 10 channels, a real SQLite store with 30 days of hourly
-rollups and 48 h of raw results (60 s interval), and a `Monitor` fed the last hour of results
-(the live view). Then answers `/status <exchange>` and `/urgent <exchange> <case>` through
-the same `handle` the chat adapters call, and prints p50/p99. Every SQL statement run while
-answering is traced: none may touch `probe_results` (budget: p99 < 10 ms, no raw-row scan).
+rollups, 48 h of raw results (60 s interval) and 30 days of traders' wait reports (48 a day
+per exchange), and a `Monitor` fed the last hour of results (the live view). Then answers
+`/status <exchange>` and `/urgent <exchange> <case>` through the same `handle` the chat
+adapters call, and prints p50/p99. Every SQL statement run while answering is traced: none
+may touch `probe_results` (budget: p99 < 10 ms, no raw-row scan).
 
     .venv/bin/python bench/status.py [--exchanges 200] [--requests 2000] [--raw-hours 48]
+        [--reports-per-day 48]
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from bot.catalog.load import check_data
 from bot.clock import FakeClock
 from bot.commands.dispatch import Core, Request, handle
 from bot.monitor import Monitor
+from bot.reports import WaitBook
 from bot.settings import load_settings
 from bot.status import StatusService
 from bot.vocab import Case, Platform
 from probes.result import ErrorKind, ProbeResult
 from storage import Histogram, Store, open_database
-from storage.db import Database
+from storage.db import Database, insert_rows
 
 DAYS = 30
 INTERVAL_S = 60
@@ -152,6 +155,21 @@ async def fill(store: Store, db: Database, keys: list[str], raw_hours: int) -> N
         await store.write_results([result(k, at, rng, n) for n, k in enumerate(keys)])
 
 
+async def write_reports(db: Database, catalog: Catalog, per_day: int) -> None:
+    """`per_day` wait reports a day on each exchange's contact channels, over 30 days."""
+    rng = random.Random(5)
+    rows: list[tuple[object, ...]] = []
+    for exchange in catalog.exchanges:
+        contacts = [c.id for c in exchange.channels if c.contact]
+        for n in range(DAYS * per_day):
+            at = NOW.timestamp() - n * 86400 / per_day - rng.random() * 60
+            wait = None if rng.random() < 0.2 else rng.randrange(0, 120)
+            rows.append((f"p{rng.randrange(10**6)}", exchange.id, rng.choice(contacts), at, wait))
+    async with db.transaction() as conn:
+        head = "INSERT INTO wait_reports (person, exchange, channel, at, wait_min)"
+        await insert_rows(conn, head, rows)
+
+
 def live_view(catalog: Catalog, store: Store, clock: FakeClock) -> Monitor:
     """The real monitor, fed the last hour of results (every 30th channel down)."""
     monitor = Monitor(catalog, store, clock, batch_max=10**9)
@@ -185,7 +203,7 @@ def figures(label: str, ms: list[float]) -> str:
     )
 
 
-async def main(exchanges: int, requests: int, raw_hours: int) -> None:
+async def main(exchanges: int, requests: int, raw_hours: int, reports_per_day: int) -> None:
     catalog = check_data(Path("bench"), catalog_data(exchanges))
     keys = keys_of(catalog)
     clock = FakeClock(NOW)
@@ -196,15 +214,18 @@ async def main(exchanges: int, requests: int, raw_hours: int) -> None:
         try:
             began = time.perf_counter()
             await fill(store, db, keys, raw_hours)
+            await write_reports(db, catalog, reports_per_day)
             raw = (await db.conn.execute_fetchall("SELECT count(*) FROM probe_results"))[0][0]
             rollups = (await db.conn.execute_fetchall("SELECT count(*) FROM rollups"))[0][0]
+            reports = (await db.conn.execute_fetchall("SELECT count(*) FROM wait_reports"))[0][0]
             print(
                 f"data: {len(catalog.exchanges)} exchanges, {len(keys):,} probed channels, "
-                f"{rollups:,} rollup rows, {raw:,} raw rows "
+                f"{rollups:,} rollup rows, {raw:,} raw rows, {reports:,} wait reports "
                 f"(built in {time.perf_counter() - began:.0f} s)"
             )
             monitor = live_view(catalog, store, clock)
-            status = StatusService(catalog, monitor, store, clock)
+            book = WaitBook(store, clock)  # as `supportlive run` wires it
+            status = StatusService(catalog, monitor, store, clock, reports=book)
             core = Core(catalog, status, store, clock, settings)
             statements: list[str] = []
             await db.conn.set_trace_callback(statements.append)
@@ -217,7 +238,7 @@ async def main(exchanges: int, requests: int, raw_hours: int) -> None:
             cold = await timed(len(ids), lambda n: f"/status {ids[n]}", answer)
             print(figures("/status, first answer per exchange this hour", cold))
 
-            status = StatusService(catalog, monitor, store, clock)
+            status = StatusService(catalog, monitor, store, clock, reports=book)
             core = Core(catalog, status, store, clock, settings)
             began = time.perf_counter()
             await status.warm()
@@ -247,5 +268,10 @@ if __name__ == "__main__":
     parser.add_argument("--exchanges", type=int, default=200)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--raw-hours", type=int, default=48)
+    parser.add_argument("--reports-per-day", type=int, default=48)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.exchanges, arguments.requests, arguments.raw_hours))
+    asyncio.run(
+        main(
+            arguments.exchanges, arguments.requests, arguments.raw_hours, arguments.reports_per_day
+        )
+    )
