@@ -72,7 +72,7 @@ NO_ANSWER_WORDS = (
 )  # fmt: skip
 _WAIT = re.compile(r"^(\d{1,5})\+?(?:m|min|mins|minute|minutes|分|分钟)?$")
 _WAIT_UNITS = ("m", "min", "mins", "minute", "minutes", "分", "分钟")
-MAX_WAIT_MIN = 24 * 60
+MAX_WAIT_MIN = 24 * 60  # the wait_reports table refuses more (migration 0005)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ MIN_PEOPLE = 3
 RATE_LIMIT = 5
 RATE_WINDOW = timedelta(hours=1)
 KEEP = timedelta(days=30)  # storage/retention.py deletes older reports
-MAX_WAIT_MIN = 24 * 60
 
 
 class Report(Protocol):
