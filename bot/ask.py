@@ -83,7 +83,9 @@ async def answer(
         client_locale=lang,
         text=line,
         is_admin=True,
-        locale=Locale(lang) if lang in (Locale.EN.value, Locale.ZH.value) else None,
+        # The terminal keeps no language between commands: --lang, else English, never a
+        # choice stored in the database (not even one an older version stored there).
+        locale=Locale(lang) if lang in (Locale.EN.value, Locale.ZH.value) else Locale.EN,
     )
     # The status APIs' facts live in the running bot's memory only: read them once here.
     feeds = await read_feeds_once(catalog, clock.now, allow_local=settings.allow_local_targets)

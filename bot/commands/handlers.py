@@ -39,7 +39,7 @@ from bot.render.verify import verify_reply, verify_usage_reply
 from bot.render.words import Words, echo
 from bot.reply import Reply
 from bot.routes import route_view
-from bot.vocab import Platform, Verdict
+from bot.vocab import Locale, Platform, Verdict
 from bot.wallet import system_view, wallet_view
 
 MAX_MAINTENANCE_MIN = 7 * 24 * 60
@@ -274,12 +274,20 @@ async def list_subscriptions(ctx: Context) -> Reply:
 
 
 async def set_language(ctx: Context) -> Reply:
-    """Show or change the answer language (remembered per user)."""
+    """Show or change the answer language (remembered per user; in the terminal, --lang)."""
     if not ctx.words:
+        if ctx.request.platform is Platform.CONSOLE:
+            other = Locale.ZH if ctx.locale is Locale.EN else Locale.EN
+            return notice(ctx.w.s.lang_console.format(code=other.value))
         return lang_reply(ctx.w, changed=False)
     locale = find_lang(ctx.words[0])
     if locale is None:
         return notice(ctx.w.s.lang_unknown.format(word=echo(ctx.words[0])))
+    if ctx.request.platform is Platform.CONSOLE:
+        # Every `supportlive ask` is one command: a language kept in the database would
+        # silently change the answers of every later one.
+        words = Words.of(locale, ctx.w.now, ctx.w.user_tz)
+        return notice(words.s.lang_console.format(code=locale.value))
     store = ctx.core.store
     if store is not None:
         await store.set_locale(ctx.request.platform.value, ctx.request.user_id, locale.value)

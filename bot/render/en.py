@@ -261,6 +261,10 @@ EN = Strings(
     lang_now="Language: English. Switch with /lang zh.",
     lang_set="Language set to English.",
     lang_unknown="I don't know the language “{word}”. Use /lang en or /lang zh.",
+    lang_console=(
+        "The terminal remembers no language: add --lang {code} to each command, "
+        'e.g. supportlive ask "/status" --lang {code}'
+    ),
     help_title="supportlive — is support live now?",
     help_intro="I check exchanges' official support channels around the clock and tell you "
     "which one answers now.",

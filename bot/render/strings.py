@@ -185,6 +185,7 @@ class Strings:
     lang_now: str
     lang_set: str
     lang_unknown: str
+    lang_console: str  # {code}: the terminal keeps no language; --lang chooses it
 
     # /help, /start
     help_title: str

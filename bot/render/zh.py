@@ -255,6 +255,10 @@ ZH = Strings(
     lang_now="当前语言：中文。切换请用 /lang en。",
     lang_set="语言已设为中文。",
     lang_unknown="不认识语言“{word}”。请用 /lang en 或 /lang zh。",
+    lang_console=(
+        "终端不会记住语言：请在每条命令后加 --lang {code}，"
+        '例如 supportlive ask "/status" --lang {code}'
+    ),
     help_title="supportlive — 客服现在在线吗？",
     help_intro="我全天候检测各交易所的官方客服渠道，告诉您现在哪个渠道能联系上。",
     start_title="您好！想知道交易所客服现在在不在线，问我就行。",
