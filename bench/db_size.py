@@ -1,4 +1,4 @@
-"""Database size budget: 2,000 channels x 30 days must stay under 500 MB (DESIGN.md §10).
+"""Database size budget: 2,000 channels x 30 days must stay under 500 MB (docs/design.md §10).
 
 Writes 30 days of hourly rollups, then raw results at a 60 s interval through
 `Store.write_results` (one batch per tick, as the scheduler does) for a share of the 48 h

@@ -1,4 +1,4 @@
-"""Fan-out of one transition to 100,000 subscriptions (DESIGN.md section 10).
+"""Fan-out of one transition to 100,000 subscriptions (docs/design.md section 10).
 
     .venv/bin/python bench/fanout.py [--subscribers 100000] [--paced-seconds 20]
 

@@ -1,4 +1,4 @@
-"""Memory at 10,000 channels with full latency windows (DESIGN.md section 10: RSS < 150 MB).
+"""Memory at 10,000 channels with full latency windows (docs/design.md section 10: RSS < 150 MB).
 
 Builds what `supportlive run` holds for its channels: the validated catalog, the `Monitor` with
 its health states and last-hour latency windows, and a real SQLite store it flushes into.

@@ -1,6 +1,6 @@
 """Benchmark: 10,000 channels at a 30 s interval against one loopback server.
 
-Budget (DESIGN.md section 10): scheduling lateness p99 < 1 s in one process; peak RSS under
+Budget (docs/design.md section 10): scheduling lateness p99 < 1 s in one process; peak RSS under
 150 MB. The server runs in a child process so the figures are the scheduler's own.
 
     .venv/bin/python bench/scheduler.py                  # 90 s, http probes, kept connections
