@@ -68,11 +68,16 @@ class _Currency(BaseModel):
     chains: list[_Lenient] | None = None
 
 
+_Row = Annotated[_Currency | Any, Field(union_mode="left_to_right")]
+
+
 class _Currencies(BaseModel):
     model_config = ConfigDict(extra="ignore")
     code: Any = None
     msg: Any = None
-    data: list[Annotated[_Currency | Any, Field(union_mode="left_to_right")]] | Any = None
+    # Left to right: a list is read as currencies once; anything else is kept as it came
+    # (smart mode would also build the whole list as plain Python values, twice the work).
+    data: Annotated[list[_Row] | Any, Field(union_mode="left_to_right")] = None
 
 
 def parse_wallet(body: bytes) -> Wallet:
