@@ -21,8 +21,9 @@ from bot.feeds import FeedView
 from bot.health import DEFAULT_POLICY, HealthState, effective_health
 from bot.hours import next_open
 from bot.reports import WaitBook, WaitSummary
-from bot.verdict import Maintenance, Reason, Upstream, decide
+from bot.verdict import Maintenance, Reason, ReasonCode, Upstream, decide
 from bot.vocab import ChannelKind, Health, Mode, Verdict
+from bot.wallet import system_view, under_maintenance
 from probes.feeds.facts import FeedFacts
 from probes.result import ErrorKind
 
@@ -379,15 +380,23 @@ class StatusService:
     async def _maintenance(
         self, exchange: Exchange, now: datetime
     ) -> dict[str | None, Maintenance]:
-        """Declared maintenance of the exchange now: channel id (None: all) → window."""
-        if self.store is None:
-            return {}
-        rows = await self.store.active_maintenance(now)
-        return {
-            m.channel: Maintenance(m.starts_at, m.ends_at, m.reason, m.reasons)
-            for m in rows
-            if m.exchange == exchange.id
-        }
+        """Maintenance of the exchange now: channel id (None: all) → window.
+
+        Declared windows first; where none covers every channel, the exchange's own status
+        API saying the whole exchange is in maintenance (Kraken, Binance, KuCoin) does.
+        """
+        found: dict[str | None, Maintenance] = {}
+        if self.store is not None:
+            rows = await self.store.active_maintenance(now)
+            found = {
+                m.channel: Maintenance(m.starts_at, m.ends_at, m.reason, m.reasons)
+                for m in rows
+                if m.exchange == exchange.id
+            }
+        facts = self.feeds.facts(exchange.id) if self.feeds is not None else None
+        if None not in found and under_maintenance(system_view(exchange, facts, now)):
+            found[None] = Maintenance(code=ReasonCode.API_MAINTENANCE)
+        return found
 
 
 def channel_status(

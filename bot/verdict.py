@@ -34,6 +34,7 @@ class ReasonCode(StrEnum):
     """Why a verdict is what it is; one code per thing a renderer words."""
 
     DECLARED_MAINTENANCE = "declared_maintenance"
+    API_MAINTENANCE = "api_maintenance"  # the exchange's own status API: whole exchange
     UPSTREAM_MAINTENANCE = "upstream_maintenance"
     PROBE_DOWN = "probe_down"
     UPSTREAM_MAJOR_OUTAGE = "upstream_major_outage"
@@ -160,6 +161,8 @@ class Maintenance:
     ends_at: datetime | None = None
     note: str = ""
     notes: Mapping[str, str] = field(default_factory=dict)
+    # Who says so: declared (catalog, admin) or the exchange's own status API.
+    code: ReasonCode = ReasonCode.DECLARED_MAINTENANCE
 
     def active(self, now: datetime) -> bool:
         """Whether `now` falls in the window (end exclusive)."""
@@ -227,7 +230,7 @@ def _maintenance(
             params["note"] = declared.note
         for locale, note in declared.notes.items():
             params[f"note_{locale}"] = note
-        yield Verdict.MAINTENANCE, Reason(ReasonCode.DECLARED_MAINTENANCE, params)
+        yield Verdict.MAINTENANCE, Reason(declared.code, params)
     if upstream is not None and upstream.in_maintenance():
         params = upstream.params(ComponentStatus.UNDER_MAINTENANCE)
         yield Verdict.MAINTENANCE, Reason(ReasonCode.UPSTREAM_MAINTENANCE, params)

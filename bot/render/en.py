@@ -150,6 +150,7 @@ EN = Strings(
     unverified_line="⚠️ Unverified: not confirmed on an official page.",
     reason={
         ReasonCode.DECLARED_MAINTENANCE: "maintenance declared",
+        ReasonCode.API_MAINTENANCE: "the exchange's own API reports maintenance",
         ReasonCode.UPSTREAM_MAINTENANCE: "the exchange's status page announces maintenance",
         ReasonCode.PROBE_DOWN: "checks failing",
         ReasonCode.UPSTREAM_MAJOR_OUTAGE: "the exchange's status page reports an outage",

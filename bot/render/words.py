@@ -178,7 +178,7 @@ class Words:
             at = params["next_open"]
             assert isinstance(at, datetime)
             return self.s.opens_at.format(when=self.when(at, zone))
-        if code is ReasonCode.DECLARED_MAINTENANCE:
+        if code in (ReasonCode.DECLARED_MAINTENANCE, ReasonCode.API_MAINTENANCE):
             end = params.get("until")
             until = ""
             if isinstance(end, datetime):

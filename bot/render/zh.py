@@ -148,6 +148,7 @@ ZH = Strings(
     unverified_line="⚠️ 未核实：尚未在官方页面得到确认。",
     reason={
         ReasonCode.DECLARED_MAINTENANCE: "已登记维护",
+        ReasonCode.API_MAINTENANCE: "交易所官方 API 报告维护中",
         ReasonCode.UPSTREAM_MAINTENANCE: "交易所状态页公告维护",
         ReasonCode.PROBE_DOWN: "检测连续失败",
         ReasonCode.UPSTREAM_MAJOR_OUTAGE: "交易所状态页报告服务中断",

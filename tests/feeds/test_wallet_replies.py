@@ -240,3 +240,26 @@ async def test_status_says_cancel_only_in_plain_words(
     answer = await ask(core, "/status kucoin")
     assert "⚠️ Trading: cancel only (open orders can be cancelled; nothing new is matched)" in answer
     assert "Remark: upgrade match engine" in answer
+
+
+async def test_exchange_wide_maintenance_from_the_api_puts_channels_in_maintenance(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    before = await core.status.exchange_status(core.catalog.exchanges[1])
+    assert before.channels[0].verdict.value == "live"
+    api.set("/0/public/SystemStatus", fx.KRAKEN_MAINTENANCE)
+    clock.advance(30)
+    await runner.read_all()
+    view = await core.status.exchange_status(core.catalog.exchanges[1])
+    (help_center,) = view.channels
+    assert help_center.verdict.value == "maintenance"
+    assert help_center.reasons[0].code.value == "api_maintenance"
+    channels = await ask(core, "/channels kraken")
+    assert "the exchange's own API reports maintenance" in channels
+    # Back online: the verdict follows the next reading.
+    api.set("/0/public/SystemStatus", fx.KRAKEN_ONLINE)
+    clock.advance(30)
+    await runner.read_all()
+    after = await core.status.exchange_status(core.catalog.exchanges[1])
+    assert after.channels[0].verdict.value == "live"
