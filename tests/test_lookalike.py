@@ -6,6 +6,7 @@ The table is what a trader at 3 a.m. might paste; each row says what the bot mus
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given
@@ -274,3 +275,8 @@ def test_echoed_text_never_becomes_a_link_whatever_the_dot(dot: str) -> None:
     """Wide dots are dots to a browser, so echoes break them like ASCII ones."""
     shown = echo(f"mexc-support{dot}com")
     assert shown == f"mexc-support{dot}\u2060com"
+
+
+def test_the_readme_names_every_reason_code() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{reason.value}`" in readme for reason in Reason)
