@@ -22,7 +22,7 @@ from functools import partial
 
 from bot.alerts.drainer import Drainer
 from bot.alerts.notifier import Notifier
-from bot.alerts.pacing import PacingSettings
+from bot.alerts.pacing import PacingSettings, SendBudget
 from bot.alerts.record import record_upstream, transition_sink
 from bot.blind import canary_targets
 from bot.catalog import Catalog, CatalogError, load_catalog
@@ -85,6 +85,7 @@ class Runtime:
     metrics: Metrics
     supervisor: Supervisor = field(default_factory=Supervisor)
     notifiers: dict[Platform, Notifier] = field(default_factory=dict)
+    budgets: dict[Platform, SendBudget] = field(default_factory=dict)  # shared with the drainer
     web_port: int | None = None
     feeds: FeedRunner | None = None
 
@@ -268,6 +269,8 @@ def optional_services(runtime: Runtime) -> list[Service]:
 
         telegram = TelegramAdapter(settings, runtime.core, runtime.store, runtime.clock)
         runtime.notifiers[Platform.TELEGRAM] = telegram.notifier
+        if telegram.pace is not None:
+            runtime.budgets[Platform.TELEGRAM] = telegram.pace  # replies and alerts: one budget
         services.append(Service("telegram", telegram.start, telegram.stop, Platform.TELEGRAM))
     if settings.discord_bot_token is not None:
         from bot.adapters.discord import DiscordAdapter
@@ -324,6 +327,7 @@ def alert_drainer(runtime: Runtime) -> Drainer:
         clock,
         PacingSettings.from_settings(runtime.settings),
         live=runtime.monitor,
+        budgets=runtime.budgets,
     )
     runtime.monitor.on_transition = transition_sink(
         store, catalog, runtime.monitor, clock.now, wake=drainer.wake

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.alerts.notifier import Notifier, SendError, SendErrorKind
-from bot.alerts.pacing import Pacer, PacingSettings, Sleep
+from bot.alerts.pacing import Pacer, PacingSettings, SendBudget, Sleep
 from bot.alerts.record import Transactional, announce_maintenance
 from bot.alerts.texts import UnknownAlert, render
 from bot.catalog import Catalog
@@ -92,15 +92,17 @@ class Drainer:
         settings: DrainerSettings | None = None,
         sleep: Sleep = asyncio.sleep,
         live: LiveView | None = None,
+        budgets: Mapping[Platform, SendBudget] | None = None,
     ) -> None:
-        """`live` (the monitor) names the best alternative when a held down alert goes out."""
+        """`live` (the monitor) names the best alternative when a held down alert goes out;
+        `budgets` are send budgets shared with the adapters' replies (see `Pacer`)."""
         self._store = store
         self._live = live
         self._notifiers = dict(notifiers)
         self._catalog = catalog
         self._clock = clock
         self._settings = settings or DrainerSettings()
-        self._pacer = Pacer(pacing or PacingSettings(), clock, sleep)
+        self._pacer = Pacer(pacing or PacingSettings(), clock, sleep, budgets)
         self._settled: list[_Settled] = []
         self._tasks: dict[asyncio.Task[None], OutboxRow] = {}
         self._on_wire: set[int] = set()

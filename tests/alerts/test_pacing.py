@@ -1,10 +1,11 @@
-"""Pacing: an overall gap per platform, a gap per chat (longer for groups), 429 pauses."""
+"""Pacing: an overall budget per platform, a gap per chat (longer for groups), 429 pauses."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 
-from bot.alerts.pacing import Pace, Pacer, PacingSettings
+from bot.alerts.pacing import Pace, Pacer, PacingSettings, SendBudget, SendKind
 from bot.clock import FakeClock
 from bot.vocab import Platform
 
@@ -60,3 +61,33 @@ async def test_with_pacing_off_nothing_waits_except_a_429_pause() -> None:
     assert clock.monotonic() == 1000.0
     p.pause(TG, 2.0)
     assert p.paused_for(TG) == 2.0
+
+
+async def test_replies_and_alerts_share_one_budget_and_no_second_holds_too_many() -> None:
+    """However long sends take, the 31st send starts a second after the 1st ended (the
+    platform counts arrivals, which fall between the two), and the 26th alert likewise."""
+    clock = FakeClock()
+    rng = random.Random(7)
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    budget = SendBudget(30.0, 25.0, now=clock.monotonic, sleep=sleep)
+    sends: list[tuple[SendKind, float, float]] = []
+
+    async def one(kind: SendKind) -> None:
+        async with budget.send(kind):
+            start = clock.monotonic()
+            await sleep(rng.uniform(0.0, 0.2))  # on the wire
+        sends.append((kind, start, clock.monotonic()))
+
+    kinds = [SendKind.ALERT if rng.random() < 0.7 else SendKind.REPLY for _ in range(300)]
+    await asyncio.gather(*(one(kind) for kind in kinds))
+    assert len(sends) == 300
+    for limit, chosen in ((30, sends), (25, [s for s in sends if s[0] is SendKind.ALERT])):
+        ordered = sorted(chosen, key=lambda s: s[1])
+        for earlier, later in zip(ordered, ordered[limit:], strict=False):
+            assert later[1] >= earlier[2] + 1.0
+    replies = [s for s in sends if s[0] is SendKind.REPLY]
+    assert max(s[1] for s in replies) < max(s[1] for s in sends)  # replies were not starved

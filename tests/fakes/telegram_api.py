@@ -38,7 +38,7 @@ import re
 import time
 import zlib
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -165,6 +165,17 @@ _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _INT_RE = re.compile(r"-?\d+")
 MAX_TEXT_LENGTH = 4096
 MAX_CALLBACK_DATA = 64
+
+
+def most_in_a_second(times: Iterable[float]) -> int:
+    """The most of `times` inside any window (t - 1 s, t]: how the limits below count."""
+    ordered = sorted(times)
+    most, first = 0, 0
+    for last, at in enumerate(ordered):
+        while ordered[first] <= at - 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
 
 
 @dataclass

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.adapters.telegram import Admission, CommandLimit, SendPace, addressed, is_admin, menu
+from bot.adapters.telegram import Admission, CommandLimit, addressed, is_admin, menu
+from bot.alerts.pacing import SendBudget
 from bot.vocab import Locale
 
 BOT = "supportlive_bot"
@@ -59,13 +60,15 @@ def test_the_limit_allows_8_in_10_s_warns_once_then_drops() -> None:
 
 
 async def test_the_send_pace_spaces_sends_and_a_pause_holds_them() -> None:
-    pace = SendPace(50.0)
     loop = asyncio.get_running_loop()
+    pace = SendBudget(50.0, now=loop.time)
     started = loop.time()
     for _ in range(5):
-        await pace.turn()
+        async with pace.send():
+            pass
     assert 0.07 <= loop.time() - started < 0.5  # 4 gaps of 20 ms
     pace.pause(0.2)
     paused = loop.time()
-    await pace.turn()
+    async with pace.send():
+        pass
     assert loop.time() - paused >= 0.19

@@ -15,19 +15,19 @@ SQL: chat migrations go through the store's `migrate_chat`, everything else thro
 - Abuse: a per-user command limit (a polite reply once, then silence until it frees up).
 - Errors: one error handler logs and answers with a short apology. Bot API trouble (5xx,
   429, timeouts) slows replies down, never stops the process (`sending.py`).
-- Sends: one overall pace for replies and alerts (Telegram's ~30 messages/s), paused by a 429
-  (`pacing.py`); alerts go through `notifier.py`, which follows a group that moved.
+- Sends: one budget for replies and alerts (`bot.alerts.pacing.SendBudget`: at most 30 sends in
+  any second, at most 25 of them alerts), paused by a 429; the alert drainer paces its sends on
+  the adapter's budget; alerts go through `notifier.py`, which follows a group that moved.
 """
 
 from bot.adapters.common import is_admin
 from bot.adapters.telegram.adapter import TelegramAdapter, menu
 from bot.adapters.telegram.groups import addressed
-from bot.adapters.telegram.pacing import Admission, CommandLimit, SendPace
+from bot.adapters.telegram.pacing import Admission, CommandLimit
 
 __all__ = [
     "Admission",
     "CommandLimit",
-    "SendPace",
     "TelegramAdapter",
     "addressed",
     "is_admin",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,9 +33,10 @@ from bot.adapters.common import (
 )
 from bot.adapters.telegram import notifier
 from bot.adapters.telegram.groups import GroupManagers, addressed, is_group, sender
-from bot.adapters.telegram.pacing import SLOW_DOWN, Admission, CommandLimit, SendPace
+from bot.adapters.telegram.pacing import SLOW_DOWN, Admission, CommandLimit
 from bot.adapters.telegram.sending import deliver, send_reply
 from bot.adapters.telegram.turns import ChatTurns
+from bot.alerts.pacing import TELEGRAM_TOTAL_PER_S, SendBudget
 from bot.clock import Clock
 from bot.commands.context import Core, Request
 from bot.commands.dispatch import handle
@@ -80,7 +82,7 @@ class TelegramAdapter:
         clock: Clock,
         *,
         poll_timeout_s: int = 25,
-        sends_per_s: float = 30.0,
+        sends_per_s: float = TELEGRAM_TOTAL_PER_S,
         command_limit: tuple[int, float] = (8, 10.0),
         concurrency: int = 128,
     ) -> None:
@@ -94,7 +96,12 @@ class TelegramAdapter:
         self._concurrency = concurrency
         self._limit = CommandLimit(*command_limit)
         self._codec = ACTIONS
-        self.pace = SendPace(sends_per_s)
+        # One budget for replies and alerts (the drainer paces alerts on it); 0 means unpaced.
+        self.pace = (
+            SendBudget(sends_per_s, settings.telegram_rate_per_s, now=time.monotonic)
+            if sends_per_s > 0
+            else None
+        )
         self.notifier = notifier.FollowingNotifier(self)
         self.stats = TelegramStats()
         self.username = ""

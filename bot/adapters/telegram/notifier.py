@@ -1,4 +1,8 @@
-"""Alerts to Telegram on the adapter's bot and pace, following a group that moved."""
+"""Alerts to Telegram on the adapter's bot, following a group that moved.
+
+The drainer paces alerts on the adapter's send budget (`TelegramAdapter.pace`, shared with
+replies), so a send here has had its turn already; a re-send to a moved group takes another.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from telegram.error import ChatMigrated
 
+from bot.adapters.telegram.sending import turn
 from bot.alerts.notifier import SendError, SendErrorKind
+from bot.alerts.pacing import SendKind
 from bot.alerts.telegram_notifier import TelegramNotifier
 from bot.reply import Reply
 from bot.vocab import Platform
@@ -33,8 +39,8 @@ async def migrate(store: MigratingStore, old_chat_id: str, new_chat_id: str) -> 
 
 
 class FollowingNotifier:
-    """Alerts through `bot.alerts.telegram_notifier.TelegramNotifier`, on the adapter's bot and
-    pace; a group that became a supergroup is followed to its new id (not deactivated)."""
+    """Alerts through `bot.alerts.telegram_notifier.TelegramNotifier`, on the adapter's bot; a
+    group that became a supergroup is followed to its new id (not deactivated)."""
 
     def __init__(self, adapter: TelegramAdapter) -> None:
         self._adapter = adapter
@@ -49,14 +55,12 @@ class FollowingNotifier:
         if bot is None:
             raise SendError(SendErrorKind.TRANSIENT, "the Telegram bot is not connected yet")
         notifier = TelegramNotifier(bot)
-        await self._adapter.pace.turn()
         try:
             await notifier.send(chat_id, reply)
         except SendError as error:
             moved = error.__cause__
-            if error.retry_after is not None:
-                self._adapter.pace.pause(error.retry_after)
             if not isinstance(moved, ChatMigrated):
                 raise
             await self._adapter.migrate(chat_id, str(moved.new_chat_id))
-            await notifier.send(str(moved.new_chat_id), reply)
+            async with turn(self._adapter.pace, SendKind.ALERT):
+                await notifier.send(str(moved.new_chat_id), reply)

@@ -1,8 +1,10 @@
-"""How fast the bot talks: one overall send pace, and a per-user command limit."""
+"""How fast users may talk to the bot: a per-user command limit.
+
+How fast the bot talks is `bot.alerts.pacing.SendBudget`: one budget for replies and alerts.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from enum import StrEnum
 
@@ -54,32 +56,3 @@ class CommandLimit:
         for user in idle:
             del self._seen[user]
             self._warned.discard(user)
-
-
-class SendPace:
-    """One overall pace for everything the bot sends; a 429 pauses it for `retry_after`."""
-
-    def __init__(self, per_s: float) -> None:
-        self._gap = 1.0 / per_s if per_s > 0 else 0.0
-        self._next = 0.0
-        self._paused_until = 0.0
-
-    async def turn(self) -> None:
-        """Return when the next message may go out."""
-        loop = asyncio.get_running_loop()
-        while True:
-            now = loop.time()
-            if self._paused_until > now:
-                await asyncio.sleep(self._paused_until - now)
-                continue
-            slot = max(now, self._next)
-            self._next = slot + self._gap
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            if loop.time() >= self._paused_until:
-                return
-
-    def pause(self, seconds: float) -> None:
-        """Hold every send for `seconds` (Telegram's 429 says how long)."""
-        until = asyncio.get_running_loop().time() + max(seconds, 0.0)
-        self._paused_until = max(self._paused_until, until)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 from telegram import Bot, LinkPreviewOptions
@@ -13,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.adapters.common import ChatStats
-from bot.adapters.telegram.pacing import SendPace
+from bot.alerts.pacing import SendBudget, SendKind
 from bot.render.telegram_html import ACTIONS, ActionCodec, keyboard, split_html, trim_line
 from bot.reply import Reply, text
 
@@ -26,6 +28,13 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 Migrate = Callable[[str, str], Awaitable[None]]
 
 
+def turn(
+    pace: SendBudget | None, kind: SendKind = SendKind.REPLY
+) -> AbstractAsyncContextManager[None]:
+    """`async with turn(pace):` around one message: waits for its place in the budget."""
+    return pace.send(kind) if pace is not None else contextlib.nullcontext()
+
+
 def seconds_of(value: timedelta | float) -> float:
     """A `RetryAfter.retry_after` in seconds, whichever type PTB gives it as."""
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
@@ -35,7 +44,7 @@ async def send_reply(
     bot: Bot,
     chat_id: int | str,
     reply: Reply,
-    pace: SendPace,
+    pace: SendBudget | None,
     thread_id: int | None = None,
     codec: ActionCodec = ACTIONS,
 ) -> None:
@@ -47,28 +56,29 @@ async def send_reply(
     markup = keyboard(reply, codec)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        await pace.turn()
         try:
-            await bot.send_message(
-                chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None,
-                link_preview_options=_NO_PREVIEW,
-                message_thread_id=thread_id,
-            )
+            async with turn(pace):
+                await bot.send_message(
+                    chat_id,
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                    link_preview_options=_NO_PREVIEW,
+                    message_thread_id=thread_id,
+                )
         except BadRequest as error:
             if "can't parse entities" not in str(error).lower():
                 raise
             log.error("Telegram rejected our HTML (%s); sending plain text", error)
             plain = "\n".join(reply.plain_lines())
-            await bot.send_message(
-                chat_id,
-                "".join(s.text for s in trim_line((text(plain),), 4096)),
-                reply_markup=markup,
-                link_preview_options=_NO_PREVIEW,
-                message_thread_id=thread_id,
-            )
+            async with turn(pace):
+                await bot.send_message(
+                    chat_id,
+                    "".join(s.text for s in trim_line((text(plain),), 4096)),
+                    reply_markup=markup,
+                    link_preview_options=_NO_PREVIEW,
+                    message_thread_id=thread_id,
+                )
             return
 
 
@@ -77,7 +87,7 @@ async def deliver(
     chat_id: int,
     reply: Reply,
     *,
-    pace: SendPace,
+    pace: SendBudget | None,
     codec: ActionCodec,
     thread: int | None,
     migrate: Migrate,
@@ -89,7 +99,8 @@ async def deliver(
         try:
             await send_reply(bot, target, reply, pace, thread, codec)
         except RetryAfter as error:
-            pace.pause(seconds_of(error.retry_after))
+            if pace is not None:
+                pace.pause(seconds_of(error.retry_after))
             log.warning("Telegram asks us to slow down: %s", error)
         except ChatMigrated as error:
             await migrate(str(target), str(error.new_chat_id))
