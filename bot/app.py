@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from bot.alerts.drainer import Drainer
+from bot.alerts.feeds import feed_sink
 from bot.alerts.notifier import Notifier
 from bot.alerts.pacing import PacingSettings, SendBudget
 from bot.alerts.record import record_upstream, transition_sink
@@ -341,6 +342,9 @@ def alert_drainer(runtime: Runtime) -> Drainer:
         runtime.metrics.set_outbox_depth(await drainer.depth())
 
     runtime.monitor.on_upstream = upstream_changed
+    if runtime.feeds is not None:
+        # Coins' deposit/withdrawal flags and exchange-wide maintenance from the status APIs.
+        runtime.feeds.on_facts = feed_sink(store, catalog, clock.now, wake=drainer.wake)
     runtime.metrics.before_scrape(outbox_depth)
     return drainer
 

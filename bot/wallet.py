@@ -36,7 +36,7 @@ ANNOUNCING_KINDS = frozenset({"okx", "bybit", "kraken"})
 
 # Names people use for one network; an exchange calls it by one of them (TRC20, trx, tron).
 # fmt: off
-NETWORK_NAMES: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in (
+NETWORK_GROUPS: tuple[tuple[str, ...], ...] = (
     ("tron", "trc20", "trx", "波场"),
     ("ethereum", "erc20", "eth", "以太坊"),
     ("bsc", "bep20", "bnb", "bnbsmartchain", "bnbchain", "币安链", "币安智能链"),
@@ -48,7 +48,8 @@ NETWORK_NAMES: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in 
     ("bitcoin", "btc", "比特币"),
     ("ton", "toncoin"),
     ("base",),
-))
+)
+NETWORK_NAMES: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in NETWORK_GROUPS)
 # Coins some exchanges list under another code.
 COIN_NAMES: tuple[frozenset[str], ...] = (
     frozenset({"BTC", "XBT"}),
@@ -125,6 +126,39 @@ def wallet_view(
             return replace(view, answer=WalletAnswer.UNKNOWN_NETWORK)
         return replace(view, networks=matching)
     return view
+
+
+WALLET_KEY = "wallet"
+
+
+def network_key(word: str) -> str:
+    """One name per network for subscriptions: the first common name ("tron" for TRC20)."""
+    key = normalize(word)
+    group = next((g for g in NETWORK_GROUPS if key in g), None)
+    return group[0] if group is not None else key
+
+
+def wallet_key(coin: str, network: str | None = None) -> str:
+    """A subscription's channel for a coin (and a network): `wallet:USDT`, `wallet:USDT:tron`."""
+    base = f"{WALLET_KEY}:{coin.strip().upper()}"
+    return f"{base}:{network_key(network)}" if network else base
+
+
+def parse_wallet_key(key: str) -> tuple[str, str | None] | None:
+    """(coin, network) from a subscription channel like `wallet:USDT:tron`; None otherwise."""
+    parts = key.split(":")
+    if len(parts) not in (2, 3) or parts[0] != WALLET_KEY or not parts[1]:
+        return None
+    return parts[1], parts[2] if len(parts) == 3 else None
+
+
+def keys_of(coin: str, network: Network) -> list[str]:
+    """Every subscription channel that wants news of this coin on this network."""
+    names = sorted({network_key(name) for name in _names_of(network) if name})
+    codes = next((sorted(g) for g in COIN_NAMES if coin.upper() in g), [coin.upper()])
+    return [
+        key for code in codes for key in (wallet_key(code), *(wallet_key(code, n) for n in names))
+    ]
 
 
 def find_coin(wallet: Mapping[str, Coin], code: str) -> Coin | None:

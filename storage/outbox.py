@@ -31,6 +31,8 @@ KINDS = (
     "incident_resolved",
     "maintenance_started",
     "maintenance_ended",
+    "wallet",  # the status API's flags of a coin changed (bot/alerts/feeds.py)
+    "api_maintenance",  # the status API says the exchange entered or left maintenance
 )
 STATES = ("pending", "sending", "sent", "superseded", "dead")
 UNSUBSCRIBED = "subscription inactive"

@@ -270,6 +270,53 @@ def _maintenance_ended(c: _Context) -> Reply:
     return Reply(title=title, lines=((text(w["maintenance_back"]),),), tone="ok")
 
 
+def _wallet(c: _Context) -> Reply:
+    """A coin's deposits or withdrawals on a network changed, as the exchange's API says."""
+    w, p = c.words, c.payload
+    single = p.get("scope") == "network_single"
+    moves = []
+    for way in ("deposit", "withdraw"):
+        now, was = str(p.get(way)), str(p.get(f"{way}_was"))
+        if now != was and "unknown" not in (now, was):
+            moves.append(w[f"wallet_{way}"].format(state=w[f"wallet_{_move(was, now)}"]))
+    if single:  # one status per network: deposits and withdrawals moved together
+        moves = [w["wallet_single"].format(state=w[f"wallet_single_{p.get('deposit')}"])]
+    bad = any(p.get(way) in ("suspended", "delayed") for way in ("deposit", "withdraw"))
+    network = w["wallet_all"] if p.get("scope") == "asset" else str(p.get("network") or "")
+    title = w["wallet_title"].format(
+        mark="⛔" if bad else "✅",
+        exchange=c.exchange.name,
+        coin=str(p.get("coin") or ""),
+        network=network,
+        moves=w["wallet_join"].join(moves),
+    )
+    coin = str(p.get("coin") or "").lower()
+    lines: list[Line] = [
+        (text(w["wallet_source"].format(exchange=c.exchange.name, at=c.time("at"))),),
+        (text(w["wallet_latest"].format(id=c.exchange.id, coin=coin)),),
+    ]
+    return Reply(title=title, lines=tuple(lines), tone="warn" if bad else "ok")
+
+
+def _move(was: str, now: str) -> str:
+    """ "suspended", "delayed" or "reopened" (back to open)."""
+    return "reopened" if now == "open" else now
+
+
+def _api_maintenance(c: _Context) -> Reply:
+    """The exchange's API says the whole exchange entered or left maintenance."""
+    w = c.words
+    started = c.payload.get("edge") == "started"
+    title = w["api_maint_started" if started else "api_maint_ended"].format(
+        exchange=c.exchange.name
+    )
+    lines: list[Line] = [
+        (text(w["wallet_source"].format(exchange=c.exchange.name, at=c.time("at"))),),
+        (text(w["api_maint_latest"].format(id=c.exchange.id)),),
+    ]
+    return Reply(title=title, lines=tuple(lines), tone="warn" if started else "ok")
+
+
 _BUILDERS: dict[str, Callable[[_Context], Reply]] = {
     "down": _down,
     "degraded": _degraded,
@@ -279,6 +326,8 @@ _BUILDERS: dict[str, Callable[[_Context], Reply]] = {
     "incident_resolved": _incident_resolved,
     "maintenance_started": _maintenance_started,
     "maintenance_ended": _maintenance_ended,
+    "wallet": _wallet,
+    "api_maintenance": _api_maintenance,
 }
 
 _EN: dict[str, str] = {
@@ -323,6 +372,22 @@ _EN: dict[str, str] = {
     "maintenance_quiet": "No outage alerts for it meanwhile.",
     "maintenance_ended": "✅ {subject}: maintenance is over",
     "maintenance_back": "Outage alerts are on again.",
+    "wallet_title": "{mark} {exchange} {coin} on {network}: {moves}",
+    "wallet_deposit": "deposits {state}",
+    "wallet_withdraw": "withdrawals {state}",
+    "wallet_suspended": "suspended",
+    "wallet_delayed": "delayed",
+    "wallet_reopened": "reopened",
+    "wallet_single": "{state}",
+    "wallet_single_open": "online again",
+    "wallet_single_suspended": "not online",
+    "wallet_all": "all networks",
+    "wallet_join": ", ",
+    "wallet_source": "From {exchange}'s public API at {at}; it applies to everyone.",
+    "wallet_latest": "Latest: /wallet {id} {coin}",
+    "api_maint_started": "🛠 {exchange}'s API reports the exchange in maintenance",
+    "api_maint_ended": "✅ {exchange}'s API reports the maintenance is over",
+    "api_maint_latest": "Latest: /status {id}",
 }
 
 _ZH: dict[str, str] = {
@@ -367,4 +432,20 @@ _ZH: dict[str, str] = {
     "maintenance_quiet": "维护期间不发送中断提醒。",
     "maintenance_ended": "✅ {subject}：维护已结束",
     "maintenance_back": "中断提醒已恢复。",
+    "wallet_title": "{mark} {exchange} {coin}（{network}）：{moves}",
+    "wallet_deposit": "充值{state}",
+    "wallet_withdraw": "提币{state}",
+    "wallet_suspended": "已暂停",
+    "wallet_delayed": "延迟",
+    "wallet_reopened": "已恢复",
+    "wallet_single": "{state}",
+    "wallet_single_open": "已恢复正常",
+    "wallet_single_suspended": "非正常状态",
+    "wallet_all": "全部网络",
+    "wallet_join": "，",
+    "wallet_source": "来自 {exchange} 公开 API，{at}；适用于所有用户。",
+    "wallet_latest": "最新状态：/wallet {id} {coin}",
+    "api_maint_started": "🛠 {exchange} API 报告交易所进入维护",
+    "api_maint_ended": "✅ {exchange} API 报告维护已结束",
+    "api_maint_latest": "最新状态：/status {id}",
 }

@@ -21,6 +21,12 @@ from bot.commands.args import (
     suggest_exchanges,
 )
 from bot.commands.context import CommandStore, Context
+from bot.commands.wallet_alerts import (
+    subscribe_wallet,
+    unsubscribe_wallet,
+    wallet_label,
+    wallet_target,
+)
 from bot.lookalike import check
 from bot.render.chat import (
     exchange_choice_reply,
@@ -213,6 +219,9 @@ async def subscribe(ctx: Context) -> Reply:
     store = _alerts_store(ctx)
     if isinstance(store, Reply):
         return store
+    coin = wallet_target(ctx)  # `/subscribe kucoin usdt trc20`: a coin, not a channel
+    if coin is not None:
+        return coin if isinstance(coin, Reply) else await subscribe_wallet(ctx, store, coin)
     found = _exchange_channel(ctx)
     if isinstance(found, Reply):
         return found
@@ -241,6 +250,9 @@ async def unsubscribe(ctx: Context) -> Reply:
         return store
     exchange_id: str | None = None
     channel_id: str | None = None
+    coin = wallet_target(ctx)
+    if coin is not None:
+        return coin if isinstance(coin, Reply) else await unsubscribe_wallet(ctx, store, coin)
     if ctx.words:
         found = _exchange_channel(ctx)
         if isinstance(found, Reply):
@@ -269,6 +281,7 @@ async def list_subscriptions(ctx: Context) -> Reply:
             continue
         channel = exchange.channel(row.channel) if row.channel else None
         label = channel.name.get(ctx.locale) if channel else row.channel
+        label = wallet_label(row.channel or "", ctx.locale) or label
         names.append((exchange.name, label))
     return subscriptions_reply(names, ctx.catalog.exchanges[0].id, ctx.w)
 

@@ -396,6 +396,9 @@ EN_FEEDS = FeedStrings(
     "be held for account or risk reasons: /urgent {id} withdrawal",
     wallet_usage="Which coin? For example: /wallet {id} usdt trc20",
     button_withdrawal="⏳ Stuck withdrawal",
+    sub_wallet="✅ Alerts here when {exchange}'s API says {what} are suspended or reopened.",
+    wallet_label="{coin}{where} deposits and withdrawals",
+    wallet_on=" on {network}",
     urgent_wallet="First, has the exchange itself paused this coin's withdrawals? "
     "/wallet {id} <coin> [network]",
     api_title="{exchange}'s own API",

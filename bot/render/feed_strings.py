@@ -37,6 +37,9 @@ class FeedStrings:
     wallet_usage: str
     button_withdrawal: str
     urgent_wallet: str
+    sub_wallet: str
+    wallet_label: str
+    wallet_on: str
 
     # The API's section in /status
     api_title: str

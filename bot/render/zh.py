@@ -381,6 +381,9 @@ ZH_FEEDS = FeedStrings(
     "/urgent {id} withdrawal",
     wallet_usage="查询哪个币种？例如：/wallet {id} usdt trc20",
     button_withdrawal="⏳ 提币未到账",
+    sub_wallet="✅ {exchange} API 显示{what}暂停或恢复时，会在这里提醒。",
+    wallet_label="{coin}{where}充值、提币",
+    wallet_on="（{network}）",
     urgent_wallet="先看交易所是否暂停了该币种提币：/wallet {id} <币种> [网络]",
     api_title="{exchange} 官方 API",
     mode={
