@@ -114,6 +114,9 @@ async def test_the_web_side_serves_what_the_probes_saw(tmp_path: Path) -> None:
     verdicts = {c["id"]: c["verdict"] for c in exchange["channels"]}
     assert verdicts == {"live_chat": "live", "help_center": "live", "email": "live"}
     assert 'probe_results_total{kind="http",result="ok"}' in metrics
+    for task in ("alerts", "maintenance announcer", "monitor", "retention", "database"):
+        assert f'task_up{{task="{task}"}} 1.0' in metrics
+    assert "probe_results_dropped_total 0.0" in metrics
     assert "在线客服" in page
 
 

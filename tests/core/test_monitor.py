@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -95,3 +96,43 @@ async def test_a_first_batch_that_failed_once_is_stored_by_the_next_flush(store:
     assert [t.new for t in written] == [Health.DOWN, Health.DOWN]  # live chat, help center
     results = await store.recent_results("mexc/live_chat")
     assert len(results) == 3
+
+
+async def test_a_long_outage_keeps_every_transition_and_only_the_newest_raw_results(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock(current=START)
+    monitor = Monitor(catalog_from_data(CATALOG_DATA), store, clock, batch_max=10, backlog_max=100)
+    written: list[Transition] = []
+    outage = True
+
+    async def sink(transition: Transition) -> None:
+        if outage:
+            raise sqlite3.OperationalError("database is locked")
+        written.append(transition)
+
+    monitor.on_transition = sink
+    at = START
+    for i in range(1_000):
+        at += timedelta(seconds=1)
+        # The live chat fails throughout; the help center answers.
+        monitor.on_result(ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "x"))
+        monitor.on_result(ProbeResult("mexc/help_center", at, True, 50.0))
+        if i % 100 == 0:
+            with pytest.raises(sqlite3.OperationalError):
+                await monitor.flush()
+    outage = False
+    await monitor.flush()
+
+    changes = [(t.channel, t.new) for t in written]
+    assert changes[:2] == [("mexc/help_center", Health.UP), ("mexc/live_chat", Health.DOWN)]
+    [(kept,)] = await store.db.conn.execute_fetchall("SELECT count(*) FROM probe_results")
+    assert kept <= 100
+    assert monitor.dropped >= 2_000 - kept  # (channels sharing a probe add results of their own)
+    assert (await store.recent_results("mexc/live_chat", 1))[0].at == at, "the newest are kept"
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.monitor"]
+    assert len(lines) == 2, lines  # one when dropping starts, one when the outage ends
+    assert (
+        lines[1]
+        == f"the database takes writes again; {monitor.dropped} probe results were dropped in all"
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.metrics import Metrics
 from bot.supervisor import Supervisor, TaskState, failure_kind
 
 
@@ -75,7 +76,12 @@ async def test_a_task_that_is_down_is_named_with_its_reason() -> None:
     [problem] = supervisor.problems()
     assert problem.startswith("monitor is down for 0 s (")
     assert problem.endswith(" failures): OperationalError: database is locked")
+    metrics = Metrics()
+    metrics.watch_tasks(supervisor.statuses)
+    scraped = (await metrics.scrape()).decode()
     await supervisor.stop_all()
+    assert 'task_up{task="monitor"} 0.0' in scraped
+    assert 'task_failures_total{kind="OperationalError/SQLITE_BUSY",task="monitor"}' in scraped
 
 
 async def test_a_bug_gets_one_traceback_per_kind(caplog: pytest.LogCaptureFixture) -> None:
