@@ -11,6 +11,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.app import running
+from bot.catalog import load_catalog
+from bot.clock import SystemClock
+from bot.settings import load_settings
+from bot.vocab import Health
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.process import (
     CHAT,
@@ -21,7 +26,7 @@ from tests.support.process import (
     subscribed_and_live,
     until,
 )
-from tests.support.site import SupportSite
+from tests.support.site import SupportSite, write_catalog
 from tests.telegram.conftest import TOKEN
 
 
@@ -124,3 +129,40 @@ async def test_a_replaced_database_makes_healthz_say_so(tmp_path: Path) -> None:
         _, reason = await get_health(http, base)
         assert await bot.stop() == 0, bot.log
     assert "was replaced by another file while running" in reason, reason
+
+
+async def test_a_failing_maintenance_announcer_holds_up_no_alert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def corrupt(*args: object, **kwargs: object) -> int:
+        # What a corrupt page under the maintenance tables does to every read of them.
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr("bot.alerts.drainer.announce_maintenance", corrupt)
+    async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
+        settings = load_settings(
+            catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
+            database_path=tmp_path / "bot.sqlite3",
+            allow_local_targets=True,
+            telegram_bot_token=TOKEN,
+            telegram_api_base_url=tg.base_url,
+            web_enabled=False,
+        )
+        catalog = load_catalog(settings.catalog_path, allow_local=True)
+        async with running(settings, catalog, SystemClock()) as runtime:
+            await tg.wait_for_calls("setMyCommands", n=2, timeout=30)
+            tg.push_message("/subscribe loopex", chat_id=CHAT)
+            await tg.wait_for_messages(1, chat_id=CHAT, timeout=30)
+
+            async def up() -> bool:
+                state = runtime.monitor.health("loopex/live_chat")
+                return state is not None and state.health is Health.UP
+
+            await until("the live chat up", up)
+            site.down.add("chat")
+            [_, down] = await tg.wait_for_messages(2, chat_id=CHAT, timeout=60)
+            healthy, reason = await runtime.health_check()
+    assert down["text"].startswith(DOWN_ALERT + "\n")
+    assert not healthy
+    assert reason.startswith("maintenance announcer is down for ")
+    assert reason.endswith("DatabaseError: database disk image is malformed")
