@@ -126,10 +126,10 @@ class Drainer:
 
     async def start(self) -> int:
         """Put rows a previous process left in `sending` back to pending; returns how many."""
-        self._started = True
         before = self._now() - self._settings.reclaim_after_s
         async with self._store.transaction() as conn:
             count = await outbox.reclaim(conn, before + 1e-6)
+        self._started = True  # only now: a start that failed (database locked) is tried again
         if count:
             log.warning("reclaimed %d outbox rows left in flight by a previous run", count)
         self.stats.reclaimed += count

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import AbstractAsyncContextManager
+
+import aiosqlite
+import pytest
 
 from bot.alerts.drainer import Drainer, DrainerSettings
 from bot.alerts.notifier import RecordingNotifier, SendError, SendErrorKind
@@ -463,3 +468,38 @@ async def test_the_monitor_sink_records_the_transition_and_wakes_the_drainer(
     assert (stored.channel, stored.old, stored.new) == ("mexc/live_chat", "up", "down")
     assert woken == [True]
     assert await states(store) == {"pending": 1}
+
+
+class FlakyStore:
+    """The store, but the next `fail` transactions raise as a locked database would."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.fail = 0
+
+    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        if self.fail:
+            self.fail -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return self.store.transaction()
+
+
+async def test_a_locked_database_between_send_and_bookkeeping_sends_nothing_twice(
+    store: Store, catalog: Catalog, clock: FakeClock, live: FakeLive
+) -> None:
+    for chat in range(3):
+        await store.subscribe("telegram", chat, "mexc", None, "en")
+    await record(store, catalog, live, down())
+    notifier = RecordingNotifier()
+    flaky = FlakyStore(store)
+    sender = Drainer(flaky, {notifier.platform: notifier}, catalog, clock, PacingSettings.off())
+    await sender.step()  # claims and starts the sends
+    await asyncio.sleep(0.1)  # the sends are done; their outcomes wait to be written
+    flaky.fail = 1
+    with pytest.raises(sqlite3.OperationalError):
+        await sender.step()  # writing the outcomes fails: they are kept
+    clock.advance(3600)  # long enough that a row left in `sending` would be sent again
+    await sender.step()
+    await sender.step()
+    assert [len(notifier.texts(str(chat))) for chat in range(3)] == [1, 1, 1]
+    assert await states(store) == {"sent": 3}
