@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
-    discord_test_guild_id: int | None = None
+    discord_test_guild_id: int | None = Field(default=None, gt=0)
 
     admin_user_ids: Annotated[frozenset[str], NoDecode] = frozenset()
     log_level: str = "INFO"
@@ -116,7 +116,9 @@ class Settings(BaseSettings):
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
 
-    @field_validator("telegram_bot_token", "discord_bot_token", mode="before")
+    @field_validator(
+        "telegram_bot_token", "discord_bot_token", "discord_test_guild_id", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         if isinstance(value, str):

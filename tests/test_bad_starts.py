@@ -62,6 +62,7 @@ def one_line(stderr: str) -> str:
         ("LOG_LEVEL", "NOTSET", "LOG_LEVEL: use DEBUG, INFO, WARNING or ERROR"),
         ("WEB_HOST", "my host", "WEB_HOST: 'my host' is not a host name or IP address"),
         ("PORT", "eighty", "PORT: must be a whole number"),
+        ("DISCORD_TEST_GUILD_ID", "-4", "DISCORD_TEST_GUILD_ID: must be more than 0"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it_and_exit_2(
