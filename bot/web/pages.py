@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+from bot.render.feeds import api_section
 from bot.render.history import history_reply
 from bot.render.reports import reports_lines, this_hour_lines
 from bot.render.status import (
@@ -31,6 +32,7 @@ from bot.reports import WaitSummary
 from bot.routes import route_view
 from bot.status import ChannelStatus, ExchangeStatus
 from bot.vocab import Case, Locale
+from bot.wallet import system_view
 from bot.web.bars import Hour
 from bot.web.context import WebContext, context_of
 from bot.web.lang import BadLanguage, from_accept_language, requested
@@ -97,6 +99,7 @@ class ExchangeView:
     reply: Reply  # title, answer lines, tone and footer of the chat `/status` answer
     channels: tuple[ChannelView, ...]
     upstream: Section | None
+    api: Section | None = None  # the exchange's own status API
 
 
 def environment() -> jinja2.Environment:
@@ -199,7 +202,16 @@ def exchange_view(
             for c in view.channels
         ),
         upstream=status_page_section(view.exchange, upstream, w) if upstream else None,
+        api=feed_section(view, w),
     )
+
+
+def feed_section(view: ExchangeStatus, w: Words) -> Section | None:
+    """The exchange's own status API (mode, maintenance now and within 72 h), if it has one."""
+    if view.feed is None:
+        return None
+    system = system_view(view.exchange, view.feed, view.at)
+    return api_section(system, view.exchange, view.feed.wallet is not None, w, in_chat=False)
 
 
 def channel_view(

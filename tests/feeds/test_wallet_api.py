@@ -95,3 +95,12 @@ async def test_an_exchange_carries_its_api_mode_and_events(client: Client) -> No
     assert api["upcoming"] == []  # Dec 1 is more than 72 h after Nov 24
     mexc = await (await client.get("/api/v1/exchanges/mexc")).json()
     assert mexc["status_api"] is None
+
+
+async def test_the_exchange_page_shows_the_api_without_chat_hints(client: Client) -> None:
+    response = await client.get("/exchanges/kraken")
+    assert response.status == 200
+    page = await response.text()
+    assert "Kraken&#39;s own API" in page or "Kraken's own API" in page
+    assert "🛠 Trading: the exchange is in maintenance" in page
+    assert "/wallet" not in page
