@@ -36,6 +36,9 @@ class FeedStrings:
     for_everyone: str
     wallet_usage: str
     button_withdrawal: str
+    button_reopen: str
+    button_watch_network: str
+    button_watch_coin: str
     urgent_wallet: str
     sub_wallet: str
     wallet_label: str

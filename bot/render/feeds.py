@@ -13,12 +13,16 @@ from bot.catalog import Channel, Exchange
 from bot.render.feed_strings import FeedStrings, feed_strings
 from bot.render.words import Words, echo
 from bot.reply import Button, Line, Reply, Section, link, text
-from bot.vocab import Case, ChannelKind
+from bot.vocab import Case, ChannelKind, Locale
 from bot.wallet import SystemView, WalletAnswer, WalletView
 from probes.feeds.facts import Event, Flag, Network, Scope
 
 SHOWN_NETWORKS = 20
 _WORRYING = (Flag.SUSPENDED, Flag.DELAYED)
+_WAYS = {
+    Locale.EN: {"withdraw": "withdrawals", "deposit": "deposits"},
+    Locale.ZH: {"withdraw": "提币", "deposit": "充值"},
+}
 
 
 def wallet_reply(view: WalletView, system: SystemView | None, w: Words) -> Reply:
@@ -63,9 +67,30 @@ def wallet_reply(view: WalletView, system: SystemView | None, w: Words) -> Reply
         title=f.wallet_title.format(exchange=exchange.name, coin=coin, when=when),
         lines=tuple(lines),
         footer=((text(f.for_everyone.format(exchange=exchange.name, id=exchange.id)),),),
-        buttons=buttons,
+        buttons=((*buttons[0], _alert_button(view, w, f)),),
         tone="warn" if _worrying(view.networks) else "ok",
     )
+
+
+def _alert_button(view: WalletView, w: Words, f: FeedStrings) -> Button:
+    """Alerts for the network asked about (reopening first), or for the whole coin."""
+    exchange, coin = view.exchange.id, view.coin.lower()
+    if (
+        view.answer is not WalletAnswer.FOUND
+        or len(view.networks) != 1
+        or view.scope is Scope.ASSET
+    ):
+        return Button(
+            f.button_watch_coin.format(coin=echo(view.coin, 20)), f"/subscribe {exchange} {coin}"
+        )
+    network = view.networks[0]
+    action = f"/subscribe {exchange} {coin} {network.id}"
+    name = echo(network.name, 20)
+    ways = [(network.withdraw, "withdraw"), (network.deposit, "deposit")]
+    closed = next((way for flag, way in ways if flag in _WORRYING), None)
+    if closed is not None and view.scope is Scope.NETWORK:
+        return Button(f.button_reopen.format(network=name, way=_WAYS[w.locale][closed]), action)
+    return Button(f.button_watch_network.format(network=name), action)
 
 
 def _network_lines(view: WalletView, w: Words, f: FeedStrings) -> list[Line]:

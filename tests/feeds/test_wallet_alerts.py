@@ -138,6 +138,20 @@ async def test_a_subscriber_hears_once_when_withdrawals_on_its_network_reopen(
     assert await world.say("1", stop.action) == "🔕 Alerts off: 1 stopped."
 
 
+async def test_the_wallet_button_subscribes_to_the_reopening(world: World) -> None:
+    request = Request(Platform.TELEGRAM, "5", "5", "en", "/wallet kucoin usdt tron")
+    reply = await handle(request, world.core)
+    button = reply.buttons[0][1]
+    assert button.label == "🔔 Tell me when TRC20 withdrawals reopen"
+    assert await world.say("5", button.action) == (
+        "✅ Alerts here when KuCoin's API says USDT on tron deposits and withdrawals are "
+        "suspended or reopened."
+    )
+    world.api.set("/api/v3/currencies", currencies(trc20_withdraw=True))
+    await world.read_and_send()
+    assert world.heard("5")[0].startswith("✅ KuCoin USDT on TRC20: withdrawals reopened")
+
+
 async def test_a_suspension_and_a_coin_subscription_cover_every_network(world: World) -> None:
     await world.say("1", "/subscribe kucoin usdt")
     world.api.set("/api/v3/currencies", currencies(trc20_withdraw=False, erc20_deposit=False))

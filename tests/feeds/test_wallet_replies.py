@@ -20,7 +20,10 @@ FOOTER = (
     "This is what KuCoin reports for everyone. A single withdrawal can still be held for "
     "account or risk reasons: /urgent kucoin withdrawal"
 )
-BUTTON = "[⏳ Stuck withdrawal: /urgent kucoin withdrawal_stuck]"
+BUTTON = (
+    "[⏳ Stuck withdrawal: /urgent kucoin withdrawal_stuck]  "
+    "[🔔 Alerts for USDT: /subscribe kucoin usdt]"
+)
 
 
 @pytest.fixture
@@ -79,7 +82,8 @@ async def test_it_answers_one_network_by_a_common_name_in_chinese(core: Core) ->
             "以上是 KuCoin 对所有用户公布的状态。单笔提币仍可能因账户或风控原因被暂缓："
             "/urgent kucoin withdrawal",
             "",
-            "[⏳ 提币未到账: /urgent kucoin withdrawal_stuck]",
+            "[⏳ 提币未到账: /urgent kucoin withdrawal_stuck]  "
+            "[🔔 TRC20 提币恢复时通知我: /subscribe kucoin usdt trx]",
         ]
     )
 
@@ -149,7 +153,8 @@ async def test_kraken_speaks_per_asset_and_knows_btc_as_xbt(core: Core) -> None:
             "This is what Kraken reports for everyone. A single withdrawal can still be held "
             "for account or risk reasons: /urgent kraken withdrawal",
             "",
-            "[⏳ Stuck withdrawal: /urgent kraken withdrawal_stuck]",
+            "[⏳ Stuck withdrawal: /urgent kraken withdrawal_stuck]  "
+            "[🔔 Alerts for XBT: /subscribe kraken xbt]",
         ]
     )
 
