@@ -235,6 +235,8 @@ def supervise(runtime: Runtime, drainer: Drainer) -> None:
         supervisor.loop("feeds", runtime.feeds.run, _forever)
     runtime.metrics.watch_tasks(supervisor.statuses)
     runtime.metrics.count_dropped_results(lambda: monitor.dropped)
+    if runtime.feeds is not None:
+        runtime.metrics.watch_feeds(runtime.feeds.all_facts, runtime.clock.now)
 
 
 async def _prune(store: Store, clock: Clock) -> None:

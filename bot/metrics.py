@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 from enum import StrEnum
 
 from prometheus_client import (
@@ -26,6 +27,7 @@ from prometheus_client.registry import Collector
 from bot.catalog import Catalog
 from bot.supervisor import TaskStatus
 from bot.vocab import Verdict
+from probes.feeds.facts import FeedFacts
 from probes.result import ProbeResult
 
 log = logging.getLogger(__name__)
@@ -156,6 +158,12 @@ class Metrics:
             dropped,
         ))  # fmt: skip
 
+    def watch_feeds(
+        self, facts: Callable[[], Iterable[FeedFacts]], now: Callable[[], datetime]
+    ) -> None:
+        """`status_api_age_seconds` and `status_api_failing` per exchange and endpoint."""
+        self.registry.register(_FeedCollector(facts, now))
+
     # -- scraping -----------------------------------------------------------------------
 
     def before_scrape(self, hook: ScrapeHook) -> None:
@@ -197,6 +205,35 @@ class _TaskCollector(Collector):
             for kind, count in status.failures.items():
                 failures.add_metric([status.name, kind], count)
         return [up, failures]
+
+
+class _FeedCollector(Collector):
+    """Reads the status APIs' last readings at scrape time (probes/feeds/runner.py)."""
+
+    def __init__(
+        self, facts: Callable[[], Iterable[FeedFacts]], now: Callable[[], datetime]
+    ) -> None:
+        self._facts, self._now = facts, now
+
+    def collect(self) -> Iterable[Metric]:
+        labels = ["exchange", "part"]
+        age = GaugeMetricFamily(
+            "status_api_age_seconds",
+            "Seconds since the exchange's status API was last read successfully.",
+            labels=labels,
+        )
+        failing = GaugeMetricFamily(
+            "status_api_failing", "1 when the latest read of the API failed.", labels=labels
+        )
+        now = self._now()
+        for facts in self._facts():
+            for name, part in (("system", facts.system), ("wallet", facts.wallet)):
+                if part is None:
+                    continue
+                if part.at is not None:
+                    age.add_metric([facts.exchange, name], (now - part.at).total_seconds())
+                failing.add_metric([facts.exchange, name], 1 if part.failing else 0)
+        return [age, failing]
 
 
 class _CounterCollector(Collector):

@@ -65,6 +65,10 @@ class FeedRunner:
         """What the exchange's API said last; None where it has no status API."""
         return self._facts.get(exchange_id)
 
+    def all_facts(self) -> list[FeedFacts]:
+        """The latest facts of every API read (for metrics)."""
+        return list(self._facts.values())
+
     async def run(self) -> None:
         """Read every API at its interval until cancelled."""
         if not self.feeds:

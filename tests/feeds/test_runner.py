@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -261,3 +261,21 @@ async def test_a_reader_bug_is_a_failed_read_not_a_dead_loop(
     facts = runner.facts("loopex")
     assert facts is not None and facts.wallet is not None
     assert facts.wallet.error == "KeyError"
+
+
+async def test_metrics_say_how_old_each_reading_is_and_whether_it_fails(
+    api: FakeApi, ctx: ProbeContext
+) -> None:
+    from bot.metrics import Metrics
+
+    api.set("/api/v1/status", fx.KUCOIN_OPEN)
+    api.set("/api/v3/currencies", {"code": "500000", "msg": "busy"}, 503)
+    runner = FeedRunner(ctx, [feed(api, "kucoin")], sleep=Sleeps())
+    await runner.read_all()
+    metrics = Metrics([])
+    metrics.watch_feeds(runner.all_facts, lambda: NOW + timedelta(seconds=30))
+    text = (await metrics.scrape()).decode()
+    assert 'status_api_age_seconds{exchange="loopex",part="system"} 30.0' in text
+    assert 'status_api_failing{exchange="loopex",part="system"} 0.0' in text
+    assert 'status_api_failing{exchange="loopex",part="wallet"} 1.0' in text
+    assert 'status_api_age_seconds{exchange="loopex",part="wallet"}' not in text
