@@ -57,6 +57,8 @@ async def read(
     """Fetch the endpoint at `path` and parse it; `FeedError` for every failure."""
     url = feed.url(path)
     domains = (*feed.official_domains, *feed.api.api_domains)
+    # `fetch` (shared with the http probe) reads only the target's domains and loopback
+    # permission; the spec just describes this request.
     target = Target(
         feed.key, HttpProbe(url=url, timeout_s=feed.api.timeout_s), domains, feed.allow_local
     )
