@@ -33,6 +33,8 @@ async def api() -> AsyncIterator[FakeApi]:
         fake.set("/api/v3/currencies", fx.KUCOIN_CURRENCIES)
         fake.set("/0/public/SystemStatus", fx.KRAKEN_ONLINE)
         fake.set("/0/public/Assets", fx.KRAKEN_ASSETS)
+        fake.set("/sapi/v1/system/status", fx.BINANCE_NORMAL)
+        fake.set("/api/v5/system/status", fx.OKX_EVENTS)
         yield fake
 
 
@@ -268,3 +270,28 @@ async def test_exchange_wide_maintenance_from_the_api_puts_channels_in_maintenan
     await runner.read_all()
     after = await core.status.exchange_status(core.catalog.exchanges[1])
     assert after.channels[0].verdict.value == "live"
+
+
+async def test_binance_has_no_network_source_but_its_system_status_is_said(core: Core) -> None:
+    answer = await ask(core, "/wallet binance usdt trc20")
+    assert answer.splitlines()[0] == "Binance · USDT — no public per-network status"
+    assert "Binance's API does report the system: normal (checked just now)." in answer
+    status = await ask(core, "/status binance")
+    assert "✅ Trading: normal" in status
+    assert "/wallet binance" not in status  # no per-network source to point to
+
+
+async def test_status_shows_okx_maintenance_under_way_and_upcoming(
+    core: Core, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    clock.current = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 47 h before the events' start
+    await runner.read_all()
+    answer = await ask(core, "/status okx")
+    section = answer[answer.index("OKX's own API") :].splitlines()
+    assert section[:4] == [
+        "OKX's own API",
+        "🛠 Under way: Spot matching upgrade · https://www.okx.com/help/upgrade",
+        "🗓 Upcoming: Trading account upgrade, Tue 02:00 UTC – Tue 04:00 UTC",
+        "From OKX's public API, checked just now.",
+    ]

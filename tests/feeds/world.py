@@ -1,7 +1,7 @@
 """A small catalog whose status APIs point at a loopback fake, and the core that answers.
 
-Three exchanges: KuCoin (service status + per-chain flags), Kraken (trading mode, events,
-per-asset flags) and MEXC (no public status API).
+KuCoin (service status + per-chain flags), Kraken (trading mode, events, per-asset flags),
+MEXC (no public status API), Binance (system status only) and OKX (maintenance events).
 """
 
 from __future__ import annotations
@@ -49,6 +49,10 @@ def world_catalog(base_url: str) -> Catalog:
             _exchange("kucoin", "KuCoin", "kucoin.com", {"kind": "kucoin", "base_url": base_url}),
             _exchange("kraken", "Kraken", "kraken.com", {"kind": "kraken", "base_url": base_url}),
             _exchange("mexc", "MEXC", "mexc.com", None),
+            _exchange(
+                "binance", "Binance", "binance.com", {"kind": "binance", "base_url": base_url}
+            ),
+            _exchange("okx", "OKX", "okx.com", {"kind": "okx", "base_url": base_url}),
         ]
     }
     return check_data(Path("world.yaml"), data, allow_local=True)
