@@ -1,9 +1,10 @@
-"""The last 24 hours of each channel, hour by hour, from the rollups (never raw results).
+"""Each channel's checks period by period, from the rollups (never raw results).
 
-The bars end with the hour under way, marked partial, so a channel that went down minutes
-ago shows it in its bar too. Complete hours do not change, so they are read once per hour
-(one rollup query per hour, every channel at once) and kept until the hour turns; the hour
-under way is one more query, read again at most every `CURRENT_TTL`.
+Two bars: the last 24 hours hour by hour (`HourlyBars`) and the last 90 days day by day
+(`DailyBars`, UTC days). A bar ends with the period under way, marked partial, so a channel
+that went down minutes ago shows it in its bar too. Complete periods do not change, so they
+are read once per period (one rollup query per period, every channel at once) and kept until
+it turns; the period under way is one more query, read again at most every `CURRENT_TTL`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
@@ -21,8 +22,11 @@ from bot.status import StatusStore
 log = logging.getLogger(__name__)
 
 HOURS = 24  # the hour under way and the 23 complete hours before it
+DAYS = 90  # today so far and the 89 complete days before it
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 CURRENT_TTL = timedelta(seconds=30)
+_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a midnight: periods are counted from it
 
 
 class Level(StrEnum):
@@ -36,12 +40,18 @@ class Level(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Hour:
-    """One hour of one channel's checks; `partial` for the hour under way."""
+    """One period (an hour, or a day on the 90-day bar) of one channel's checks; `partial`
+    for the period under way."""
 
     start: datetime
     count: int = 0
     failures: int = 0
     partial: bool = False
+    length: timedelta = HOUR
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.length
 
     @property
     def share(self) -> float | None:
@@ -57,12 +67,16 @@ class Hour:
         return Level.BAD if self.failures * 2 > self.count else Level.SOME
 
 
-class HourlyBars:
-    """Per channel key, the last `HOURS` hours, oldest first, the last one under way."""
+class Bars:
+    """Per channel key, the last `count` periods of `length`, oldest first, the last under way."""
 
-    def __init__(self, store: StatusStore | None, clock: Clock) -> None:
+    def __init__(
+        self, store: StatusStore | None, clock: Clock, *, length: timedelta, count: int
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._length = length
+        self._count = count
         self._hour: datetime | None = None
         self._complete: dict[str, tuple[Hour, ...]] = {}
         self._read_at: datetime | None = None
@@ -70,9 +84,13 @@ class HourlyBars:
         self._lock = asyncio.Lock()
 
     async def last_day(self) -> Mapping[str, tuple[Hour, ...]]:
-        """Every channel with data in the last 24 hours → its 24 hours (the last partial)."""
+        """Every channel with data in the bar's span → its periods (the last partial)."""
+        return await self.periods()
+
+    async def periods(self) -> Mapping[str, tuple[Hour, ...]]:
+        """Every channel with data in the bar's span → its periods (the last partial)."""
         now = self._clock.now()
-        current = now.replace(minute=0, second=0, microsecond=0)
+        current = self._floor(now)
         async with self._lock:
             read_at = self._read_at
             if self._hour == current and read_at and now - read_at < CURRENT_TTL:
@@ -84,54 +102,79 @@ class HourlyBars:
                 under_way = await self._read_hour(current)
             except Exception:
                 # The bars are a detail: the page still answers, and the next one retries.
-                log.exception("could not read hourly rollups for the 24 h bars")
+                log.exception("could not read rollups for the bars")
                 return {}
             self._cells = self._join(current, under_way)
             self._read_at = now
             return self._cells
 
     def empty(self) -> tuple[Hour, ...]:
-        """24 hours without checks (a channel that is not probed or has no data yet)."""
-        current = self._hour or self._clock.now().replace(minute=0, second=0, microsecond=0)
-        return (*(Hour(start) for start in _starts(current)), Hour(current, partial=True))
+        """The bar without checks (a channel that is not probed or has no data yet)."""
+        current = self._hour or self._floor(self._clock.now())
+        return (*(self._cell(start) for start in self._starts(current)), self._under_way(current))
+
+    def _floor(self, at: datetime) -> datetime:
+        """The start of the period `at` falls in (UTC hours and UTC days)."""
+        return at - (at - _EPOCH) % self._length
+
+    def _cell(self, start: datetime, count: int = 0, failures: int = 0) -> Hour:
+        return Hour(start, count, failures, length=self._length)
+
+    def _under_way(self, start: datetime, count: int = 0, failures: int = 0) -> Hour:
+        return Hour(start, count, failures, partial=True, length=self._length)
+
+    def _starts(self, current: datetime) -> list[datetime]:
+        """The complete periods shown, before the one under way, oldest first."""
+        return [current - self._length * (self._count - 1 - i) for i in range(self._count - 1)]
 
     def _join(
         self, current: datetime, under_way: Mapping[str, Hour]
     ) -> dict[str, tuple[Hour, ...]]:
         """The complete hours, then the hour under way, per channel with data in either."""
-        before = tuple(Hour(start) for start in _starts(current))
+        before = tuple(self._cell(start) for start in self._starts(current))
         return {
-            key: (*self._complete.get(key, before), under_way.get(key, Hour(current, partial=True)))
+            key: (*self._complete.get(key, before), under_way.get(key, self._under_way(current)))
             for key in self._complete.keys() | under_way.keys()
         }
 
     async def _read_hour(self, start: datetime) -> dict[str, Hour]:
-        """The hour under way so far, per channel with checks in it."""
+        """The period under way so far, per channel with checks in it."""
         if self._store is None:
             return {}
         summaries = await self._store.rollup_summaries(
-            None, start, start + HOUR, with_latency=False
+            None, start, start + self._length, with_latency=False
         )
         return {
-            key: Hour(start, summary.count, summary.failures, partial=True)
+            key: self._under_way(start, summary.count, summary.failures)
             for key, summary in summaries.items()
         }
 
     async def _load(self, current: datetime) -> dict[str, tuple[Hour, ...]]:
         if self._store is None:
             return {}
-        starts = _starts(current)
+        starts = self._starts(current)
         found: dict[str, list[Hour]] = {}
         for position, start in enumerate(starts):
             summaries = await self._store.rollup_summaries(
-                None, start, start + HOUR, with_latency=False
+                None, start, start + self._length, with_latency=False
             )
             for key, summary in summaries.items():
-                row = found.setdefault(key, [Hour(s) for s in starts])
-                row[position] = Hour(start, summary.count, summary.failures)
+                if summary.count <= 0:
+                    continue
+                row = found.setdefault(key, [self._cell(s) for s in starts])
+                row[position] = self._cell(start, summary.count, summary.failures)
         return {key: tuple(row) for key, row in found.items()}
 
 
-def _starts(current: datetime) -> list[datetime]:
-    """The complete hours shown: the `HOURS - 1` before the hour under way, oldest first."""
-    return [current - HOUR * (HOURS - 1 - i) for i in range(HOURS - 1)]
+class HourlyBars(Bars):
+    """The last 24 hours, hour by hour, the hour under way last."""
+
+    def __init__(self, store: StatusStore | None, clock: Clock) -> None:
+        super().__init__(store, clock, length=HOUR, count=HOURS)
+
+
+class DailyBars(Bars):
+    """The last 90 UTC days, day by day, today so far last."""
+
+    def __init__(self, store: StatusStore | None, clock: Clock) -> None:
+        super().__init__(store, clock, length=DAY, count=DAYS)

@@ -11,7 +11,7 @@ from aiohttp import web
 from bot.catalog import Catalog
 from bot.metrics import Metrics
 from bot.status import ExchangeStatus, StatusService
-from bot.web.bars import HourlyBars
+from bot.web.bars import Bars
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
 
@@ -22,8 +22,9 @@ class WebContext:
     catalog: Catalog
     metrics: Metrics
     health_check: HealthCheck
-    bars: HourlyBars
+    bars: Bars  # the last 24 hours
     templates: jinja2.Environment
+    daily: Bars  # the last 90 days
 
     async def all_statuses(self) -> list[ExchangeStatus]:
         """Every exchange's status now, in catalog order."""

@@ -1,116 +1,62 @@
-"""The status page (/) and an exchange's page (/exchanges/{id}), rendered on the server.
+"""The overview (/) and an exchange's page (/exchanges/{id}), rendered on the server.
 
-The words come from the chat renderer (`bot/render/`): the page shows the same answer,
-channel lines, routes and history a chat user gets, laid out for a browser. Only the page's
-own few words (navigation, the bar's caption) live here. No JavaScript: the page refreshes
-itself with a meta tag, and the 24 h bars are plain HTML coloured by the style sheet.
+The overview answers "is support live now?" for every exchange at a glance: one overall
+line, then one compact row per exchange (its answer, the contact channel to use now, a pill
+per channel, the headline channel's last 24 hours). The exchange page has the detail: every
+channel with its figures in words and its 24 h and 90 d bars, the status page and status
+API facts, urgent routes, and the last 30 days' incidents. The words come from the chat
+renderer (`bot/render/`) and the page's own (`page_words.py`). No JavaScript: the page
+refreshes itself with a meta tag; bars and icons are plain HTML and inline SVG.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jinja2
 from aiohttp import web
 
 from bot.render.feeds import api_section
-from bot.render.history import history_reply
-from bot.render.reports import reports_lines, this_hour_lines
-from bot.render.status import (
-    blind_lines,
-    channel_line,
-    channel_section,
-    status_page_section,
-    status_reply,
-)
+from bot.render.reports import this_hour_lines
+from bot.render.status import blind_lines, headline, official_line
 from bot.render.urgent import phishing_lines, urgent_reply
 from bot.render.words import Words, echo
-from bot.reply import Line, Reply, Section, text
-from bot.reports import WaitSummary
+from bot.reply import Line, Section, text
 from bot.routes import route_view
-from bot.status import ChannelStatus, ExchangeStatus
-from bot.vocab import Case, Locale
+from bot.status import ExchangeStatus, TransitionRow
+from bot.vocab import Case, Locale, Verdict
 from bot.wallet import system_view
-from bot.web.bars import Hour
+from bot.web import views
+from bot.web.bars import Level
 from bot.web.context import WebContext, context_of
+from bot.web.icons import ANSWER_ICON, icon, with_icons
+from bot.web.incidents import Incident, incidents
 from bot.web.lang import BadLanguage, from_accept_language, requested
+from bot.web.page_words import PAGE_WORDS, PageWords
 
 TEMPLATES = Path(__file__).parent / "templates"
 REFRESH_S = 60
+INCIDENT_DAYS = 30
+BLIND_MARK = "⚠️"
 
-
-@dataclass(frozen=True, slots=True)
-class PageWords:
-    """The page's own words; everything else comes from `bot/render/`."""
-
-    all_exchanges: str
-    last_24h: str
-    so_far: str
-    updated: str
-    not_found: str
-    html_lang: str
-
-
-PAGE_WORDS: Mapping[Locale, PageWords] = {
-    Locale.EN: PageWords(
-        all_exchanges="← All exchanges",
-        last_24h="Checks in the last 24 hours, one bar per hour (oldest left, this hour so far)",
-        so_far="this hour so far",
-        updated="Updated {when} · this page refreshes every minute",
-        not_found="Page not found.",
-        html_lang="en",
-    ),
-    Locale.ZH: PageWords(
-        all_exchanges="← 全部交易所",
-        last_24h="过去 24 小时的检测结果，每小时一格（最左为最早，最右为本小时至今）",
-        so_far="本小时至今",
-        updated="更新于 {when} · 本页每分钟自动刷新",
-        not_found="页面不存在。",
-        html_lang="zh-Hans",
-    ),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One hour of the 24 h bar: its colour class and its tooltip."""
-
-    level: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelView:
-    id: str
-    verdict: str
-    line: Line
-    figures: tuple[Line, ...]
-    bar: tuple[Cell, ...]
-    details: Section | None = None
-    reports: tuple[Line, ...] = ()  # what traders waited, once enough reported
-    this_hour: tuple[Line, ...] = ()  # the typical wait at this hour (exchange page)
-
-
-@dataclass(frozen=True, slots=True)
-class ExchangeView:
-    id: str
-    reply: Reply  # title, answer lines, tone and footer of the chat `/status` answer
-    channels: tuple[ChannelView, ...]
-    upstream: Section | None
-    api: Section | None = None  # the exchange's own status API
+__all__ = ["PAGE_WORDS", "PageWords"]
 
 
 def environment() -> jinja2.Environment:
-    """Templates with autoescaping on everywhere and undefined names as errors."""
-    return jinja2.Environment(
+    """Templates with autoescaping on everywhere and undefined names as errors; the filter
+    `icons` draws the chat renderer's emoji marks as inline SVG."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["icons"] = with_icons
+    return env
 
 
 def routes() -> list[web.RouteDef]:
@@ -118,21 +64,22 @@ def routes() -> list[web.RouteDef]:
 
 
 async def index_page(request: web.Request) -> web.Response:
-    """Every exchange: its answer, each channel's verdict and figures, open incidents."""
+    """The overview: one overall line, then one row per exchange."""
     ctx = context_of(request)
     locale = page_locale(request)
     w = Words.of(locale, ctx.status.clock.now())
     hours = await ctx.bars.last_day()
     statuses = await ctx.all_statuses()
-    views = [exchange_view(v, w, hours, ctx, banner=False) for v in statuses]
-    # Blind: said once, above every exchange, instead of on each card.
+    summary = views.overall(statuses, w)
+    # Blind: said once, as the overall line, instead of on each row.
     since = statuses[0].blind_since if statuses else None
-    blind = blind_lines(since, w) if since is not None else ()
-    return render(request, ctx, locale, w, "index.html", exchanges=views, blind=blind)
+    blind = _blind_banner(since, w) if since is not None else ()
+    rows = [views.row(v, w, hours, ctx.bars.empty()) for v in statuses]
+    return render(request, ctx, locale, w, "index.html", overall=summary, blind=blind, rows=rows)
 
 
 async def exchange_page(request: web.Request) -> web.Response:
-    """One exchange: the answer, every channel in detail, urgent routes, recent changes."""
+    """One exchange: the answer, every channel in detail, urgent routes, recent incidents."""
     ctx = context_of(request)
     locale = page_locale(request)
     exchange = ctx.catalog.exchange(request.match_info["exchange"])
@@ -140,11 +87,24 @@ async def exchange_page(request: web.Request) -> web.Response:
     if exchange is None:
         return not_found(request, ctx, locale, w, echo(request.match_info["exchange"]))
     view = await ctx.status.exchange_status(exchange)
+    w = replace(w, now=view.at)
     hours = await ctx.bars.last_day()
+    days = await ctx.daily.periods()
     book = ctx.status.reports
-    this_hour = await book.this_hour(exchange) if book is not None else {}
-    rows = await ctx.status.transitions(exchange, 7) if ctx.status.store is not None else None
+    typical = await book.this_hour(exchange) if book is not None else {}
+    has_store = ctx.status.store is not None
+    rows = await ctx.status.transitions(exchange, INCIDENT_DAYS) if has_store else None
     since = await ctx.status.watching_since(exchange)
+    channels = [
+        views.channel_detail(
+            c,
+            w,
+            hours.get(c.key) or ctx.bars.empty(),
+            days.get(c.key) or ctx.daily.empty(),
+            this_hour_lines(typical.get(c.channel.id), c.channel, w),
+        )
+        for c in view.channels
+    ]
     urgent = [
         (case.value, urgent_reply(route_view(view, case), w, in_chat=False))
         for case in Case
@@ -152,17 +112,98 @@ async def exchange_page(request: web.Request) -> web.Response:
     ]
     # The impostor warning and the verify tool once for the page, not once per case.
     warning = phishing_lines(exchange, route_view(view, Case.ACCOUNT_COMPROMISED), w)
+    blind = _blind_banner(view.blind_since, w) if view.blind_since is not None else ()
     return render(
         request,
         ctx,
         locale,
         w,
         "exchange.html",
-        exchange=exchange_view(view, w, hours, ctx, detailed=True, this_hour=this_hour),
+        x=view,
+        title=_title(view, w),
+        tone=views.tone(view.answer, view.blind_since is not None),
+        mark=icon("warn" if blind else ANSWER_ICON[view.answer.kind]),
+        blind=blind,
+        answer=views.exchange_lines(view, w),
+        facts=_facts(view, w),
+        channels=channels,
         urgent=urgent,
         warning=warning,
-        history=history_reply(exchange, rows, w, since),
+        incidents=incident_section(view, rows, since, w),
+        footer=(official_line(exchange, w),),
     )
+
+
+def _title(view: ExchangeStatus, w: Words) -> str:
+    said = w.s.blind_headline if view.blind_since is not None else headline(view.answer, w)
+    return f"{view.exchange.name} — {said}"
+
+
+def _facts(view: ExchangeStatus, w: Words) -> list[Section]:
+    """The exchange's own status page and status API, where it has them."""
+    found: list[Section] = []
+    upstream = views.upstream_section(view, w)
+    if upstream is not None:
+        found.append(upstream)
+    if view.feed is not None:
+        system = system_view(view.exchange, view.feed, view.at)
+        api = api_section(system, view.exchange, view.feed.wallet is not None, w, in_chat=False)
+        if api is not None:
+            found.append(api)
+    return found
+
+
+def incident_section(
+    view: ExchangeStatus,
+    rows: Sequence[TransitionRow] | None,
+    since: datetime | None,
+    w: Words,
+) -> Section | None:
+    """The last 30 days' incidents, newest first; None without a database."""
+    if rows is None:
+        return None
+    pw = PAGE_WORDS[w.locale]
+    window_start = w.now - timedelta(days=INCIDENT_DAYS)
+    found = incidents(rows, window_start)
+    if not found:
+        if since is not None and since > window_start:
+            when = w.stamp(since, w.zone_for(None))
+            return Section(
+                pw.incidents_title, ((text(pw.incidents_none_since.format(when=when)),),)
+            )
+        return Section(pw.incidents_title, ((text(pw.incidents_none),),))
+    return Section(pw.incidents_title, tuple(incident_line(view, i, w) for i in found))
+
+
+def incident_line(view: ExchangeStatus, incident: Incident, w: Words) -> Line:
+    """ "Online customer service down · Nov 23 18:16 UTC – 18:30 UTC · 14 min: HTTP 503"."""
+    pw = PAGE_WORDS[w.locale]
+    channel = view.exchange.channel(incident.channel)
+    name = channel.name.get(w.locale) if channel is not None else echo(incident.channel)
+    zone = w.zone_for(channel)
+    start = w.stamp(incident.start, zone)
+    if incident.started_before:
+        start = pw.incident_before.format(when=start)
+    lasted = w.duration(incident.seconds(w.now))
+    if incident.end is None:
+        end, lasted = pw.incident_ongoing, pw.incident_ongoing_for.format(duration=lasted)
+    else:
+        end = w.stamp(incident.end, zone)
+    state = w.s.verdict_word[_verdict(incident.state)]
+    said = pw.incident_line.format(channel=name, state=state, start=start, end=end, duration=lasted)
+    if incident.detail:
+        said += w.s.history_detail.format(detail=echo(incident.detail, 60))
+    return (text(said),)
+
+
+def _verdict(state: str) -> Verdict:
+    return Verdict.DEGRADED if state == "degraded" else Verdict.DOWN
+
+
+def _blind_banner(since: datetime, w: Words) -> tuple[Line, ...]:
+    """The blind lines without their emoji (the page draws its own icon)."""
+    lines = blind_lines(since, w)
+    return tuple((text(line[0].text.removeprefix(BLIND_MARK).strip()), *line[1:]) for line in lines)
 
 
 def not_found(
@@ -173,89 +214,6 @@ def not_found(
     known = [(e.id, e.name) for e in ctx.catalog.exchanges]
     page = "not_found.html"
     return render(request, ctx, locale, w, page, status=404, path="/", message=message, known=known)
-
-
-def exchange_view(
-    view: ExchangeStatus,
-    w: Words,
-    hours: Mapping[str, Sequence[Hour]],
-    ctx: WebContext,
-    *,
-    detailed: bool = False,
-    this_hour: Mapping[str, WaitSummary] | None = None,
-    banner: bool = True,
-) -> ExchangeView:
-    """`this_hour`: each channel's typical wait at this hour, for the exchange page."""
-    upstream = view.upstream
-    typical = this_hour or {}
-    return ExchangeView(
-        id=view.exchange.id,
-        reply=status_reply(view, w, in_chat=False, banner=banner),
-        channels=tuple(
-            channel_view(
-                c,
-                w,
-                hours.get(c.key) or ctx.bars.empty(),
-                detailed,
-                this_hour_lines(typical.get(c.channel.id), c.channel, w),
-            )
-            for c in view.channels
-        ),
-        upstream=status_page_section(view.exchange, upstream, w) if upstream else None,
-        api=feed_section(view, w),
-    )
-
-
-def feed_section(view: ExchangeStatus, w: Words) -> Section | None:
-    """The exchange's own status API (mode, maintenance now and within 72 h), if it has one."""
-    if view.feed is None:
-        return None
-    system = system_view(view.exchange, view.feed, view.at)
-    return api_section(system, view.exchange, view.feed.wallet is not None, w, in_chat=False)
-
-
-def channel_view(
-    status: ChannelStatus,
-    w: Words,
-    hours: Sequence[Hour],
-    detailed: bool,
-    this_hour: tuple[Line, ...] = (),
-) -> ChannelView:
-    probed = status.channel.probe is not None
-    return ChannelView(
-        id=status.channel.id,
-        verdict=status.verdict.value,
-        line=channel_line(status, w),
-        figures=figure_lines(status, w) if probed and not detailed else (),
-        bar=tuple(cell(h, w) for h in hours) if probed else (),
-        details=channel_section(status, w) if detailed else None,
-        reports=() if detailed else reports_lines(status, w),
-        this_hour=this_hour,
-    )
-
-
-def figure_lines(status: ChannelStatus, w: Words) -> tuple[Line, ...]:
-    """Latency p50/p95 and uptime over 24 h, 7 d and 30 d, in the chat's wording."""
-    lat, up = status.latency, status.uptime
-    latency = w.s.latency_line.format(
-        last=w.latency(lat.last),
-        p50h=w.latency(lat.p50_1h),
-        p95h=w.latency(lat.p95_1h),
-        p50d=w.latency(lat.p50_24h),
-        p95d=w.latency(lat.p95_24h),
-    )
-    uptime = w.s.uptime_line.format(
-        day=w.percent(up.day), week=w.percent(up.week), month=w.percent(up.month)
-    )
-    return ((text(latency),), (text(uptime),))
-
-
-def cell(hour: Hour, w: Words) -> Cell:
-    """ "18:00 UTC · 98.3%"; the hour under way says so, and is drawn lighter."""
-    label = f"{hour.start:%H:%M} UTC · {w.percent(hour.share)}"
-    if hour.partial:
-        return Cell(f"{hour.level.value} partial", f"{label} · {PAGE_WORDS[w.locale].so_far}")
-    return Cell(hour.level.value, label)
 
 
 def page_locale(request: web.Request) -> Locale:
@@ -283,6 +241,7 @@ def render(
     html = ctx.templates.get_template(template).render(
         s=w.s,
         page=words,
+        levels=[(level.value, words.level_word[level]) for level in Level],
         lang=locale.value,
         other_lang=other.value,
         other_label=w.s.button_other_language,

@@ -20,7 +20,7 @@ from bot.metrics import CONTENT_TYPE, Metrics
 from bot.render.words import Words
 from bot.status import StatusService
 from bot.web import api, pages
-from bot.web.bars import HourlyBars
+from bot.web.bars import DailyBars, HourlyBars
 from bot.web.cache import PAGE_CACHE_S, RenderCache, cached_routes
 from bot.web.context import CONTEXT, HealthCheck, WebContext, context_of
 
@@ -72,6 +72,7 @@ def build_app(
         health_check=health_check,
         bars=HourlyBars(status.store, status.clock),
         templates=pages.environment(),
+        daily=DailyBars(status.store, status.clock),
     )
     style = STYLE_SHEET.read_bytes()
 

@@ -139,32 +139,55 @@ async def test_it_exposes_the_metrics_in_prometheus_text(client: Client, metrics
     assert 'commands_total{command="other",platform="discord"} 1.0' in text
 
 
-async def test_it_shows_every_exchange_answer_and_channel_on_the_page(client: Client) -> None:
+async def test_it_shows_every_exchange_answer_and_channel_on_the_overview(client: Client) -> None:
     html = await (await client.get("/")).text()
 
-    assert "MEXC — Online customer service is not answering ❌" in html
+    assert (
+        '<span class="name">MEXC</span></a> <span class="headline">'
+        "— Online customer service is not answering</span>" in html
+    )
     assert "/subscribe" not in html, "chat commands mean nothing on a web page"
-    assert "Nova — live support is closed now 🌙" in html
-    assert '<li class="channel verdict-down" data-channel="live_chat"' in html
-    assert "Uptime: 24 h 100% · 7 d 99.8% · 30 d 99%" in html
-    assert "Latency: last – · 1 h p50 170 ms / p95 410 ms" in html
-    assert '<span class="h bad" title="18:00 UTC · 33.3%"></span>' in html
+    assert '<span class="headline">— live support is closed now</span>' in html
+    assert (
+        'data-channel="live_chat" data-verdict="down" title="Online customer service: down">'
+        in html
+    )
+    # Figures live on the exchange page; the overview shows no empty placeholders.
+    assert "Latency:" not in html and "Uptime:" not in html and " – " not in html
+    label = "18:00–19:00 UTC · 60 checks · 40 failed"
+    assert f'<span class="h bad" role="img" aria-label="{label}" title="{label}"></span>' in html
     # The hour under way closes the bar (it is 19:00:00: no checks in it yet).
-    assert '<span class="h none partial" title="19:00 UTC · – · this hour so far"></span>' in html
-    assert "• Delayed BTC withdrawals" in html
+    label = "19:00–20:00 UTC · so far · no checks, no data"
+    assert f'<span class="h none partial" role="img" aria-label="{label}" title="{label}">' in html
+    assert "Status page: Minor incident · Delayed BTC withdrawals" in html
     assert '<meta http-equiv="refresh" content="60">' in html
     assert "<script" not in html
     assert "style=" not in html
+    assert "✅" not in html and "❌" not in html and "🌙" not in html, "icons are inline SVG"
+
+
+async def test_the_exchange_page_says_figures_in_words_and_only_what_was_measured(
+    client: Client,
+) -> None:
+    html = await (await client.get("/exchanges/mexc")).text()
+
+    assert "Usually answers in 193 ms; 95% of checks within 193 ms (last 24 h)." in html
+    assert "Uptime: 100% over 24 h, 99.8% over 7 days, 99% over 30 days." in html
+    assert "Latency: last –" not in html and " – · " not in html
+    # The help center and e-mail have no rollups yet: a latency in words, no uptime line.
+    assert "<p>Usually answers in 95 ms.</p>" in html
+    assert html.count("Uptime:") == 1
+    assert html.count('class="bar"') == 2 * 3  # 24 h and 90 d for each probed channel
 
 
 @pytest.mark.parametrize(
     ("query", "accept", "title"),
     [
-        ("", "zh-CN,zh;q=0.9,en;q=0.8", "MEXC — 在线客服现在无法联系 ❌"),
-        ("?lang=zh", "en-US", "MEXC — 在线客服现在无法联系 ❌"),
-        ("?lang=en", "zh-CN", "MEXC — Online customer service is not answering ❌"),
-        ("?lang=fr", "zh-TW", "MEXC — 在线客服现在无法联系 ❌"),
-        ("", "fr-FR,en;q=0.5", "MEXC — Online customer service is not answering ❌"),
+        ("", "zh-CN,zh;q=0.9,en;q=0.8", "— 在线客服现在无法联系"),
+        ("?lang=zh", "en-US", "— 在线客服现在无法联系"),
+        ("?lang=en", "zh-CN", "— Online customer service is not answering"),
+        ("?lang=fr", "zh-TW", "— 在线客服现在无法联系"),
+        ("", "fr-FR,en;q=0.5", "— Online customer service is not answering"),
     ],
 )
 async def test_it_speaks_the_asked_or_preferred_language(
@@ -179,16 +202,28 @@ async def test_it_speaks_the_asked_or_preferred_language(
 async def test_it_marks_the_hour_under_way_in_chinese_too(client: Client) -> None:
     html = await (await client.get("/?lang=zh")).text()
 
-    assert '<span class="h none partial" title="19:00 UTC · – · 本小时至今"></span>' in html
+    assert 'title="19:00–20:00 UTC · 至今 · 没有检测，无数据"' in html
+    assert "超过一半失败" in html  # the legend
 
 
-async def test_it_shows_the_urgent_routes_on_the_exchange_page(client: Client) -> None:
+async def test_it_shows_the_urgent_routes_and_incidents_on_the_exchange_page(
+    client: Client,
+) -> None:
     html = await (await client.get("/exchanges/nova")).text()
 
-    assert '<h2 id="urgent">🚨 Urgent help</h2>' in html
+    assert '<h2 id="urgent">Urgent help</h2>' in html
     assert "First, freeze your account: Account → Security → Freeze account." in html
     assert '<details class="case" id="case-account_compromised" open>' in html
-    assert "Nova — changes in the last 7 days" in html
+    assert "No incidents in the last 30 days." in html
+    mexc = await (await client.get("/exchanges/mexc")).text()
+    assert (
+        "Online customer service down · Nov 24 18:48 UTC – ongoing · 12 min so far"
+        " (timeout after 10 s)" in mexc
+    )
+    assert (
+        "Online customer service down · Nov 23 18:16 UTC – Nov 23 18:30 UTC · 14 min (HTTP 503)"
+        in mexc
+    )
 
 
 async def test_it_answers_an_unknown_exchange_page_with_404_listing_the_known(
