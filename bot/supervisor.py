@@ -146,8 +146,9 @@ class Supervisor:
             if status.is_down:
                 since = now - (status.down_since if status.down_since is not None else now)
                 failures = sum(status.outage.values())
+                plural = "" if failures == 1 else "s"
                 lines.append(
-                    f"{status.name} is down for {since:.0f} s ({failures} failures): "
+                    f"{status.name} is down for {since:.0f} s ({failures} failure{plural}): "
                     f"{status.reason}"
                 )
         return lines

@@ -75,7 +75,7 @@ async def test_a_task_that_is_down_is_named_with_its_reason() -> None:
     assert status.state is TaskState.DOWN
     [problem] = supervisor.problems()
     assert problem.startswith("monitor is down for 0 s (")
-    assert problem.endswith(" failures): OperationalError: database is locked")
+    assert problem.endswith(" failures): OperationalError: database is locked"), problem
     metrics = Metrics()
     metrics.watch_tasks(supervisor.statuses)
     scraped = (await metrics.scrape()).decode()
