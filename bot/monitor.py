@@ -312,6 +312,7 @@ def transition_record(transition: Transition) -> TransitionRecord:
         reason=transition.reason,
         detail=transition.detail,
         flapping=transition.flapping,
+        error=None if transition.error is None else transition.error.value,
     )
 
 

@@ -110,6 +110,9 @@ class TransitionRow(Protocol):
     @property
     def detail(self) -> str: ...
 
+    @property
+    def error(self) -> str | None: ...
+
 
 class StatusStore(Protocol):
     """The storage reads the status answers need (storage/store.py `Store` provides them)."""

@@ -79,8 +79,8 @@ class HealthStore:
             # One trip to SQLite's thread instead of two (execute, then close the cursor).
             row = await joined.execute_insert(
                 "INSERT INTO transitions "
-                "(channel, exchange, at, old, new, reason, detail, flapping) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "(channel, exchange, at, old, new, reason, detail, flapping, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     transition.channel,
                     transition.exchange,
@@ -90,6 +90,7 @@ class HealthStore:
                     transition.reason,
                     transition.detail,
                     int(transition.flapping),
+                    transition.error,
                 ),
             )
         if row is None:
@@ -106,7 +107,7 @@ class HealthStore:
             parameters = (exchange, *parameters)
         async with self._db.reading() as conn:
             rows = await conn.execute_fetchall(
-                "SELECT id, channel, exchange, at, old, new, reason, detail, flapping "
+                "SELECT id, channel, exchange, at, old, new, reason, detail, flapping, error "
                 f"FROM transitions WHERE {where} ORDER BY at DESC, id DESC LIMIT ?",
                 parameters,
             )
@@ -121,6 +122,7 @@ class HealthStore:
                 detail=detail,
                 flapping=bool(flapping),
                 id=id_,
+                error=error,
             )
-            for id_, channel, exchange_, at, old, new, reason, detail, flapping in rows
+            for id_, channel, exchange_, at, old, new, reason, detail, flapping, error in rows
         ]

@@ -67,8 +67,9 @@ def _dump(payload: dict[str, Any]) -> str:
 
 async def insert_transition(conn: aiosqlite.Connection, record: TransitionRecord) -> int:
     cursor = await conn.execute(
-        "INSERT INTO transitions (channel, exchange, at, old, new, reason, detail, flapping) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO transitions "
+        "(channel, exchange, at, old, new, reason, detail, flapping, error) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             record.channel,
             record.exchange,
@@ -78,6 +79,7 @@ async def insert_transition(conn: aiosqlite.Connection, record: TransitionRecord
             record.reason,
             record.detail,
             int(record.flapping),
+            record.error,
         ),
     )
     new_id = cursor.lastrowid

@@ -69,6 +69,7 @@ class TransitionRecord:
     detail: str = ""
     flapping: bool = False
     id: int | None = None
+    error: str | None = None  # probes.result.ErrorKind value of the failure, if one
 
 
 @dataclass(frozen=True, slots=True)

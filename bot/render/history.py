@@ -16,9 +16,11 @@ from bot.render.marks import HEALTH_MARK
 from bot.render.words import Words, echo
 from bot.reply import Line, Reply, text
 from bot.status import TransitionRow
-from bot.vocab import Health
+from bot.vocab import Health, Locale
+from probes.result import ErrorKind
 
 _HEALTHS = frozenset(h.value for h in Health)
+_ERROR_KINDS = frozenset(kind.value for kind in ErrorKind)
 WINDOW = timedelta(days=7)
 # Why a channel changed is worth a word where it went wrong; a recovery speaks for itself.
 _WITH_REASON = (Health.DOWN, Health.DEGRADED)
@@ -73,7 +75,8 @@ def _line(exchange: Exchange, row: TransitionRow, ended: datetime | None, w: Wor
     channel = exchange.channel(row.channel.rsplit("/", 1)[-1])
     name = channel.name.get(w.locale) if channel is not None else echo(row.channel)
     lasted = w.s.history_ongoing if ended is None else w.duration((ended - row.at).total_seconds())
-    detail = w.s.history_detail.format(detail=echo(row.detail, 60)) if row.detail else ""
+    reason = _reason(row, w)
+    detail = w.s.history_detail.format(detail=reason) if reason else ""
     return (
         text(
             w.s.history_line.format(
@@ -87,6 +90,16 @@ def _line(exchange: Exchange, row: TransitionRow, ended: datetime | None, w: Wor
             + (detail if new in _WITH_REASON else "")
         ),
     )
+
+
+def _reason(row: TransitionRow, w: Words) -> str:
+    """Why it changed: the probe's own words in English, the failure's kind in Chinese.
+
+    (As `/status` words a failure; the detail is kept where the kind is not known.)
+    """
+    if w.locale is not Locale.EN and row.error in _ERROR_KINDS:
+        return w.s.error_kind[ErrorKind(str(row.error))]
+    return echo(row.detail, 60) if row.detail else ""
 
 
 def _health(value: str) -> Health:

@@ -290,6 +290,7 @@ def transition_json(row: TransitionRow) -> Json:
         "old": row.old,
         "new": row.new,
         "detail": clean(row.detail, 200),
+        "error": row.error,
     }
 
 

@@ -103,6 +103,8 @@ async def test_it_names_the_e_mail_to_write_to_when_nobody_is_confirmed(
     await store.subscribe("telegram", 1, "mexc", None, "en")
     await store.subscribe("telegram", 2, "mexc", None, "zh")
     await record(store, catalog, live, down())
+    # The transition keeps its failure's kind, so /history can word it in Chinese.
+    assert [t.error for t in await store.transitions("mexc", START)] == ["timeout"]
     notifier = RecordingNotifier()
     await drainer(store, catalog, clock, notifier).run_once()
     assert notifier.texts("1")[0].splitlines()[-2:] == [

@@ -51,13 +51,17 @@ def week_of_changes(store: FakeStore, now: datetime) -> None:
     """MEXC live chat: a 14-min outage yesterday, down again for the last 12 min."""
     from storage.records import TransitionRecord
 
-    def changed(ago: timedelta, old: str, new: str, detail: str = "") -> TransitionRecord:
-        return TransitionRecord("mexc/live_chat", "mexc", now - ago, old, new, "", detail)
+    def changed(
+        ago: timedelta, old: str, new: str, detail: str = "", error: str | None = None
+    ) -> TransitionRecord:
+        return TransitionRecord(
+            "mexc/live_chat", "mexc", now - ago, old, new, "", detail, error=error
+        )
 
     store.rows += [
-        changed(timedelta(days=1, minutes=44), "up", "down", "HTTP 503"),
+        changed(timedelta(days=1, minutes=44), "up", "down", "HTTP 503", "http_status"),
         changed(timedelta(days=1, minutes=30), "down", "up"),
-        changed(timedelta(minutes=12), "up", "down", "timeout after 10 s"),
+        changed(timedelta(minutes=12), "up", "down", "timeout after 10 s", "timeout"),
     ]
 
 

@@ -325,9 +325,9 @@ async def test_it_tells_the_week_newest_first_with_dates_durations_and_reasons(
     )
     assert await plain(stored_core, "/history 抹茶", "zh") == (
         "MEXC — 近 7 天的状态变化\n"
-        "11月24日 18:48 UTC ❌ 在线客服：正常 → 中断，持续至今（原因：timeout after 10 s）\n"
+        "11月24日 18:48 UTC ❌ 在线客服：正常 → 中断，持续至今（原因：超时）\n"
         "11月23日 18:30 UTC ✅ 在线客服：中断 → 正常，1 天\n"
-        "11月23日 18:16 UTC ❌ 在线客服：正常 → 中断，14 分钟（原因：HTTP 503）"
+        "11月23日 18:16 UTC ❌ 在线客服：正常 → 中断，14 分钟（原因：返回错误页面）"
     )
 
 

@@ -78,6 +78,11 @@ async def test_one_result_gives_both_channels_one_truth(store: Store) -> None:
     assert chat is not None and help_center is not None
     assert (chat.health, help_center.health) == (Health.DOWN, Health.DOWN)
     assert chat.last_at == help_center.last_at and chat.since == help_center.since
+    stored = await store.transitions("mexc", START)
+    assert sorted((t.channel, t.new, t.error) for t in stored) == [
+        ("mexc/help_center", "down", "timeout"),
+        ("mexc/live_chat", "down", "timeout"),
+    ]
     # Each channel keeps its own rows, so its bars and uptime read like any other's.
     assert len(await store.recent_results("mexc/help_center")) == 3
 

@@ -19,6 +19,7 @@ def transition(channel: str, minutes: int, new: str = "down") -> TransitionRecor
         new=new,
         reason="3 failures",
         detail="HTTP 503",
+        error="http_status",
     )
 
 

@@ -160,6 +160,7 @@ async def test_it_gives_the_history_of_the_last_days_oldest_first(client: Client
         "old": "up",
         "new": "down",
         "detail": "HTTP 503",
+        "error": "http_status",
     }
 
 
