@@ -24,6 +24,7 @@ from bot.verdict import Reason, Upstream
 from bot.vocab import Case, Locale
 from bot.web import feeds_api
 from bot.web.bars import Hour
+from bot.web.cache import SHORT_CACHE
 from bot.web.context import context_of
 from bot.web.lang import requested
 
@@ -327,7 +328,7 @@ def _locale(request: web.Request) -> Locale:
 
 
 def _json(body: Mapping[str, Any]) -> web.Response:
-    return web.json_response(body, headers={"Cache-Control": "no-cache"})
+    return web.json_response(body, headers={"Cache-Control": SHORT_CACHE})
 
 
 def _id(status: ChannelStatus | None) -> str | None:

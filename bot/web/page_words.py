@@ -68,6 +68,7 @@ class PageWords:
     feed_ended_summary: str
     feed_maintenance: str
     feed_maintenance_summary: str
+    all_channels: str
 
 
 EN = PageWords(
@@ -131,6 +132,7 @@ EN = PageWords(
     feed_ended_summary="{channel} was {state} for {duration} ({start} – {end}).",
     feed_maintenance="{exchange}: maintenance {start} – {end}",
     feed_maintenance_summary="{channels} · {start} – {end}. {reason}",
+    all_channels="every channel",
 )
 
 ZH = PageWords(
@@ -194,6 +196,7 @@ ZH = PageWords(
     feed_ended_summary="{channel}{state}持续 {duration}（{start} – {end}）。",
     feed_maintenance="{exchange}：维护 {start} – {end}",
     feed_maintenance_summary="{channels} · {start} – {end}。{reason}",
+    all_channels="全部渠道",
 )
 
 PAGE_WORDS: Mapping[Locale, PageWords] = {Locale.EN: EN, Locale.ZH: ZH}

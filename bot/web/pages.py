@@ -31,6 +31,7 @@ from bot.vocab import Case, Locale, Verdict
 from bot.wallet import system_view
 from bot.web import views
 from bot.web.bars import Level
+from bot.web.cache import SHORT_CACHE
 from bot.web.context import WebContext, context_of
 from bot.web.icons import ANSWER_ICON, icon, with_icons
 from bot.web.incidents import Incident, incidents
@@ -257,6 +258,6 @@ def render(
         headers={
             "Content-Language": words.html_lang,
             "Vary": "Accept-Language",
-            "Cache-Control": "no-cache",
+            "Cache-Control": SHORT_CACHE,
         },
     )

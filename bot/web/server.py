@@ -19,7 +19,7 @@ from bot.catalog import Catalog
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.render.words import Words
 from bot.status import StatusService
-from bot.web import api, pages
+from bot.web import api, atom, badge, pages
 from bot.web.bars import DailyBars, HourlyBars
 from bot.web.cache import PAGE_CACHE_S, RenderCache, cached_routes
 from bot.web.context import CONTEXT, HealthCheck, WebContext, context_of
@@ -87,7 +87,9 @@ def build_app(
     cache = RenderCache(page_cache_s, language_of=lambda request: pages.page_locale(request))
     app.add_routes(
         [
-            *cached_routes([*pages.routes(), *api.routes()], cache),
+            *cached_routes(
+                [*pages.routes(), *atom.routes(), *badge.routes(), *api.routes()], cache
+            ),
             web.get("/static/style.css", style_sheet),
             web.get("/healthz", healthz),
             web.get("/metrics", metrics_text),
