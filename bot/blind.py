@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from probes.context import Target
+from probes.domains import UrlError, parse_url
 from probes.result import NETWORK_ERRORS, ErrorKind, ProbeResult
 from probes.spec import HttpProbe
 
@@ -31,7 +31,8 @@ CANARY_PREFIX = "~canary/"
 # a blind spell is seen before three failures of a channel could add up to a false outage.
 CANARY_INTERVAL_S = 15.0
 CANARY_TIMEOUT_S = 5.0
-# Any HTTP answer proves the connection works, whatever its status.
+# Any HTTP answer proves the connection works, whatever its status; a redirect is one (and
+# is not followed: off the canary's own host, the probe would refuse it and fail).
 ANY_STATUS = tuple(range(100, 600))
 FALLBACK_MIN_EXCHANGES = 3
 FALLBACK_SHARE = 0.5
@@ -52,14 +53,23 @@ def canary_targets(
             HttpProbe(
                 url=url,
                 expect_status=ANY_STATUS,
+                follow_redirects=False,
                 interval_s=interval_s,
                 timeout_s=CANARY_TIMEOUT_S,
             ),
-            (urlsplit(url).hostname or "",),
+            (_host(url),),
             allow_local,
         )
         for url in urls
     ]
+
+
+def _host(url: str) -> str:
+    """The canary's host as its probe reads it (ASCII, lower case); settings checked the URL."""
+    try:
+        return parse_url(url).host
+    except UrlError:
+        return ""
 
 
 def canaries_blind(failing: int, total: int, reported: int) -> bool:

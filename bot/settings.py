@@ -11,7 +11,6 @@ import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -199,16 +198,20 @@ def _listed(items: list[str]) -> str:
 
 
 def canary_problem(url: str, allow_local: bool) -> str | None:
-    """Why url cannot be a canary, or None: https with a host (loopback http in tests only)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host:
-        return "not a URL with a host"
-    if parts.username or parts.password:
-        return "credentials in URL"
-    if is_local(host) and not allow_local:
+    """Why url cannot be a canary, or None: https with a host (loopback http in tests only).
+
+    Read as the probe reads it (`parse_url`): a URL it would refuse would fail every check,
+    and one canary that can never answer leaves the bot blind for good.
+    """
+    try:
+        parts = parse_url(url)
+    except UrlError as error:
+        if error.code == "userinfo":
+            return "credentials in URL"
+        return f"not a URL a probe can fetch: {error}"
+    if is_local(parts.host) and not allow_local:
         return "loopback needs ALLOW_LOCAL_TARGETS=true"
-    if parts.scheme != "https" and not (is_local(host) and parts.scheme == "http"):
+    if parts.scheme != "https" and not (is_local(parts.host) and parts.scheme == "http"):
         return "use https"
     return None
 

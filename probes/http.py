@@ -58,6 +58,7 @@ async def probe(ctx: ProbeContext, target: Target) -> ProbeResult:
             method=spec.method,
             max_bytes=ctx.max_body_bytes,
             timeout_s=spec.timeout_s,
+            follow_redirects=spec.follow_redirects,
         )
         _check(spec, fetched, ctx.max_body_bytes)
     except ProbeFailure as failure:
@@ -95,8 +96,10 @@ async def fetch(
     method: str = "GET",
     max_bytes: int,
     timeout_s: float,
+    follow_redirects: bool = True,
 ) -> Fetched:
-    """Fetch url within timeout_s, following redirects within official domains only.
+    """Fetch url within timeout_s, following redirects within official domains only
+    (none at all when `follow_redirects` is False: the redirect is then the answer).
 
     Raises `ProbeFailure` for every failure: timeout, DNS, connect, TLS, off-domain redirect,
     too many redirects, broken responses. Never reads more than max_bytes of a body.
@@ -104,7 +107,7 @@ async def fetch(
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout_s):
-            return await _follow(ctx, target, url, method, max_bytes, started)
+            return await _follow(ctx, target, url, method, max_bytes, started, follow_redirects)
     except TimeoutError:
         raise timeout_failure(timeout_s) from None
     except aiohttp.ClientConnectorDNSError as exc:
@@ -116,7 +119,13 @@ async def fetch(
 
 
 async def _follow(
-    ctx: ProbeContext, target: Target, url: str, method: str, max_bytes: int, started: float
+    ctx: ProbeContext,
+    target: Target,
+    url: str,
+    method: str,
+    max_bytes: int,
+    started: float,
+    follow_redirects: bool,
 ) -> Fetched:
     """The redirect loop of `fetch`; no timeout or error mapping here."""
     problem = url_problem(url, target.official_domains, target.allow_local)
@@ -133,7 +142,7 @@ async def _follow(
             method, url, allow_redirects=False, ssl=ssl_arg, headers=headers
         ) as resp:
             location = resp.headers.get("Location")
-            if resp.status in REDIRECT_STATUSES and location:
+            if follow_redirects and resp.status in REDIRECT_STATUSES and location:
                 url = next_url(url, location, target)
                 # Browsers turn a 303 into a GET; HEAD stays HEAD so no body is fetched.
                 method = "GET" if resp.status == 303 and method != "HEAD" else method

@@ -27,6 +27,8 @@ class HttpProbe(_Spec):
     method: Literal["GET", "HEAD"] = "GET"
     expect_status: tuple[int, ...] = (200,)
     keyword: str | None = None
+    # False: a redirect is the answer (its status checked like any other), not followed.
+    follow_redirects: bool = True
 
 
 class TcpProbe(_Spec):

@@ -85,3 +85,21 @@ def test_it_redacts_tokens_from_messages_and_tracebacks() -> None:
     assert "discord-secret-value" not in joined
     assert "https://api.telegram.org/bot[redacted]/getUpdates" in joined
     assert "RuntimeError: login failed with [redacted]" in joined
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.io\\www.gstatic.com/generate_204",  # a browser goes to evil.io
+        "https://www.gstatic.com:99999/generate_204",  # no such port
+        "https://www.gstatic.com/a https://www.apple.com/",  # a space, not a comma
+        "https://0x08080808/",  # an IPv4 address spelled in hex
+    ],
+)
+def test_a_canary_url_the_probe_would_refuse_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    # Accepted, such a canary would fail every check for good: blind for ever, no alerts.
+    monkeypatch.setenv("CANARY_URLS", url)
+    with pytest.raises(SettingsError, match=r"^CANARY_URLS: .*not a URL"):
+        load_settings()

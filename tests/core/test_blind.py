@@ -18,6 +18,7 @@ from bot.blind import (
 )
 from bot.health import Cause, HealthState, advance, initial
 from bot.vocab import Health
+from probes.domains import url_problem
 from probes.result import ErrorKind, ProbeResult
 
 T0 = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
@@ -169,3 +170,10 @@ def test_a_channel_first_seen_blind_starts_from_unknown_like_any_other() -> None
     assert changes == [Health.UP]
     _, transition = advance(initial(key), ok(key, 0))
     assert transition is not None and transition.cause is Cause.FIRST_RESULT
+
+
+def test_a_canary_on_an_international_name_may_be_fetched_by_its_probe() -> None:
+    # The probe reads hosts in their ASCII (xn--) form; the canary's own host must match it,
+    # or every check fails as "unofficial host" and the bot is blind for good.
+    [target] = canary_targets(["https://例え.jp/generate_204"])
+    assert url_problem(target.spec.url, target.official_domains, False) is None

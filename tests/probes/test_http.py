@@ -7,6 +7,7 @@ import time
 
 from aiohttp import web
 
+from bot.blind import canary_targets
 from probes import http
 from probes.context import USER_AGENT, ProbeContext
 from probes.result import ErrorKind
@@ -231,3 +232,17 @@ async def test_it_marks_a_slow_answer(ctx: ProbeContext, serve: Serve) -> None:
     base = await serve(_app({"s": web.get("/", slow)}))
     result = await http.probe(ctx, target_for(HttpProbe(url=f"{base}/", slow_ms=10)))
     assert (result.ok, result.slow) == (True, True)
+
+
+async def test_a_canary_that_redirects_elsewhere_has_answered(
+    ctx: ProbeContext, serve: Serve
+) -> None:
+    # Any HTTP answer proves our connection works; a redirect is one. Followed off the
+    # canary's host it would fail every check, and the bot would be blind for good.
+    async def away(_: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("https://one.one.one.one/")
+
+    base = await serve(_app({"a": web.get("/", away)}))
+    [canary] = canary_targets([f"{base}/"], allow_local=True)
+    result = await http.probe(ctx, canary)
+    assert (result.ok, result.detail) == (True, "HTTP 301"), result
