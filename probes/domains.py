@@ -23,8 +23,10 @@ from publicsuffixlist import PublicSuffixList
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Characters browsers read as the dot between labels (IDNA maps them to "."), so user text
-# written with them names the same host: ideographic, fullwidth and halfwidth full stops.
-DOT_LIKES = "。．｡"
+# written with them names the same host: ideographic, fullwidth and halfwidth full stops, the
+# small full stop, the one dot leader and the vertical ideographic full stop (every character
+# whose compatibility form is a full stop).
+DOT_LIKES = "。．｡﹒․︒"
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _NUMBER = re.compile(r"^(?:0[xX][0-9a-fA-F]*|[0-9]+)$")

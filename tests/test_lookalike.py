@@ -102,6 +102,10 @@ TABLE = [
     ("t.me/MEXCEnglish", LOOK, "mexc", Reason.BRAND_IN_ACCOUNT),
     ("https://t.me/Gateio_Copy_Trading", LOOK, "gate", Reason.BRAND_IN_ACCOUNT),
     ("https://evil.io/coinbase/login", LOOK, "coinbase", Reason.BRAND_IN_LINK),
+    # Every character browsers read as a dot (small full stop, one dot leader, vertical 。).
+    ("mexc-support\ufe52com", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
+    ("https://mexc-support\u2024com/login", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
+    ("www\ufe12mexc\ufe12com", OFF, "mexc", Reason.OFFICIAL_DOMAIN),
     # Defanged text pasted back.
     ("hxxps://mexc-support[.]com", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
     # Unrelated sites and text.
@@ -200,6 +204,9 @@ def test_a_phone_number_gets_what_the_exchange_publishes_about_phones() -> None:
         ("mexc。com", "mexc[.]com"),
         ("mexc．com", "mexc[.]com"),
         ("mexc｡com", "mexc[.]com"),
+        ("mexc﹒com", "mexc[.]com"),
+        ("mexc․com", "mexc[.]com"),
+        ("mexc︒com", "mexc[.]com"),
     ],
 )
 def test_defang_leaves_nothing_clickable(text: str, expected: str) -> None:
@@ -270,7 +277,7 @@ def test_a_brand_plus_any_other_registrable_domain_never_passes(
         assert found.exchange is not None
 
 
-@pytest.mark.parametrize("dot", [".", "。", "．", "｡"])
+@pytest.mark.parametrize("dot", [".", "。", "．", "｡", "﹒", "․", "︒"])
 def test_echoed_text_never_becomes_a_link_whatever_the_dot(dot: str) -> None:
     """Wide dots are dots to a browser, so echoes break them like ASCII ones."""
     shown = echo(f"mexc-support{dot}com")
