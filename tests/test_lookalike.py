@@ -146,9 +146,11 @@ def test_the_answer_leads_with_the_verdict_and_never_links_the_typed_text(
 ) -> None:
     found = check(typed, CATALOG)
     reply = verify_reply(found, CATALOG, Words.of(locale, NOW))
-    mark = (
-        {OFF: "✅", LOOK: "❌", UNK: "❓"}[verdict] if reason is not Reason.PHONE_UNLISTED else "📞"
-    )
+    mark = {OFF: "✅", LOOK: "❌", UNK: "❓"}[verdict]
+    if reason is Reason.PHONE_UNLISTED:
+        mark = "📞"
+    elif (verdict, reason) == (UNK, Reason.NOT_A_LINK):
+        mark = "🔍"  # nothing to judge: what /verify reads
     assert reply.title.startswith(mark)
     if found.exchange is not None and reason is not Reason.PHONE_UNLISTED:
         assert found.exchange.name in reply.title
@@ -287,3 +289,75 @@ def test_echoed_text_never_becomes_a_link_whatever_the_dot(dot: str) -> None:
 def test_the_readme_names_every_reason_code() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert all(f"`{reason.value}`" in readme for reason in Reason)
+
+
+@pytest.mark.parametrize(
+    ("typed", "en", "zh"),
+    [
+        (
+            "https://google.com@evil.io",
+            "hxxps[:]//google[.]com[@]evil[.]io hides its real address after the “@”: "
+            "a browser opens evil[.]io.",
+            "hxxps[:]//google[.]com[@]evil[.]io 把真实地址藏在“@”后面："
+            "浏览器实际打开的是 evil[.]io。",
+        ),
+        (
+            "https://evil.io\\google.com",
+            "hxxps[:]//evil[.]io\\google[.]com hides its real address behind a backslash: "
+            "a browser opens evil[.]io.",
+            "hxxps[:]//evil[.]io\\google[.]com 用反斜杠隐藏真实地址："
+            "浏览器实际打开的是 evil[.]io。",
+        ),
+        (
+            "http://203.0.113.9/login",
+            "hxxp[:]//203[.]0[.]113[.]9/login is a bare IP address, not a company's website.",
+            "hxxp[:]//203[.]0[.]113[.]9/login 是一个裸 IP 地址，不是正规公司的网站。",
+        ),
+        (
+            "support-desk.github.io",
+            "support-desk[.]github[.]io is on a free hosting service, "
+            "where anyone can put up a page.",
+            "support-desk[.]github[.]io 架设在免费托管平台上，任何人都能在上面建网页。",
+        ),
+    ],
+)
+def test_a_warning_sign_on_a_site_that_names_no_exchange_is_said_without_one(
+    typed: str, en: str, zh: str
+) -> None:
+    # Worded for an exchange, these read "a browser opens evil.io, not ." and "not 's website".
+    found = check(typed, CATALOG)
+    assert (found.verdict, found.exchange) == (UNK, None)
+    assert verify_reply(found, CATALOG, Words.of(Locale.EN, NOW)).plain_lines()[1] == en
+    assert verify_reply(found, CATALOG, Words.of(Locale.ZH, NOW)).plain_lines()[1] == zh
+
+
+def test_a_word_that_is_no_link_is_not_called_an_exchange_we_do_not_watch() -> None:
+    found = check("mexc", CATALOG)
+    en = verify_reply(found, CATALOG, Words.of(Locale.EN, NOW)).plain_lines()
+    zh = verify_reply(found, CATALOG, Words.of(Locale.ZH, NOW)).plain_lines()
+    assert en[:3] == [
+        "🔍 Check a link, e-mail, @account or phone number",
+        "“mexc” is not a link, e-mail, @account or phone number.",
+        "MEXC's only website is mexc.com.",
+    ]
+    assert zh[:3] == [
+        "🔍 核实链接、邮箱、@账号或电话号码",
+        "“mexc”不是链接、邮箱、@账号或电话号码。",
+        "MEXC 唯一官网是 mexc.com。",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "title"),
+    [
+        (Locale.EN, "❌ Not a Kraken account we know"),
+        (Locale.ZH, "❌ 不是我们已知的 Kraken 官方账号"),
+    ],
+)
+def test_an_account_we_do_not_list_is_not_said_to_be_not_the_exchange(
+    locale: Locale, title: str
+) -> None:
+    # Our lists of accounts are short; "❌ Not Kraken" would be false for a real one we lack.
+    found = check("@KrakenSupport", CATALOG)
+    assert (found.verdict, found.reason) == (LOOK, Reason.BRAND_IN_ACCOUNT)
+    assert verify_reply(found, CATALOG, Words.of(locale, NOW)).title == title

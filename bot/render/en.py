@@ -342,6 +342,16 @@ EN = Strings(
         "so we can't vouch for it.",
         VerifyReason.NOT_A_LINK: "“{shown}” is not a link, e-mail, @account or phone number.",
     },
+    verify_reason_no_exchange={
+        VerifyReason.BACKSLASH: "{shown} hides its real address behind a backslash: "
+        "a browser opens {host}.",
+        VerifyReason.USERINFO: "{shown} hides its real address after the “@”: "
+        "a browser opens {host}.",
+        VerifyReason.RAW_IP: "{shown} is a bare IP address, not a company's website.",
+        VerifyReason.FREE_HOSTING: "{shown} is on a free hosting service, "
+        "where anyone can put up a page.",
+    },
+    verify_title_unlisted_account="❌ Not a {exchange} account we know",
     verify_site="{exchange}'s only website is {domains}.",
     verify_sites="{exchange}'s official websites: {domains}.",
     verify_accounts="{exchange}'s official accounts we know: {accounts}.",

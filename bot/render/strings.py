@@ -223,6 +223,10 @@ class Strings:
     verify_title_usage: str
     verify_usage: str
     verify_reason: Mapping[VerifyReason, str]
+    # The warning signs that can come without an exchange (the site names none), so worded
+    # without one.
+    verify_reason_no_exchange: Mapping[VerifyReason, str]
+    verify_title_unlisted_account: str
     verify_site: str
     verify_sites: str
     verify_accounts: str

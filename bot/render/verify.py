@@ -28,11 +28,6 @@ def verify_reply(
     s = w.s
     exchange = finding.exchange
     name = exchange.name if exchange else ""
-    titles = {
-        Verdict.OFFICIAL: s.verify_title_official,
-        Verdict.LOOKALIKE: s.verify_title_lookalike,
-        Verdict.UNKNOWN: s.verify_title_unknown,
-    }
     lines: list[Line] = [(text(_reason(finding, w)),)]
     buttons: tuple[tuple[Button, ...], ...] = ()
     if exchange is None:
@@ -45,7 +40,7 @@ def verify_reply(
             buttons = ((Button(s.button_urgent, urgent),),)
     tone = {Verdict.OFFICIAL: "ok", Verdict.LOOKALIKE: "bad"}.get(finding.verdict, "warn")
     reply = Reply(
-        title=titles[finding.verdict].format(exchange=name),
+        title=_title(finding, w).format(exchange=name),
         lines=tuple(lines),
         buttons=buttons,
         tone=tone,
@@ -58,13 +53,31 @@ def verify_usage_reply(w: Words) -> Reply:
     return Reply(title=w.s.verify_title_usage, lines=((text(w.s.verify_usage),),))
 
 
+def _title(finding: Finding, w: Words) -> str:
+    """The verdict, as far as it goes: an account missing from our short lists may still be
+    real, and text that is no link is not "an exchange we don't watch"."""
+    s = w.s
+    if finding.reason is Reason.BRAND_IN_ACCOUNT:
+        return s.verify_title_unlisted_account
+    if finding.verdict is Verdict.UNKNOWN and finding.reason is Reason.NOT_A_LINK:
+        return s.verify_title_usage
+    return {
+        Verdict.OFFICIAL: s.verify_title_official,
+        Verdict.LOOKALIKE: s.verify_title_lookalike,
+        Verdict.UNKNOWN: s.verify_title_unknown,
+    }[finding.verdict]
+
+
 def _reason(finding: Finding, w: Words) -> str:
     exchange = finding.exchange
     host = finding.host or ""
     domain = ""
+    template = w.s.verify_reason[finding.reason]
     if exchange is not None:
         domain = next((d for d in exchange.official_domains if within(host, (d,))), "")
-    return w.s.verify_reason[finding.reason].format(
+    else:
+        template = w.s.verify_reason_no_exchange.get(finding.reason, template)
+    return template.format(
         shown=echo(finding.shown, MAX_SHOWN),
         exchange=exchange.name if exchange else "",
         host=echo(defang(host), MAX_SHOWN),

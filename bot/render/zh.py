@@ -329,6 +329,13 @@ ZH = Strings(
         VerifyReason.NO_EXCHANGE: "{shown} 没有提到我们关注的任何交易所，我们无法担保。",
         VerifyReason.NOT_A_LINK: "“{shown}”不是链接、邮箱、@账号或电话号码。",
     },
+    verify_reason_no_exchange={
+        VerifyReason.BACKSLASH: "{shown} 用反斜杠隐藏真实地址：浏览器实际打开的是 {host}。",
+        VerifyReason.USERINFO: "{shown} 把真实地址藏在“@”后面：浏览器实际打开的是 {host}。",
+        VerifyReason.RAW_IP: "{shown} 是一个裸 IP 地址，不是正规公司的网站。",
+        VerifyReason.FREE_HOSTING: "{shown} 架设在免费托管平台上，任何人都能在上面建网页。",
+    },
+    verify_title_unlisted_account="❌ 不是我们已知的 {exchange} 官方账号",
     verify_site="{exchange} 唯一官网是 {domains}。",
     verify_sites="{exchange} 官方网址：{domains}。",
     verify_accounts="我们掌握的 {exchange} 官方账号：{accounts}。",
