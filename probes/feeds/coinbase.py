@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from probes.feeds.facts import Coin, Flag, Network, Scope, Wallet
 from probes.feeds.kind import FeedKind, WalletEndpoint
-from probes.feeds.parse import FeedError, shape_error, text
+from probes.feeds.parse import FeedError, listed, shape_error, text
 
 
 def error_of(doc: object) -> str | None:
@@ -79,7 +79,7 @@ def parse_wallet(body: bytes) -> Wallet:
                 flag = status_flag(item.status)
                 networks.append(Network(ident, text(item.name, 40) or ident, flag, flag))
         wallet[code] = Coin(code, tuple(networks))
-    return wallet
+    return listed(wallet)
 
 
 KIND = FeedKind(

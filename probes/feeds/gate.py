@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from probes.feeds.facts import Coin, Flag, Network, Scope, Wallet
 from probes.feeds.kind import FeedKind, WalletEndpoint
-from probes.feeds.parse import FeedError, disabled, shape_error, text
+from probes.feeds.parse import FeedError, disabled, listed, shape_error, text
 
 
 def error_of(doc: object) -> str | None:
@@ -66,7 +66,7 @@ def parse_wallet(body: bytes) -> Wallet:
         if code:
             networks = (_network(c) for c in row.chains or () if isinstance(c, _Chain))
             wallet[code] = Coin(code, tuple(n for n in networks if n is not None))
-    return wallet
+    return listed(wallet)
 
 
 def _network(chain: _Chain) -> Network | None:

@@ -21,6 +21,7 @@ from probes.feeds.parse import (
     FeedError,
     iso_time,
     items,
+    listed,
     load_json,
     ms_time,
     shape_error,
@@ -146,7 +147,7 @@ def parse_wallet(body: bytes) -> WalletFacts:
         deposit, withdraw = ASSET_FLAGS.get(status, (Flag.UNKNOWN, Flag.UNKNOWN))
         network = Network(ALL_NETWORKS, ALL_NETWORKS, deposit, withdraw)
         wallet[code.upper()] = Coin(code.upper(), (network,))
-    return wallet
+    return listed(wallet)
 
 
 KIND = FeedKind(

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from probes.feeds.facts import Coin, Network, Scope, System, TradingMode, Wallet
 from probes.feeds.kind import FeedKind, SystemEndpoint, WalletEndpoint
-from probes.feeds.parse import FeedError, enabled, load_json, shape_error, text
+from probes.feeds.parse import FeedError, enabled, listed, load_json, shape_error, text
 
 OK = "200000"
 MODES = {
@@ -96,7 +96,7 @@ def parse_wallet(body: bytes) -> Wallet:
         if code:
             networks = tuple(_network(c) for c in row.chains or () if isinstance(c, _Chain))
             wallet[code] = Coin(code, tuple(n for n in networks if n is not None))
-    return wallet
+    return listed(wallet)
 
 
 def _network(chain: _Chain) -> Network | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from probes.feeds.facts import EventState, Flag
+from probes.feeds.facts import EventState, Flag, Wallet
 
 MAX_TEXT = 160
 MAX_EVENTS = 20
@@ -44,6 +44,14 @@ def shape_error(error: ValidationError) -> FeedError:
     first = error.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "document"
     return FeedError(f"unexpected answer at {where}: {first['msg']}")
+
+
+def listed(wallet: Wallet) -> Wallet:
+    """The wallet, or a failed read when it holds no coin: an exchange always lists coins, so
+    an empty list is a broken answer, and must not make every coin "not listed"."""
+    if not wallet:
+        raise FeedError("answer lists no coins")
+    return wallet
 
 
 def text(value: object, limit: int = MAX_TEXT) -> str:

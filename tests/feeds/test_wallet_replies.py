@@ -295,3 +295,30 @@ async def test_status_shows_okx_maintenance_under_way_and_upcoming(
         "🗓 Upcoming: Trading account upgrade, Tue 02:00 UTC – Tue 04:00 UTC",
         "From OKX's public API, checked just now.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "doc", "line"),
+    [
+        ("/api/v3/currencies", {"code": "200000", "data": []}, "/wallet kucoin usdt"),
+        ("/api/v3/currencies", {"code": "200000", "data": [1, "x", None]}, "/wallet kucoin usdt"),
+        ("/0/public/Assets", {"error": [], "result": {}}, "/wallet kraken btc"),
+    ],
+)
+async def test_an_empty_currency_list_is_a_failed_read_not_every_coin_unlisted(
+    core: Core,
+    api: FakeApi,
+    clock: FakeClock,
+    world: tuple[Core, FeedRunner],
+    path: str,
+    doc: object,
+    line: str,
+) -> None:
+    _, runner = world
+    clock.advance(60)
+    api.set(path, doc)
+    await runner.read_all()
+    answer = await ask(core, line)
+    assert "public API lists no coin" not in answer
+    assert "deposits ✅ open" in answer  # the last good reading, still fresh
+    assert "The last read failed: answer lists no coins." in answer
