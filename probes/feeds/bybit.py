@@ -15,10 +15,15 @@ from probes.feeds.parse import FeedError, load_json, text
 
 
 def error_of(doc: object) -> str | None:
-    if isinstance(doc, dict) and "retCode" in doc and doc["retCode"] not in (0, "0"):
+    if isinstance(doc, dict) and "retCode" in doc and not _is_zero(doc["retCode"]):
         code = text(str(doc["retCode"]), 20)
         return f"{code} {text(doc.get('retMsg'))}".strip()
     return None
+
+
+def _is_zero(code: object) -> bool:
+    """`retCode` 0, as a number or a string (not `false`, which JSON keeps apart)."""
+    return code == "0" or (type(code) is int and code == 0)
 
 
 def parse_system(body: bytes) -> System:
@@ -26,6 +31,9 @@ def parse_system(body: bytes) -> System:
     message = error_of(doc)
     if message:
         raise FeedError(f"Bybit says {message}")
+    if not isinstance(doc, dict) or "retCode" not in doc:
+        # Success always says retCode 0: without it, an empty list proves nothing.
+        raise FeedError("unexpected answer: no retCode")
     result = doc.get("result") if isinstance(doc, dict) else None
     if not isinstance(result, dict) or not isinstance(result.get("list"), list):
         raise FeedError("unexpected answer: no result.list")

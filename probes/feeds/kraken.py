@@ -46,9 +46,14 @@ ALL_NETWORKS = "all"
 
 
 def error_of(doc: object) -> str | None:
-    """The first entry of a non-empty `error` list."""
-    if isinstance(doc, dict) and isinstance(doc.get("error"), list) and doc["error"]:
-        return text(doc["error"][0]) or "error"
+    """The first entry of a non-empty `error` list (or a bare error string)."""
+    if not isinstance(doc, dict):
+        return None
+    error = doc.get("error")
+    if isinstance(error, list) and error:
+        return text(error[0]) or "error"
+    if isinstance(error, str) and error.strip():
+        return text(error)
     return None
 
 

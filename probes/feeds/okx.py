@@ -30,7 +30,9 @@ def parse_system(body: bytes) -> System:
     if message:
         retry = PACE_S * 2 if message.startswith(RATE_LIMITED) else None
         raise FeedError(f"OKX says {message}", retry)
-    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
+    # The documented envelope always carries code "0" on success: without it, nothing says
+    # an empty list means "nothing announced".
+    if not isinstance(doc, dict) or "code" not in doc or not isinstance(doc.get("data"), list):
         raise FeedError("unexpected answer: no data list")
     return events_system(doc["data"], production={"1"})
 

@@ -71,6 +71,14 @@ def test_kraken_error_list_is_a_failed_read() -> None:
         kraken.parse_wallet(body(fx.KRAKEN_ERROR))
 
 
+def test_kraken_error_as_a_bare_string_is_a_failed_read_too() -> None:
+    doc = {"error": "EService:Unavailable", "result": {"status": "online"}}
+    with pytest.raises(FeedError, match="Kraken says EService:Unavailable"):
+        kraken.parse_system(body(doc))
+    with pytest.raises(FeedError, match="Kraken says EService:Unavailable"):
+        kraken.parse_wallet(body({**doc, "result": {"XXBT": {"altname": "XBT"}}}))
+
+
 def test_kraken_assets_map_to_both_directions_and_unknown_words_stay_unknown() -> None:
     wallet = kraken.parse_wallet(body(fx.KRAKEN_ASSETS))
     assert networks(wallet, "XBT") == {"all": (Flag.OPEN, Flag.OPEN)}
@@ -118,6 +126,11 @@ def test_okx_empty_data_means_nothing_announced() -> None:
     assert okx.parse_system(body({"code": "0", "msg": "", "data": []})) == System()
 
 
+def test_okx_data_without_the_envelope_code_is_a_failed_read_not_nothing_announced() -> None:
+    with pytest.raises(FeedError, match="no data list"):
+        okx.parse_system(body({"data": []}))
+
+
 def test_okx_code_other_than_zero_is_a_failed_read_and_its_rate_limit_asks_to_wait() -> None:
     with pytest.raises(FeedError) as caught:
         okx.parse_system(body(fx.OKX_RATE_LIMITED))
@@ -140,6 +153,16 @@ def test_bybit_events_read_numbers_and_strings_alike() -> None:
 def test_bybit_ret_code_is_a_failed_read() -> None:
     with pytest.raises(FeedError, match="Bybit says 10006 Too many visits!"):
         bybit.parse_system(body(fx.BYBIT_ERROR))
+
+
+@pytest.mark.parametrize("envelope", [{}, {"retCode": False}, {"retCode": None}])
+def test_bybit_list_without_ret_code_zero_is_a_failed_read(envelope: dict[str, Any]) -> None:
+    with pytest.raises(FeedError):
+        bybit.parse_system(body({**envelope, "result": {"list": []}}))
+
+
+def test_bybit_ret_code_zero_as_a_string_is_success() -> None:
+    assert bybit.parse_system(body({"retCode": "0", "result": {"list": []}})) == System()
 
 
 def test_bybit_unknown_state_and_bad_times_stay_unknown() -> None:
