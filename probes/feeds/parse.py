@@ -37,6 +37,8 @@ def load_json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise FeedError("answer is not JSON") from None
+    except RecursionError:  # thousands of nested brackets: garbage, not a reader bug
+        raise FeedError("answer nested too deeply") from None
 
 
 def shape_error(error: ValidationError) -> FeedError:

@@ -90,7 +90,7 @@ def check_answer(fetched: Fetched, kind: FeedKind, max_bytes: int, now: datetime
 def _envelope_message(body: bytes, kind: FeedKind) -> str | None:
     try:
         return kind.error_of(json.loads(body[:65_536]))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond reading: no message
         return None
 
 

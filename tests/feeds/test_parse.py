@@ -278,6 +278,12 @@ def test_garbage_is_a_failed_read_or_nothing_open(parse: Any, raw: bytes) -> Non
     assert parsed == System()
 
 
+@pytest.mark.parametrize("parse", PARSERS)
+def test_brackets_nested_beyond_any_parser_are_a_failed_read(parse: Any) -> None:
+    with pytest.raises(FeedError):
+        parse(b"[" * 100_000 + b"]" * 100_000)
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
     lambda children: (

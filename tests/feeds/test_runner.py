@@ -197,6 +197,17 @@ async def test_an_http_error_names_the_exchange_message(api: FakeApi, ctx: Probe
     assert coinbase.wallet.error == "HTTP 500: Internal server error"
 
 
+async def test_an_error_page_nested_beyond_reading_is_a_plain_http_error(
+    api: FakeApi, ctx: ProbeContext
+) -> None:
+    api.set("/currencies", b"[" * 30_000 + b"]" * 30_000, 503)
+    runner = FeedRunner(ctx, [feed(api, "coinbase")], sleep=Sleeps())
+    await runner.read_all()
+    coinbase = runner.facts("loopex")
+    assert coinbase is not None and coinbase.wallet is not None
+    assert coinbase.wallet.error == "HTTP 503"
+
+
 async def test_a_loopback_api_is_refused_without_local_targets(
     api: FakeApi, ctx: ProbeContext
 ) -> None:
