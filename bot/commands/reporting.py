@@ -30,6 +30,8 @@ async def report(ctx: Context) -> Reply:
     s = ctx.w.s
     if ctx.request.platform not in REPORTING_PLATFORMS:
         return notice(s.report_elsewhere)
+    if _sent_as_the_chat(ctx):
+        return notice(s.report_not_a_person)
     book = ctx.core.status.reports
     if book is None:
         return notice(s.needs_database)
@@ -74,6 +76,12 @@ def with_report_button(reply: Reply, exchange: Exchange, ctx: Context) -> Reply:
     if ctx.request.platform not in REPORTING_PLATFORMS or ctx.core.status.reports is None:
         return reply
     return replace(reply, buttons=(*reply.buttons, *render.report_buttons(exchange, ctx.w)))
+
+
+def _sent_as_the_chat(ctx: Context) -> bool:
+    """Whether the sender is the group itself (a Telegram admin posting anonymously): not a
+    person, and one account could otherwise report as a new "person" from every group."""
+    return ctx.request.is_group and ctx.request.user_id == ctx.request.chat_id
 
 
 def _channel(exchange: Exchange, words: Sequence[str]) -> tuple[Channel | None, list[str]]:

@@ -237,6 +237,8 @@ EN = Strings(
     report_replaced="It replaces your earlier report on this channel.",
     report_limited="That makes more than 5 reports from you in an hour. Please try again later.",
     report_elsewhere="Reports come from Telegram or Discord users: send /report there.",
+    report_not_a_person="Reports count once per person: send it as yourself, not anonymously "
+    "as the group, or to me in a private chat.",
     reports_line="People report: {parts}",
     reports_answered="answered in ~{wait} (median of {n} in {hours} h)",
     reports_no_answer="{k} of {total} got no answer",

@@ -158,6 +158,7 @@ class Strings:
     report_replaced: str
     report_limited: str
     report_elsewhere: str
+    report_not_a_person: str
     reports_line: str
     reports_answered: str
     reports_no_answer: str

@@ -233,6 +233,7 @@ ZH = Strings(
     report_replaced="它会替换您之前对该渠道的反馈。",
     report_limited="您一小时内的反馈已超过 5 次，请稍后再试。",
     report_elsewhere="反馈需来自 Telegram 或 Discord 用户：请在那里发送 /report。",
+    report_not_a_person="反馈按人计数：请以您本人身份发送（不要以群组匿名身份），或私聊发给我。",
     reports_line="用户反馈：{parts}",
     reports_answered="约 {wait}后有人回复（{hours} 小时内 {n} 份的中位数）",
     reports_no_answer="{total} 人中 {k} 人未获回复",

@@ -183,3 +183,26 @@ async def test_an_admin_clears_a_channels_reports(
     assert "People report" not in (await bot.ask("/status loopex"))["text"]
     usage = await bot.ask("/reports loopex live_chat", chat_id=ADMIN)
     assert usage["text"] == "<b>Usage: /reports clear &lt;exchange&gt; &lt;channel&gt;</b>"
+
+
+async def test_an_anonymous_group_admin_cannot_report_as_the_group(bot: Bot) -> None:
+    """Telegram names an anonymous admin's message after the group itself: counting it would
+    let one account be a new "person" in every group it makes."""
+    group = -1_009_876_543_210
+    anonymous = {"sender_chat": {"id": group, "type": "supergroup", "title": "Traders"}}
+    sent = await bot.ask(
+        "/report loopex live_chat 5",
+        chat_id=group,
+        user_id=1087968824,  # GroupAnonymousBot, as Telegram sends it
+        chat_type="supergroup",
+        extra={"from": {"id": 1087968824, "is_bot": True, "first_name": "Group"}, **anonymous},
+    )
+    assert sent["text"] == (
+        "<b>Reports count once per person: send it as yourself, not anonymously as the group, "
+        "or to me in a private chat.</b>"
+    )
+    assert await bot.store.wait_reports("loopex", bot.clock.now().replace(year=2000)) == []
+    member = await bot.ask(
+        "/report loopex live_chat 5", chat_id=group, user_id=PEOPLE[0], chat_type="supergroup"
+    )
+    assert member["text"].startswith("<b>Thanks! Noted: Loopex Live chat answered you in 5 min.")
