@@ -21,7 +21,9 @@ MAX_PICKS = 10  # channel buttons in one reply
 
 
 def wait_words(minutes: int, w: Words) -> str:
-    """ "10 min", "1 h 30 min"."""
+    """ "0 min", "10 min", "1 h 30 min" (a wait is whole minutes: never "0 s")."""
+    if minutes < 1:
+        return w.s.dur_min.format(n=0)
     return w.duration(minutes * 60)
 
 

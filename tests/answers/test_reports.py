@@ -76,3 +76,9 @@ async def test_an_announcement_account_cannot_be_reported_on(core: Core) -> None
 async def test_an_unknown_exchange_gets_the_closest_match(core: Core) -> None:
     text = await ask(core, "/report mexx live_chat 5")
     assert text.startswith("I don't know the exchange “mexx”.\nDid you mean MEXC?")
+
+
+async def test_a_wait_of_zero_minutes_reads_as_minutes(core: Core) -> None:
+    assert (await ask(core, "/report mexc live_chat 0")).splitlines()[0] == (
+        "Thanks! Noted: MEXC Online customer service answered you in 0 min."
+    )
