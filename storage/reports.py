@@ -1,8 +1,11 @@
 """Wait reports (`/report`): who waited how long on which channel, with people as keyed hashes.
 
 A person is (platform, user id), and only `person_key` of it is ever stored: an HMAC keyed
-with a secret this install made for itself (migration 0005), so a leaked database does not
-name its reporters, and hashing guessed ids without the secret finds nothing.
+with a secret this install made for itself (migration 0005). Without the secret, hashing
+guessed ids finds nothing, so the report rows alone (an export, a copied table) name nobody.
+The secret lives in the same database, though: whoever holds the whole file can hash every
+candidate id (the `preferences` table lists some, and Telegram ids are few enough to try them
+all), so a leaked database file does name its reporters.
 """
 
 from __future__ import annotations
