@@ -30,6 +30,7 @@ from bot.clock import FakeClock
 from bot.commands.dispatch import Core, Request, handle
 from bot.monitor import Monitor
 from bot.reports import WaitBook
+from bot.reports.book import FIGURES_FOR
 from bot.settings import load_settings
 from bot.status import StatusService
 from bot.vocab import Case, Platform
@@ -195,6 +196,34 @@ async def timed(
     return took
 
 
+async def compare_report_figures(
+    catalog: Catalog,
+    monitor: Monitor,
+    store: Store,
+    clock: FakeClock,
+    settings: Any,
+    requests: int,
+) -> None:
+    """`/status` with each exchange's wait-report figures kept a minute (every answer finds
+    them kept: the clock stands still) against read from the database for every answer,
+    interleaved so both meet the same machine load."""
+    cores = []
+    for keep in (timedelta(0), FIGURES_FOR):
+        status = StatusService(catalog, monitor, store, clock, reports=WaitBook(store, clock, keep))
+        await status.warm()
+        cores.append(Core(catalog, status, store, clock, settings))
+    rng = random.Random(6)
+    ids = [e.id for e in catalog.exchanges]
+    took: list[list[float]] = [[], []]
+    for n in range(2 * requests):
+        line = f"/status {rng.choice(ids)}"
+        began = time.perf_counter()
+        await handle(Request(Platform.TELEGRAM, "1", "1", "en", line), cores[n % 2])
+        took[n % 2].append((time.perf_counter() - began) * 1000)
+    print(figures("/status, wait figures read every answer", took[0]))
+    print(figures("/status, wait figures kept a minute", took[1]))
+
+
 def figures(label: str, ms: list[float]) -> str:
     cuts = statistics.quantiles(ms, n=100, method="inclusive")
     return (
@@ -253,6 +282,7 @@ async def main(exchanges: int, requests: int, raw_hours: int, reports_per_day: i
             print(figures("/status, rollups cached (warm)", warm))
             print(figures("/urgent <case>, rollups cached (warm)", urgent))
             warm_sql = len(statements) - mark
+            await compare_report_figures(catalog, monitor, store, clock, settings, requests)
             raw_reads = [s for s in statements if "probe_results" in s]
             print(
                 f"SQL: {warm_sql / (2 * requests):.1f} statements per warm answer; "

@@ -1,0 +1,81 @@
+"""`WaitBook` over a real SQLite store: each exchange's 24 h figures are read from the database
+at most once a minute, and a new report or a clear shows at once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import Catalog, Exchange, load_catalog
+from bot.clock import FakeClock
+from bot.reports import WaitBook
+from storage import Store, open_database
+from tests.answers.conftest import CATALOG
+
+
+@pytest.fixture
+def mexc() -> Exchange:
+    catalog: Catalog = load_catalog(CATALOG)
+    found = catalog.exchange("mexc")
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+async def traced(tmp_path: Path) -> AsyncIterator[tuple[Store, list[str]]]:
+    """A real store, and every SQL statement it runs."""
+    db = await open_database(tmp_path / "supportlive.sqlite3")
+    statements: list[str] = []
+    await db.conn.set_trace_callback(statements.append)
+    try:
+        yield Store(db), statements
+    finally:
+        await db.conn.set_trace_callback(None)
+        await db.close()
+
+
+def reads(statements: list[str]) -> int:
+    """How many statements read an exchange's reports (not a person's, for the rate limit)."""
+    return sum("FROM wait_reports WHERE exchange" in s for s in statements)
+
+
+async def test_figures_are_read_once_a_minute_and_a_new_report_shows_at_once(
+    traced: tuple[Store, list[str]], mexc: Exchange
+) -> None:
+    store, statements = traced
+    clock = FakeClock()
+    book = WaitBook(store, clock)
+    for person, minutes in (("1", 5), ("2", 10), ("3", 15)):
+        await book.record("telegram", person, "mexc", "live_chat", minutes)
+
+    first = await book.summaries(mexc)
+    assert first["live_chat"].median_wait_min == 10
+    before = reads(statements)
+    clock.advance(59)
+    assert await book.summaries(mexc) == first
+    assert reads(statements) == before  # within the minute: no query
+
+    await book.record("telegram", "4", "mexc", "live_chat", None)
+    assert (await book.summaries(mexc))["live_chat"].no_answer == 1  # not the cached figures
+
+    clock.advance(60)
+    await book.summaries(mexc)
+    assert reads(statements) > before + 1  # the minute is over: read again
+
+    await book.clear("mexc", "live_chat", "telegram:7")
+    assert (await book.summaries(mexc))["live_chat"].count == 0
+
+
+async def test_the_figures_still_go_when_the_window_passes(
+    traced: tuple[Store, list[str]], mexc: Exchange
+) -> None:
+    store, _ = traced
+    clock = FakeClock()
+    book = WaitBook(store, clock)
+    for person in ("1", "2", "3"):
+        await book.record("discord", person, "mexc", "live_chat", 10)
+    assert (await book.summaries(mexc))["live_chat"].shown
+    clock.advance(24 * 3600)
+    assert not (await book.summaries(mexc))["live_chat"].shown
