@@ -48,3 +48,7 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     # Request-URL logging of the Bot API client would print the token (it is redacted anyway).
     for name in ("httpx", "httpcore", "telegram.ext.ExtBot", "discord.http", "aiohttp.access"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # At DEBUG these print every update (user id, name, the words typed: a /report beside its
+    # reporter) or every statement with its values; what users send stays out of the logs.
+    for name in ("telegram.ext.Application", "discord.gateway", "aiosqlite"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))

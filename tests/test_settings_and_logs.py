@@ -103,3 +103,26 @@ def test_a_canary_url_the_probe_would_refuse_stops_the_start(
     monkeypatch.setenv("CANARY_URLS", url)
     with pytest.raises(SettingsError, match=r"^CANARY_URLS: .*not a URL"):
         load_settings()
+
+
+def test_debug_logs_never_carry_what_users_sent() -> None:
+    """At DEBUG the chat libraries print every update (user id, name, the words typed, so a
+    /report with its reporter) and aiosqlite every statement with its values: those stay at
+    INFO, while our own debug lines still show."""
+    script = (
+        "import logging\n"
+        "from bot.logs import configure_logging\n"
+        "configure_logging('DEBUG', [])\n"
+        "logging.getLogger('telegram.ext.Application').debug('Processing update id=777000111')\n"
+        "logging.getLogger('discord.gateway').debug('WebSocket Event: user 777000222')\n"
+        "logging.getLogger('aiosqlite').debug('executing user_id 777000333')\n"
+        "logging.getLogger('telegram.ext.Application').info('Application started')\n"
+        "logging.getLogger('bot.monitor').debug('our own debug line')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "7770001" not in done.stderr and "7770002" not in done.stderr
+    assert "7770003" not in done.stderr
+    assert "Application started" in done.stderr
+    assert "our own debug line" in done.stderr
