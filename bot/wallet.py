@@ -27,6 +27,7 @@ from probes.feeds.facts import (
     TradingMode,
 )
 from probes.feeds.registry import FEEDS
+from probes.result import ErrorKind
 
 STALE_INTERVALS = 3
 UPCOMING = timedelta(hours=72)
@@ -83,6 +84,7 @@ class WalletView:
     checked_at: datetime | None = None
     error: str = ""
     failed_at: datetime | None = None
+    error_kind: ErrorKind | None = None
 
 
 def fresh(part: Part | None, facts: FeedFacts, now: datetime) -> bool:
@@ -113,6 +115,7 @@ def wallet_view(
         checked_at=part.at,
         error=part.error if part.failing else "",
         failed_at=part.failed_at if part.failing else None,
+        error_kind=part.error_kind if part.failing else None,
     )
     if part.data is None or not fresh(part, facts, now):
         return view
@@ -200,6 +203,7 @@ class SystemView:
     checked_at: datetime | None
     error: str = ""
     announces: bool = False  # the API lists maintenance events, so "none" means something
+    error_kind: ErrorKind | None = None
 
 
 def system_view(exchange: Exchange, facts: FeedFacts | None, now: datetime) -> SystemView | None:
@@ -212,9 +216,12 @@ def system_view(exchange: Exchange, facts: FeedFacts | None, now: datetime) -> S
         return None
     part = facts.system
     error = part.error if part.failing else ""
+    kind = part.error_kind if part.failing else None
     data = part.data
     if data is None or not fresh(part, facts, now):
-        return SystemView(exchange, None, "", (), (), part.at, error or "no fresh reading")
+        return SystemView(
+            exchange, None, "", (), (), part.at, error or "no fresh reading", error_kind=kind
+        )
     announces = facts.kind in ANNOUNCING_KINDS
     ongoing: list[Event] = []
     upcoming: list[Event] = []
@@ -234,6 +241,7 @@ def system_view(exchange: Exchange, facts: FeedFacts | None, now: datetime) -> S
         part.at,
         error,
         announces,
+        kind,
     )
 
 

@@ -197,7 +197,8 @@ async def show_wallet(ctx: Context) -> Reply:
     now = ctx.core.clock.now()
     network = " ".join(rest[1:]) or None
     view = wallet_view(exchange, facts, rest[0], network, now)
-    return wallet_reply(view, system_view(exchange, facts, now), ctx.w)
+    blind = status.live.blind_since() is not None
+    return wallet_reply(view, system_view(exchange, facts, now), ctx.w, blind=blind)
 
 
 async def show_history(ctx: Context) -> Reply:

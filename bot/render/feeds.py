@@ -16,6 +16,7 @@ from bot.reply import Button, Line, Reply, Section, link, text
 from bot.vocab import Case, ChannelKind, Locale
 from bot.wallet import SystemView, WalletAnswer, WalletView
 from probes.feeds.facts import Event, Flag, Network, Scope
+from probes.result import NETWORK_ERRORS, ErrorKind
 
 SHOWN_NETWORKS = 20
 _WORRYING = (Flag.SUSPENDED, Flag.DELAYED)
@@ -25,8 +26,14 @@ _WAYS = {
 }
 
 
-def wallet_reply(view: WalletView, system: SystemView | None, w: Words) -> Reply:
-    """Per network: deposits and withdrawals as the exchange's API reports them now."""
+def wallet_reply(
+    view: WalletView, system: SystemView | None, w: Words, *, blind: bool = False
+) -> Reply:
+    """Per network: deposits and withdrawals as the exchange's API reports them now.
+
+    `blind`: our own connection is failing (bot/blind.py), so a network failure to read the
+    API is ours, and said so.
+    """
     f = feed_strings(w.locale)
     exchange = view.exchange
     coin = echo(view.coin, 20)
@@ -41,7 +48,7 @@ def wallet_reply(view: WalletView, system: SystemView | None, w: Words) -> Reply
         )
     title = f"{exchange.name} · {coin}"
     if view.answer is WalletAnswer.NOT_READ:
-        return Reply(title=title, lines=_not_read_lines(view, w, f), tone="info")
+        return Reply(title=title, lines=_not_read_lines(view, w, f, blind), tone="info")
     assert view.checked_at is not None
     when = w.when(view.checked_at, w.zone_for(None))
     if view.answer is WalletAnswer.UNKNOWN_COIN:
@@ -62,7 +69,8 @@ def wallet_reply(view: WalletView, system: SystemView | None, w: Words) -> Reply
         )
     lines.extend(_network_lines(view, w, f))
     if view.error:
-        lines.append((text(f.read_failed.format(detail=echo(view.error, 80))),))
+        why = failure_words(view.error, view.error_kind, w, blind=blind)
+        lines.append((text(f.read_failed.format(detail=why)),))
     return Reply(
         title=f.wallet_title.format(exchange=exchange.name, coin=coin, when=when),
         lines=tuple(lines),
@@ -143,13 +151,25 @@ def _help_center(exchange: Exchange) -> Channel | None:
     return next((c for c in pages if c.id == "help_center"), pages[0] if pages else None)
 
 
-def _not_read_lines(view: WalletView, w: Words, f: FeedStrings) -> tuple[Line, ...]:
+def _not_read_lines(view: WalletView, w: Words, f: FeedStrings, blind: bool) -> tuple[Line, ...]:
     lines: list[Line] = [(text(f.not_read.format(exchange=view.exchange.name)),)]
     if view.checked_at is not None:
         lines.append((text(f.last_read.format(when=w.when(view.checked_at, w.zone_for(None)))),))
     if view.error:
-        lines.append((text(f.read_failed.format(detail=echo(view.error, 80))),))
+        why = failure_words(view.error, view.error_kind, w, blind=blind)
+        lines.append((text(f.read_failed.format(detail=why)),))
     return tuple(lines)
+
+
+def failure_words(detail: str, kind: ErrorKind | None, w: Words, *, blind: bool) -> str:
+    """Why the API could not be read: the reader's own detail in English, the failure's kind
+    in other languages (the detail is English); a network failure while we are blind is
+    worded as ours, never the exchange's."""
+    if blind and (kind is None or kind in NETWORK_ERRORS):
+        return w.s.error_kind[ErrorKind.BLIND]
+    if w.locale is Locale.EN:
+        return echo(detail, 80)
+    return w.s.error_kind[kind or ErrorKind.OTHER]
 
 
 def _worrying(networks: tuple[Network, ...]) -> bool:
@@ -157,13 +177,21 @@ def _worrying(networks: tuple[Network, ...]) -> bool:
 
 
 def api_section(
-    view: SystemView | None, exchange: Exchange, has_wallet: bool, w: Words, *, in_chat: bool
+    view: SystemView | None,
+    exchange: Exchange,
+    has_wallet: bool,
+    w: Words,
+    *,
+    in_chat: bool,
+    blind: bool = False,
 ) -> Section | None:
-    """The exchange's own API in `/status`: trading mode, maintenance now and within 72 h."""
+    """The exchange's own API in `/status`: trading mode, maintenance now and within 72 h.
+
+    `blind`: as for `wallet_reply`."""
     f = feed_strings(w.locale)
     lines: list[Line] = []
     if view is not None:
-        lines.extend(_system_lines(view, w, f))
+        lines.extend(_system_lines(view, w, f, blind))
     if has_wallet and in_chat:
         lines.append((text(f.wallet_hint.format(id=exchange.id)),))
     if not lines:
@@ -171,7 +199,7 @@ def api_section(
     return Section(f.api_title.format(exchange=exchange.name), tuple(lines))
 
 
-def _system_lines(view: SystemView, w: Words, f: FeedStrings) -> list[Line]:
+def _system_lines(view: SystemView, w: Words, f: FeedStrings, blind: bool) -> list[Line]:
     lines: list[Line] = []
     if view.mode is not None:
         lines.append((text(f.mode[view.mode]),))
@@ -187,7 +215,8 @@ def _system_lines(view: SystemView, w: Words, f: FeedStrings) -> list[Line]:
         ago = w.ago((w.now - view.checked_at).total_seconds())
         lines.append((text(f.api_checked.format(exchange=view.exchange.name, ago=ago)),))
     if view.error:
-        lines.append((text(f.api_failed.format(detail=echo(view.error, 80))),))
+        why = failure_words(view.error, view.error_kind, w, blind=blind)
+        lines.append((text(f.api_failed.format(detail=why)),))
     return lines
 
 

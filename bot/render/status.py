@@ -55,7 +55,8 @@ def status_reply(
         sections.append(status_page_section(view.exchange, view.upstream, w))
     if view.feed is not None:
         system = system_view(view.exchange, view.feed, view.at)
-        api = api_section(system, view.exchange, view.feed.wallet is not None, w, in_chat=in_chat)
+        has_wallet, blind = view.feed.wallet is not None, view.blind_since is not None
+        api = api_section(system, view.exchange, has_wallet, w, in_chat=in_chat, blind=blind)
         if api is not None:
             sections.append(api)
     reply = Reply(

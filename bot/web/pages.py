@@ -148,7 +148,8 @@ def _facts(view: ExchangeStatus, w: Words) -> list[Section]:
         found.append(upstream)
     if view.feed is not None:
         system = system_view(view.exchange, view.feed, view.at)
-        api = api_section(system, view.exchange, view.feed.wallet is not None, w, in_chat=False)
+        has_wallet, blind = view.feed.wallet is not None, view.blind_since is not None
+        api = api_section(system, view.exchange, has_wallet, w, in_chat=False, blind=blind)
         if api is not None:
             found.append(api)
     return found

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from probes.result import ErrorKind
+
 
 class Flag(StrEnum):
     """Deposits or withdrawals of a coin on a network, as the exchange reports them."""
@@ -103,6 +105,7 @@ class Part:
     at: datetime | None = None
     failed_at: datetime | None = None
     error: str = ""
+    error_kind: ErrorKind | None = None
 
     @property
     def failing(self) -> bool:

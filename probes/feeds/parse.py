@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from probes.feeds.facts import EventState, Flag, Wallet
+from probes.result import ErrorKind
 
 MAX_TEXT = 160
 MAX_EVENTS = 20
@@ -23,12 +24,17 @@ _LATEST_MS = 4_102_444_800_000  # 2100-01-01
 
 
 class FeedError(Exception):
-    """A failed read: a short detail for people, and how long the API asked us to wait."""
+    """A failed read: a short detail (English, for logs and the JSON API), how long the API
+    asked us to wait, and the kind of failure (worded in every language; a network kind
+    while our own connection fails is ours, not the exchange's)."""
 
-    def __init__(self, detail: str, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self, detail: str, retry_after_s: float | None = None, kind: ErrorKind = ErrorKind.BODY
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.retry_after_s = retry_after_s
+        self.kind = kind
 
 
 def load_json(body: bytes) -> Any:

@@ -21,6 +21,7 @@ from probes.feeds.kind import FeedKind
 from probes.feeds.parse import FeedError
 from probes.feeds.spec import StatusApi
 from probes.http import Fetched, fetch
+from probes.result import ErrorKind
 from probes.spec import HttpProbe
 
 T = TypeVar("T")
@@ -65,7 +66,7 @@ async def read(
     try:
         fetched = await fetch(ctx, target, url, max_bytes=max_bytes, timeout_s=feed.api.timeout_s)
     except ProbeFailure as failure:
-        raise FeedError(failure.detail) from None
+        raise FeedError(failure.detail, kind=failure.kind) from None
     check_answer(fetched, feed.kind, max_bytes, ctx.now())
     if len(fetched.body) > THREAD_ABOVE_BYTES:
         return await asyncio.to_thread(parse, fetched.body)
@@ -77,12 +78,16 @@ def check_answer(fetched: Fetched, kind: FeedKind, max_bytes: int, now: datetime
     if fetched.status == 429:
         wait = retry_after_s(fetched.retry_after, now)
         said = f", retry after {wait:g} s" if wait is not None else ""
-        raise FeedError(f"HTTP 429: rate limited{said}", wait or DEFAULT_429_PAUSE_S)
+        raise FeedError(
+            f"HTTP 429: rate limited{said}", wait or DEFAULT_429_PAUSE_S, ErrorKind.HTTP_STATUS
+        )
     if fetched.status != 200:
         message = _envelope_message(fetched.body, kind)
         detail = f"HTTP {fetched.status}" + (f": {message}" if message else "")
         wait = FORBIDDEN_PAUSE_S if fetched.status in (403, 418) else None
-        raise FeedError(detail, retry_after_s(fetched.retry_after, now) or wait)
+        raise FeedError(
+            detail, retry_after_s(fetched.retry_after, now) or wait, ErrorKind.HTTP_STATUS
+        )
     if fetched.truncated:
         raise FeedError(f"answer larger than {max_bytes // 1024} KiB")
 

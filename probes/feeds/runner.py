@@ -20,6 +20,7 @@ from probes.context import ProbeContext
 from probes.feeds.facts import FeedFacts, Part, SystemPart, WalletPart
 from probes.feeds.parse import FeedError
 from probes.feeds.read import FeedTarget, read
+from probes.result import ErrorKind
 
 PartT = TypeVar("PartT", SystemPart, WalletPart)
 OnFacts = Callable[[FeedFacts, FeedFacts], Awaitable[None]]
@@ -129,12 +130,14 @@ class FeedRunner:
             data = await read(self.ctx, feed, path, parse, max_bytes)
         except FeedError as error:
             log.info("status API of %s: %s", feed.exchange, error.detail)
-            return replace(old, failed_at=now, error=error.detail), error.retry_after_s or 0.0
+            failed = replace(old, failed_at=now, error=error.detail, error_kind=error.kind)
+            return failed, error.retry_after_s or 0.0
         except Exception as error:
             # A reader bug must not stop the other APIs' loops: log it, report a failed read.
             log.exception("reading the status API of %s crashed", feed.exchange)
-            return replace(old, failed_at=now, error=f"{type(error).__name__}"), 0.0
-        return replace(old, at=now, data=data, failed_at=None, error=""), 0.0
+            crashed = f"{type(error).__name__}"
+            return replace(old, failed_at=now, error=crashed, error_kind=ErrorKind.OTHER), 0.0
+        return replace(old, at=now, data=data, failed_at=None, error="", error_kind=None), 0.0
 
 
 def _has_data(facts: FeedFacts) -> bool:

@@ -3,7 +3,9 @@ in English and Chinese: what a trader reads."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +14,7 @@ from bot.clock import FakeClock
 from bot.commands.dispatch import Core
 from probes.context import ProbeContext, make_session
 from probes.feeds.runner import FeedRunner
+from tests.answers.fakes import FakeLive
 from tests.feeds import fixtures as fx
 from tests.feeds.fake_api import FakeApi
 from tests.feeds.world import ask, world_catalog, world_core
@@ -322,3 +325,48 @@ async def test_an_empty_currency_list_is_a_failed_read_not_every_coin_unlisted(
     assert "public API lists no coin" not in answer
     assert "deposits ✅ open" in answer  # the last good reading, still fresh
     assert "The last read failed: answer lists no coins." in answer
+
+
+async def test_a_failed_read_is_worded_in_chinese_not_in_the_readers_english(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    clock.advance(60)
+    api.set("/api/v3/currencies", {"code": "400100", "msg": "Service busy"}, 503)
+    api.set("/api/v1/status", b"<html>oops</html>")
+    await runner.read_all()
+    wallet = await ask(core, "/wallet kucoin usdt", "zh")
+    assert "最近一次读取失败：返回错误页面。" in wallet
+    status = await ask(core, "/status kucoin", "zh")
+    assert "无法读取：页面无法读取。" in status
+    assert "HTTP" not in wallet + status and "not JSON" not in status
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_while_we_are_blind_an_unreachable_api_is_our_problem_not_the_exchanges(
+    core: Core, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    gone = f"http://127.0.0.1:{_closed_port()}"
+    runner.feeds = tuple(
+        replace(f, api=f.api.model_copy(update={"base_url": gone})) for f in runner.feeds
+    )
+    clock.advance(60)
+    await runner.read_all()
+    live = core.status.live
+    assert isinstance(live, FakeLive)
+    seen = await ask(core, "/wallet kucoin usdt")
+    (detail,) = [line for line in seen.splitlines() if line.startswith("The last read failed")]
+    assert "refused" in detail
+    live.blind = clock.now()
+    wallet = await ask(core, "/wallet kucoin usdt")
+    assert "The last read failed: we can't check from here right now." in wallet
+    status = await ask(core, "/status kucoin")
+    assert "Could not read it: we can't check from here right now." in status
+    assert detail not in wallet + status and "refused" not in wallet + status
