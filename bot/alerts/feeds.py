@@ -5,8 +5,10 @@
 - `api_maintenance`: the API says the whole exchange entered or left maintenance, for all the
   exchange's subscribers.
 
-Only two good readings are compared: a failed or stale read is not news, a flag to or from
-"unknown" is not news, and nothing is compared before the first reading after a start.
+Only good readings are compared: a failed or stale read is not news, a flag to or from
+"unknown" is not news, and nothing is compared before the first reading after a start. A good
+reading that cannot tell (a flag or the mode unknown, a coin or network missing) is skipped,
+not forgotten: the next reading that tells is compared with the last that did (`LastKnown`).
 """
 
 from __future__ import annotations
@@ -45,16 +47,76 @@ def wallet_changes(old: Wallet, new: Wallet) -> Iterator[Change]:
                 yield coin, was, network
 
 
-def maintenance_edge(old: FeedFacts, new: FeedFacts) -> str | None:
-    """ "started" or "ended" when two good readings disagree on exchange-wide maintenance."""
+class LastKnown:
+    """Per exchange, the last known flags of every coin's networks and the last known trading
+    mode, kept across readings that could not tell. Without it, suspended → unknown → open
+    would never be news. Empty after a start: the first comparison is then the two readings'.
+    """
+
+    def __init__(self) -> None:
+        self._wallets: dict[str, Wallet] = {}
+        self._modes: dict[str, TradingMode] = {}
+
+    def wallet(self, exchange: str, old: Wallet) -> Wallet:
+        """What the new reading is compared with: the last known flags, else `old`."""
+        return self._wallets.get(exchange, old)
+
+    def keep_wallet(self, exchange: str, before: Wallet, new: Wallet) -> None:
+        self._wallets[exchange] = merged(before, new)
+
+    def mode(self, exchange: str, old: TradingMode | None) -> TradingMode | None:
+        return self._modes.get(exchange, old)
+
+    def keep_mode(self, exchange: str, mode: TradingMode | None) -> None:
+        if mode is not None and mode is not TradingMode.UNKNOWN:
+            self._modes[exchange] = mode
+
+
+def merged(before: Wallet, new: Wallet) -> Wallet:
+    """`new`, with each unknown flag, missing network and missing coin taken from `before`."""
+    kept = dict(before)
+    for code, coin in new.items():
+        was = before.get(code)
+        kept[code] = coin if was is None else _merged_coin(was, coin)
+    return kept
+
+
+def _merged_coin(before: Coin, coin: Coin) -> Coin:
+    ids = {n.id for n in coin.networks}
+    missing = [n for n in before.networks if n.id not in ids]
+    if not missing and all(Flag.UNKNOWN not in (n.deposit, n.withdraw) for n in coin.networks):
+        return coin  # the usual case: nothing to carry over
+    previous = {n.id: n for n in before.networks}
+    networks = [_merged_network(previous.get(n.id), n) for n in coin.networks]
+    return Coin(coin.code, (*networks, *missing))
+
+
+def _merged_network(before: Network | None, network: Network) -> Network:
+    if before is None:
+        return network
+    deposit = before.deposit if network.deposit is Flag.UNKNOWN else network.deposit
+    withdraw = before.withdraw if network.withdraw is Flag.UNKNOWN else network.withdraw
+    return Network(network.id, network.name, deposit, withdraw)
+
+
+def maintenance_edge(old: FeedFacts, new: FeedFacts, known: LastKnown | None = None) -> str | None:
+    """ "started" or "ended" when a good reading disagrees with the last known mode on
+    exchange-wide maintenance (`known`: the last mode a reading told; None: `old`'s)."""
     if old.system is None or new.system is None or new.system.at == old.system.at:
         return None
     before, now = old.system.data, new.system.data
-    if before is None or now is None or before.mode is None or now.mode is None:
+    if now is None:
         return None
-    if TradingMode.UNKNOWN in (before.mode, now.mode):
+    was_mode = before.mode if before is not None else None
+    if known is not None:
+        was_mode = known.mode(new.exchange, was_mode)
+        known.keep_mode(new.exchange, was_mode)  # the first time, `old`'s mode
+        known.keep_mode(new.exchange, now.mode)
+    if was_mode is None or now.mode is None:
         return None
-    was, is_ = before.mode is TradingMode.MAINTENANCE, now.mode is TradingMode.MAINTENANCE
+    if TradingMode.UNKNOWN in (was_mode, now.mode):
+        return None
+    was, is_ = was_mode is TradingMode.MAINTENANCE, now.mode is TradingMode.MAINTENANCE
     if was == is_:
         return None
     return "started" if is_ else "ended"
@@ -69,15 +131,28 @@ def _new_wallet(old: FeedFacts, new: FeedFacts) -> tuple[Wallet, Wallet] | None:
 
 
 async def record_feed(
-    store: Transactional, catalog: Catalog, old: FeedFacts, new: FeedFacts, now: datetime
+    store: Transactional,
+    catalog: Catalog,
+    old: FeedFacts,
+    new: FeedFacts,
+    now: datetime,
+    known: LastKnown | None = None,
 ) -> int:
-    """Write the alerts two readings of one API call for, in one transaction; returns rows."""
+    """Write the alerts a new reading of one API calls for, in one transaction; returns rows.
+
+    `known` carries what earlier readings told across those that could not (None: compare
+    with `old` only)."""
     exchange = catalog.exchange(new.exchange)
     if exchange is None:
         return 0
+    known = known if known is not None else LastKnown()
+    changes: list[Change] = []
     wallets = _new_wallet(old, new)
-    changes = list(wallet_changes(*wallets)) if wallets is not None else []
-    edge = maintenance_edge(old, new)
+    if wallets is not None:
+        before = known.wallet(exchange.id, wallets[0])
+        changes = list(wallet_changes(before, wallets[1]))
+        known.keep_wallet(exchange.id, before, wallets[1])
+    edge = maintenance_edge(old, new, known)
     if not changes and edge is None:
         return 0
     moment = to_unix(now)
@@ -125,8 +200,10 @@ def feed_sink(
 ) -> Callable[[FeedFacts, FeedFacts], Awaitable[None]]:
     """`FeedRunner(on_facts=...)`: record what two readings call for, then wake the drainer."""
 
+    known = LastKnown()
+
     async def sink(old: FeedFacts, new: FeedFacts) -> None:
-        if await record_feed(store, catalog, old, new, now()) and wake is not None:
+        if await record_feed(store, catalog, old, new, now(), known) and wake is not None:
             wake()
 
     return sink

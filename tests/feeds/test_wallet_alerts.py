@@ -214,3 +214,38 @@ def test_no_edge_without_two_good_readings(world: World) -> None:
     facts = world.runner.facts("kraken")
     assert facts is not None
     assert maintenance_edge(facts, facts) is None
+
+
+async def test_a_reading_that_cannot_tell_does_not_swallow_the_reopening(world: World) -> None:
+    await world.say("1", "/subscribe kucoin usdt trc20")
+    world.api.set("/api/v3/currencies", currencies(trc20_withdraw=None))  # suspended → unknown
+    await world.read_and_send()
+    world.api.set("/api/v3/currencies", currencies(trc20_withdraw=True))  # unknown → open
+    await world.read_and_send()
+    world.api.set("/api/v3/currencies", currencies(trc20_withdraw=None))
+    await world.read_and_send()
+    world.api.set("/api/v3/currencies", currencies(trc20_withdraw=True))  # open all along
+    await world.read_and_send()
+    heard = world.heard("1")
+    assert len(heard) == 1 and heard[0].startswith("✅ KuCoin USDT on TRC20: withdrawals reopened")
+
+
+async def test_a_coin_missing_from_one_list_does_not_swallow_the_reopening(world: World) -> None:
+    await world.say("1", "/subscribe kucoin usdt")
+    other = {"currency": "BTC", "chains": [fx.kucoin_chain("BTC", "btc", True, True)]}
+    world.api.set("/api/v3/currencies", {"code": "200000", "data": [other]})
+    await world.read_and_send()
+    world.api.set("/api/v3/currencies", currencies(trc20_withdraw=True))
+    await world.read_and_send()
+    heard = world.heard("1")
+    assert len(heard) == 1 and heard[0].startswith("✅ KuCoin USDT on TRC20: withdrawals reopened")
+
+
+async def test_an_unknown_mode_between_two_does_not_swallow_the_maintenance(world: World) -> None:
+    await world.say("1", "/subscribe kraken")
+    world.api.set("/0/public/SystemStatus", {"error": [], "result": {"status": "rebooting"}})
+    await world.read_and_send()
+    world.api.set("/0/public/SystemStatus", fx.KRAKEN_MAINTENANCE)
+    await world.read_and_send()
+    heard = world.heard("1")
+    assert len(heard) == 1 and heard[0].startswith("🛠 Kraken's API reports the exchange in")
