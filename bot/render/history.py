@@ -93,13 +93,17 @@ def _line(exchange: Exchange, row: TransitionRow, ended: datetime | None, w: Wor
 
 
 def _reason(row: TransitionRow, w: Words) -> str:
-    """Why it changed: the probe's own words in English, the failure's kind in Chinese.
+    return reason_words(row.detail, row.error, w)
+
+
+def reason_words(detail: str, error: str | None, w: Words) -> str:
+    """Why a channel changed: the probe's own words in English, the failure's kind in Chinese.
 
     (As `/status` words a failure; the detail is kept where the kind is not known.)
     """
-    if w.locale is not Locale.EN and row.error in _ERROR_KINDS:
-        return w.s.error_kind[ErrorKind(str(row.error))]
-    return echo(row.detail, 60) if row.detail else ""
+    if w.locale is not Locale.EN and error in _ERROR_KINDS:
+        return w.s.error_kind[ErrorKind(str(error))]
+    return echo(detail, 60) if detail else ""
 
 
 def _health(value: str) -> Health:

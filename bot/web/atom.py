@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 from aiohttp import web
 
 from bot.catalog import Exchange
+from bot.render.history import reason_words
 from bot.render.words import Words, echo
 from bot.vocab import Locale, Verdict
 from bot.web.cache import FEED_CACHE
@@ -90,13 +91,16 @@ def incident_entries(exchange: Exchange, incident: Incident, w: Words) -> list[E
     start = w.stamp(incident.start, zone)
     found: list[Entry] = []
     if not incident.started_before:
-        detail = f" ({echo(incident.detail, 120)})" if incident.detail else ""
+        reason = reason_words(incident.detail, incident.error, w)
+        detail = w.s.history_detail.format(detail=reason) if reason else ""
         found.append(
             Entry(
                 id=f"{key}/start",
                 title=pw.feed_started.format(exchange=exchange.name, channel=name, state=state),
                 updated=incident.start,
-                summary=f"{name}: {state} · {start}{detail}",
+                summary=pw.feed_started_summary.format(
+                    channel=name, state=state, start=start, reason=detail
+                ),
                 link=page,
             )
         )

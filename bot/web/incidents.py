@@ -27,6 +27,7 @@ class Incident:
     state: str  # `down` or `degraded`: the worst it got
     detail: str  # why it went wrong, as the probe said ("timeout after 10 s")
     started_before: bool = False  # already under way when the window opened
+    error: str | None = None  # the failure's kind (`timeout`), for words in other languages
 
     def seconds(self, now: datetime) -> float:
         """How long it lasted (or has lasted so far)."""
@@ -41,10 +42,12 @@ def incidents(rows: Sequence[TransitionRow], window_start: datetime) -> list[Inc
         channel = row.channel.rsplit("/", 1)[-1]
         current = open_.get(channel)
         if current is None and row.new in _BAD and row.old not in _BAD:
-            open_[channel] = Incident(channel, row.at, None, row.new, row.detail)
+            open_[channel] = Incident(channel, row.at, None, row.new, row.detail, error=row.error)
         elif current is None and row.new in _BAD:
             # Bad before the first row we have: the incident began before the window.
-            open_[channel] = Incident(channel, window_start, None, row.new, row.detail, True)
+            open_[channel] = Incident(
+                channel, window_start, None, row.new, row.detail, True, row.error
+            )
         elif current is None and row.old in _BAD and row.new == Health.UP.value:
             done.append(Incident(channel, window_start, row.at, row.old, "", started_before=True))
         elif current is not None and row.new == Health.UP.value:

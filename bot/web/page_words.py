@@ -64,6 +64,7 @@ class PageWords:
     feed_title_all: str
     feed_title_one: str
     feed_started: str
+    feed_started_summary: str
     feed_ended: str
     feed_ended_summary: str
     feed_maintenance: str
@@ -128,6 +129,7 @@ EN = PageWords(
     feed_title_all="supportlive: support incidents at every exchange",
     feed_title_one="supportlive: {exchange} support incidents",
     feed_started="{exchange}: {channel} {state}",
+    feed_started_summary="{channel}: {state} · {start}{reason}",
     feed_ended="{exchange}: {channel} is back",
     feed_ended_summary="{channel} was {state} for {duration} ({start} – {end}).",
     feed_maintenance="{exchange}: maintenance {start} – {end}",
@@ -192,6 +194,7 @@ ZH = PageWords(
     feed_title_all="supportlive：各交易所客服故障",
     feed_title_one="supportlive：{exchange} 客服故障",
     feed_started="{exchange}：{channel}{state}",
+    feed_started_summary="{channel}：{state} · {start}{reason}",
     feed_ended="{exchange}：{channel}已恢复",
     feed_ended_summary="{channel}{state}持续 {duration}（{start} – {end}）。",
     feed_maintenance="{exchange}：维护 {start} – {end}",

@@ -20,6 +20,7 @@ import jinja2
 from aiohttp import web
 
 from bot.render.feeds import api_section
+from bot.render.history import reason_words
 from bot.render.reports import this_hour_lines
 from bot.render.status import blind_lines, headline, official_line
 from bot.render.urgent import phishing_lines, urgent_reply
@@ -193,8 +194,9 @@ def incident_line(view: ExchangeStatus, incident: Incident, w: Words) -> Line:
         end = w.stamp(incident.end, zone)
     state = w.s.verdict_word[_verdict(incident.state)]
     said = pw.incident_line.format(channel=name, state=state, start=start, end=end, duration=lasted)
-    if incident.detail:
-        said += w.s.history_detail.format(detail=echo(incident.detail, 60))
+    reason = reason_words(incident.detail, incident.error, w)
+    if reason:
+        said += w.s.history_detail.format(detail=reason)
     return (text(said),)
 
 

@@ -89,6 +89,8 @@ async def test_the_feed_of_every_exchange_has_maintenance_and_speaks_chinese(
     assert maintenance.link.endswith("/exchanges/nova?lang=en")
     assert chinese.feed.title == "supportlive：各交易所客服故障"
     assert "MEXC：在线客服无法访问" in [e.title for e in chinese.entries]
+    started = next(e for e in chinese.entries if e.title == "MEXC：在线客服无法访问")
+    assert started.summary == "在线客服：无法访问 · 11月24日 18:48 UTC（原因：超时）"
     zh_maintenance = next(e for e in chinese.entries if e.title.startswith("Nova"))
     assert zh_maintenance.summary.endswith("应用升级")
     assert {e.id for e in chinese.entries} == {e.id for e in english.entries}

@@ -224,6 +224,10 @@ async def test_it_shows_the_urgent_routes_and_incidents_on_the_exchange_page(
         "Online customer service down · Nov 23 18:16 UTC – Nov 23 18:30 UTC · 14 min (HTTP 503)"
         in mexc
     )
+    chinese = await (await client.get("/exchanges/mexc?lang=zh")).text()
+    assert (
+        "在线客服无法访问 · 11月24日 18:48 UTC – 持续中 · 已持续 12 分钟（原因：超时）" in chinese
+    )
 
 
 async def test_it_answers_an_unknown_exchange_page_with_404_listing_the_known(
