@@ -37,15 +37,12 @@ from bot.web.context import WebContext, context_of
 from bot.web.icons import ANSWER_ICON, icon, with_icons
 from bot.web.incidents import Incident, incidents
 from bot.web.lang import BadLanguage, from_accept_language, requested
-from bot.web.page_words import PAGE_WORDS, PageWords
+from bot.web.page_words import PAGE_WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
 REFRESH_S = 60
 INCIDENT_DAYS = 30
 BLIND_MARK = "⚠️"
-
-__all__ = ["PAGE_WORDS", "PageWords"]
-
 
 def environment() -> jinja2.Environment:
     """Templates with autoescaping on everywhere and undefined names as errors; the filter
