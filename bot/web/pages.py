@@ -44,6 +44,7 @@ REFRESH_S = 60
 INCIDENT_DAYS = 30
 BLIND_MARK = "⚠️"
 
+
 def environment() -> jinja2.Environment:
     """Templates with autoescaping on everywhere and undefined names as errors; the filter
     `icons` draws the chat renderer's emoji marks as inline SVG."""
