@@ -77,7 +77,8 @@ def check_answer(fetched: Fetched, kind: FeedKind, max_bytes: int, now: datetime
     """Raise the failed read for a rate limit, an HTTP error or an answer over its cap."""
     if fetched.status == 429:
         wait = retry_after_s(fetched.retry_after, now)
-        said = f", retry after {wait:g} s" if wait is not None else ""
+        # A wait of 0 (a date already past) is no wait we honour: we pause the default.
+        said = f", retry after {wait:g} s" if wait else ""
         raise FeedError(
             f"HTTP 429: rate limited{said}", wait or DEFAULT_429_PAUSE_S, ErrorKind.HTTP_STATUS
         )

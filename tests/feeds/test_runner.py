@@ -143,6 +143,18 @@ async def test_a_retry_after_date_is_read_too(api: FakeApi, ctx: ProbeContext) -
     assert await runner.read_feed(runner.feeds[0]) == 300.0
 
 
+@pytest.mark.parametrize("header", ["Wed, 21 Oct 2015 07:28:00 GMT", "0", "-5", "soon", "1e9", "²"])
+async def test_a_retry_after_in_the_past_or_unreadable_pauses_a_minute_and_says_no_wait(
+    api: FakeApi, ctx: ProbeContext, header: str
+) -> None:
+    api.set("/api/v5/system/status", fx.OKX_RATE_LIMITED, 429, **{"Retry-After": header})
+    runner = FeedRunner(ctx, [feed(api, "okx")], sleep=Sleeps())
+    assert await runner.read_feed(runner.feeds[0]) == 60.0
+    facts = runner.facts("loopex")
+    assert facts is not None and facts.system is not None
+    assert facts.system.error == "HTTP 429: rate limited"
+
+
 async def test_requests_to_one_api_are_spaced_by_its_gap(api: FakeApi, ctx: ProbeContext) -> None:
     api.set("/0/public/SystemStatus", fx.KRAKEN_ONLINE)
     api.set("/0/public/Assets", fx.KRAKEN_ASSETS)
