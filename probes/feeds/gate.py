@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from probes.feeds.facts import Coin, Flag, Network, Scope, Wallet
 from probes.feeds.kind import FeedKind, WalletEndpoint
-from probes.feeds.parse import FeedError, disabled, listed, shape_error, text
+from probes.feeds.parse import FeedError, disabled, enabled, listed, shape_error, text
 
 
 def error_of(doc: object) -> str | None:
@@ -74,9 +74,11 @@ def _network(chain: _Chain) -> Network | None:
     if not name:
         return None
     withdraw = disabled(chain.withdraw_disabled)
-    if withdraw is Flag.OPEN and chain.withdraw_delayed is True:
+    # `withdraw_delayed` is a yes/no like the others ("1"/"true" read as yes, as there).
+    delayed = enabled(chain.withdraw_delayed)
+    if withdraw is Flag.OPEN and delayed is Flag.OPEN:
         withdraw = Flag.DELAYED
-    elif withdraw is Flag.OPEN and chain.withdraw_delayed is not False:
+    elif withdraw is Flag.OPEN and delayed is Flag.UNKNOWN:
         # Open, but we cannot tell whether it is delayed: say nothing we do not know.
         withdraw = Flag.UNKNOWN
     return Network(name, name, disabled(chain.deposit_disabled), withdraw)

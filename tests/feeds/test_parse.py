@@ -225,6 +225,27 @@ def test_gate_reads_chains_with_delayed_withdrawals() -> None:
     assert networks(wallet, "GT") == {"GTEVM": (Flag.UNKNOWN, Flag.OPEN)}
 
 
+@pytest.mark.parametrize(
+    ("delayed", "withdraw"),
+    [
+        ("true", Flag.DELAYED),
+        ("1", Flag.DELAYED),
+        (1, Flag.DELAYED),
+        ("false", Flag.OPEN),
+        ("0", Flag.OPEN),
+        (0, Flag.OPEN),
+        (None, Flag.UNKNOWN),
+        ("maybe", Flag.UNKNOWN),
+    ],
+)
+def test_gate_reads_withdraw_delayed_in_the_forms_it_reads_the_other_flags(
+    delayed: Any, withdraw: Flag
+) -> None:
+    chain = {"name": "ETH", "withdraw_disabled": "0", "withdraw_delayed": delayed}
+    wallet = gate.parse_wallet(body([{"currency": "USDT", "chains": [chain]}]))
+    assert networks(wallet, "USDT")["ETH"][1] is withdraw
+
+
 def test_gate_label_and_message_are_a_failed_read() -> None:
     with pytest.raises(FeedError, match="Gate says TOO_MANY_REQUESTS Request Rate limit Exceeded"):
         gate.parse_wallet(body(fx.GATE_ERROR))
