@@ -54,6 +54,7 @@ def find_problems(catalog: Catalog, *, allow_local: bool = False) -> list[Proble
     for exchange in catalog.exchanges:
         problems.extend(_exchange_problems(exchange, allow_local))
         problems.extend(_imitation_problems(exchange, catalog))
+        problems.extend(_never_link_problems(exchange, catalog))
     return problems
 
 
@@ -140,6 +141,34 @@ def _imitation_problems(exchange: Exchange, catalog: Catalog) -> Iterator[Proble
                 f"{domain} looks like {other.name} ({reason.value}); "
                 "an exchange's domain may not imitate another exchange",
             )
+
+
+def _never_link_problems(exchange: Exchange, catalog: Catalog) -> Iterator[Problem]:
+    """Each known fake is a normalized domain (or IP) that covers no exchange's official one.
+
+    `/verify` reads never_link before the official domains, so `never_link: [mexc.com]` on
+    another exchange would call MEXC's own site a known fake; an entry that is no domain
+    (a URL, upper case) matches nothing and protects no one.
+    """
+    place = f"{exchange.id} / never_link"
+    for entry in exchange.never_link:
+        try:
+            host = normalize_host(entry)
+        except UrlError as error:
+            yield Problem(place, f"{entry!r} is not a domain name: {error}")
+            continue
+        if host != entry:
+            yield Problem(place, f"write {entry!r} as {host!r} (lower case, ASCII, no final dot)")
+        elif is_public_suffix(host):
+            yield Problem(place, f"{entry} is a public suffix: it would mark every site under it")
+        else:
+            for other in catalog.exchanges:
+                covered = [d for d in other.official_domains if within(d, (host,))]
+                if covered and other.id != exchange.id:  # its own: _official_domain_problems
+                    yield Problem(
+                        place,
+                        f"{entry} covers {covered[0]}, an official domain of {other.name}",
+                    )
 
 
 def _source_problems(

@@ -334,3 +334,39 @@ def test_no_official_domain_may_imitate_another_exchange() -> None:
         "evil / official_domains: mexc-support.com looks like MEXC (brand_in_domain); "
         "an exchange's domain may not imitate another exchange"
     ) in found
+
+
+def _with_other_exchange(never_link: list[str]) -> dict[str, Any]:
+    """GOOD plus a second exchange, Okay (okx.com), with the given never_link list."""
+    data = copy.deepcopy(GOOD)
+    other = copy.deepcopy(data["exchanges"][0])
+    other.update(id="okx", name="Okay", never_link=never_link, official_domains=["okx.com"])
+    other["channels"] = [
+        {**other["channels"][0], "url": "https://www.okx.com/help", "probe": None},
+    ]
+    other["routes"] = {}
+    data["exchanges"].append(other)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        # /verify reads never_link first: these made mexc.com "a known fake Okay site".
+        ("mexc.com", "okx / never_link: mexc.com covers mexc.com, an official domain of MEXC"),
+        ("com", "okx / never_link: com is a public suffix"),
+        # Entries that match no host at all: silently useless.
+        ("https://evil.io/x", "okx / never_link: 'https://evil.io/x' is not a domain name"),
+        ("OKX-Support.com", "okx / never_link: write 'OKX-Support.com' as 'okx-support.com'"),
+    ],
+)
+def test_a_never_link_entry_is_a_domain_that_covers_no_official_one(
+    entry: str, expected: str
+) -> None:
+    found = problems_of(_with_other_exchange(["okx-crypto.com", entry]))
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_a_known_fake_under_an_exchange_own_domain_stays_allowed() -> None:
+    # A hijacked or retired subdomain may be listed as fake; it covers no official domain.
+    check_data(Path("test.yaml"), _with_other_exchange(["okx-crypto.com", "old.mexc.com"]))
