@@ -7,6 +7,7 @@ when the API was last read and why it could not be read since.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -30,6 +31,8 @@ from probes.feeds.registry import FEEDS
 from probes.result import ErrorKind
 
 STALE_INTERVALS = 3
+# How alike a listed code must be to suggest it (difflib ratio): USDTT → USDT is 0.89.
+CLOSE_COIN = 0.75
 UPCOMING = timedelta(hours=72)
 MAX_EVENTS_SHOWN = 5
 # Kinds whose API lists maintenance events (the others give a mode only).
@@ -85,6 +88,7 @@ class WalletView:
     error: str = ""
     failed_at: datetime | None = None
     error_kind: ErrorKind | None = None
+    close: tuple[str, ...] = ()  # for an unknown coin: listed codes that look like it
 
 
 def fresh(part: Part | None, facts: FeedFacts, now: datetime) -> bool:
@@ -121,7 +125,7 @@ def wallet_view(
         return view
     found = find_coin(part.data, code)
     if found is None:
-        return replace(view, answer=WalletAnswer.UNKNOWN_COIN)
+        return replace(view, answer=WalletAnswer.UNKNOWN_COIN, close=close_coins(part.data, code))
     view = replace(view, answer=WalletAnswer.FOUND, coin=found.code, networks=found.networks)
     if network and facts.scope is not Scope.ASSET:
         matching = match_networks(found.networks, network)
@@ -172,6 +176,11 @@ def find_coin(wallet: Mapping[str, Coin], code: str) -> Coin | None:
         if code in names:
             return next((wallet[other] for other in names if other in wallet), None)
     return None
+
+
+def close_coins(wallet: Mapping[str, Coin], code: str, limit: int = 3) -> tuple[str, ...]:
+    """Listed coin codes closest to a code nobody lists (a typo: USDTT), best first."""
+    return tuple(difflib.get_close_matches(code, list(wallet), n=limit, cutoff=CLOSE_COIN))
 
 
 def match_networks(networks: tuple[Network, ...], word: str) -> tuple[Network, ...]:

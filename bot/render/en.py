@@ -402,6 +402,7 @@ EN_FEEDS = FeedStrings(
     last_read="Last good reading: {when}.",
     read_failed="The last read failed: {detail}.",
     unknown_coin="{exchange}'s public API lists no coin “{coin}” (checked {when}).",
+    close_coins="Did you mean {coins}?",
     unknown_network="{exchange} lists {coin} on {names}; none of them is “{network}”.",
     no_networks="{exchange} lists {coin} without any network.",
     for_everyone="This is what {exchange} reports for everyone. A single withdrawal can still "

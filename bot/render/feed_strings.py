@@ -31,6 +31,7 @@ class FeedStrings:
     last_read: str
     read_failed: str
     unknown_coin: str
+    close_coins: str
     unknown_network: str
     no_networks: str
     for_everyone: str

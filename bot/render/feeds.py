@@ -53,7 +53,11 @@ def wallet_reply(
     when = w.when(view.checked_at, w.zone_for(None))
     if view.answer is WalletAnswer.UNKNOWN_COIN:
         line = f.unknown_coin.format(exchange=exchange.name, coin=coin, when=when)
-        return Reply(title=title, lines=((text(line),),))
+        if not view.close:
+            return Reply(title=title, lines=((text(line),),))
+        close = f.close_coins.format(coins=w.names([echo(c, 20) for c in view.close]))
+        tries = tuple(Button(echo(c, 20), f"/wallet {exchange.id} {c.lower()}") for c in view.close)
+        return Reply(title=title, lines=((text(line),), (text(close),)), buttons=(tries,))
     lines: list[Line] = []
     if view.answer is WalletAnswer.UNKNOWN_NETWORK:
         names = w.names([echo(n.name, 40) for n in view.networks])

@@ -383,6 +383,7 @@ ZH_FEEDS = FeedStrings(
     last_read="最近一次成功读取：{when}。",
     read_failed="最近一次读取失败：{detail}。",
     unknown_coin="{exchange} 公开 API 中没有币种“{coin}”（{when} 检测）。",
+    close_coins="您要找的是不是 {coins}？",
     unknown_network="{exchange} 的 {coin} 支持这些网络：{names}；其中没有“{network}”。",
     no_networks="{exchange} 列出了 {coin}，但没有任何网络。",
     for_everyone="以上是 {exchange} 对所有用户公布的状态。单笔提币仍可能因账户或风控原因被暂缓："

@@ -370,3 +370,16 @@ async def test_while_we_are_blind_an_unreachable_api_is_our_problem_not_the_exch
     status = await ask(core, "/status kucoin")
     assert "Could not read it: we can't check from here right now." in status
     assert detail not in wallet + status and "refused" not in wallet + status
+
+
+async def test_an_unknown_coin_close_to_a_listed_one_offers_it(core: Core) -> None:
+    assert await ask(core, "/wallet kucoin usdtt") == "\n".join(
+        [
+            "KuCoin · USDTT",
+            "KuCoin's public API lists no coin “USDTT” (checked 19:00 UTC).",
+            "Did you mean USDT?",
+            "",
+            "[USDT: /wallet kucoin usdt]",
+        ]
+    )
+    assert "您要找的是不是 USDT？" in await ask(core, "/wallet kucoin usdtt", "zh")
