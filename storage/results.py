@@ -72,9 +72,15 @@ class _Tally:
 
 
 def _tally_hours(results: Iterable[ProbeResult]) -> dict[tuple[str, int], _Tally]:
-    """Results summed per (channel, unix hour start); latency counts successes only."""
+    """Results summed per (channel, unix hour start); latency counts successes only.
+
+    A blind result (every canary failed too) is no check of the channel: it is kept raw, but
+    counts neither as a check nor as a failure, so our own outage lowers no one's uptime.
+    """
     tallies: dict[tuple[str, int], _Tally] = {}
     for result in results:
+        if result.error is ErrorKind.BLIND:
+            continue
         key = (result.channel, hour_start(result.at))
         tally = tallies.get(key)
         if tally is None:

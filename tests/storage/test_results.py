@@ -159,3 +159,13 @@ def test_rollup_percentiles_match_a_direct_computation(
         assert estimate == 60_000
     elif bucket_index(exact) > 0:
         assert abs(estimate - exact) <= MAX_RELATIVE_ERROR * exact + 1e-9
+
+
+async def test_a_blind_check_counts_neither_as_a_check_nor_as_a_failure(store: Store) -> None:
+    # While every canary failed, a failure proves nothing: it must not lower uptime or
+    # colour the hour's bar, as if every exchange had been down during our own outage.
+    blind = ProbeResult("x/y", START, False, None, ErrorKind.BLIND, "can't check from here")
+    await store.write_results([ok("x/y", START, 10.0), blind, blind])
+    summary = await store.rollup_summary("x/y", START, START + HOUR)
+    assert (summary.count, summary.failures, summary.uptime) == (1, 0, 1.0)
+    assert [r.error for r in await store.recent_results("x/y", limit=5)].count(ErrorKind.BLIND) == 2
