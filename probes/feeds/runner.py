@@ -106,6 +106,9 @@ class FeedRunner:
                 feed, kind.wallet.path, kind.wallet.parse, kind.wallet.max_bytes, old.wallet
             )
             new = replace(new, wallet=wallet)
+        elif new.wallet is not None and new.system is not None:
+            # Not asked: the API told us to wait. Say so where /wallet looks, too.
+            new = replace(new, wallet=_failed_like(new.wallet, new.system))
         self._facts[feed.exchange] = new
         self.rounds += 1
         if self.on_facts is not None and _has_data(old):
@@ -138,6 +141,13 @@ class FeedRunner:
             crashed = f"{type(error).__name__}"
             return replace(old, failed_at=now, error=crashed, error_kind=ErrorKind.OTHER), 0.0
         return replace(old, at=now, data=data, failed_at=None, error="", error_kind=None), 0.0
+
+
+def _failed_like(part: PartT, failed: Part) -> PartT:
+    """`part`, failing as `failed` did (an endpoint not read because another was refused)."""
+    return replace(
+        part, failed_at=failed.failed_at, error=failed.error, error_kind=failed.error_kind
+    )
 
 
 def _has_data(facts: FeedFacts) -> bool:

@@ -122,6 +122,9 @@ async def test_a_429_stops_the_round_and_honours_retry_after(
     # First spread, then the wait the API asked for (over the 60 s interval), not sooner.
     assert sleeps.waits[1] == 120.0
     assert api.hits("/api/v3/currencies") == 0  # nothing more asked of a limiting API
+    # ... and /wallet can say why it has no fresh list.
+    assert facts.wallet is not None and facts.wallet.failing
+    assert facts.wallet.error == "HTTP 429: rate limited, retry after 120 s"
 
 
 async def test_a_429_without_retry_after_pauses_a_minute_at_least(
