@@ -260,9 +260,10 @@ def under_maintenance(view: SystemView | None) -> bool:
 
 
 def _begun(event: Event, now: datetime) -> bool:
-    """A scheduled event whose start has passed: it is under way unless it has ended."""
+    """A scheduled event (or one in a state word we do not know) whose start has passed: it
+    is under way unless it has ended, never "upcoming" with a start in the past."""
     return (
-        event.state is EventState.SCHEDULED
+        event.state in (EventState.SCHEDULED, EventState.UNKNOWN)
         and event.begins_at is not None
         and event.begins_at <= now
     )

@@ -300,6 +300,19 @@ async def test_status_shows_okx_maintenance_under_way_and_upcoming(
     ]
 
 
+async def test_an_event_in_an_unknown_state_that_has_begun_is_not_upcoming(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    event = {**fx.OKX_EVENTS["data"][0], "state": "in_progress", "title": "Odd word"}
+    api.set("/api/v5/system/status", {"code": "0", "msg": "", "data": [event]})
+    clock.current = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # between its begin and end
+    await runner.read_all()
+    answer = await ask(core, "/status okx")
+    assert "🛠 Under way: Odd word (expected end 04:00 UTC)" in answer
+    assert "Upcoming" not in answer
+
+
 @pytest.mark.parametrize(
     ("path", "doc", "line"),
     [
