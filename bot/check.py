@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.blind import Sight, blinded, canary_targets
+from bot.blind import FALLBACK_MIN_EXCHANGES, Sight, blinded, canary_targets
 from bot.catalog import Catalog, CatalogError, Channel, Exchange, load_catalog
 from bot.clock import Clock, SystemClock
 from bot.commands.args import find_exchange, suggest_exchanges
@@ -32,6 +32,12 @@ EXIT_OK, EXIT_DOWN, EXIT_USAGE, EXIT_BLIND = 0, 1, 2, 3
 BLIND_TEXT = (
     "⚠️ We can't check from here right now: every canary failed too (CANARY_URLS), so our "
     "own connection is failing. The failures below say nothing about the exchanges."
+)
+# With CANARY_URLS empty, the correlated-failure rule (bot.blind) decided instead.
+BLIND_TEXT_NO_CANARIES = (
+    f"⚠️ We can't check from here right now: most channels of {FALLBACK_MIN_EXCHANGES} or more "
+    "exchanges failed at the network level at once (no CANARY_URLS), so our own connection is "
+    "most likely failing. The failures below say nothing about the exchanges."
 )
 # One check is all the evidence there is: it decides the health on its own.
 ONE_SHOT = HealthPolicy(failure_threshold=1, success_threshold=1)
@@ -150,7 +156,7 @@ def check(settings: Settings, exchange_word: str | None, clock: Clock | None = N
     snapshot = asyncio.run(probe_once(settings, catalog))
     lines, any_down = table(catalog, snapshot, clock or SystemClock())
     if snapshot.blind is not None:
-        print(BLIND_TEXT)
+        print(BLIND_TEXT if settings.canary_urls else BLIND_TEXT_NO_CANARIES)
     print("\n".join(lines))
     if snapshot.blind is not None:
         return EXIT_BLIND

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
+import yaml
 
 from bot.app import Runtime, running
 from bot.catalog import load_catalog
@@ -18,7 +19,7 @@ from bot.clock import SystemClock
 from bot.settings import load_settings
 from bot.vocab import Health
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.site import SupportSite, write_catalog
+from tests.support.site import SupportSite, loopback_catalog, write_catalog
 from tests.test_cli import env_for, run_cli
 from tests.test_end_to_end import CHAT, TOKEN, _ptb_timedelta, health_of, until
 
@@ -123,3 +124,28 @@ async def test_check_blames_the_one_target_that_fails_while_the_canary_answers(
     assert "can't check" not in out
     live_chat = next(line for line in out.splitlines() if " live_chat " in line)
     assert live_chat.split()[2] == "down"
+
+
+def _three_exchanges(folder: Path, port: int) -> Path:
+    """The loopback catalog's exchange three times over (alpha, bravo, charlie)."""
+    [loopex] = loopback_catalog(port)["exchanges"]  # type: ignore[index]
+    exchanges = []
+    for name in ("alpha", "bravo", "charlie"):
+        data = yaml.safe_load(yaml.safe_dump(loopex).replace("loopex", name))
+        data.update(name=name.title(), aliases=[], never_link=[])
+        exchanges.append(data)
+    path = folder / "three.yaml"
+    path.write_text(yaml.safe_dump({"exchanges": exchanges}, allow_unicode=True), "utf-8")
+    return path
+
+
+async def test_check_without_canaries_names_the_rule_that_found_it_blind(tmp_path: Path) -> None:
+    async with SupportSite() as site:
+        site.cut = True  # every channel of all three exchanges fails to connect
+        env = env_for(tmp_path, _three_exchanges(tmp_path, site.port), CANARY_URLS="")
+        code, out, err = await run_cli("check", env=env, cwd=tmp_path)
+    assert code == 3, err
+    first = out.splitlines()[0]
+    assert first.startswith("⚠️ We can't check from here right now: ")
+    assert "canary" not in first, "there are none: CANARY_URLS is empty"
+    assert "3 or more exchanges" in first
