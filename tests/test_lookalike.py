@@ -350,7 +350,7 @@ def test_a_word_that_is_no_link_is_not_called_an_exchange_we_do_not_watch() -> N
 @pytest.mark.parametrize(
     ("locale", "title"),
     [
-        (Locale.EN, "❌ Not a Kraken account we know"),
+        (Locale.EN, "❌ Not one of Kraken's accounts we know"),
         (Locale.ZH, "❌ 不是我们已知的 Kraken 官方账号"),
     ],
 )

@@ -247,7 +247,7 @@ EN = Strings(
     reports_usage="Usage: /reports clear <exchange> <channel>",
     reports_cleared="🧹 Cleared {n} wait report(s) of {target}.",
     button_report="⏱ Report my wait",
-    sub_all="🔔 Alerts on: you'll hear here when a {exchange} channel goes down "
+    sub_all="🔔 Alerts on: you'll hear here when any {exchange} channel goes down "
     "and when it's back.",
     sub_one="🔔 Alerts on: you'll hear here when {exchange} {channel} goes down "
     "and when it's back.",
@@ -353,7 +353,7 @@ EN = Strings(
         VerifyReason.FREE_HOSTING: "{shown} is on a free hosting service, "
         "where anyone can put up a page.",
     },
-    verify_title_unlisted_account="❌ Not a {exchange} account we know",
+    verify_title_unlisted_account="❌ Not one of {exchange}'s accounts we know",
     verify_site="{exchange}'s only website is {domains}.",
     verify_sites="{exchange}'s official websites: {domains}.",
     verify_accounts="{exchange}'s official accounts we know: {accounts}.",

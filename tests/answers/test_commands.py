@@ -178,7 +178,7 @@ async def test_stats_adds_subscriptions_outbox_and_maintenance_from_the_database
 
 async def test_it_stores_lists_and_stops_alerts(stored_core: Core) -> None:
     assert await plain(stored_core, "/subscribe mexc") == (
-        "🔔 Alerts on: you'll hear here when a MEXC channel goes down and when it's back."
+        "🔔 Alerts on: you'll hear here when any MEXC channel goes down and when it's back."
     )
     assert await plain(stored_core, "/subscribe MEXC") == "You already get these alerts here."
     assert await plain(stored_core, "/subscribe nova chat", "zh") == (

@@ -38,7 +38,7 @@ async def test_a_manager_subscribes_the_channel_and_alerts_arrive_there(bot: Bot
         "subscribe", {"exchange": "loopex"}, channel_id=ALERTS_ID, permissions=MANAGER
     )
     assert not seen.ephemeral
-    assert seen.title.startswith("🔔 Alerts on: you'll hear here when a Loopex channel goes down")
+    assert seen.title.startswith("🔔 Alerts on: you'll hear here when any Loopex channel goes down")
     assert await subscribed(bot, f"c:{ALERTS_ID}") == [("loopex", None)]
     listed = await bot.run("subscriptions", channel_id=ALERTS_ID)
     assert listed.ephemeral and listed.description == "• Loopex — every channel"
