@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 
@@ -99,6 +99,8 @@ class Finding:
     shown: str  # the text defanged: safe to show, never a link
     host: str | None = None  # where a browser would really go (links, e-mail domains)
     official: tuple[str, ...] = field(default=())  # the exchange's official domains/accounts
+    # For an official account: the apps it is official on (the same name elsewhere is not).
+    platforms: tuple[ChannelKind, ...] = field(default=())
 
 
 # Free hosting people use for throwaway phishing pages (also on the PSL's private section,
@@ -409,13 +411,17 @@ def _email(address: str, shown: str, catalog: Catalog) -> Finding:
 def _account(name: str, platform: str | None, shown: str, catalog: Catalog) -> Finding:
     """An @name (or t.me/name, x.com/name): official only when the catalog lists it."""
     kind = ACCOUNT_HOSTS.get(platform) if platform else None
+    holders: dict[str, tuple[Exchange, list[ChannelKind]]] = {}
     for exchange, channel in _verified_channels(catalog):
         if kind is not None and channel.kind is not kind:
             continue
         if name.lower() in (a.lower() for a in _accounts(channel)):
-            return _finding(
-                Verdict.OFFICIAL, Reason.OFFICIAL_ACCOUNT, Subject.HANDLE, exchange, shown
-            )
+            kinds = holders.setdefault(exchange.id, (exchange, []))[1]
+            if channel.kind not in kinds:
+                kinds.append(channel.kind)
+    for exchange, kinds in holders.values():
+        found = _finding(Verdict.OFFICIAL, Reason.OFFICIAL_ACCOUNT, Subject.HANDLE, exchange, shown)
+        return replace(found, platforms=tuple(kinds))
     named = brand_of(name, catalog)
     if named is None:
         return _finding(Verdict.UNKNOWN, Reason.NO_EXCHANGE, Subject.HANDLE, None, shown)

@@ -361,3 +361,37 @@ def test_an_account_we_do_not_list_is_not_said_to_be_not_the_exchange(
     found = check("@KrakenSupport", CATALOG)
     assert (found.verdict, found.reason) == (LOOK, Reason.BRAND_IN_ACCOUNT)
     assert verify_reply(found, CATALOG, Words.of(locale, NOW)).title == title
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "line"),
+    [
+        (
+            "@MEXC_Official",
+            Locale.EN,
+            "[@]MEXC_Official is MEXC's official account on X — only there: "
+            "the same name on another app proves nothing.",
+        ),
+        (
+            "@mexc_official",
+            Locale.ZH,
+            "[@]mexc_official 是 MEXC 在 X 上的官方账号——仅限 X："
+            "其他应用上的同名账号不能证明什么。",
+        ),
+        (
+            "https://twitter.com/binance",
+            Locale.EN,
+            "hxxps[:]//twitter[.]com/binance is Binance's official account on X — only there: "
+            "the same name on another app proves nothing.",
+        ),
+    ],
+)
+def test_an_official_account_is_official_only_on_its_own_app(
+    typed: str, locale: Locale, line: str
+) -> None:
+    # Asked on Telegram about "@MEXC_Official", a bare "✅ Official MEXC" would vouch for
+    # whoever holds that name on Telegram; the catalog knows it only on X.
+    found = check(typed, CATALOG)
+    assert (found.verdict, found.reason) == (OFF, Reason.OFFICIAL_ACCOUNT)
+    lines = verify_reply(found, CATALOG, Words.of(locale, NOW)).plain_lines()
+    assert lines[1].replace("\u2060", "") == line

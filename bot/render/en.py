@@ -317,7 +317,8 @@ EN = Strings(
     verify_reason={
         VerifyReason.OFFICIAL_DOMAIN: "{shown} is on {domain}, {exchange}'s own domain.",
         VerifyReason.OFFICIAL_ADDRESS: "{shown} is an official {exchange} contact.",
-        VerifyReason.OFFICIAL_ACCOUNT: "{shown} is an official {exchange} account.",
+        VerifyReason.OFFICIAL_ACCOUNT: "{shown} is {exchange}'s official account on {apps} — "
+        "only there: the same name on another app proves nothing.",
         VerifyReason.KNOWN_FAKE: "{shown} is a known fake {exchange} site.",
         VerifyReason.BACKSLASH: "{shown} hides its real address behind a backslash: "
         "a browser opens {host}, not {exchange}.",

@@ -16,6 +16,8 @@ from bot.vocab import Case, ChannelKind, Confidence
 from probes.domains import public_suffix, within
 
 MAX_SHOWN = 80
+# The apps an official account lives on, as people name them (the same in both languages).
+_APPS = {ChannelKind.X: "X", ChannelKind.TELEGRAM: "Telegram"}
 _VERIFIED = (Confidence.HIGH, Confidence.MEDIUM)
 
 
@@ -83,6 +85,7 @@ def _reason(finding: Finding, w: Words) -> str:
         host=echo(defang(host), MAX_SHOWN),
         suffix=echo(defang(public_suffix(host)), MAX_SHOWN) if host else "",
         domain=domain,
+        apps=w.names([_APPS[kind] for kind in finding.platforms if kind in _APPS]),
     )
 
 

@@ -308,7 +308,8 @@ ZH = Strings(
     verify_reason={
         VerifyReason.OFFICIAL_DOMAIN: "{shown} 属于 {domain}，是 {exchange} 自己的域名。",
         VerifyReason.OFFICIAL_ADDRESS: "{shown} 是 {exchange} 的官方联系方式。",
-        VerifyReason.OFFICIAL_ACCOUNT: "{shown} 是 {exchange} 的官方账号。",
+        VerifyReason.OFFICIAL_ACCOUNT: "{shown} 是 {exchange} 在 {apps} 上的官方账号——仅限 {apps}："
+        "其他应用上的同名账号不能证明什么。",
         VerifyReason.KNOWN_FAKE: "{shown} 是已知的 {exchange} 仿冒网站。",
         VerifyReason.BACKSLASH: "{shown} 用反斜杠隐藏真实地址：浏览器实际打开的是 {host}，"
         "不是 {exchange}。",
