@@ -3,15 +3,18 @@ at most once a minute, and a new report or a clear shows at once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.catalog import Catalog, Exchange, load_catalog
 from bot.clock import FakeClock
 from bot.reports import WaitBook
-from storage import Store, open_database
+from storage import Store, WaitReport, open_database
 from tests.answers.conftest import CATALOG
 
 
@@ -79,3 +82,35 @@ async def test_the_figures_still_go_when_the_window_passes(
     assert (await book.summaries(mexc))["live_chat"].shown
     clock.advance(24 * 3600)
     assert not (await book.summaries(mexc))["live_chat"].shown
+
+
+class SlowReads:
+    """The real store, but an exchange's reports, once read, are held until `go` is set."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.read = asyncio.Event()
+        self.go = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def wait_reports(self, exchange: str, since: datetime) -> list[WaitReport]:
+        rows = await self.store.wait_reports(exchange, since)
+        self.read.set()
+        await self.go.wait()
+        return rows
+
+
+async def test_figures_read_while_a_report_came_in_are_not_kept(
+    traced: tuple[Store, list[str]], mexc: Exchange
+) -> None:
+    store, _ = traced
+    slow = SlowReads(store)
+    book = WaitBook(slow, FakeClock())
+    reading = asyncio.create_task(book.summaries(mexc))
+    await asyncio.wait_for(slow.read.wait(), 10)
+    await book.record("telegram", "1", "mexc", "live_chat", 10)
+    slow.go.set()
+    assert (await asyncio.wait_for(reading, 10))["live_chat"].count == 0  # read before it
+    assert (await book.summaries(mexc))["live_chat"].count == 1
