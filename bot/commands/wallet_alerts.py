@@ -17,8 +17,8 @@ from bot.render.feed_strings import feed_strings
 from bot.render.words import echo
 from bot.reply import Reply
 from bot.vocab import Locale
-from bot.wallet import find_coin, fresh, parse_wallet_key, wallet_key
-from probes.feeds.facts import Scope
+from bot.wallet import find_coin, fresh, match_networks, parse_wallet_key, wallet_key
+from probes.feeds.facts import Coin, Scope
 from probes.feeds.registry import FEEDS
 
 MAX_COIN = 20
@@ -55,14 +55,27 @@ def wallet_target(ctx: Context) -> WalletTarget | Reply | None:
     feeds = ctx.core.status.feeds
     facts = feeds.facts(exchange.id) if feeds is not None else None
     wallet = facts.wallet if facts is not None else None
+    network = None if scope is Scope.ASSET else network
     if facts is not None and wallet is not None and wallet.data and fresh(wallet, facts, ctx.w.now):
         found = find_coin(wallet.data, coin)
         if found is None:
             f = feed_strings(ctx.locale)
             when = ctx.w.when(wallet.at, ctx.w.zone_for(None)) if wallet.at else ""
             return notice(f.unknown_coin.format(exchange=exchange.name, coin=echo(coin), when=when))
+        if network and found.networks and not match_networks(found.networks, network):
+            # A network the coin is not on would never alert: say so rather than sign up.
+            return _unknown_network(ctx, exchange, found, network)
         coin = found.code
-    return WalletTarget(exchange, coin, None if scope is Scope.ASSET else network)
+    return WalletTarget(exchange, coin, network)
+
+
+def _unknown_network(ctx: Context, exchange: Exchange, coin: Coin, network: str) -> Reply:
+    f = feed_strings(ctx.locale)
+    names = ctx.w.names([echo(n.name, 40) for n in coin.networks])
+    line = f.unknown_network.format(
+        exchange=exchange.name, coin=coin.code, names=names, network=echo(network, 20)
+    )
+    return notice(line)
 
 
 async def subscribe_wallet(ctx: Context, store: CommandStore, target: WalletTarget) -> Reply:

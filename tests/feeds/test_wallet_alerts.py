@@ -179,6 +179,16 @@ async def test_an_unknown_coin_is_refused_when_the_list_is_fresh(world: World) -
     assert "USDT" not in await world.say("1", "/subscriptions")
 
 
+async def test_a_network_the_coin_is_not_on_is_refused_when_the_list_is_fresh(
+    world: World,
+) -> None:
+    assert await world.say("1", "/subscribe kucoin usdt solana") == (
+        "KuCoin lists USDT on TRC20, ERC20; none of them is “solana”."
+    )
+    assert "USDT" not in await world.say("1", "/subscriptions")
+    assert "tron" in await world.say("1", "/subscribe kucoin usdt tron")
+
+
 async def test_exchange_wide_maintenance_goes_to_the_exchanges_subscribers(world: World) -> None:
     await world.say("1", "/subscribe kraken")
     await world.say("2", "/subscribe kraken btc", "zh")
