@@ -279,12 +279,20 @@ def _link(url: str, shown: str, catalog: Catalog) -> Finding:
 
 
 def _trick(error: UrlError, url: str, shown: str, catalog: Catalog) -> Finding:
-    """A URL a browser reads differently from how it looks (backslash, user info, ...)."""
+    """A URL a browser reads differently from how it looks (backslash, user info, ...).
+
+    When the host the browser really opens is official, the link is official after all:
+    the trick, if any, misleads no one about where it goes.
+    """
     exchange = brand_of(url, catalog)
     reason = {"backslash": Reason.BACKSLASH, "userinfo": Reason.USERINFO}.get(error.code)
     if reason is None and error.code == "ip":
         reason = Reason.RAW_IP
     host = _browser_host(url)
+    if host is not None and reason in (Reason.BACKSLASH, Reason.USERINFO):
+        landing = _host_finding(host, "", shown, catalog, Subject.LINK)
+        if landing.verdict is Verdict.OFFICIAL:
+            return landing
     if reason is None:
         reason = Reason.NOT_A_LINK
     verdict = Verdict.LOOKALIKE if exchange is not None else Verdict.UNKNOWN

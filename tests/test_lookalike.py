@@ -95,6 +95,9 @@ TABLE = [
     ("https://0x7f.1/mexc", LOOK, "mexc", Reason.RAW_IP),
     ("https://www.mexc.com@evil.io/support", LOOK, "mexc", Reason.USERINFO),
     ("https://evil.io\\www.mexc.com/support", LOOK, "mexc", Reason.BACKSLASH),
+    # The same tricks when the browser does land on the official site: that site it is.
+    ("https://evil.io@www.mexc.com/", OFF, "mexc", Reason.OFFICIAL_DOMAIN),
+    ("https://www.binance.com/en/support\\faq", OFF, "binance", Reason.OFFICIAL_DOMAIN),
     # E-mails and accounts that name an exchange but are not official.
     ("binance-support@gmail.com", LOOK, "binance", Reason.BRAND_IN_ADDRESS),
     ("help@kraken-desk.com", LOOK, "kraken", Reason.BRAND_IN_DOMAIN),
