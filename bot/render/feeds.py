@@ -15,7 +15,7 @@ from bot.render.words import Words, echo
 from bot.reply import Button, Line, Reply, Section, link, text
 from bot.vocab import Case, ChannelKind, Locale
 from bot.wallet import SystemView, WalletAnswer, WalletView
-from probes.feeds.facts import Event, Flag, Network, Scope
+from probes.feeds.facts import Event, Flag, Network, Scope, TradingMode
 from probes.result import NETWORK_ERRORS, ErrorKind
 
 SHOWN_NETWORKS = 20
@@ -213,7 +213,9 @@ def _system_lines(view: SystemView, w: Words, f: FeedStrings, blind: bool) -> li
         lines.append(_event_line(event, w, f, upcoming=False))
     for event in view.upcoming:
         lines.append(_event_line(event, w, f, upcoming=True))
-    if view.announces and view.checked_at is not None and not (view.ongoing or view.upcoming):
+    quiet = not (view.ongoing or view.upcoming) and view.mode is not TradingMode.MAINTENANCE
+    if view.announces and view.checked_at is not None and quiet:
+        # "No maintenance announced" next to "the exchange is in maintenance" would contradict.
         lines.append((text(f.api_nothing),))
     if view.checked_at is not None:
         ago = w.ago((w.now - view.checked_at).total_seconds())

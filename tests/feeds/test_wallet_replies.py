@@ -240,6 +240,22 @@ async def test_status_shows_kraken_maintenance_from_its_api(
     assert "🗓 即将进行：Funding gateway upgrade，周二 02:00 UTC – 周二 04:00 UTC" in zh
 
 
+async def test_maintenance_mode_without_events_is_not_called_unannounced(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    api.set("/0/public/SystemStatus", {"error": [], "result": {"status": "maintenance"}})
+    clock.advance(30)
+    await runner.read_all()
+    answer = await ask(core, "/status kraken")
+    section = answer[answer.index("Kraken's own API") :].splitlines()
+    assert section[:3] == [
+        "Kraken's own API",
+        "🛠 Trading: the exchange is in maintenance",
+        "From Kraken's public API, checked just now.",
+    ]
+
+
 async def test_status_says_cancel_only_in_plain_words(
     core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
 ) -> None:
