@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     canary_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CANARY_URLS
     dns_nameservers: Annotated[tuple[str, ...], NoDecode] = ()
 
+    @field_validator("catalog_path", "database_path", mode="before")
+    @classmethod
+    def _path_given(cls, value: object) -> object:
+        # An empty path would be the current folder: neither a catalog nor a database.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty (leave it out for the default)")
+        return value
+
     @field_validator("admin_user_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

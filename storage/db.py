@@ -258,7 +258,7 @@ def _identity(path: Path) -> tuple[int, int]:
 
 async def _connect(path: Path, lock_timeout_s: float) -> aiosqlite.Connection:
     """A configured connection to an existing, migrated database file."""
-    conn = await aiosqlite.connect(path, isolation_level=None, factory=_Connection)
+    conn = await _open(path)
     try:
         await _configure(conn, path, lock_timeout_s)
     except BaseException:
@@ -285,10 +285,7 @@ async def open_database(
     except OSError as exc:
         raise StorageError(f"cannot create the folder of database file {path}: {exc}") from exc
     _check_writable(path)
-    try:
-        conn = await aiosqlite.connect(path, isolation_level=None, factory=_Connection)
-    except sqlite3.Error as exc:
-        raise explain(path, exc) from exc
+    conn = await _open(path)
     try:
         await _configure(conn, path, lock_timeout_s)
         await _migrate(conn, path, migrations)
@@ -297,6 +294,18 @@ async def open_database(
         await conn.close()
         raise
     return Database(conn, path)
+
+
+async def _open(path: Path) -> aiosqlite.Connection:
+    """A new connection to `path`, or StorageError saying why SQLite cannot open it."""
+    opening = aiosqlite.connect(path, isolation_level=None, factory=_Connection)
+    try:
+        return await opening
+    except sqlite3.Error as exc:
+        # aiosqlite stops its worker thread after a failed open without waiting for it; a
+        # thread still finishing once the event loop has closed prints two tracebacks.
+        await asyncio.to_thread(opening._thread.join, 5.0)
+        raise explain(path, exc) from exc
 
 
 async def _configure(conn: aiosqlite.Connection, path: Path, lock_timeout_s: float) -> None:
@@ -349,8 +358,10 @@ def _check_writable(path: Path) -> None:
     """SQLite opens a read-only file and fails only at the first write: say so at open.
 
     WAL mode also writes `-wal` and `-shm` files beside the database, so the folder must be
-    writable too.
+    writable too. A folder at `path` (an empty DATABASE_PATH is one) is not a file at all.
     """
+    if path.is_dir():
+        raise StorageError(f"database path {path} is a folder, not a file")
     for where in (path, path.parent):
         if where.exists() and not os.access(where, os.W_OK):
             what = "file" if where == path else "folder"

@@ -63,6 +63,8 @@ def one_line(stderr: str) -> str:
         ("WEB_HOST", "my host", "WEB_HOST: 'my host' is not a host name or IP address"),
         ("PORT", "eighty", "PORT: must be a whole number"),
         ("DISCORD_TEST_GUILD_ID", "-4", "DISCORD_TEST_GUILD_ID: must be more than 0"),
+        ("DATABASE_PATH", "", "DATABASE_PATH: is empty (leave it out for the default)"),
+        ("CATALOG_PATH", " ", "CATALOG_PATH: is empty (leave it out for the default)"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it_and_exit_2(
@@ -138,6 +140,29 @@ def test_a_database_with_garbage_pages_is_one_line_and_exit_2(tmp_path: Path) ->
     assert one_line(err) == (
         f"supportlive: database file {path} is damaged (database disk image is malformed): "
         "move it away to start with an empty one, or put back a copy"
+    )
+
+
+def test_a_database_path_that_is_a_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+
+    code, _, err = supportlive(
+        "run", env=env_for(tmp_path, DATABASE_PATH=str(folder)), cwd=tmp_path
+    )
+    assert code == 2
+    assert one_line(err) == f"supportlive: database path {folder} is a folder, not a file"
+
+
+def test_a_database_file_sqlite_cannot_open_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "db" / "bot.sqlite3"
+    path.parent.mkdir()
+    path.symlink_to(tmp_path / "gone" / "bot.sqlite3")  # SQLite cannot create it there
+
+    code, _, err = supportlive("run", env=env_for(tmp_path, DATABASE_PATH=str(path)), cwd=tmp_path)
+    assert code == 2
+    assert one_line(err) == (
+        f"supportlive: cannot open database file {path}: unable to open database file"
     )
 
 
