@@ -208,6 +208,7 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         supervise(runtime, drainer)
         yield runtime
     finally:
+        db.stop_waiting()  # a database locked elsewhere must not hold up the stop
         if runtime is not None:
             await runtime.supervisor.stop_all()
         for service in reversed(services):
@@ -358,8 +359,10 @@ async def _nothing() -> None:
 async def _stop_quietly(name: str, stopping: Awaitable[None]) -> None:
     try:
         await asyncio.wait_for(stopping, timeout=STOP_TIMEOUT_S)
-    except (sqlite3.Error, StorageError, OSError, TimeoutError) as error:
-        # Expected at stop (a full disk, a database gone read-only): one line, no traceback.
-        log.error("%s did not stop cleanly: %s", name, error or type(error).__name__)
+    except TimeoutError:  # e.g. the database is locked by another process
+        log.error("%s did not finish within %.0f s; stopping without it", name, STOP_TIMEOUT_S)
+    except (sqlite3.Error, StorageError, OSError) as error:
+        # Expected at stop (a full disk, a database locked or gone read-only): one line.
+        log.error("%s failed at stop: %s", name, str(error) or type(error).__name__)
     except Exception:
         log.exception("%s did not stop cleanly", name)

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
+STOP_BUSY_TIMEOUT_MS = 100
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -135,6 +136,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._identity: tuple[int, int] | None = _identity(path)
+        self._stop_waiting: asyncio.Future[None] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -233,6 +235,21 @@ class Database:
             raise StorageError(f"database file {self.path} cannot be reopened: {exc}") from exc
         self._identity = _identity(self.path)
 
+    def stop_waiting(self) -> asyncio.Future[None]:
+        """From now on a lock held by another process fails a statement at once (at stop).
+
+        Statements otherwise wait up to 5 s for such a lock. The change is queued on the
+        connection's thread without taking the connection, so it applies right after the
+        statement running now, even while a task holds a transaction. Call it as the stop
+        begins; `close` awaits it.
+        """
+        if self._stop_waiting is None:
+            self._stop_waiting = asyncio.ensure_future(self._set_busy_timeout())
+        return self._stop_waiting
+
+    async def _set_busy_timeout(self) -> None:
+        await self.conn.execute(f"PRAGMA busy_timeout = {STOP_BUSY_TIMEOUT_MS}")
+
     async def close(self) -> None:
         """Let SQLite refresh its planner statistics, then close the file; never raises.
 
@@ -241,6 +258,7 @@ class Database:
         """
         async with self._lock:
             try:
+                await self.stop_waiting()
                 await self.conn.execute("PRAGMA optimize")
             except sqlite3.Error as error:  # only an optimisation; the cause is said elsewhere
                 log.debug("database file %s: statistics not saved at stop: %s", self.path, error)

@@ -71,6 +71,39 @@ async def test_an_alert_recorded_while_the_database_is_locked_arrives_after_the_
     assert "recovered after" in bot.log
 
 
+async def test_a_stop_while_the_database_is_locked_ends_within_a_few_seconds(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "db" / "bot.sqlite3"
+    async with (
+        SupportSite() as site,
+        FakeTelegram(token=TOKEN) as tg,
+        BotProcess(bot_env(tmp_path, site, tg), tmp_path) as bot,
+        aiohttp.ClientSession() as http,
+    ):
+        base = await bot.web_base()
+        await subscribed_and_live(tg, http, base)
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # held until after the stop
+        try:
+
+            async def unhealthy() -> bool:
+                return (await get_health(http, base))[0] == 503
+
+            await until("tasks to wait on the lock", unhealthy)
+            started = time.monotonic()
+            code = await bot.stop(timeout=30)
+            took = time.monotonic() - started
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    assert code == 0, bot.log
+    # Container platforms send SIGKILL 10 s after SIGTERM; a stop must end well before.
+    assert took < 8, f"stopping took {took:.1f} s:\n{bot.log}"
+    assert "final flush failed at stop: database is locked" in bot.log, bot.log
+    assert "Traceback" not in bot.log, bot.log
+
+
 @pytest.mark.parametrize("where", ["file", "folder"])
 async def test_a_deleted_database_is_written_back_and_keeps_what_it_held(
     tmp_path: Path, where: str
