@@ -11,6 +11,7 @@ import asyncio
 import ssl
 import time
 from dataclasses import dataclass
+from email.message import Message
 from urllib.parse import urljoin
 
 import aiohttp
@@ -34,9 +35,18 @@ class Fetched:
     body: bytes
     truncated: bool
     url: str
-    charset: str | None
+    content_type: str | None  # the header as sent; parsed only when the text is needed
     latency_ms: float
     retry_after: str | None = None  # the Retry-After header, for APIs that rate-limit
+
+    @property
+    def charset(self) -> str | None:
+        """The charset the Content-Type header declares, if any."""
+        if not self.content_type:
+            return None
+        header = Message()
+        header["Content-Type"] = self.content_type
+        return header.get_content_charset()
 
     def text(self) -> str:
         """The body as text in its declared charset (UTF-8 if none or unknown)."""
@@ -155,7 +165,7 @@ async def _follow(
                 body=body,
                 truncated=truncated,
                 url=url,
-                charset=resp.charset,
+                content_type=resp.headers.get("Content-Type"),
                 latency_ms=(time.perf_counter() - started) * 1000.0,
                 retry_after=resp.headers.get("Retry-After"),
             )
