@@ -213,6 +213,7 @@ class SystemView:
     error: str = ""
     announces: bool = False  # the API lists maintenance events, so "none" means something
     error_kind: ErrorKind | None = None
+    current: bool = True  # False: no fresh reading (not read yet, or stale), nothing shown
 
 
 def system_view(exchange: Exchange, facts: FeedFacts | None, now: datetime) -> SystemView | None:
@@ -229,7 +230,7 @@ def system_view(exchange: Exchange, facts: FeedFacts | None, now: datetime) -> S
     data = part.data
     if data is None or not fresh(part, facts, now):
         return SystemView(
-            exchange, None, "", (), (), part.at, error or "no fresh reading", error_kind=kind
+            exchange, None, "", (), (), part.at, error, error_kind=kind, current=False
         )
     announces = facts.kind in ANNOUNCING_KINDS
     ongoing: list[Event] = []

@@ -205,6 +205,8 @@ def api_section(
 
 def _system_lines(view: SystemView, w: Words, f: FeedStrings, blind: bool) -> list[Line]:
     lines: list[Line] = []
+    if not view.current and view.checked_at is None and not view.error:
+        return [(text(f.not_read.format(exchange=view.exchange.name)),)]  # not read yet
     if view.mode is not None:
         lines.append((text(f.mode[view.mode]),))
     if view.note:

@@ -171,6 +171,19 @@ async def test_before_any_read_it_says_it_has_no_reading(world: tuple[Core, Feed
     )
 
 
+async def test_before_any_read_status_does_not_call_it_a_failed_read(
+    world: tuple[Core, FeedRunner],
+) -> None:
+    core, _ = world
+    answer = await ask(core, "/status kraken")
+    section = answer[answer.index("Kraken's own API") :].splitlines()
+    assert section[:2] == [
+        "Kraken's own API",
+        "We have no fresh reading of Kraken's API, so we can't say.",
+    ]
+    assert "Could not read it" not in answer
+
+
 async def test_a_failed_read_is_said_next_to_the_last_good_reading(
     core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
 ) -> None:
