@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
-from bot.status import StatusStore
+from bot.status import StatusStore, Summary
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,71 @@ class HourlyBars(Bars):
 
 
 class DailyBars(Bars):
-    """The last 90 UTC days, day by day, today so far last."""
+    """The last 90 UTC days, day by day, today so far last; read per exchange page.
+
+    The page needs one exchange's channels only, and reading 89 days of every channel at
+    once is slow at scale (about 18 s for 2,000 channels), so `for_channels` reads the
+    complete days of the channels asked for, once per UTC day, and today's so far at most
+    every `CURRENT_TTL`.
+    """
 
     def __init__(self, store: StatusStore | None, clock: Clock) -> None:
         super().__init__(store, clock, length=DAY, count=DAYS)
+        self._day_loaded: datetime | None = None
+        self._days: dict[str, tuple[Hour, ...]] = {}  # complete days, per channel read
+        self._today: dict[str, tuple[datetime, Hour]] = {}  # when read, what it said
+
+    async def for_channels(self, keys: Sequence[str]) -> Mapping[str, tuple[Hour, ...]]:
+        """Each of `keys` with checks in the last 90 days → its 90 days (the last partial)."""
+        now = self._clock.now()
+        current = self._floor(now)
+        async with self._lock:
+            if self._day_loaded != current:
+                self._days, self._today, self._day_loaded = {}, {}, current
+            try:
+                await self._read_days(current, [k for k in keys if k not in self._days])
+                stale = [k for k in keys if self._stale(k, now)]
+                await self._read_today(current, now, stale)
+            except Exception:
+                log.exception("could not read rollups for the 90-day bars")
+                return {}
+        found: dict[str, tuple[Hour, ...]] = {}
+        for key in keys:
+            days, today = self._days.get(key, ()), self._today[key][1]
+            if days or today.count > 0:
+                found[key] = (*(days or self.empty()[:-1]), today)
+        return found
+
+    def _stale(self, key: str, now: datetime) -> bool:
+        read = self._today.get(key)
+        return read is None or now - read[0] >= CURRENT_TTL
+
+    async def _read_days(self, current: datetime, keys: list[str]) -> None:
+        if not keys or self._store is None:
+            self._days.update(dict.fromkeys(keys, ()))
+            return
+        starts = self._starts(current)
+        rows = {key: [self._cell(s) for s in starts] for key in keys}
+        seen: set[str] = set()
+        for position, start in enumerate(starts):
+            summaries = await self._store.rollup_summaries(
+                keys, start, start + self._length, with_latency=False
+            )
+            for key, summary in summaries.items():
+                if summary.count > 0 and key in rows:
+                    rows[key][position] = self._cell(start, summary.count, summary.failures)
+                    seen.add(key)
+        self._days.update({key: tuple(rows[key]) if key in seen else () for key in keys})
+
+    async def _read_today(self, current: datetime, now: datetime, keys: list[str]) -> None:
+        if not keys:
+            return
+        summaries: Mapping[str, Summary] = {}
+        if self._store is not None:
+            summaries = await self._store.rollup_summaries(
+                keys, current, current + self._length, with_latency=False
+            )
+        for key in keys:
+            summary = summaries.get(key)
+            count, failures = (summary.count, summary.failures) if summary else (0, 0)
+            self._today[key] = (now, self._under_way(current, count, failures))

@@ -11,7 +11,7 @@ from aiohttp import web
 from bot.catalog import Catalog
 from bot.metrics import Metrics
 from bot.status import ExchangeStatus, StatusService
-from bot.web.bars import Bars
+from bot.web.bars import Bars, DailyBars
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
 
@@ -24,7 +24,7 @@ class WebContext:
     health_check: HealthCheck
     bars: Bars  # the last 24 hours
     templates: jinja2.Environment
-    daily: Bars  # the last 90 days
+    daily: DailyBars  # the last 90 days, read per exchange
 
     async def all_statuses(self) -> list[ExchangeStatus]:
         """Every exchange's status now, in catalog order."""

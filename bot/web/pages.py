@@ -89,7 +89,7 @@ async def exchange_page(request: web.Request) -> web.Response:
     view = await ctx.status.exchange_status(exchange)
     w = replace(w, now=view.at)
     hours = await ctx.bars.last_day()
-    days = await ctx.daily.periods()
+    days = await ctx.daily.for_channels([c.key for c in view.channels])
     book = ctx.status.reports
     typical = await book.this_hour(exchange) if book is not None else {}
     has_store = ctx.status.store is not None

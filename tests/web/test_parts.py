@@ -15,6 +15,7 @@ from bot.web.views import cell
 from probes.result import ErrorKind, ProbeResult
 from storage import Store, open_database
 from storage.records import TransitionRecord
+from tests.web.conftest import HourlyStore
 
 AT = datetime(2026, 11, 24, 19, tzinfo=UTC)
 WINDOW = AT - timedelta(days=30)
@@ -98,7 +99,7 @@ async def test_the_90_day_bar_reads_days_from_real_rollups(tmp_path: Path) -> No
             ]
         )
         bars = DailyBars(store, FakeClock(AT + timedelta(minutes=5)))
-        row = (await bars.periods())["mexc/live_chat"]
+        row = (await bars.for_channels(["mexc/live_chat", "mexc/email"]))["mexc/live_chat"]
     finally:
         await db.close()
 
@@ -113,3 +114,26 @@ async def test_the_90_day_bar_reads_days_from_real_rollups(tmp_path: Path) -> No
     assert (yesterday.count, yesterday.failures, yesterday.partial) == (2, 1, False)
     assert sum(d.count for d in row) == 3
     assert row[0].start == AT.replace(hour=0) - 89 * DAY
+
+
+async def test_the_90_day_bar_reads_an_exchanges_days_once_a_day_and_today_every_30_s() -> None:
+    store = HourlyStore()
+    # The fake answers a day's window with its 24 h rollup: every day looks the same.
+    store.rollup("mexc/live_chat", hours=24, count=1440, failures=3, ms=[150.0])
+    clock = FakeClock(AT)
+    bars = DailyBars(store, clock)
+
+    first = await bars.for_channels(["mexc/live_chat", "mexc/email"])
+    assert store.reads == 90  # 89 complete days and today, for these two channels only
+    assert list(first) == ["mexc/live_chat"]  # e-mail has no checks: no bar of its own
+    assert {(d.count, d.failures, d.level.value) for d in first["mexc/live_chat"]} == {
+        (1440, 3, "some")
+    }
+    await bars.for_channels(["mexc/live_chat", "mexc/email"])
+    assert store.reads == 90
+    clock.advance(31)
+    await bars.for_channels(["mexc/live_chat"])
+    assert store.reads == 91  # only today again
+    clock.advance(86400)
+    await bars.for_channels(["mexc/live_chat"])
+    assert store.reads == 181  # a new day: the complete days again
