@@ -56,6 +56,7 @@ class PageWords:
     incidents_title: str
     incidents_none: str
     incidents_none_since: str
+    incidents_never: str
     incident_line: str
     incident_before: str
     incident_ongoing: str
@@ -121,6 +122,7 @@ EN = PageWords(
     incidents_title="Incidents in the last 30 days",
     incidents_none="No incidents in the last 30 days.",
     incidents_none_since="No incidents since we started watching, {when}.",
+    incidents_never="No history yet: none of our checks of this exchange has got through so far.",
     incident_line="{channel} {state} · {start} – {end} · {duration}",
     incident_before="before {when}",
     incident_ongoing="ongoing",
@@ -186,6 +188,7 @@ ZH = PageWords(
     incidents_title="近 30 天的故障",
     incidents_none="近 30 天没有故障。",
     incidents_none_since="自开始监测（{when}）以来没有故障。",
+    incidents_never="暂无记录：到目前为止，我们对该交易所的检测还没有一次得到结果。",
     incident_line="{channel}{state} · {start} – {end} · {duration}",
     incident_before="{when} 之前",
     incident_ongoing="持续中",

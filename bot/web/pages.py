@@ -160,14 +160,20 @@ def incident_section(
     since: datetime | None,
     w: Words,
 ) -> Section | None:
-    """The last 30 days' incidents, newest first; None without a database."""
+    """The last 30 days' incidents, newest first; None without a database.
+
+    `since` is when the bot first checked the exchange; None when no check got through yet,
+    and then the page says so instead of claiming a quiet month.
+    """
     if rows is None:
         return None
     pw = PAGE_WORDS[w.locale]
     window_start = w.now - timedelta(days=INCIDENT_DAYS)
     found = incidents(rows, window_start)
     if not found:
-        if since is not None and since > window_start:
+        if since is None:  # not one check got through (a new database, or blind from the start)
+            return Section(pw.incidents_title, ((text(pw.incidents_never),),))
+        if since > window_start:
             when = w.stamp(since, w.zone_for(None))
             return Section(
                 pw.incidents_title, ((text(pw.incidents_none_since.format(when=when)),),)

@@ -357,7 +357,7 @@ async def test_a_new_database_never_claims_a_quiet_week(
 ) -> None:
     assert await plain(stored_core, "/history nova") == (
         "Nova — changes since we started watching\n"
-        "Not watched yet: nothing has been checked here so far."
+        "No history yet: none of our checks here has got through so far."
     )
     await real_store.write_results([ProbeResult("nova/live_chat", clock.now(), True, 90)])
     assert await plain(stored_core, "/history nova") == (

@@ -18,7 +18,7 @@ from bot.verdict import Incident, Indicator, Upstream
 from bot.web import start_web, stop_web
 from bot.web.server import SECURITY_HEADERS
 from probes.result import ErrorKind, ProbeResult
-from tests.answers.fakes import FakeLive
+from tests.answers.fakes import FakeLive, FakeStore
 from tests.web.conftest import Health
 
 Client = TestClient[web.Request, web.Application]
@@ -229,6 +229,19 @@ async def test_it_shows_the_urgent_routes_and_incidents_on_the_exchange_page(
     assert (
         "在线客服无法访问 · 11月24日 18:48 UTC – 持续中 · 已持续 12 分钟（原因：超时）" in chinese
     )
+
+
+async def test_an_exchange_never_checked_claims_no_quiet_month(
+    client: Client, store: FakeStore
+) -> None:
+    store.since = None  # not one check got through: a new database, or blind from the start
+    html = await (await client.get("/exchanges/nova")).text()
+    chinese = await (await client.get("/exchanges/nova?lang=zh")).text()
+
+    assert "No incidents in the last 30 days." not in html
+    assert "No history yet: none of our checks of this exchange has got through so far." in html
+    assert "近 30 天没有故障" not in chinese
+    assert "暂无记录：到目前为止，我们对该交易所的检测还没有一次得到结果。" in chinese
 
 
 async def test_it_answers_an_unknown_exchange_page_with_404_listing_the_known(
