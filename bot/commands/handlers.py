@@ -421,13 +421,19 @@ def _text_after(line: str, word: str) -> str:
 
 
 async def show_stats(ctx: Context) -> Reply:
-    """Admin: watched and probed channels, how many are live, subscriptions and the outbox."""
+    """Admin: watched and probed channels, how many probed ones are live, alerts, outbox.
+
+    Only probed channels count as live: an unprobed one is "live" by its hours alone, which
+    would read as a check passed (and stays so while the probes are blind).
+    """
     s = ctx.w.s
     catalog = ctx.catalog
     live = 0
     for exchange in catalog.exchanges:
         view = await ctx.core.status.exchange_status(exchange)
-        live += sum(1 for c in view.channels if c.verdict is Verdict.LIVE)
+        live += sum(
+            1 for c in view.channels if c.channel.probe is not None and c.verdict is Verdict.LIVE
+        )
     channels = catalog.channels()
     lines = [
         s.stats_line.format(

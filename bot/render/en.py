@@ -304,7 +304,8 @@ EN = Strings(
     maintenance_ended="✅ Maintenance of {target} ended ({n} window(s)); "
     "outage alerts are on again.",
     maintenance_none="No maintenance under way for {target}.",
-    stats_line="{exchanges} exchanges · {channels} channels ({probed} probed) · {live} live now",
+    stats_line="{exchanges} exchanges · {channels} channels · "
+    "{probed} probed, {live} of them live now",
     stats_alerts="Alerts: {subscriptions} active subscriptions · outbox {pending} pending, "
     "{sending} sending, {dead} dead",
     stats_maintenance="Maintenance under way: {n}",

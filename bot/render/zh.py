@@ -295,7 +295,8 @@ ZH = Strings(
     maintenance_end_hint="提前结束：/maintenance {exchange} end",
     maintenance_ended="✅ 已结束 {target} 的维护（{n} 项），中断提醒已恢复。",
     maintenance_none="{target} 目前没有进行中的维护。",
-    stats_line="{exchanges} 家交易所 · {channels} 个渠道（{probed} 个受检测）· {live} 个现在在线",
+    stats_line="{exchanges} 家交易所 · {channels} 个渠道 · "
+    "{probed} 个受检测，其中 {live} 个现在在线",
     stats_alerts="提醒：{subscriptions} 个有效订阅 · 发送队列 {pending} 条待发、"
     "{sending} 条发送中、{dead} 条失败",
     stats_maintenance="进行中的维护：{n} 项",

@@ -154,7 +154,9 @@ async def test_it_counts_live_channels_for_admins(
 ) -> None:
     scenes.all_live(live, store, clock.now())
     text = await plain(core, "/stats", is_admin=True)
-    assert text == "supportlive\n2 exchanges · 9 channels (7 probed) · 5 live now"
+    # MEXC's three probed channels answered; its X account and Nova's verify tool are "live"
+    # by their hours alone (not probed), so they are not counted as live.
+    assert text == "supportlive\n2 exchanges · 9 channels · 7 probed, 3 of them live now"
     assert "/maintenance <exchange> <channel> <minutes> [reason]" in await plain(
         core, "/help", is_admin=True
     )
@@ -164,13 +166,14 @@ async def test_stats_adds_subscriptions_outbox_and_maintenance_from_the_database
     stored_core: Core, real_store: Store, live: FakeLive, clock: FakeClock
 ) -> None:
     scenes.all_live(live, FakeStore(), clock.now())
+    live.up("nova/ticket", clock.now(), 120)
     await real_store.subscribe("telegram", "1", "mexc", None, "en")
     await real_store.subscribe("telegram", "2", "nova", "live_chat", "zh")
-    # Nova's whole exchange in maintenance: its one live channel no longer counts as live.
+    # Nova's whole exchange in maintenance: its ticket form, up, no longer counts as live.
     await real_store.add_maintenance("nova", None, clock.now(), None, "", "admin")
     assert await plain(stored_core, "/stats", is_admin=True) == (
         "supportlive\n"
-        "2 exchanges · 9 channels (7 probed) · 4 live now\n"
+        "2 exchanges · 9 channels · 7 probed, 3 of them live now\n"
         "Alerts: 2 active subscriptions · outbox 0 pending, 0 sending, 0 dead\n"
         "Maintenance under way: 1"
     )

@@ -197,7 +197,7 @@ async def test_a_link_or_account_a_user_typed_comes_back_as_text_telegram_cannot
 async def test_admin_commands_work_for_admins(bot: Bot) -> None:
     stats = await bot.ask("/stats", chat_id=ADMIN)
     assert stats["text"] == (
-        "<b>supportlive</b>\n1 exchanges · 3 channels (2 probed) · 3 live now\n"
+        "<b>supportlive</b>\n1 exchanges · 3 channels · 2 probed, 2 of them live now\n"
         "Alerts: 0 active subscriptions · outbox 0 pending, 0 sending, 0 dead\n"
         "Maintenance under way: 0"
     )
