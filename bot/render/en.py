@@ -285,7 +285,7 @@ EN = Strings(
         "reason": "reason",
         "wait": "minutes|none",
         "clear": "clear",
-        "text": "link|e-mail|@account",
+        "text": "link|e-mail|@account|phone",
         "coin": "coin",
         "network": "network",
     },

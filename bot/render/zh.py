@@ -277,7 +277,7 @@ ZH = Strings(
         "reason": "原因",
         "wait": "分钟|none",
         "clear": "clear",
-        "text": "链接|邮箱|@账号",
+        "text": "链接|邮箱|@账号|电话",
         "coin": "币种",
         "network": "网络",
     },

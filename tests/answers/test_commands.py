@@ -28,7 +28,7 @@ Commands
 /channels [exchange] [channel] — Each channel in detail: why, latency, uptime, hours, links
 /urgent [exchange] [case] — What to do now: hacked account, stuck withdrawal, missing deposit, \
 failed order, KYC
-/verify [link|e-mail|@account] — Is this link, e-mail, @account or phone number really the \
+/verify [link|e-mail|@account|phone] — Is this link, e-mail, @account or phone number really the \
 exchange's?
 /wallet <exchange> <coin> [network] — Deposits and withdrawals of a coin per network, from the \
 exchange's own API
@@ -55,7 +55,7 @@ supportlive — 客服现在在线吗？
 /status [交易所] — 客服现在在线吗？推荐渠道及各渠道状态
 /channels [交易所] [渠道] — 各渠道详情：原因、响应时间、可用率、服务时间、链接
 /urgent [交易所] [问题] — 紧急情况怎么办：账户被盗、提币未到账、充值未到账、订单失败、身份认证
-/verify [链接|邮箱|@账号] — 核实链接、邮箱、@账号或电话是否为交易所官方
+/verify [链接|邮箱|@账号|电话] — 核实链接、邮箱、@账号或电话是否为交易所官方
 /wallet <交易所> <币种> [网络] — 币种各网络的充值、提币状态（来自交易所官方 API）
 /history [交易所] — 近 7 天的状态变化
 /subscribe [交易所] [渠道] — 渠道中断或恢复时在这里提醒
