@@ -15,6 +15,7 @@ from bot.render.zh import ZH
 from bot.status import AnswerKind
 from bot.verdict import Indicator, ReasonCode
 from bot.vocab import Case, Health, Locale, Mode, Verdict
+from probes.registry import PROBES
 from probes.result import ErrorKind
 
 MAPS = {
@@ -69,3 +70,9 @@ def test_it_has_help_for_every_command_in_both_languages() -> None:
     for command in COMMANDS:
         assert set(command.help) == set(Locale)
         assert all(len(text) <= 100 for text in command.help.values())  # Discord's limit
+
+
+def test_it_words_a_passed_check_of_every_probe_kind_in_both_languages() -> None:
+    for words in (EN, ZH):
+        assert set(words.probe_answer) == set(PROBES)
+        assert set(words.probe_ok) == set(PROBES)
