@@ -162,10 +162,16 @@ def parse_wallet_key(key: str) -> tuple[str, str | None] | None:
 def keys_of(coin: str, network: Network) -> list[str]:
     """Every subscription channel that wants news of this coin on this network."""
     names = sorted({network_key(name) for name in _names_of(network) if name})
-    codes = next((sorted(g) for g in COIN_NAMES if coin.upper() in g), [coin.upper()])
+    codes = sorted(coin_codes(coin))
     return [
         key for code in codes for key in (wallet_key(code), *(wallet_key(code, n) for n in names))
     ]
+
+
+def coin_codes(coin: str) -> frozenset[str]:
+    """The coin's code and the other codes exchanges list it under (BTC, XBT)."""
+    code = coin.upper()
+    return next((group for group in COIN_NAMES if code in group), frozenset({code}))
 
 
 def find_coin(wallet: Mapping[str, Coin], code: str) -> Coin | None:

@@ -15,6 +15,19 @@ import aiosqlite
 from storage.outbox import KINDS
 
 
+async def wanted_keys(conn: aiosqlite.Connection, exchange: str, prefix: str) -> set[str]:
+    """The channels of the exchange's active subscriptions that start with `prefix`: which
+    coins anyone listens to, so a mass change of a few thousand coins costs one query."""
+    cursor = await conn.execute(
+        "SELECT DISTINCT channel FROM subscriptions WHERE active = 1 AND exchange = ? "
+        "AND substr(channel, 1, length(?)) = ?",
+        (exchange, prefix, prefix),
+    )
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return {str(row[0]) for row in rows}
+
+
 async def fan_out_to_keys(
     conn: aiosqlite.Connection,
     *,

@@ -18,10 +18,10 @@ from datetime import datetime
 
 from bot.alerts.record import Transactional
 from bot.catalog import Catalog
-from bot.wallet import keys_of
+from bot.wallet import WALLET_KEY, coin_codes, keys_of, parse_wallet_key
 from probes.feeds.facts import Coin, FeedFacts, Flag, Network, TradingMode, Wallet
 from storage import outbox
-from storage.feed_alerts import fan_out_to_keys
+from storage.feed_alerts import fan_out_to_keys, wanted_keys
 from storage.times import to_unix
 
 Change = tuple[Coin, Network, Network]  # the coin, its network before, and now
@@ -158,7 +158,14 @@ async def record_feed(
     moment = to_unix(now)
     rows = 0
     async with store.transaction() as conn:
+        wanted = await wanted_keys(conn, exchange.id, WALLET_KEY + ":") if changes else set()
+        coins = {parsed[0] for key in wanted if (parsed := parse_wallet_key(key))}
         for coin, was, network in changes:
+            if not coins & coin_codes(coin.code):
+                continue
+            keys = [key for key in keys_of(coin.code, network) if key in wanted]
+            if not keys:
+                continue  # nobody listens to this coin: no query (a mass change is thousands)
             payload = {
                 "exchange": exchange.id,
                 "channel": "",
@@ -174,7 +181,7 @@ async def record_feed(
             rows += await fan_out_to_keys(
                 conn,
                 exchange=exchange.id,
-                keys=keys_of(coin.code, network),
+                keys=keys,
                 kind="wallet",
                 payload=payload,
                 due_at=moment,

@@ -6,14 +6,16 @@ goes to every subscriber of the exchange."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.alerts.drainer import Drainer, DrainerSettings
-from bot.alerts.feeds import feed_sink, maintenance_edge, moved, wallet_changes
+from bot.alerts.feeds import feed_sink, maintenance_edge, moved, record_feed, wallet_changes
 from bot.alerts.notifier import RecordingNotifier
 from bot.alerts.pacing import PacingSettings
 from bot.clock import FakeClock
@@ -25,7 +27,7 @@ from bot.status import StatusService
 from bot.vocab import Platform
 from probes.context import ProbeContext, make_session
 from probes.feeds import kucoin
-from probes.feeds.facts import Flag
+from probes.feeds.facts import Coin, FeedFacts, Flag, Network, Scope, WalletPart
 from probes.feeds.runner import FeedRunner
 from storage.db import open_database
 from storage.store import Store
@@ -33,6 +35,8 @@ from tests.alerts.conftest import FakeLive
 from tests.feeds import fixtures as fx
 from tests.feeds.fake_api import FakeApi
 from tests.feeds.world import sleep_nothing, world_catalog
+
+NOW = datetime(2026, 11, 24, 19, 5, tzinfo=UTC)
 
 
 def currencies(trc20_withdraw: Any, erc20_deposit: Any = True) -> dict[str, Any]:
@@ -259,3 +263,43 @@ async def test_an_unknown_mode_between_two_does_not_swallow_the_maintenance(worl
     await world.read_and_send()
     heard = world.heard("1")
     assert len(heard) == 1 and heard[0].startswith("🛠 Kraken's API reports the exchange in")
+
+
+class _CountingConnection:
+    """A connection that counts the statements run through it."""
+
+    def __init__(self, conn: Any, counts: list[str]) -> None:
+        self._conn, self._counts = conn, counts
+
+    async def execute(self, sql: str, *args: Any) -> Any:
+        self._counts.append(sql)
+        return await self._conn.execute(sql, *args)
+
+
+class _CountingStore:
+    def __init__(self, store: Store) -> None:
+        self.store, self.statements = store, list[str]()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        async with self.store.transaction() as conn:
+            yield _CountingConnection(conn, self.statements)
+
+
+async def test_a_mass_change_of_thousands_of_coins_costs_queries_only_for_listened_coins(
+    world: World,
+) -> None:
+    await world.say("1", "/subscribe kucoin wallet:C7:tron")
+    trx = [Network("trx", "TRC20", Flag.OPEN, Flag.OPEN)]
+    others = [Network(f"n{j}", f"N{j}", Flag.OPEN, Flag.OPEN) for j in range(3)]
+    old = {f"C{i}": Coin(f"C{i}", (*trx, *others)) for i in range(3000)}
+    new = {
+        code: Coin(code, tuple(replace(n, withdraw=Flag.SUSPENDED) for n in coin.networks))
+        for code, coin in old.items()
+    }
+    before = FeedFacts("kucoin", "kucoin", Scope.NETWORK, 60.0, None, WalletPart(NOW, data=old))
+    after = replace(before, wallet=WalletPart(NOW + timedelta(minutes=1), data=new))
+    store = _CountingStore(world.store)
+    catalog = world.core.catalog
+    assert await record_feed(store, catalog, before, after, NOW) == 1  # type: ignore[arg-type]
+    assert len(store.statements) <= 2  # which coins are listened to, then the one insert
