@@ -271,7 +271,9 @@ def optional_services(runtime: Runtime) -> list[Service]:
     if settings.telegram_bot_token is not None:
         from bot.adapters.telegram import TelegramAdapter
 
-        telegram = TelegramAdapter(settings, runtime.core, runtime.store, runtime.clock)
+        telegram = TelegramAdapter(
+            settings, runtime.core, runtime.store, runtime.clock, supervisor=runtime.supervisor
+        )
         runtime.notifiers[Platform.TELEGRAM] = telegram.notifier
         if telegram.pace is not None:
             runtime.budgets[Platform.TELEGRAM] = telegram.pace  # replies and alerts: one budget

@@ -13,7 +13,9 @@ import pytest
 from bot.adapters.telegram import adapter as adapter_module
 from bot.logs import RedactSecrets
 from bot.render.en import EN
+from bot.supervisor import Supervisor
 from tests.fakes.telegram_api import ApiError, FakeTelegram, JsonDict
+from tests.support.process import until
 from tests.telegram.conftest import TOKEN, Bot
 from tests.telegram.test_commands import STATUS
 
@@ -109,6 +111,41 @@ async def test_the_bot_api_down_at_start_delays_the_bot_but_does_not_fail_it(
     assert running.adapter.bot is None
     assert await running.adapter.wait_ready(8)
     assert (await running.ask("/status loopex"))["text"] == STATUS
+
+
+async def test_an_unexpected_error_while_reconnecting_is_retried_and_named_in_healthz(
+    tg: FakeTelegram,
+    world: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tg.fail_next("getMe", 502, times=4)  # unreachable at start and for three retries (3.5 s)
+    set_menus, tries = adapter_module._set_menus, []
+
+    async def broken_once(bot: Any) -> None:
+        tries.append(bot)
+        if len(tries) == 1:
+            raise KeyError("result")  # a bug on the way to connecting
+        await set_menus(bot)
+
+    monkeypatch.setattr(adapter_module, "_set_menus", broken_once)
+    supervisor = Supervisor()
+    running: Bot = await world(supervisor=supervisor)
+
+    unreachable = ": ConnectionError: Telegram Bot API unreachable (NetworkError)"
+    seen: list[str] = []
+
+    async def named() -> bool:
+        seen.extend(supervisor.problems())
+        return any(problem.endswith(unreachable) for problem in seen)
+
+    await until("/healthz to name the Telegram bot", named, timeout=10)
+    assert seen[-1].startswith("telegram is down for "), seen
+    assert await running.adapter.wait_ready(30), "it kept trying after the bug"
+    assert not supervisor.problems()
+    assert (await running.ask("/status loopex"))["text"] == STATUS
+    [bug] = [r for r in caplog.records if r.getMessage().startswith("telegram failed (KeyError")]
+    assert bug.exc_info is not None, "a bug gets its traceback, once"
 
 
 async def test_a_rejected_token_leaves_the_bot_off_and_unsaid(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -22,7 +21,6 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.adapters.common import (
-    RECONNECT_MAX_S,
     STOP_TIMEOUT_S,
     ChatStats,
     apologise,
@@ -45,11 +43,14 @@ from bot.render.chat import notice
 from bot.render.telegram_html import ACTIONS
 from bot.reply import Reply
 from bot.settings import Settings
+from bot.supervisor import Supervisor
 from bot.vocab import Locale, Platform
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
+# The reconnect loop's name under the supervisor (in /healthz and /metrics).
+SUPERVISED_NAME = "telegram"
 # The adapter's own words (everything else comes from the core's `Strings`).
 BUTTON_EXPIRED = {
     Locale.EN: "This button has expired. Please send the command again.",
@@ -85,6 +86,7 @@ class TelegramAdapter:
         sends_per_s: float = TELEGRAM_TOTAL_PER_S,
         command_limit: tuple[int, float] = (8, 10.0),
         concurrency: int = 128,
+        supervisor: Supervisor | None = None,
     ) -> None:
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -107,7 +109,8 @@ class TelegramAdapter:
         self.username = ""
         self._app: AnyApplication | None = None
         self._requests: tuple[HTTPXRequest, ...] = ()
-        self._connecting: asyncio.Task[None] | None = None
+        self._supervisor = supervisor or Supervisor()
+        self._off = False  # Telegram rejected the token: no more tries
         self._ready = asyncio.Event()
         self._turns = ChatTurns()
         self._managers = GroupManagers(clock)
@@ -133,15 +136,12 @@ class TelegramAdapter:
             await self._give_up()
         except TelegramError as error:
             log.warning("Telegram Bot API unreachable (%s); retrying in the background", error)
-            self._connecting = asyncio.create_task(self._keep_connecting(), name="telegram")
+            # Supervised: any error is retried with backoff, and /healthz names it meanwhile.
+            self._supervisor.loop(SUPERVISED_NAME, self._connect_unless_ready, _until_cancelled)
 
     async def stop(self) -> None:
         """Stop polling, finish the updates in hand, close connections (within 3.5 s)."""
-        if self._connecting is not None:
-            self._connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connecting
-            self._connecting = None
+        await self._supervisor.stop(SUPERVISED_NAME)
         app, self._app = self._app, None
         self._ready.clear()
         if app is None:
@@ -207,24 +207,21 @@ class TelegramAdapter:
         self._ready.set()
         log.info("Telegram bot @%s is polling for updates", self.username)
 
-    async def _keep_connecting(self) -> None:
-        delay = 1.0
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                await self._connect()
-            except InvalidToken:
-                await self._give_up()
-                return
-            except TelegramError as error:
-                delay = min(delay * 2, RECONNECT_MAX_S)
-                log.warning(
-                    "Telegram Bot API still unreachable (%s); next try in %.0f s", error, delay
-                )
-            else:
-                return
+    async def _connect_unless_ready(self) -> None:
+        """One try to connect (the supervisor repeats it with backoff until it succeeds)."""
+        if self._ready.is_set() or self._off:
+            return
+        try:
+            await self._connect()
+        except InvalidToken:
+            await self._give_up()
+        except TelegramError as error:
+            # Our words, not the exception's (it could carry a URL): /healthz shows this.
+            reason = f"Telegram Bot API unreachable ({type(error).__name__})"
+            raise ConnectionError(reason) from None
 
     async def _give_up(self) -> None:
+        self._off = True
         # The exception text would carry the token: say what happened in our own words.
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN; the Telegram bot stays off")
         for request in self._requests:
@@ -391,3 +388,8 @@ async def _ack(query: CallbackQuery, words: str | None = None) -> None:
         await query.answer(words)
     except TelegramError as error:
         log.debug("answering a callback query failed: %s", error)
+
+
+async def _until_cancelled() -> None:
+    """Connected: nothing more to do (polling is PTB's own loop, with its own retries)."""
+    await asyncio.Event().wait()
