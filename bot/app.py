@@ -204,6 +204,7 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         # The drainer comes after the adapters: it sends through their notifiers.
         drainer = alert_drainer(runtime)
         services.append(Service("alerts", _nothing, drainer.stop))
+        await monitor.see_afresh()
         scheduler.start()
         supervise(runtime, drainer)
         yield runtime

@@ -149,7 +149,14 @@ class Monitor:
         for channel, row in (await self._store.load_health()).items():
             if channel in self._probed:
                 self._states[channel] = HealthState.from_json(row.state)
-        # A new run sees afresh: what an earlier run last said about sight is not news.
+
+    async def see_afresh(self) -> None:
+        """Forget what an earlier run last stored about sight: a new run sees afresh.
+
+        Called once the process is sure to run (its web side listens), right before the
+        probes start: a second `supportlive run` that stops at start (its port is taken)
+        must not clear the blind state the running bot stored for `supportlive ask`.
+        """
         await self._store.save_sight(None, self._clock.now())
 
     def on_result(self, result: ProbeResult) -> None:

@@ -5,6 +5,7 @@ These run the installed `supportlive` entry point as a user would, in a subproce
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -12,10 +13,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from storage.db import open_database
+from storage.store import Store
 from tests.support.site import write_catalog
 
 SUPPORTLIVE = str(Path(sys.executable).parent / "supportlive")
@@ -202,6 +206,39 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert one_line(err) == (
         f"supportlive: configuration: PORT: 127.0.0.1:{port} is already in use by another program"
     )
+
+
+def test_a_second_run_that_cannot_listen_leaves_the_running_bots_blind_state(
+    tmp_path: Path,
+) -> None:
+    """`supportlive ask` reads the blind state the running bot stored; a failed start keeps it."""
+    database = tmp_path / "db" / "bot.sqlite3"
+    blind_since = datetime(2026, 11, 29, 4, 15, tzinfo=UTC)
+    asyncio.run(_store_blind(database, blind_since))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = env_for(tmp_path, WEB_ENABLED="true", WEB_HOST="127.0.0.1", PORT=str(port))
+        code, _, _ = supportlive("run", env=env, cwd=tmp_path)
+    assert code == 2
+    assert asyncio.run(_stored_blind(database)) == blind_since
+
+
+async def _store_blind(path: Path, since: datetime) -> None:
+    db = await open_database(path)
+    try:
+        await Store(db).save_sight(since, since)
+    finally:
+        await db.close()
+
+
+async def _stored_blind(path: Path) -> datetime | None:
+    db = await open_database(path)
+    try:
+        return await Store(db).load_sight()
+    finally:
+        await db.close()
 
 
 def test_a_web_host_that_is_not_here_is_one_line_and_exit_2(tmp_path: Path) -> None:
