@@ -71,6 +71,9 @@ class PageWords:
     feed_maintenance: str
     feed_maintenance_summary: str
     all_channels: str
+    # The /verify page's form.
+    verify_field: str
+    verify_submit: str
 
 
 EN = PageWords(
@@ -137,6 +140,8 @@ EN = PageWords(
     feed_maintenance="{exchange}: maintenance {start} – {end}",
     feed_maintenance_summary="{channels} · {start} – {end}. {reason}",
     all_channels="every channel",
+    verify_field="Paste a link, e-mail address, @account or phone number",
+    verify_submit="Check",
 )
 
 ZH = PageWords(
@@ -203,6 +208,8 @@ ZH = PageWords(
     feed_maintenance="{exchange}：维护 {start} – {end}",
     feed_maintenance_summary="{channels} · {start} – {end}。{reason}",
     all_channels="全部渠道",
+    verify_field="粘贴链接、邮箱地址、@账号或电话号码",
+    verify_submit="核实",
 )
 
 PAGE_WORDS: Mapping[Locale, PageWords] = {Locale.EN: EN, Locale.ZH: ZH}

@@ -1,4 +1,4 @@
-"""The overview (/) and an exchange's page (/exchanges/{id}), rendered on the server.
+"""The overview (/), an exchange's page (/exchanges/{id}) and /verify, rendered on the server.
 
 The overview answers "is support live now?" for every exchange at a glance: one overall
 line, then one compact row per exchange (its answer, the contact channel to use now, a pill
@@ -19,11 +19,13 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+from bot.lookalike import check
 from bot.render.feeds import api_section
 from bot.render.history import reason_words
 from bot.render.reports import this_hour_lines
 from bot.render.status import blind_lines, headline, official_line
 from bot.render.urgent import phishing_lines, urgent_reply
+from bot.render.verify import verify_reply
 from bot.render.words import Words, echo
 from bot.reply import Line, Section, text
 from bot.routes import route_view
@@ -60,7 +62,11 @@ def environment() -> jinja2.Environment:
 
 
 def routes() -> list[web.RouteDef]:
-    return [web.get("/", index_page), web.get("/exchanges/{exchange}", exchange_page)]
+    return [
+        web.get("/", index_page),
+        web.get("/exchanges/{exchange}", exchange_page),
+        web.get("/verify", verify_page),
+    ]
 
 
 async def index_page(request: web.Request) -> web.Response:
@@ -132,6 +138,18 @@ async def exchange_page(request: web.Request) -> web.Response:
         incidents=incident_section(view, rows, since, w),
         footer=(official_line(exchange, w),),
     )
+
+
+async def verify_page(request: web.Request) -> web.Response:
+    """`/verify?q=…`: the chat's answer (catalog only) under a form; what was typed is shown
+    defanged, never as a link. Without `q`, the form alone."""
+    ctx = context_of(request)
+    locale = page_locale(request)
+    w = Words.of(locale, ctx.status.clock.now())
+    typed = request.query.get("q", "").strip()
+    reply = verify_reply(check(typed, ctx.catalog), ctx.catalog, w) if typed else None
+    title = reply.title if reply is not None else w.s.verify_title_usage
+    return render(request, ctx, locale, w, "verify.html", title=title, reply=reply, q=typed)
 
 
 def _title(view: ExchangeStatus, w: Words) -> str:
