@@ -150,11 +150,16 @@ _EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+$")
 _HANDLE = re.compile(r"^@?[A-Za-z0-9_]{3,64}$")
 _DOTS = re.compile(f"[.{DOT_LIKES}]")
 _HOSTLIKE = re.compile(rf"^[^\s/@]+[.{DOT_LIKES}][^\s/@]+")
+# A sender as mail apps show it: `MEXC Support <support@example.com>`.
+_NAMED_ADDRESS = re.compile(r"^[^<>]*<([^<>\s@]+@[^<>\s@]+)>$")
 
 
 def check(text: str, catalog: Catalog) -> Finding:
     """The verdict on a link, e-mail address, @account, t.me/x.com link or phone number."""
     typed = refang(text.strip())
+    named = _NAMED_ADDRESS.match(typed)
+    if named is not None:
+        typed = named.group(1)  # the address decides; the name before it is free text
     shown = defang(typed)
     if not typed:
         return Finding(Verdict.UNKNOWN, Reason.NOT_A_LINK, Subject.TEXT, None, shown)

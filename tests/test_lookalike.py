@@ -109,6 +109,9 @@ TABLE = [
     ("mexc-support\ufe52com", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
     ("https://mexc-support\u2024com/login", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
     ("www\ufe12mexc\ufe12com", OFF, "mexc", Reason.OFFICIAL_DOMAIN),
+    # A sender copied from a mail app: the address decides, not the name shown before it.
+    ("MEXC Support <support@mexc-help.com>", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
+    ('"MEXC" <service@mexc.com>', OFF, "mexc", Reason.OFFICIAL_ADDRESS),
     # Defanged text pasted back.
     ("hxxps://mexc-support[.]com", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
     # Unrelated sites and text.
@@ -398,3 +401,17 @@ def test_an_official_account_is_official_only_on_its_own_app(
     assert (found.verdict, found.reason) == (OFF, Reason.OFFICIAL_ACCOUNT)
     lines = verify_reply(found, CATALOG, Words.of(locale, NOW)).plain_lines()
     assert lines[1].replace("\u2060", "") == line
+
+
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        (Locale.EN, "help[@]kraken-desk[.]com is not Kraken's e-mail address."),
+        (Locale.ZH, "help[@]kraken-desk[.]com 不是 Kraken 的官方邮箱。"),
+    ],
+)
+def test_an_address_on_a_look_alike_domain_is_called_an_address(locale: Locale, line: str) -> None:
+    found = check("help@kraken-desk.com", CATALOG)
+    assert (found.verdict, found.reason) == (LOOK, Reason.BRAND_IN_DOMAIN)
+    lines = verify_reply(found, CATALOG, Words.of(locale, NOW)).plain_lines()
+    assert lines[1].replace("\u2060", "") == line, "not 'is not Kraken's website'"

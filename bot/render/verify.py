@@ -75,6 +75,8 @@ def _reason(finding: Finding, w: Words) -> str:
     host = finding.host or ""
     domain = ""
     template = w.s.verify_reason[finding.reason]
+    if finding.subject is Subject.EMAIL and finding.reason is Reason.BRAND_IN_DOMAIN:
+        template = w.s.verify_reason[Reason.BRAND_IN_ADDRESS]  # an address, not a website
     if exchange is not None:
         domain = next((d for d in exchange.official_domains if within(host, (d,))), "")
     else:
