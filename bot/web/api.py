@@ -84,7 +84,7 @@ async def one_exchange(request: web.Request) -> web.Response:
     ctx = context_of(request)
     exchange = find(ctx.catalog, request.match_info["exchange"])
     view = await ctx.status.exchange_status(exchange)
-    hours = await ctx.bars.last_day()
+    hours = await ctx.bars.for_channels([c.key for c in view.channels])
     return _json(detail_json(view, locale, lambda key: hours.get(key, ctx.bars.empty())))
 
 

@@ -2,9 +2,10 @@
 
 Two bars: the last 24 hours hour by hour (`HourlyBars`) and the last 90 days day by day
 (`DailyBars`, UTC days). A bar ends with the period under way, marked partial, so a channel
-that went down minutes ago shows it in its bar too. Complete periods do not change, so they
-are read once per period (one rollup query per period, every channel at once) and kept until
-it turns; the period under way is one more query, read again at most every `CURRENT_TTL`.
+that went down minutes ago shows it in its bar too. A page reads the few channels it draws
+(`for_channels`). Complete periods do not change, so a channel's are read once per period
+(one rollup query per period for the channels asked for) and kept until it turns; the period
+under way is one more query, read again at most every `CURRENT_TTL`.
 """
 
 from __future__ import annotations
@@ -77,40 +78,77 @@ class Bars:
         self._clock = clock
         self._length = length
         self._count = count
-        self._hour: datetime | None = None
-        self._complete: dict[str, tuple[Hour, ...]] = {}
-        self._read_at: datetime | None = None
-        self._cells: dict[str, tuple[Hour, ...]] = {}
         self._lock = asyncio.Lock()
+        # Per channel asked for: its complete periods and the one under way.
+        self._keys_period: datetime | None = None
+        self._by_key: dict[str, tuple[Hour, ...]] = {}  # () when it has none with checks
+        self._now_by_key: dict[str, tuple[datetime, Hour]] = {}  # when read, what it said
 
-    async def last_day(self) -> Mapping[str, tuple[Hour, ...]]:
-        """Every channel with data in the bar's span → its periods (the last partial)."""
-        return await self.periods()
+    async def for_channels(self, keys: Sequence[str]) -> Mapping[str, tuple[Hour, ...]]:
+        """Each of `keys` with checks in the bar's span → its periods (the last partial).
 
-    async def periods(self) -> Mapping[str, tuple[Hour, ...]]:
-        """Every channel with data in the bar's span → its periods (the last partial)."""
+        Reads only these channels: the complete periods once per period, the one under way
+        at most every `CURRENT_TTL`. A page needs a few channels, and reading every channel
+        is slow at scale (89 days of 2,000 channels: about 18 s; one exchange's: 26 ms).
+        """
         now = self._clock.now()
         current = self._floor(now)
         async with self._lock:
-            read_at = self._read_at
-            if self._hour == current and read_at and now - read_at < CURRENT_TTL:
-                return self._cells
+            if self._keys_period != current:
+                self._by_key, self._now_by_key, self._keys_period = {}, {}, current
             try:
-                if current != self._hour:
-                    self._complete = await self._load(current)
-                    self._hour = current
-                under_way = await self._read_hour(current)
+                await self._read_complete(current, [k for k in keys if k not in self._by_key])
+                stale = [k for k in keys if self._stale(k, now)]
+                await self._read_under_way(current, now, stale)
             except Exception:
                 # The bars are a detail: the page still answers, and the next one retries.
                 log.exception("could not read rollups for the bars")
                 return {}
-            self._cells = self._join(current, under_way)
-            self._read_at = now
-            return self._cells
+        found: dict[str, tuple[Hour, ...]] = {}
+        for key in keys:
+            complete, under_way = self._by_key.get(key, ()), self._now_by_key[key][1]
+            if complete or under_way.count > 0:
+                blank = tuple(self._cell(start) for start in self._starts(current))
+                found[key] = (*(complete or blank), under_way)
+        return found
+
+    def _stale(self, key: str, now: datetime) -> bool:
+        read = self._now_by_key.get(key)
+        return read is None or now - read[0] >= CURRENT_TTL
+
+    async def _read_complete(self, current: datetime, keys: list[str]) -> None:
+        if not keys or self._store is None:
+            self._by_key.update(dict.fromkeys(keys, ()))
+            return
+        starts = self._starts(current)
+        rows = {key: [self._cell(s) for s in starts] for key in keys}
+        seen: set[str] = set()
+        for position, start in enumerate(starts):
+            summaries = await self._store.rollup_summaries(
+                keys, start, start + self._length, with_latency=False
+            )
+            for key, summary in summaries.items():
+                if summary.count > 0 and key in rows:
+                    rows[key][position] = self._cell(start, summary.count, summary.failures)
+                    seen.add(key)
+        self._by_key.update({key: tuple(rows[key]) if key in seen else () for key in keys})
+
+    async def _read_under_way(self, current: datetime, now: datetime, keys: list[str]) -> None:
+        if not keys:
+            return
+        summaries: Mapping[str, Summary] = {}
+        if self._store is not None:
+            summaries = await self._store.rollup_summaries(
+                keys, current, current + self._length, with_latency=False
+            )
+        for key in keys:
+            summary = summaries.get(key)
+            count, failures = (summary.count, summary.failures) if summary else (0, 0)
+            self._now_by_key[key] = (now, self._under_way(current, count, failures))
 
     def empty(self) -> tuple[Hour, ...]:
         """The bar without checks (a channel that is not probed or has no data yet)."""
-        current = self._hour or self._floor(self._clock.now())
+        current = self._floor(self._clock.now())
         return (*(self._cell(start) for start in self._starts(current)), self._under_way(current))
 
     def _floor(self, at: datetime) -> datetime:
@@ -127,44 +165,6 @@ class Bars:
         """The complete periods shown, before the one under way, oldest first."""
         return [current - self._length * (self._count - 1 - i) for i in range(self._count - 1)]
 
-    def _join(
-        self, current: datetime, under_way: Mapping[str, Hour]
-    ) -> dict[str, tuple[Hour, ...]]:
-        """The complete hours, then the hour under way, per channel with data in either."""
-        before = tuple(self._cell(start) for start in self._starts(current))
-        return {
-            key: (*self._complete.get(key, before), under_way.get(key, self._under_way(current)))
-            for key in self._complete.keys() | under_way.keys()
-        }
-
-    async def _read_hour(self, start: datetime) -> dict[str, Hour]:
-        """The period under way so far, per channel with checks in it."""
-        if self._store is None:
-            return {}
-        summaries = await self._store.rollup_summaries(
-            None, start, start + self._length, with_latency=False
-        )
-        return {
-            key: self._under_way(start, summary.count, summary.failures)
-            for key, summary in summaries.items()
-        }
-
-    async def _load(self, current: datetime) -> dict[str, tuple[Hour, ...]]:
-        if self._store is None:
-            return {}
-        starts = self._starts(current)
-        found: dict[str, list[Hour]] = {}
-        for position, start in enumerate(starts):
-            summaries = await self._store.rollup_summaries(
-                None, start, start + self._length, with_latency=False
-            )
-            for key, summary in summaries.items():
-                if summary.count <= 0:
-                    continue
-                row = found.setdefault(key, [self._cell(s) for s in starts])
-                row[position] = self._cell(start, summary.count, summary.failures)
-        return {key: tuple(row) for key, row in found.items()}
-
 
 class HourlyBars(Bars):
     """The last 24 hours, hour by hour, the hour under way last."""
@@ -174,71 +174,7 @@ class HourlyBars(Bars):
 
 
 class DailyBars(Bars):
-    """The last 90 UTC days, day by day, today so far last; read per exchange page.
-
-    The page needs one exchange's channels only, and reading 89 days of every channel at
-    once is slow at scale (about 18 s for 2,000 channels), so `for_channels` reads the
-    complete days of the channels asked for, once per UTC day, and today's so far at most
-    every `CURRENT_TTL`.
-    """
+    """The last 90 UTC days, day by day, today so far last (read with `for_channels`)."""
 
     def __init__(self, store: StatusStore | None, clock: Clock) -> None:
         super().__init__(store, clock, length=DAY, count=DAYS)
-        self._day_loaded: datetime | None = None
-        self._days: dict[str, tuple[Hour, ...]] = {}  # complete days, per channel read
-        self._today: dict[str, tuple[datetime, Hour]] = {}  # when read, what it said
-
-    async def for_channels(self, keys: Sequence[str]) -> Mapping[str, tuple[Hour, ...]]:
-        """Each of `keys` with checks in the last 90 days → its 90 days (the last partial)."""
-        now = self._clock.now()
-        current = self._floor(now)
-        async with self._lock:
-            if self._day_loaded != current:
-                self._days, self._today, self._day_loaded = {}, {}, current
-            try:
-                await self._read_days(current, [k for k in keys if k not in self._days])
-                stale = [k for k in keys if self._stale(k, now)]
-                await self._read_today(current, now, stale)
-            except Exception:
-                log.exception("could not read rollups for the 90-day bars")
-                return {}
-        found: dict[str, tuple[Hour, ...]] = {}
-        for key in keys:
-            days, today = self._days.get(key, ()), self._today[key][1]
-            if days or today.count > 0:
-                found[key] = (*(days or self.empty()[:-1]), today)
-        return found
-
-    def _stale(self, key: str, now: datetime) -> bool:
-        read = self._today.get(key)
-        return read is None or now - read[0] >= CURRENT_TTL
-
-    async def _read_days(self, current: datetime, keys: list[str]) -> None:
-        if not keys or self._store is None:
-            self._days.update(dict.fromkeys(keys, ()))
-            return
-        starts = self._starts(current)
-        rows = {key: [self._cell(s) for s in starts] for key in keys}
-        seen: set[str] = set()
-        for position, start in enumerate(starts):
-            summaries = await self._store.rollup_summaries(
-                keys, start, start + self._length, with_latency=False
-            )
-            for key, summary in summaries.items():
-                if summary.count > 0 and key in rows:
-                    rows[key][position] = self._cell(start, summary.count, summary.failures)
-                    seen.add(key)
-        self._days.update({key: tuple(rows[key]) if key in seen else () for key in keys})
-
-    async def _read_today(self, current: datetime, now: datetime, keys: list[str]) -> None:
-        if not keys:
-            return
-        summaries: Mapping[str, Summary] = {}
-        if self._store is not None:
-            summaries = await self._store.rollup_summaries(
-                keys, current, current + self._length, with_latency=False
-            )
-        for key in keys:
-            summary = summaries.get(key)
-            count, failures = (summary.count, summary.failures) if summary else (0, 0)
-            self._today[key] = (now, self._under_way(current, count, failures))

@@ -74,8 +74,10 @@ async def index_page(request: web.Request) -> web.Response:
     ctx = context_of(request)
     locale = page_locale(request)
     w = Words.of(locale, ctx.status.clock.now())
-    hours = await ctx.bars.last_day()
     statuses = await ctx.all_statuses()
+    # The overview draws the headline channel's bar only: read just those.
+    subjects = [v.answer.subject.key for v in statuses if v.answer.subject is not None]
+    hours = await ctx.bars.for_channels(subjects)
     summary = views.overall(statuses, w)
     # Blind: said once, as the overall line, instead of on each row.
     since = statuses[0].blind_since if statuses else None
@@ -94,8 +96,9 @@ async def exchange_page(request: web.Request) -> web.Response:
         return not_found(request, ctx, locale, w, echo(request.match_info["exchange"]))
     view = await ctx.status.exchange_status(exchange)
     w = replace(w, now=view.at)
-    hours = await ctx.bars.last_day()
-    days = await ctx.daily.for_channels([c.key for c in view.channels])
+    keys = [c.key for c in view.channels]
+    hours = await ctx.bars.for_channels(keys)
+    days = await ctx.daily.for_channels(keys)
     book = ctx.status.reports
     typical = await book.this_hour(exchange) if book is not None else {}
     has_store = ctx.status.store is not None

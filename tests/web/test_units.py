@@ -133,8 +133,8 @@ async def test_it_reads_complete_hours_once_an_hour_and_this_hour_every_30_s() -
     store.hour("mexc/live_chat", AT - timedelta(hours=24), 60, 60)  # out of the window
     bars = HourlyBars(store, clock)
 
-    first = await bars.last_day()
-    await bars.last_day()
+    first = await bars.for_channels(["mexc/live_chat"])
+    await bars.for_channels(["mexc/live_chat"])
     assert store.reads == 24  # 23 complete hours and the one under way
 
     row = first["mexc/live_chat"]
@@ -149,12 +149,12 @@ async def test_it_reads_complete_hours_once_an_hour_and_this_hour_every_30_s() -
 
     clock.advance(31)
     store.hour("mexc/live_chat", AT, 7, 5)
-    again = await bars.last_day()
+    again = await bars.for_channels(["mexc/live_chat"])
     assert store.reads == 25  # only the hour under way again
     assert (again["mexc/live_chat"][-1].count, again["mexc/live_chat"][-1].failures) == (7, 5)
 
     clock.advance(3600)
-    moved = await bars.last_day()
+    moved = await bars.for_channels(["mexc/live_chat"])
     assert store.reads == 49
     assert moved["mexc/live_chat"][-2].count == 7  # this hour is complete now
     assert not moved["mexc/live_chat"][-2].partial
@@ -174,7 +174,7 @@ async def test_it_shows_empty_bars_when_rollups_cannot_be_read() -> None:
 
     bars = HourlyBars(Broken(), FakeClock(AT))
 
-    assert await bars.last_day() == {}
+    assert await bars.for_channels(["mexc/live_chat"]) == {}
     assert [h.level for h in bars.empty()] == [Level.NONE] * 24
     assert [h.partial for h in bars.empty()] == [False] * 23 + [True]
 
@@ -193,9 +193,8 @@ async def test_it_builds_the_bars_from_real_rollups(tmp_path: Path) -> None:
             ]
         )
 
-        row = (await HourlyBars(store, FakeClock(AT + timedelta(minutes=5))).last_day())[
-            "mexc/live_chat"
-        ]
+        bars = HourlyBars(store, FakeClock(AT + timedelta(minutes=5)))
+        row = (await bars.for_channels(["mexc/live_chat"]))["mexc/live_chat"]
     finally:
         await db.close()
 
