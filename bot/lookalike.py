@@ -277,7 +277,10 @@ def _link(url: str, shown: str, catalog: Catalog) -> Finding:
     except UrlError as error:
         return _trick(error, url, shown, catalog)
     if parsed.host in ACCOUNT_HOSTS:
-        name = parsed.rest.lstrip("/").split("/")[0].split("?")[0]
+        path = re.split(r"[?#]", parsed.rest, maxsplit=1)[0].strip("/").split("/")
+        if parsed.host in ("t.me", "telegram.me") and path[0] == "s":
+            path = path[1:]  # t.me/s/<name>: the web preview of channel <name>
+        name = path[0] if path else ""
         if name and name.lower() not in ("s", "joinchat", "share", "i", "home", "search"):
             return _account(name.lstrip("@+"), parsed.host, shown, catalog)
     return _host_finding(parsed.host, parsed.rest, shown, catalog, Subject.LINK)

@@ -104,6 +104,7 @@ TABLE = [
     ("@Binance_Support", LOOK, "binance", Reason.BRAND_IN_ACCOUNT),
     ("t.me/MEXCEnglish", LOOK, "mexc", Reason.BRAND_IN_ACCOUNT),
     ("https://t.me/Gateio_Copy_Trading", LOOK, "gate", Reason.BRAND_IN_ACCOUNT),
+    ("https://t.me/s/MEXCEnglish", LOOK, "mexc", Reason.BRAND_IN_ACCOUNT),  # a channel's preview
     ("https://evil.io/coinbase/login", LOOK, "coinbase", Reason.BRAND_IN_LINK),
     # Every character browsers read as a dot (small full stop, one dot leader, vertical 。).
     ("mexc-support\ufe52com", LOOK, "mexc", Reason.BRAND_IN_DOMAIN),
