@@ -65,7 +65,7 @@ async def test_stats_tells_admins_what_is_watched_subscribed_and_queued(bot: Bot
     stats = await bot.ask("/stats", chat_id=ADMIN)
     assert stats["text"] == (
         "<b>supportlive</b>\n"
-        "1 exchanges · 3 channels (2 probed) · 2 live now\n"
+        "1 exchanges · 3 channels · 2 probed, 1 of them live now\n"
         "Alerts: 2 active subscriptions · outbox 0 pending, 0 sending, 0 dead\n"
         "Maintenance under way: 1"
     )
