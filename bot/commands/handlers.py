@@ -211,7 +211,8 @@ async def show_history(ctx: Context) -> Reply:
     if status.store is None:
         return history_reply(exchange, None, ctx.w)
     rows = await status.transitions(exchange)
-    return history_reply(exchange, rows, ctx.w, await status.watching_since(exchange))
+    since = await status.watching_since(exchange)
+    return history_reply(exchange, rows, ctx.w, since, status.live.blind_since())
 
 
 async def subscribe(ctx: Context) -> Reply:

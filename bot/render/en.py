@@ -216,6 +216,7 @@ EN = Strings(
     history_detail=" ({detail})",
     history_empty="No changes in the last 7 days.",
     history_empty_since="No changes since then.",
+    history_blind="What changes while we can't check is not in this list.",
     history_never="No history yet: none of our checks here has got through so far.",
     history_unavailable="No history here: it needs the running bot's database.",
     report_usage="Usage: /report <exchange> <channel> <minutes|none>, e.g. "

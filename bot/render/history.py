@@ -31,11 +31,13 @@ def history_reply(
     rows: Sequence[TransitionRow] | None,
     w: Words,
     since: datetime | None = None,
+    blind_since: datetime | None = None,
 ) -> Reply:
     """Transitions oldest-first in, newest-first out; None means no database to read.
 
     `since` is when the bot first checked the exchange (`StatusService.watching_since`);
-    None with a database means never.
+    None with a database means never. While the probes are blind (`blind_since`), it says so
+    first: what changed meanwhile is not seen, so "no changes" is no news.
     """
     if rows is None:
         title = w.s.history_title.format(exchange=exchange.name)
@@ -43,8 +45,11 @@ def history_reply(
     short = since is None or since > w.now - WINDOW
     title = (w.s.history_title_since if short else w.s.history_title).format(exchange=exchange.name)
     head: list[Line] = []
+    if blind_since is not None:
+        when = w.when(blind_since, w.zone_for(None))
+        head += [(text(w.s.blind_line.format(since=when)),), (text(w.s.history_blind),)]
     if since is None and not rows:
-        return Reply(title=title, lines=((text(w.s.history_never),),))
+        return Reply(title=title, lines=(*head, (text(w.s.history_never),)))
     if short and since is not None:
         ago = w.ago((w.now - since).total_seconds())
         head.append(

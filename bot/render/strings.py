@@ -143,6 +143,7 @@ class Strings:
     history_detail: str
     history_empty: str
     history_empty_since: str
+    history_blind: str
     history_never: str
     history_unavailable: str
 

@@ -213,6 +213,7 @@ ZH = Strings(
     history_detail="（原因：{detail}）",
     history_empty="近 7 天没有状态变化。",
     history_empty_since="此后没有状态变化。",
+    history_blind="无法检测期间的变化不会出现在此列表中。",
     history_never="暂无记录：到目前为止，我们在这里的检测还没有一次得到结果。",
     history_unavailable="这里没有历史记录：需要运行中机器人的数据库。",
     report_usage="用法：/report <交易所> <渠道> <分钟|none>，例如 /report {exchange} {channel} 10："

@@ -375,6 +375,27 @@ async def test_a_new_database_never_claims_a_quiet_week(
     )
 
 
+async def test_while_blind_no_changes_is_no_news(
+    stored_core: Core, real_store: Store, live: FakeLive, clock: FakeClock
+) -> None:
+    await real_store.write_results([ProbeResult("nova/live_chat", clock.now(), True, 90)])
+    live.blind = clock.now()
+    assert await plain(stored_core, "/history nova") == (
+        "Nova — changes since we started watching\n"
+        "⚠️ We can't check from here right now: our own connection is failing (since 19:00 UTC).\n"
+        "What changes while we can't check is not in this list.\n"
+        "Watching since Nov 24 19:00 UTC (just now): not 7 days yet.\n"
+        "No changes since then."
+    )
+    assert await plain(stored_core, "/history nova", "zh") == (
+        "Nova — 开始检测以来的状态变化\n"
+        "⚠️ 我们这边的网络暂时异常，目前无法检测（自 19:00 UTC 起）。\n"
+        "无法检测期间的变化不会出现在此列表中。\n"
+        "自 11月24日 19:00 UTC（刚刚）开始检测，还不满 7 天。\n"
+        "此后没有状态变化。"
+    )
+
+
 async def test_a_quiet_week_is_said_only_after_a_week_of_watching(
     stored_core: Core, real_store: Store, clock: FakeClock
 ) -> None:
