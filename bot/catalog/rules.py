@@ -125,7 +125,13 @@ def _official_domain_problems(exchange: Exchange, domain: str) -> Iterator[Probl
 
 def _imitation_problems(exchange: Exchange, catalog: Catalog) -> Iterator[Problem]:
     """No official domain of one exchange may look like another's (same rules as /verify)."""
-    others = tuple(e for e in catalog.exchanges if e.id != exchange.id)
+    # Only the others' acceptable domains: a refused one (`com`) is reported once, by
+    # _official_domain_problems, and would make every .com domain "look like" its exchange.
+    others = tuple(
+        e.model_copy(update={"official_domains": _acceptable_domains(e)})
+        for e in catalog.exchanges
+        if e.id != exchange.id
+    )
     if not others:
         return
     rest = Catalog.model_construct(exchanges=others)
@@ -142,6 +148,14 @@ def _imitation_problems(exchange: Exchange, catalog: Catalog) -> Iterator[Proble
                 f"{domain} looks like {other.name} ({reason.value}); "
                 "an exchange's domain may not imitate another exchange",
             )
+
+
+def _acceptable_domains(exchange: Exchange) -> tuple[str, ...]:
+    return tuple(
+        domain
+        for domain in exchange.official_domains
+        if next(_official_domain_problems(exchange, domain), None) is None
+    )
 
 
 def _never_link_problems(exchange: Exchange, catalog: Catalog) -> Iterator[Problem]:

@@ -144,6 +144,17 @@ def test_a_bare_public_suffix_never_makes_a_look_alike_official() -> None:
     assert "mexc / official_domains: com is a public suffix" in " ".join(found)
 
 
+@pytest.mark.parametrize("refused", ["com", "MEXC.COM"])
+def test_a_refused_official_domain_is_one_problem_not_one_per_exchange(refused: str) -> None:
+    """A refused domain is no yardstick: `com` once made binance.com 'look like MEXC'."""
+    data = yaml.safe_load(SHIPPED_CATALOG.read_text(encoding="utf-8"))
+    [mexc] = [e for e in data["exchanges"] if e["id"] == "mexc"]
+    mexc["official_domains"] = [refused]
+    domain_problems = [p for p in problems_of(data) if "/ official_domains:" in p]
+    assert len(domain_problems) == 1, domain_problems
+    assert domain_problems[0].startswith("mexc / official_domains: ")
+
+
 @pytest.mark.parametrize(
     ("source", "refused"),
     [
