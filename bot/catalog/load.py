@@ -32,7 +32,7 @@ def load_catalog(path: Path, *, allow_local: bool = False) -> Catalog:
 def read_yaml(path: Path) -> Any:
     """The file's YAML as plain data (within `bot.bounded_yaml`'s limits), or CatalogError."""
     try:
-        return load_bounded(path.read_text(encoding="utf-8"))
+        data = load_bounded(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise CatalogError(path, [Problem("file", error.strerror or str(error))]) from None
     except UnicodeDecodeError as error:
@@ -47,6 +47,9 @@ def read_yaml(path: Path) -> Any:
         where = f"line {mark.line + 1}" if mark is not None else "file"
         problem = getattr(error, "problem", None) or "not valid YAML"
         raise CatalogError(path, [Problem(where, str(problem))]) from None
+    if data is None:  # no document at all, or only comments
+        raise CatalogError(path, [Problem("file", "is empty (it needs a list of exchanges)")])
+    return data
 
 
 def check_data(path: Path, data: Any, *, allow_local: bool = False) -> Catalog:

@@ -222,6 +222,17 @@ def test_it_names_a_yaml_syntax_error_with_its_line(tmp_path: Path) -> None:
     assert str(caught.value.problems[0]).startswith("line ")
 
 
+@pytest.mark.parametrize("text", ["", "\n# only a comment\n", "---\n"])
+def test_an_empty_catalog_file_is_said_to_be_empty(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "file: is empty (it needs a list of exchanges)"
+    ]
+
+
 def test_it_loads_the_shipped_catalog() -> None:
     catalog = load_catalog(SHIPPED_CATALOG)
     assert catalog.exchange("mexc") is not None
