@@ -89,11 +89,14 @@ class Runtime:
     budgets: dict[Platform, SendBudget] = field(default_factory=dict)  # shared with the drainer
     web_port: int | None = None
     feeds: FeedRunner | None = None
+    probing: bool = False  # the scheduler started (the web side answers before it does)
 
     async def health_check(self) -> tuple[bool, str]:
         """(healthy, reason) for /healthz: the scheduler ticks, the probes can see (some canary
         answers) and every supervised task runs (the database is checked by one of them, in
         the background: no query per call)."""
+        if not self.probing:  # e.g. a chat adapter's start waits on its platform
+            return False, "starting: the probes have not begun yet"
         stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
         if self.scheduler.channels() and stalled > SCHEDULER_STALL_S:
             return False, f"scheduler has not ticked for {stalled:.0f} s"
@@ -206,6 +209,7 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         services.append(Service("alerts", _nothing, drainer.stop))
         await monitor.see_afresh()
         scheduler.start()
+        runtime.probing = True
         supervise(runtime, drainer)
         yield runtime
     finally:

@@ -9,7 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.fakes.telegram_api import FakeTelegram
+import aiohttp
+
+from tests.fakes.telegram_api import ApiError, FakeTelegram, JsonDict
+from tests.support.process import BotProcess, bot_env, get_health
 from tests.support.site import SupportSite, write_catalog
 from tests.telegram.conftest import TOKEN
 from tests.test_cli import env_for
@@ -55,3 +58,28 @@ async def test_supportlive_run_answers_status_on_telegram(tmp_path: Path) -> Non
     assert process.returncode == 0, log
     assert stopped_in < 5
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
+
+
+async def test_healthz_says_starting_until_the_probes_begin(tmp_path: Path) -> None:
+    """The web side answers first; a slow chat adapter start is not a stuck scheduler."""
+    release = asyncio.Event()
+
+    async def slow_get_me(_: JsonDict) -> JsonDict:
+        await release.wait()
+        raise ApiError(502, "Bad Gateway")
+
+    async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
+        tg.register_method("getMe", slow_get_me)
+        async with (
+            BotProcess(bot_env(tmp_path, site, tg), tmp_path) as bot,
+            aiohttp.ClientSession() as http,
+        ):
+            base = await bot.web_base()
+            deadline = time.monotonic() + 30
+            while not tg.calls("getMe"):  # asked, not yet answered
+                assert time.monotonic() < deadline, bot.log
+                await asyncio.sleep(0.05)
+            during_start = await get_health(http, base)
+            release.set()
+            assert await bot.stop() == 0, bot.log
+    assert during_start == (503, "starting: the probes have not begun yet"), bot.log
