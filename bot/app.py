@@ -221,6 +221,7 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         if runtime is not None:
             await _stop_quietly("scheduler", runtime.scheduler.stop())
             await _stop_quietly("final flush", runtime.monitor.flush())
+            await _stop_quietly("sight", runtime.monitor.stop_seeing())
         await session.close()
         await db.close()
 

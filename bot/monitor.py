@@ -124,6 +124,7 @@ class Monitor:
         self._backlog_max = backlog_max
         self._dropping = False
         self.dropped = 0  # raw results dropped while the database was out (for /metrics)
+        self._seeing = False  # this run owns the stored sight (see `see_afresh`)
 
     # -- LiveView: what the status service reads -------------------------------------------
 
@@ -158,6 +159,14 @@ class Monitor:
         must not clear the blind state the running bot stored for `supportlive ask`.
         """
         await self._store.save_sight(None, self._clock.now())
+        self._seeing = True
+
+    async def stop_seeing(self) -> None:
+        """At stop, after the final flush: a stopped bot checks nothing, so `supportlive ask`
+        must not read its last blind spell as "right now" for ever after. Only a run that
+        reset sight at start (`see_afresh`) clears it; a failed second start leaves it be."""
+        if self._seeing and self._sight.blind:
+            await self._store.save_sight(None, self._clock.now())
 
     def on_result(self, result: ProbeResult) -> None:
         """Advance the channel's health now; persist later in a batch (see `flush`).

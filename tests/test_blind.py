@@ -7,6 +7,7 @@ Telegram adapter against the fake Bot API, the web side on a free port.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from bot.catalog import load_catalog
 from bot.clock import SystemClock
 from bot.settings import load_settings
 from bot.vocab import Health
+from storage import Store, open_database
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.site import SupportSite, loopback_catalog, write_catalog
 from tests.test_cli import env_for, run_cli
@@ -149,3 +151,33 @@ async def test_check_without_canaries_names_the_rule_that_found_it_blind(tmp_pat
     assert first.startswith("⚠️ We can't check from here right now: ")
     assert "canary" not in first, "there are none: CANARY_URLS is empty"
     assert "3 or more exchanges" in first
+
+
+async def test_a_bot_stopped_while_blind_leaves_no_blind_state_for_ask(tmp_path: Path) -> None:
+    # `supportlive ask` reads the stored blind state as "right now": after a stop, nothing is
+    # checking any more, so an hour later it would still say "our own connection is failing".
+    async with SupportSite() as site:
+        settings = load_settings(
+            catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
+            database_path=tmp_path / "bot.sqlite3",
+            allow_local_targets=True,
+            canary_urls=site.url("canary"),
+            web_enabled=False,
+        )
+        catalog = load_catalog(settings.catalog_path, allow_local=True)
+        async with running(settings, catalog, SystemClock()) as runtime:
+            site.cut = True
+            await until("blind", lambda: runtime.monitor.blind_since() is not None)
+            await _until_stored_blind(runtime)
+        db = await open_database(settings.database_path)
+        try:
+            assert await Store(db).load_sight() is None
+        finally:
+            await db.close()
+
+
+async def _until_stored_blind(runtime: Runtime, timeout_s: float = 30.0) -> None:
+    """Wait until a flush has written the blind state (the monitor flushes every second)."""
+    async with asyncio.timeout(timeout_s):
+        while await runtime.store.load_sight() is None:
+            await asyncio.sleep(0.1)
