@@ -25,6 +25,8 @@ from storage.feed_alerts import fan_out_to_keys, wanted_keys
 from storage.times import to_unix
 
 Change = tuple[Coin, Network, Network]  # the coin, its network before, and now
+# Networks of one coin named in one alert besides the first (a coin has a few dozen at most).
+MAX_ALSO = 40
 
 
 def moved(before: Flag, now: Flag) -> bool:
@@ -160,28 +162,27 @@ async def record_feed(
     async with store.transaction() as conn:
         wanted = await wanted_keys(conn, exchange.id, WALLET_KEY + ":") if changes else set()
         coins = {parsed[0] for key in wanted if (parsed := parse_wallet_key(key))}
-        for coin, was, network in changes:
+        for coin, moves in _by_coin(changes):
             if not coins & coin_codes(coin.code):
                 continue
-            keys = [key for key in keys_of(coin.code, network) if key in wanted]
-            if not keys:
+            keys = {key for _, network in moves for key in keys_of(coin.code, network)}
+            if not keys & wanted:
                 continue  # nobody listens to this coin: no query (a mass change is thousands)
+            # One alert per coin and chat: the first network's change, then the others.
+            (was, network), *others = moves
             payload = {
                 "exchange": exchange.id,
                 "channel": "",
                 "coin": coin.code,
-                "network": network.name,
                 "scope": new.scope.value,
-                "deposit": network.deposit.value,
-                "withdraw": network.withdraw.value,
-                "deposit_was": was.deposit.value,
-                "withdraw_was": was.withdraw.value,
+                **_move_fields(was, network),
+                "also": [_move_fields(w, n) for w, n in others[:MAX_ALSO]],
                 "at": moment,
             }
             rows += await fan_out_to_keys(
                 conn,
                 exchange=exchange.id,
-                keys=keys,
+                keys=sorted(keys & wanted),
                 kind="wallet",
                 payload=payload,
                 due_at=moment,
@@ -197,6 +198,24 @@ async def record_feed(
                 due_at=moment,
             )
     return rows
+
+
+def _by_coin(changes: list[Change]) -> Iterator[tuple[Coin, list[tuple[Network, Network]]]]:
+    """The changes grouped per coin, in the reading's order: (coin, [(was, now), ...])."""
+    grouped: dict[str, tuple[Coin, list[tuple[Network, Network]]]] = {}
+    for coin, was, network in changes:
+        grouped.setdefault(coin.code, (coin, []))[1].append((was, network))
+    yield from grouped.values()
+
+
+def _move_fields(was: Network, network: Network) -> dict[str, str]:
+    return {
+        "network": network.name,
+        "deposit": network.deposit.value,
+        "withdraw": network.withdraw.value,
+        "deposit_was": was.deposit.value,
+        "withdraw_was": was.withdraw.value,
+    }
 
 
 def feed_sink(

@@ -7,7 +7,7 @@ Beijing time (UTC+8) for Chinese readers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -271,31 +271,45 @@ def _maintenance_ended(c: _Context) -> Reply:
 
 
 def _wallet(c: _Context) -> Reply:
-    """A coin's deposits or withdrawals on a network changed, as the exchange's API says."""
+    """A coin's deposits or withdrawals on a network changed, as the exchange's API says;
+    other networks of the coin that changed in the same reading follow, one line each."""
     w, p = c.words, c.payload
-    single = p.get("scope") == "network_single"
-    moves = []
-    for way in ("deposit", "withdraw"):
-        now, was = str(p.get(way)), str(p.get(f"{way}_was"))
-        if now != was and "unknown" not in (now, was):
-            moves.append(w[f"wallet_{way}"].format(state=w[f"wallet_{_move(was, now)}"]))
-    if single:  # one status per network: deposits and withdrawals moved together
-        moves = [w["wallet_single"].format(state=w[f"wallet_single_{p.get('deposit')}"])]
-    bad = any(p.get(way) in ("suspended", "delayed") for way in ("deposit", "withdraw"))
+    bad, moves = _network_moves(w, p)
     network = w["wallet_all"] if p.get("scope") == "asset" else str(p.get("network") or "")
     title = w["wallet_title"].format(
         mark="⛔" if bad else "✅",
         exchange=c.exchange.name,
         coin=str(p.get("coin") or ""),
         network=network,
-        moves=w["wallet_join"].join(moves),
+        moves=moves,
     )
     coin = str(p.get("coin") or "").lower()
-    lines: list[Line] = [
-        (text(w["wallet_source"].format(exchange=c.exchange.name, at=c.time("at"))),),
-        (text(w["wallet_latest"].format(id=c.exchange.id, coin=coin)),),
-    ]
+    lines: list[Line] = []
+    others = p.get("also")
+    for other in others if isinstance(others, list) else ():
+        if isinstance(other, dict):
+            worse, said = _network_moves(w, {**other, "scope": p.get("scope")})
+            bad = bad or worse
+            line = w["wallet_also"].format(
+                mark="⛔" if worse else "✅", network=str(other.get("network") or ""), moves=said
+            )
+            lines.append((text(line),))
+    lines.append((text(w["wallet_source"].format(exchange=c.exchange.name, at=c.time("at"))),))
+    lines.append((text(w["wallet_latest"].format(id=c.exchange.id, coin=coin)),))
     return Reply(title=title, lines=tuple(lines), tone="warn" if bad else "ok")
+
+
+def _network_moves(w: Mapping[str, str], p: Mapping[str, object]) -> tuple[bool, str]:
+    """Whether one network's change is bad news, and its moves in words."""
+    moves = []
+    for way in ("deposit", "withdraw"):
+        now, was = str(p.get(way)), str(p.get(f"{way}_was"))
+        if now != was and "unknown" not in (now, was):
+            moves.append(w[f"wallet_{way}"].format(state=w[f"wallet_{_move(was, now)}"]))
+    if p.get("scope") == "network_single":  # one status per network: both ways together
+        moves = [w["wallet_single"].format(state=w[f"wallet_single_{p.get('deposit')}"])]
+    bad = any(p.get(way) in ("suspended", "delayed") for way in ("deposit", "withdraw"))
+    return bad, w["wallet_join"].join(moves)
 
 
 def _move(was: str, now: str) -> str:
@@ -383,6 +397,7 @@ _EN: dict[str, str] = {
     "wallet_single_suspended": "not online",
     "wallet_all": "all networks",
     "wallet_join": ", ",
+    "wallet_also": "{mark} {network}: {moves}",
     "wallet_source": "From {exchange}'s public API at {at}; it applies to everyone.",
     "wallet_latest": "Latest: /wallet {id} {coin}",
     "api_maint_started": "🛠 {exchange}'s API reports the exchange in maintenance",
@@ -443,6 +458,7 @@ _ZH: dict[str, str] = {
     "wallet_single_suspended": "非正常状态",
     "wallet_all": "全部网络",
     "wallet_join": "，",
+    "wallet_also": "{mark} {network}：{moves}",
     "wallet_source": "来自 {exchange} 公开 API，{at}；适用于所有用户。",
     "wallet_latest": "最新状态：/wallet {id} {coin}",
     "api_maint_started": "🛠 {exchange} API 报告交易所进入维护",

@@ -303,3 +303,22 @@ async def test_a_mass_change_of_thousands_of_coins_costs_queries_only_for_listen
     catalog = world.core.catalog
     assert await record_feed(store, catalog, before, after, NOW) == 1  # type: ignore[arg-type]
     assert len(store.statements) <= 2  # which coins are listened to, then the one insert
+
+
+async def test_several_networks_of_a_coin_changing_at_once_are_one_alert(world: World) -> None:
+    await world.say("1", "/subscribe kucoin usdt")
+    await world.say("2", "/subscribe kucoin usdt erc20", "zh")
+    world.api.set("/api/v3/currencies", currencies(trc20_withdraw=True, erc20_deposit=False))
+    await world.read_and_send()
+    assert world.heard("1") == [
+        "✅ KuCoin USDT on TRC20: withdrawals reopened\n"
+        "⛔ ERC20: deposits suspended\n"
+        "From KuCoin's public API at 19:01 UTC; it applies to everyone.\n"
+        "Latest: /wallet kucoin usdt"
+    ]
+    assert world.heard("2") == [
+        "✅ KuCoin USDT（TRC20）：提币已恢复\n"
+        "⛔ ERC20：充值已暂停\n"
+        "来自 KuCoin 公开 API，北京时间 03:01；适用于所有用户。\n"
+        "最新状态：/wallet kucoin usdt"
+    ]
