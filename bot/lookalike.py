@@ -184,9 +184,17 @@ def is_checkable(text: str) -> bool:
     return bool(
         "://" in typed
         or _EMAIL.match(typed)
-        or _HOSTLIKE.match(typed)
+        or (_HOSTLIKE.match(typed) and _ends_in_a_name(typed))
         or (_HANDLE.match(typed) and typed.startswith("@"))
     )
+
+
+def _ends_in_a_name(typed: str) -> bool:
+    """True when the host part ends in a label of letters, as a site's name does ("com",
+    "io", "中国"), so "1.5", "v2.0" and "e.g." in a chat are not taken for links."""
+    host: str = re.split(r"[/?#:]", typed, maxsplit=1)[0]
+    last: str = _DOTS.split(host.rstrip("." + DOT_LIKES))[-1]
+    return sum(ch.isalpha() for ch in last) >= 2
 
 
 def defang(text: str) -> str:

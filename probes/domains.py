@@ -123,7 +123,9 @@ def normalize_host(host: str) -> str:
         try:
             return str(ipaddress.IPv4Address(text))
         except ValueError:
-            raise UrlError("ip", f"{host} is an IPv4 address in an unusual spelling") from None
+            if all(_NUMBER.match(label) for label in labels):
+                raise UrlError("ip", f"{host} is an IPv4 address in an unusual spelling") from None
+            raise UrlError("host", f"host {host!r} ends in a number but is no address") from None
     ascii_labels = [_ascii_label(label, host) for label in labels]
     normalized = ".".join(ascii_labels)
     if len(normalized) > 253:

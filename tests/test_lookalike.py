@@ -123,6 +123,7 @@ TABLE = [
     ("@somebody", UNK, None, Reason.NO_EXCHANGE),
     ("+1 415 555 0100", UNK, None, Reason.PHONE_UNLISTED),
     ("hello there", UNK, None, Reason.NOT_A_LINK),
+    ("v2.0", UNK, None, Reason.NOT_A_LINK),  # ends in a number, yet no IP: no browser opens it
 ]
 
 
@@ -233,6 +234,12 @@ def test_defang_leaves_nothing_clickable(text: str, expected: str) -> None:
         ("/status", False),
         ("mexc", False),
         ("", False),
+        # Numbers and abbreviations are no sites: a site's name ends in letters.
+        ("1.5", False),
+        ("v2.0", False),
+        ("e.g.", False),
+        ("mexc-support.com/login", True),
+        ("http://203.0.113.9/", True),
     ],
 )
 def test_only_a_pasted_link_is_checked_without_a_command(text: str, checkable: bool) -> None:
