@@ -42,7 +42,9 @@ class SendKind(StrEnum):
 
 
 @dataclass(slots=True)
-class _Send:
+class Turn:
+    """One send's place in a `SendBudget`: when it started and when it ended."""
+
     start: float
     end: float = math.inf  # until the platform answered
 
@@ -75,8 +77,8 @@ class SendBudget:
             raise ValueError("a send budget needs a positive rate")
         limit, self._window_s = _window(per_s)
         alert_limit = _window(alerts_per_s)[0] if alerts_per_s else limit
-        self._all: deque[_Send] = deque(maxlen=limit)
-        self._alerts: deque[_Send] = deque(maxlen=min(alert_limit, limit))
+        self._all: deque[Turn] = deque(maxlen=limit)
+        self._alerts: deque[Turn] = deque(maxlen=min(alert_limit, limit))
         self._gap_s = self._window_s / limit
         self._now = now
         self._sleep = sleep
@@ -92,21 +94,21 @@ class SendBudget:
         finally:
             self.finish(turn)
 
-    async def start(self, kind: SendKind = SendKind.REPLY) -> _Send:
+    async def start(self, kind: SendKind = SendKind.REPLY) -> Turn:
         """Wait for a turn and take it; pass what it returns to `finish` when the send ends."""
         async with self._queues[kind]:
             while True:
                 now = self._now()
                 ready = self._ready_at(kind, now)
                 if ready <= now:
-                    turn = _Send(now)
+                    turn = Turn(now)
                     self._all.append(turn)
                     if kind is SendKind.ALERT:
                         self._alerts.append(turn)
                     return turn
                 await self._sleep(ready - now)
 
-    def finish(self, turn: _Send) -> None:
+    def finish(self, turn: Turn) -> None:
         """The send of `turn` ended (accepted or not)."""
         turn.end = self._now()
 
@@ -130,11 +132,6 @@ class SendBudget:
                     ready, oldest + self._window_s if oldest < math.inf else now + _IN_FLIGHT_POLL_S
                 )
         return ready
-
-
-def telegram_budget(settings_rate: float, now: Now, sleep: Sleep = asyncio.sleep) -> SendBudget:
-    """The one budget for everything the bot sends to Telegram: replies and alerts."""
-    return SendBudget(TELEGRAM_TOTAL_PER_S, settings_rate, now=now, sleep=sleep)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +188,7 @@ class _Lane:
     budget: SendBudget | None  # None: no overall limit (a 429 pause still holds)
     paused_until: float = -math.inf
     chat_done: dict[str, float] = field(default_factory=dict)
-    on_wire: dict[str, _Send] = field(default_factory=dict)
+    on_wire: dict[str, Turn] = field(default_factory=dict)
 
 
 class Pacer:
