@@ -50,9 +50,9 @@ def catalog_data(channels: int) -> dict[str, object]:
         url = "http://127.0.0.1:9/p"
         exchanges.append(
             {
-                "id": f"x{e}",
-                "name": f"Exchange {e}",
-                "official_domains": ["bench.example"],
+                "id": f"ex{e:04d}",  # one width: no exchange's name is inside another's
+                "name": f"Exchange {e:04d}",
+                "official_domains": [f"ex{e:04d}.example"],
                 "channels": [
                     {
                         "id": f"c{c}",
