@@ -203,6 +203,12 @@ def test_a_phone_number_gets_what_the_exchange_publishes_about_phones() -> None:
     assert lines[0] == "📞 We can't vouch for phone numbers"
     assert lines[2].startswith("• Kraken: ")
     assert "support.kraken.com" in lines[2]
+    # Not "anywhere else": a phone call is no website.
+    assert lines[-1] == (
+        "Never give your password or 2FA code over the phone: support never asks for them."
+    )
+    chinese = verify_reply(found, CATALOG, Words.of(Locale.ZH, NOW), kraken).plain_lines()
+    assert chinese[-1] == "切勿在电话中透露密码或验证码：客服绝不会索要。"
 
 
 @pytest.mark.parametrize(

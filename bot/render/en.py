@@ -362,6 +362,8 @@ EN = Strings(
     verify_accounts="{exchange}'s official accounts we know: {accounts}.",
     verify_addresses="{exchange}'s support e-mail we know: {addresses}.",
     verify_never="Never enter your password or 2FA code anywhere else.",
+    verify_phone_never="Never give your password or 2FA code over the phone: "
+    "support never asks for them.",
     verify_still="Even there, support never asks for your password or 2FA code.",
     verify_tool="Check any account or link with {tool}: ",
     verify_tool_where="Check any account or link with {tool}: {where}",

@@ -240,6 +240,7 @@ class Strings:
     verify_unknown_hint: str
     verify_phone_line: str
     verify_phone_silent: str
+    verify_phone_never: str
 
     # Buttons
     button_urgent: str

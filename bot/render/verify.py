@@ -140,7 +140,7 @@ def _phone_reply(finding: Finding, catalog: Catalog, w: Words, hint: Exchange | 
             exchange=exchange.name, policy=policy or s.verify_phone_silent
         )
         lines.append((text(line),))
-    lines.append((text(s.verify_never),))
+    lines.append((text(s.verify_phone_never),))
     return fit(Reply(title=s.verify_title_phone, lines=tuple(lines), tone="warn"), "")
 
 
