@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.logs import RedactSecrets
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 TOKEN = "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra"
 
@@ -126,3 +126,13 @@ def test_debug_logs_never_carry_what_users_sent() -> None:
     assert "7770003" not in done.stderr
     assert "Application started" in done.stderr
     assert "our own debug line" in done.stderr
+
+
+def test_every_setting_is_in_the_readme_table_and_in_env_example() -> None:
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| `")]
+    for name in (field.upper() for field in Settings.model_fields):
+        assert any(f"`{name}`" in row for row in table), f"{name} not in README's settings table"
+        assert f"# {name}=" in example, f"{name} not in .env.example"
