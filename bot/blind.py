@@ -140,13 +140,22 @@ class Sight:
             now_blind = correlated_blind(self._unreachable)
         self._turn(now_blind, result.at)
 
+    @property
+    def settled(self) -> bool:
+        """Whether we know if we can see: no canaries, or every canary has reported once."""
+        return self._canary_reported == len(self._canaries)
+
     def covers(self, at: datetime) -> bool:
         """Whether a failure of a check started at `at` falls in a blind spell.
 
         Blind now: every failure. Seeing again: a check started before the spell ended
-        (it failed for the same reason, and only came back late).
+        (it failed for the same reason, and only came back late). Not settled yet (just
+        started, a canary not heard from): every failure too, so that a machine without
+        internet does not count its first seconds' failures against the exchanges.
         """
-        return self.since is not None or (self.seen_again is not None and at <= self.seen_again)
+        if self.since is not None or not self.settled:
+            return True
+        return self.seen_again is not None and at <= self.seen_again
 
     def _observe_canary(self, result: ProbeResult) -> None:
         before = self._canaries[result.channel]

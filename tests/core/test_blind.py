@@ -85,6 +85,16 @@ def test_canaries_decide_and_a_late_failure_from_the_blind_spell_stays_blind() -
     assert not sight.covers(at(11))
 
 
+def test_until_every_canary_reported_a_failure_proves_nothing() -> None:
+    sight = Sight([CANARY, OTHER_CANARY], ["mexc/live_chat"])
+    assert sight.covers(at(0)), "just started: no canary heard from"
+    sight.observe(failed(CANARY, 1))
+    assert not sight.blind and sight.covers(at(1)), "the other canary is not heard from"
+    sight.observe(ok(OTHER_CANARY, 2))
+    assert not sight.blind and not sight.covers(at(3)), "one canary answers: we can see"
+    assert not Sight([], ["mexc/live_chat"]).covers(at(0)), "no canaries: nothing to wait for"
+
+
 def test_without_canaries_network_failures_across_three_exchanges_mean_blind() -> None:
     channels = [f"{e}/{c}" for e in ("a", "b", "c", "d") for c in ("chat", "help")]
     sight = Sight([], channels)
