@@ -202,6 +202,7 @@ EN = Strings(
     steps_title="What to do",
     facts_title="Good to know",
     have_ready="Have ready: {items}.",
+    ready_sep=" · ",
     route_unverified="⚠️ Unverified: these steps are not confirmed on an official {exchange} page.",
     no_route="We have no checked steps for this case at {exchange}. The channels above are "
     "the official ones; start with the first that is live.",

@@ -128,6 +128,7 @@ class Strings:
     steps_title: str
     facts_title: str
     have_ready: str
+    ready_sep: str  # items may hold commas ("What changed (e-mail, phone, 2FA)")
     route_unverified: str
     no_route: str
     phishing: str

@@ -85,7 +85,7 @@ def step_sections(view: RouteView, w: Words) -> list[Section]:
     steps: list[Line] = [(text(f"• {step}"),) for step in _texts(route.steps, w)]
     ready = _texts(route.have_ready, w)
     if ready:
-        steps.append((text(w.s.have_ready.format(items=w.s.list_sep.join(ready))),))
+        steps.append((text(w.s.have_ready.format(items=w.s.ready_sep.join(ready))),))
     if not view.verified:
         steps.append((text(w.s.route_unverified.format(exchange=exchange.name)),))
     sections = [Section(w.s.steps_title, tuple(steps))] if steps else []

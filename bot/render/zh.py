@@ -200,6 +200,7 @@ ZH = Strings(
     steps_title="处理步骤",
     facts_title="须知",
     have_ready="请准备：{items}。",
+    ready_sep="；",
     route_unverified="⚠️ 未核实：以上步骤未在 {exchange} 官方页面得到确认。",
     no_route="我们暂无 {exchange} 针对此问题的核实步骤。以上均为官方渠道，请从第一个在线的开始。",
     phishing="⚠️ 只认准 {domains}。客服绝不会索要您的密码或两步验证码。",

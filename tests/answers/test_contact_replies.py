@@ -132,7 +132,7 @@ You can still write: E-mail service@mexc.com · replies in 1–3 business days
 
 What to do
 • From a device you trust, change your password and 2FA.
-Have ready: UID, time of the suspicious login.
+Have ready: UID · time of the suspicious login.
 
 ⚠️ Only mexc.com. Support will never ask for your password or 2FA code.
 Known fakes: mexc-crypto.com
@@ -159,7 +159,7 @@ Known fakes: mexc-crypto.com
 
 处理步骤
 • 在可信的设备上修改密码和两步验证。
-请准备：UID、可疑登录的时间。
+请准备：UID；可疑登录的时间。
 
 ⚠️ 只认准 mexc.com。客服绝不会索要您的密码或两步验证码。
 已知仿冒网站：mexc-crypto.com
