@@ -5,7 +5,9 @@ rollups, 48 h of raw results (60 s interval) and 30 days of traders' wait report
 per exchange), and a `Monitor` fed the last hour of results (the live view). Then answers
 `/status <exchange>` and `/urgent <exchange> <case>` through the same `handle` the chat
 adapters call, and prints p50/p99. Every SQL statement run while answering is traced: none
-may touch `probe_results` (budget: p99 < 10 ms, no raw-row scan).
+may touch `probe_results` (budget: p99 < 10 ms, no raw-row scan). Last, `/status` with the
+wait-report figures read from the database for every answer against kept a minute (as
+`supportlive run` does), the two interleaved so both meet the same machine load.
 
     .venv/bin/python bench/status.py [--exchanges 200] [--requests 2000] [--raw-hours 48]
         [--reports-per-day 48]
