@@ -37,8 +37,15 @@ async def report(ctx: Context) -> Reply:
         return notice(s.needs_database)
     if not ctx.words and len(ctx.catalog.exchanges) > 1:
         return render.exchange_pick_reply(ctx.catalog.exchanges, ctx.w)
-    found = _exchange(ctx, lambda word: _names_channel(ctx, word) or find_wait([word]) is not None)
+
+    def belongs(word: str) -> bool:
+        return _names_channel(ctx, word) or find_wait([word]) is not None
+
+    found = _exchange(ctx, belongs)
     if isinstance(found, Reply):
+        if ctx.words and all(belongs(word) for word in ctx.words):
+            # A channel and a wait, no exchange: each exchange's button keeps what was said.
+            return render.exchange_pick_reply(ctx.catalog.exchanges, ctx.w, " ".join(ctx.words))
         return found
     exchange, rest = found
     channel, rest = _channel(exchange, rest)

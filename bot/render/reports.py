@@ -91,9 +91,11 @@ def usage_reply(exchange: Exchange, channel: Channel | None, w: Words) -> Reply:
     return _wait_reply(exchange, channel, w, usage_line(exchange, channel, w))
 
 
-def exchange_pick_reply(exchanges: Sequence[Exchange], w: Words) -> Reply:
-    """`/report` alone: the usage line, and a button per exchange."""
-    buttons = tuple((Button(e.name, f"/report {e.id}"),) for e in exchanges[:5])
+def exchange_pick_reply(exchanges: Sequence[Exchange], w: Words, words: str = "") -> Reply:
+    """`/report` without an exchange: the usage line, and a button per exchange (carrying the
+    words that were given: `/report mexc live_chat 5`)."""
+    tail = f" {words}" if words else ""
+    buttons = tuple((Button(e.name, f"/report {e.id}{tail}"),) for e in exchanges[:5])
     line = usage_line(exchanges[0], None, w)
     return Reply(title=w.s.which_exchange, lines=(line,), buttons=buttons, ephemeral=True)
 

@@ -82,3 +82,11 @@ async def test_a_wait_of_zero_minutes_reads_as_minutes(core: Core) -> None:
     assert (await ask(core, "/report mexc live_chat 0")).splitlines()[0] == (
         "Thanks! Noted: MEXC Online customer service answered you in 0 min."
     )
+
+
+async def test_a_channel_and_wait_without_the_exchange_asks_which_and_keeps_them(
+    core: Core,
+) -> None:
+    text = await ask(core, "/report live_chat 5")
+    assert text.splitlines()[0] == "Which exchange?"
+    assert "[MEXC: /report mexc live_chat 5]\n[Nova: /report nova live_chat 5]" in text
