@@ -51,7 +51,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
-    telegram_rate_per_s: float = Field(default=25.0, gt=0.0, le=30.0)
+    telegram_rate_per_s: float = Field(default=25.0, gt=0.0, le=30.0, allow_inf_nan=False)
 
     discord_bot_token: SecretStr | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"

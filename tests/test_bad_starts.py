@@ -67,6 +67,7 @@ def one_line(stderr: str) -> str:
         ("WEB_HOST", "my host", "WEB_HOST: 'my host' is not a host name or IP address"),
         ("PORT", "eighty", "PORT: must be a whole number"),
         ("DISCORD_TEST_GUILD_ID", "-4", "DISCORD_TEST_GUILD_ID: must be more than 0"),
+        ("TELEGRAM_RATE_PER_S", "nan", "TELEGRAM_RATE_PER_S: must be a number"),
         ("DATABASE_PATH", "", "DATABASE_PATH: is empty (leave it out for the default)"),
         ("CATALOG_PATH", " ", "CATALOG_PATH: is empty (leave it out for the default)"),
     ],
