@@ -31,7 +31,8 @@ async def wallet(request: web.Request) -> web.Response:
     facts = feeds.facts(exchange.id) if feeds is not None else None
     view = wallet_view(exchange, facts, coin, network, ctx.status.clock.now())
     if view.answer is WalletAnswer.UNKNOWN_COIN:
-        raise api_error(404, f"{exchange.name} lists no coin {clean(view.coin, 20)!r}")
+        message = f"{exchange.name} lists no coin {clean(view.coin, 20)!r}"
+        raise api_error(404, message, close=list(view.close))  # codes that look like it
     return _json(wallet_json(view))
 
 

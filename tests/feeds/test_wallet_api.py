@@ -71,6 +71,9 @@ async def test_wallet_of_an_unknown_coin_or_exchange_is_a_404(client: Client) ->
     coin = await client.get("/api/v1/exchanges/kucoin/wallet/nope")
     assert coin.status == 404
     assert (await coin.json())["error"]["message"] == "KuCoin lists no coin 'NOPE'"
+    assert (await coin.json())["error"]["close"] == []
+    typo = await (await client.get("/api/v1/exchanges/kucoin/wallet/usdtt")).json()
+    assert typo["error"]["close"] == ["USDT"]
     exchange = await client.get("/api/v1/exchanges/kucoinn/wallet/usdt")
     assert exchange.status == 404
 
