@@ -88,6 +88,9 @@ async def test_no_alert_while_blind_and_a_real_outage_alerts_afterwards(tmp_path
     assert "we can't check from here right now" in status_text.splitlines()[0]
     assert "our own connection is failing" in status_text
     assert "❌" not in status_text
+    # One truth: under "we can't check from here", no line says it was checked.
+    assert "checked" not in status_text, status_text
+    assert "❔ Live chat — unknown · tried " in status_text, status_text
     assert down["text"].startswith("<b>❌ Loopex Live chat is down</b>"), down["text"]
     assert "Server closed the connection (3 checks in a row)" in down["text"]
     sent = [m["text"] for m in tg.sent_messages(CHAT)]

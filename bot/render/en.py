@@ -53,6 +53,7 @@ EN = Strings(
     best="Best now: {channel}",
     best_where="Best now: {channel} — {where}",
     checked_ago="checked {ago}",
+    tried_ago="tried {ago}",
     not_checked="not checked by us",
     probe_answer={
         "http": "page answered in {latency}",

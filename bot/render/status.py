@@ -239,7 +239,10 @@ def channel_details(status: ChannelStatus, w: Words) -> list[str]:
             w.s.for_duration.format(duration=w.duration((w.now - since).total_seconds()))
         )
     if status.verdict is Verdict.UNKNOWN and status.evidence_age_s is not None:
-        details.append(w.s.checked_ago.format(ago=w.ago(status.evidence_age_s)))
+        # A check made while blind saw nothing: it was tried, not "checked".
+        blind = any(r.code is ReasonCode.BLIND for r in status.reasons)
+        template = w.s.tried_ago if blind else w.s.checked_ago
+        details.append(template.format(ago=w.ago(status.evidence_age_s)))
     if channel.mode is Mode.ASYNC and channel.expected_reply is not None and status.usable:
         details.append(w.s.replies_in.format(expected=channel.expected_reply.get(w.locale)))
     return details

@@ -51,6 +51,7 @@ class Strings:
     best: str
     best_where: str
     checked_ago: str
+    tried_ago: str  # a check made while blind (it saw nothing)
     not_checked: str
     probe_answer: Mapping[str, str]
     probe_ok: Mapping[str, str]

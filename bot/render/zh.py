@@ -53,6 +53,7 @@ ZH = Strings(
     best="推荐：{channel}",
     best_where="推荐：{channel}（{where}）",
     checked_ago="{ago}检测",
+    tried_ago="{ago}尝试检测",
     not_checked="我们未检测",
     probe_answer={
         "http": "网页响应 {latency}",
