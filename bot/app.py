@@ -287,7 +287,9 @@ def optional_services(runtime: Runtime) -> list[Service]:
     if settings.discord_bot_token is not None:
         from bot.adapters.discord import DiscordAdapter
 
-        discord_bot = DiscordAdapter(settings, runtime.core, runtime.store, runtime.clock)
+        discord_bot = DiscordAdapter(
+            settings, runtime.core, runtime.store, runtime.clock, supervisor=runtime.supervisor
+        )
         runtime.notifiers[Platform.DISCORD] = discord_bot.notifier
         services.append(Service("discord", discord_bot.start, discord_bot.stop, Platform.DISCORD))
     return services

@@ -183,10 +183,8 @@ class Supervisor:
         status, kind, now = task.status, failure_kind(error), self._monotonic()
         first_of_kind = kind not in status.outage
         if not status.is_down:
-            status.state, status.down_since, task.reminded_at = TaskState.DOWN, now, now
-        status.reason = _reason(error)
-        status.outage[kind] += 1
-        status.failures[kind] += 1
+            task.reminded_at = now
+        _mark_down(status, error, now)
         if first_of_kind:
             quiet = isinstance(error, QUIET_ERRORS)
             log.error(
@@ -210,5 +208,49 @@ class Supervisor:
         if status.is_down:
             took = self._monotonic() - (status.down_since or self._monotonic())
             log.warning("%s recovered after %.0f s (%s)", status.name, took, _counts(status.outage))
-        status.state, status.reason, status.down_since = TaskState.UP, "", None
-        status.outage.clear()
+        _mark_up(status)
+
+    # -- loops that run elsewhere ------------------------------------------------------------
+
+    def reported(self, name: str) -> Reported:
+        """A loop with its own retries (Discord's client) that reports its state here.
+
+        /healthz and /metrics show it like a supervised task; it keeps its own log lines.
+        """
+        if name in self._tasks:
+            raise ValueError(f"task {name!r} is already supervised")
+        status = TaskStatus(name)
+        self._tasks[name] = _Task(status, _nothing, _nothing)
+        return Reported(status, self._monotonic)
+
+
+@dataclass
+class Reported:
+    """What a loop run elsewhere tells the supervisor: each failure, and being up again."""
+
+    status: TaskStatus
+    monotonic: Callable[[], float]
+
+    def failed(self, error: BaseException) -> None:
+        _mark_down(self.status, error, self.monotonic())
+
+    def up(self) -> None:
+        _mark_up(self.status)
+
+
+def _mark_down(status: TaskStatus, error: BaseException, now: float) -> None:
+    kind = failure_kind(error)
+    if not status.is_down:
+        status.state, status.down_since = TaskState.DOWN, now
+    status.reason = _reason(error)
+    status.outage[kind] += 1
+    status.failures[kind] += 1
+
+
+def _mark_up(status: TaskStatus) -> None:
+    status.state, status.reason, status.down_since = TaskState.UP, "", None
+    status.outage.clear()
+
+
+async def _nothing() -> None:
+    return None

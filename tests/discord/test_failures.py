@@ -11,6 +11,7 @@ import pytest
 
 from bot.adapters.discord import SYNC_FILE
 from bot.commands.table import menu_commands
+from bot.supervisor import Supervisor, TaskState
 from tests.discord.conftest import GUILD_ID, TOKEN, USER_ID, World
 
 APOLOGY = "Something went wrong on our side. Please try again in a minute."
@@ -108,6 +109,27 @@ async def test_an_unreachable_discord_is_retried_in_the_background(
         await bot.adapter.stop()
     assert time.monotonic() - started < 0.5
     assert any("next try in 1 s" in r.getMessage() for r in caplog.records)
+
+
+async def test_healthz_names_discord_while_it_cannot_be_reached(world: World) -> None:
+    supervisor = Supervisor()
+    unreachable = world.settings(
+        discord_api_base_url="http://127.0.0.1:9/api/v10", discord_gateway_url="ws://127.0.0.1:9"
+    )
+    away = await world.start(settings=unreachable, wait=False, supervisor=supervisor)
+    deadline = time.monotonic() + 30
+    while not supervisor.problems():
+        assert time.monotonic() < deadline, "/healthz never named Discord"
+        await asyncio.sleep(0.05)
+    [problem] = supervisor.problems()
+    await away.adapter.stop()
+    assert problem.startswith("discord is down for ")
+    assert problem.endswith(": ConnectionError: Discord unreachable (ClientConnectorError)")
+
+    reachable = Supervisor()
+    await world.start(supervisor=reachable)  # waits until the bot is connected
+    [status] = reachable.statuses()
+    assert status.state is TaskState.UP and not reachable.problems()
 
 
 async def test_retries_against_an_unreachable_discord_leave_no_session_open(

@@ -33,6 +33,7 @@ from bot.commands.context import Core
 from bot.commands.table import ArgKind, menu_commands
 from bot.render.discord_embed import ActionButton
 from bot.settings import Settings
+from bot.supervisor import Supervisor
 from bot.vocab import Platform
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class DiscordAdapter:
         defer_after_s: float = DEFER_AFTER_S,
         guild_ready_timeout: float = 2.0,
         sync_state_path: Path | None = None,
+        supervisor: Supervisor | None = None,
     ) -> None:
         if settings.discord_bot_token is None:
             raise ValueError("DISCORD_BOT_TOKEN is not set")
@@ -119,6 +121,8 @@ class DiscordAdapter:
         self._stopping = asyncio.Event()
         self._logged_in = False
         self._endpoints: tuple[str, yarl.URL] | None = None
+        # Its reconnect loop is its own; /healthz names it while Discord cannot be reached.
+        self._health = (supervisor or Supervisor()).reported("discord")
 
     @property
     def logged_in(self) -> bool:
@@ -194,8 +198,12 @@ class DiscordAdapter:
                 log.warning(
                     "Discord unreachable (%s); next try in %.0f s", type(error).__name__, delay
                 )
-            except Exception:
+                self._health.failed(
+                    ConnectionError(f"Discord unreachable ({type(error).__name__})")
+                )
+            except Exception as error:
                 log.exception("the Discord bot failed; next try in %.0f s", delay)
+                self._health.failed(error)
             if client.is_closed():
                 return
             await _drop_http_session(client)
@@ -228,6 +236,7 @@ class DiscordAdapter:
 
     def _on_ready(self) -> None:
         self._ready.set()
+        self._health.up()
         user = self.client.user if self.client is not None else None
         log.info("Discord bot %s is connected", user)
 
