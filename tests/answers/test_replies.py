@@ -124,7 +124,7 @@ Channels
 📨 Ticket — accepting · replies in 24 h · unverified
 ✅ Freeze account page — open · 120 ms
 ✅ Status page — open · 80 ms
-✅ Nova Verify — open
+✅ Nova Verify — open · not checked by us
 
 Official site: nova.example. Support never asks for your password or 2FA code.
 
@@ -147,7 +147,7 @@ Nova — 人工客服现在不在服务时间 🌙
 📨 工单 — 可受理 · 回复时间：24 小时 · 未核实
 ✅ 冻结账户页面 — 可访问 · 120 毫秒
 ✅ 状态页 — 可访问 · 80 毫秒
-✅ Nova 官方验证 — 可访问
+✅ Nova 官方验证 — 可访问 · 我们未检测
 
 官方网址：nova.example。客服绝不会索要您的密码或两步验证码。
 
@@ -264,7 +264,7 @@ Channels
 📨 Ticket — accepting · replies in 24 h · unverified
 ✅ Freeze account page — open · 120 ms
 ⚠️ Status page — reports an incident · 80 ms
-✅ Nova Verify — open
+✅ Nova Verify — open · not checked by us
 
 Status page
 Minor incident · https://status.nova.example
@@ -291,7 +291,7 @@ Nova — 人工客服现在不在服务时间 🌙
 📨 工单 — 可受理 · 回复时间：24 小时 · 未核实
 ✅ 冻结账户页面 — 可访问 · 120 毫秒
 ⚠️ 状态页 — 报告故障 · 80 毫秒
-✅ Nova 官方验证 — 可访问
+✅ Nova 官方验证 — 可访问 · 我们未检测
 
 官方状态页
 存在轻微故障 · https://status.nova.example
