@@ -2,7 +2,7 @@
 
 The scheduler hands every `ProbeResult` to `Monitor.on_result`, which advances the channel's
 health at once (pure, in memory) and buffers the result. `flush` writes the buffered results,
-the changed health states and the transitions to the database; transitions go through
+the health states due (see `_Saved`) and the transitions to the database; transitions go through
 `on_transition` (the alerts module writes them with their outbox rows in one transaction).
 Chat answers read `Monitor` as their `LiveView`: never the raw results table.
 """
@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from bot.blind import Sight, blinded
 from bot.catalog import Catalog
@@ -41,15 +41,48 @@ STATUS_PAGE_KEY = "~status_page"
 # large catalog. Older ones are dropped first; their rollup hour then counts fewer checks.
 BACKLOG_MAX = 20_000
 _NO_LATENCY = HourQuantiles(Histogram())
+# At most this long between writes of a channel's stored health state (or one probe interval
+# of the channel, when that is shorter); see `_Saved`.
+SAVE_EVERY_S = 60.0
 
 
 @dataclass
 class _Pending:
     results: list[ProbeResult] = field(default_factory=list)
-    changed: dict[str, HealthState] = field(default_factory=dict)
     transitions: list[Transition] = field(default_factory=list)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
     sight: bool = False  # the blind state changed
+
+
+class _Saved(NamedTuple):
+    """What a channel's stored health state says that matters, and when it was written.
+
+    Every result changes a state (`last_at`, the run counters), but rewriting each channel's
+    JSON row for every result was the largest part of a flush. So a state is written when
+    something a reader acts on changed (`_salient`: health, since when, flapping, the blind
+    spell, whether the last check failed and how), and otherwise at most every `SAVE_EVERY_S`
+    seconds (or one probe interval, if shorter). Memory stays exact; only the stored copy lags.
+    What the lag costs, and why it is acceptable: a restart after a crash restores run
+    counters up to that old, so an outage under way may need up to one more failed check
+    before it is news (never a false alert: health itself is always stored); and
+    `supportlive ask` reads a last-check time at most one probe interval older than the
+    truth, inside the three intervals after which it calls evidence stale.
+    """
+
+    salient: tuple[object, ...]
+    at: datetime
+
+
+def _salient(state: HealthState) -> tuple[object, ...]:
+    return (
+        state.health,
+        state.since,
+        state.flapping,
+        state.held,
+        state.degraded_by,
+        state.last_ok,
+        state.last_error,
+    )
 
 
 def targets_of(catalog: Catalog, *, allow_local: bool = False) -> list[Target]:
@@ -92,9 +125,11 @@ class Monitor:
         batch_max: int = 1_000,
         backlog_max: int = BACKLOG_MAX,
         canaries: Sequence[str] = (),
+        save_every_s: float = SAVE_EVERY_S,
     ) -> None:
         """`canaries`: the keys of canary targets (`bot.blind.canary_targets`); none means
-        the correlated-failure rule decides when the probes are blind."""
+        the correlated-failure rule decides when the probes are blind. `save_every_s`: the
+        longest a changed health state waits to be stored (see `_Saved`)."""
         self._catalog = catalog
         self._store = store
         self._clock = clock
@@ -108,6 +143,13 @@ class Monitor:
         self._latencies: dict[str, LatencyWindow] = {}
         self._upstream: dict[str, Upstream] = {}
         self._probed = {e.key(c) for e, c in catalog.channels() if c.probe is not None}
+        self._save_every = {
+            e.key(c): min(save_every_s, c.probe.interval_s)
+            for e, c in catalog.channels()
+            if c.probe is not None
+        }
+        self._unsaved: dict[str, HealthState] = {}  # newer than the stored copy
+        self._saved: dict[str, _Saved] = {}
         # Channels that probe what another channel probes get that channel's results.
         self._plan = probe_plan(catalog)
         self._status_channels = {
@@ -149,7 +191,8 @@ class Monitor:
         """Load the stored health states, so a restart neither forgets nor re-alerts."""
         for channel, row in (await self._store.load_health()).items():
             if channel in self._probed:
-                self._states[channel] = HealthState.from_json(row.state)
+                state = self._states[channel] = HealthState.from_json(row.state)
+                self._saved[channel] = _Saved(_salient(state), row.updated_at)
 
     async def see_afresh(self) -> None:
         """Forget what an earlier run last stored about sight: a new run sees afresh.
@@ -203,7 +246,7 @@ class Monitor:
             exchange_id = self._status_channels[result.channel]
             self._upstream[exchange_id] = pending.upstreams[exchange_id] = upstream_of(result)
         pending.results.append(result)
-        pending.changed[result.channel] = state
+        self._unsaved[result.channel] = state
         if transition is not None:
             pending.transitions.append(transition)
         if len(pending.results) >= self._batch_max or transition is not None:
@@ -233,7 +276,8 @@ class Monitor:
         self._full.set()
 
     async def flush(self) -> None:
-        """Write buffered results, changed states and transitions in ONE transaction.
+        """Write buffered results, the states due (see `_Saved`) and transitions in ONE
+        transaction.
 
         The transition sink (alerts) joins that transaction with its outbox rows, so a crash
         loses neither a health change nor its alerts. On failure the batch is kept for the
@@ -242,14 +286,18 @@ class Monitor:
         """
         async with self._flush_lock:
             pending, self._pending = self._pending, _Pending()
-            if not (pending.results or pending.transitions or pending.upstreams or pending.sight):
-                return
             now = self._clock.now()
+            states = self._states_to_save(now)
+            if (
+                not (pending.results or pending.transitions or pending.upstreams or pending.sight)
+                and not states
+            ):
+                return
             try:
                 async with self._store.transaction():
                     await self._store.write_results(pending.results)
                     await self._store.save_health(
-                        [HealthRow(c, s.to_json(), now) for c, s in pending.changed.items()]
+                        [HealthRow(c, s.to_json(), now) for c, s in states.items()]
                     )
                     for transition in pending.transitions:
                         await self.on_transition(transition)
@@ -264,7 +312,28 @@ class Monitor:
                 self._requeue(pending)
                 self._trim()
                 raise
+            self._stored(states, now)
             self._backlog_written()
+
+    def _states_to_save(self, now: datetime) -> dict[str, HealthState]:
+        """The unsaved states that changed in a way that matters, or waited long enough."""
+        due: dict[str, HealthState] = {}
+        for channel, state in self._unsaved.items():
+            saved = self._saved.get(channel)
+            if (
+                saved is None
+                or saved.salient != _salient(state)
+                or (now - saved.at).total_seconds() >= self._save_every.get(channel, 0.0)
+            ):
+                due[channel] = state
+        return due
+
+    def _stored(self, states: dict[str, HealthState], now: datetime) -> None:
+        for channel, state in states.items():
+            self._saved[channel] = _Saved(_salient(state), now)
+            # A result taken during the write made a newer state: that one is still unsaved.
+            if self._unsaved.get(channel) is state:
+                del self._unsaved[channel]
 
     async def wait_for_batch(self, every_s: float = 1.0) -> None:
         """Return after `every_s` seconds, or sooner when a batch fills or a transition lands."""
@@ -282,7 +351,6 @@ class Monitor:
     def _requeue(self, failed: _Pending) -> None:
         newer = self._pending
         failed.results.extend(newer.results)
-        failed.changed.update(newer.changed)
         failed.transitions.extend(newer.transitions)
         failed.upstreams.update(newer.upstreams)
         failed.sight = failed.sight or newer.sight

@@ -12,7 +12,7 @@ import pytest
 
 from bot.catalog.models import catalog_from_data
 from bot.clock import FakeClock
-from bot.health import Transition
+from bot.health import HealthState, Transition
 from bot.monitor import Monitor
 from bot.vocab import Health
 from probes.result import ErrorKind, ProbeResult
@@ -136,3 +136,71 @@ async def test_a_long_outage_keeps_every_transition_and_only_the_newest_raw_resu
         lines[1]
         == f"the database takes writes again; {monitor.dropped} probe results were dropped in all"
     )
+
+
+async def _stored(store: Store, channel: str) -> HealthState:
+    return HealthState.from_json((await store.load_health())[channel].state)
+
+
+async def test_a_burst_of_successes_stores_the_health_row_once_until_it_is_due(
+    store: Store,
+) -> None:
+    clock = FakeClock(current=START)
+    monitor = Monitor(catalog_from_data(CATALOG_DATA), store, clock, save_every_s=60)
+    for _ in range(20):
+        monitor.on_result(ProbeResult("mexc/live_chat", clock.now(), True, 50.0))
+        await monitor.flush()
+        clock.advance(1)
+    live = monitor.health("mexc/live_chat")
+    assert live is not None and live.consecutive_successes == 20, "memory stays exact"
+    stored = await _stored(store, "mexc/live_chat")
+    assert (stored.health, stored.consecutive_successes) == (Health.UP, 1)  # the first only
+
+    clock.advance(40)  # 60 s after that write: due, even with no new result
+    await monitor.flush()
+    assert await _stored(store, "mexc/live_chat") == live
+
+
+async def test_a_failure_and_a_transition_are_stored_at_once(store: Store) -> None:
+    clock = FakeClock(current=START)
+    monitor = Monitor(catalog_from_data(CATALOG_DATA), store, clock, save_every_s=60)
+    monitor.on_result(ProbeResult("mexc/live_chat", clock.now(), True, 50.0))
+    await monitor.flush()
+    for i in range(3):
+        clock.advance(1)
+        monitor.on_result(
+            ProbeResult("mexc/live_chat", clock.now(), False, None, ErrorKind.TIMEOUT, "timeout")
+        )
+        await monitor.flush()
+        stored = await _stored(store, "mexc/live_chat")
+        if i == 0:  # the first failure: the last check failed, worth storing
+            assert (stored.health, stored.consecutive_failures) == (Health.UP, 1)
+    assert (stored.health, stored.consecutive_failures) == (Health.DOWN, 3)
+    assert stored == monitor.health("mexc/live_chat")
+
+
+async def test_a_restart_restores_health_and_counters_at_most_the_save_interval_old(
+    store: Store,
+) -> None:
+    clock = FakeClock(current=START)
+    catalog = catalog_from_data(CATALOG_DATA)
+    first = Monitor(catalog, store, clock, save_every_s=60)
+    for _ in range(70):
+        first.on_result(ProbeResult("mexc/live_chat", clock.now(), True, 50.0))
+        await first.flush()
+        clock.advance(1)
+    # Written at the first result and again 60 s later (61 successes then); 9 more since.
+    live = first.health("mexc/live_chat")
+    assert live is not None and live.consecutive_successes == 70
+
+    second = Monitor(catalog, store, clock, save_every_s=60)  # a crash: no final write
+    await second.restore()
+    restored = second.health("mexc/live_chat")
+    assert restored is not None
+    assert (restored.health, restored.consecutive_successes) == (Health.UP, 61)
+    assert live.last_at is not None and restored.last_at is not None
+    assert live.last_at - restored.last_at <= timedelta(seconds=60)
+    # The restored copy counts as stored: the next success is not written before it is due.
+    second.on_result(ProbeResult("mexc/live_chat", clock.now(), True, 50.0))
+    await second.flush()
+    assert (await _stored(store, "mexc/live_chat")).consecutive_successes == 61
