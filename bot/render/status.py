@@ -219,6 +219,18 @@ def state_word(status: ChannelStatus, w: Words) -> str:
     return w.s.verdict_word[status.verdict]
 
 
+def live_by_hours_alone(status: ChannelStatus) -> bool:
+    """ "Open" or "live" from the catalog's hours alone, with no probe behind it.
+
+    Say so wherever the verdict is shown, or it reads as a check that passed. (A ticket form or
+    e-mail "accepting" is what writing to it means anyway.)
+    """
+    channel = status.channel
+    return (
+        channel.probe is None and status.verdict is Verdict.LIVE and channel.mode is not Mode.ASYNC
+    )
+
+
 def channel_details(status: ChannelStatus, w: Words) -> list[str]:
     """The few figures that matter for this verdict."""
     latency, channel = status.latency, status.channel
@@ -243,9 +255,7 @@ def channel_details(status: ChannelStatus, w: Words) -> list[str]:
         blind = any(r.code is ReasonCode.BLIND for r in status.reasons)
         template = w.s.tried_ago if blind else w.s.checked_ago
         details.append(template.format(ago=w.ago(status.evidence_age_s)))
-    if channel.probe is None and status.verdict is Verdict.LIVE and channel.mode is not Mode.ASYNC:
-        # "Open" or "live" from the catalog's hours alone: say so, or it reads as a check that
-        # passed. (A ticket form or e-mail "accepting" is what writing to it means anyway.)
+    if live_by_hours_alone(status):
         details.append(w.s.not_checked)
     if channel.mode is Mode.ASYNC and channel.expected_reply is not None and status.usable:
         details.append(w.s.replies_in.format(expected=channel.expected_reply.get(w.locale)))

@@ -18,6 +18,7 @@ from bot.render.status import (
     contact_line,
     headline,
     how_checked,
+    live_by_hours_alone,
     state_word,
     status_page_section,
 )
@@ -216,6 +217,8 @@ def overview_lines(view: ExchangeStatus, w: Words) -> tuple[Line, ...]:
 def pill(status: ChannelStatus, w: Words) -> Pill:
     name = status.channel.name.get(w.locale)
     state = state_word(status, w)
+    if live_by_hours_alone(status):
+        state = f"{state}, {w.s.not_checked}"
     return Pill(
         id=status.channel.id,
         verdict=status.verdict.value,

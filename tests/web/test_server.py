@@ -320,3 +320,17 @@ async def test_an_unreadable_request_gets_a_plain_400_with_the_headers_and_no_tr
     assert body == "400: bad request\n"
     assert "SECRET" not in answer and "aaaa" not in answer and "bbbb" not in answer
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "not checked by us"), ("zh", "我们未检测")])
+async def test_an_unprobed_channel_open_by_its_hours_says_we_did_not_check_it(
+    client: Client, lang: str, words: str
+) -> None:
+    page = await (await client.get(f"/?lang={lang}")).text()
+    pill = re.search(r'<li class="pill[^"]*" data-channel="verify".*?</li>', page, re.S)
+    assert pill is not None
+    assert f", {words})</span>" in pill.group(0)
+    assert f", {words}" in re.search(r'title="([^"]*)"', pill.group(0)).group(1)  # type: ignore[union-attr]
+    # A probed channel's pill says only its state.
+    probed = re.search(r'<li class="pill[^"]*" data-channel="help_center".*?</li>', page, re.S)
+    assert probed is not None and words not in probed.group(0)
