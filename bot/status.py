@@ -23,8 +23,8 @@ from bot.hours import next_open
 from bot.reports import WaitBook, WaitSummary
 from bot.verdict import Maintenance, Reason, ReasonCode, Upstream, decide
 from bot.vocab import ChannelKind, Health, Mode, Verdict
-from bot.wallet import system_view, under_maintenance
-from probes.feeds.facts import FeedFacts
+from bot.wallet import maintenance_event, system_view, under_maintenance
+from probes.feeds.facts import Event, FeedFacts
 from probes.result import ErrorKind
 
 # Uptime windows: 24 h (whose latency quantiles are shown too), 7 d, 30 d.
@@ -397,9 +397,18 @@ class StatusService:
                 if m.exchange == exchange.id
             }
         facts = self.feeds.facts(exchange.id) if self.feeds is not None else None
-        if None not in found and under_maintenance(system_view(exchange, facts, now)):
-            found[None] = Maintenance(code=ReasonCode.API_MAINTENANCE)
+        view = system_view(exchange, facts, now)
+        if None not in found and under_maintenance(view):
+            found[None] = api_window(maintenance_event(view))
         return found
+
+
+def api_window(event: Event | None) -> Maintenance:
+    """The API's maintenance as a window for every channel: the event's title as its note and
+    its expected end as its end, where the API lists the maintenance under way."""
+    if event is None:
+        return Maintenance(code=ReasonCode.API_MAINTENANCE)
+    return Maintenance(ends_at=event.ends_at, note=event.title, code=ReasonCode.API_MAINTENANCE)
 
 
 def channel_status(

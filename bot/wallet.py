@@ -262,8 +262,24 @@ def system_view(exchange: Exchange, facts: FeedFacts | None, now: datetime) -> S
 
 
 def under_maintenance(view: SystemView | None) -> bool:
-    """The API says the whole exchange is in maintenance now (Kraken, Binance, KuCoin)."""
+    """The API says the whole exchange is in maintenance now (Kraken, Binance, KuCoin).
+
+    OKX's and Bybit's ongoing events never count: each names a part of trading (OKX
+    `serviceType`: WebSocket, trading service, block trading, bots, …, "others"; Bybit
+    `serviceTypes` and `product`: trading over HTTP or WS, market data, spot, futures, …),
+    and no documented value means the whole platform. Support is still answered while a
+    trading engine is upgraded, so such an event is shown in `/status`, not put on the
+    support channels.
+    """
     return view is not None and view.mode is TradingMode.MAINTENANCE
+
+
+def maintenance_event(view: SystemView | None) -> Event | None:
+    """The planned maintenance under way that the API lists, for its title and expected end;
+    None when it lists none (an open incident is not a maintenance plan)."""
+    if view is None:
+        return None
+    return next((event for event in view.ongoing if not event.incident), None)
 
 
 def _begun(event: Event, now: datetime) -> bool:

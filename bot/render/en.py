@@ -79,6 +79,8 @@ EN = Strings(
     maintenance_until_note="Maintenance until {when}: {note}",
     never_checked="Not checked yet.",
     until_time="until {when}",
+    expected_end="expected to end {when}",
+    title_expected_end="{title}, expected to end {when}",
     last_check="Last check {ago}.",
     use_now="Use now: ",
     use_now_none="Nobody is confirmed to answer right now.",
@@ -151,7 +153,7 @@ EN = Strings(
     unverified_line="⚠️ Unverified: not confirmed on an official page.",
     reason={
         ReasonCode.DECLARED_MAINTENANCE: "maintenance declared",
-        ReasonCode.API_MAINTENANCE: "the exchange's own API reports maintenance",
+        ReasonCode.API_MAINTENANCE: "{exchange}'s own API reports maintenance",
         ReasonCode.UPSTREAM_MAINTENANCE: "the exchange's status page announces maintenance",
         ReasonCode.PROBE_DOWN: "checks failing",
         ReasonCode.UPSTREAM_MAJOR_OUTAGE: "the exchange's status page reports an outage",

@@ -148,12 +148,13 @@ def down_text(status: ChannelStatus, w: Words) -> str:
 
 
 def maintenance_text(status: ChannelStatus, w: Words) -> str:
-    """ "Maintenance until 19:30 UTC: App upgrade" when declared with an end, else the reason."""
+    """ "Maintenance until 19:30 UTC: App upgrade" when declared with an end, else the reason
+    ("Kraken's own API reports maintenance: Spot upgrade, expected to end 04:00 UTC")."""
     if not status.reasons:
         return ""
     first = status.reasons[0]
     until = first.params.get("until")
-    if not isinstance(until, datetime):
+    if not isinstance(until, datetime) or first.code is ReasonCode.API_MAINTENANCE:
         return _capital(w.reason(first, status))
     when = w.when(until, w.zone_for(status.channel))
     note = w.note(first) if first.code is ReasonCode.DECLARED_MAINTENANCE else ""

@@ -64,6 +64,8 @@ class Strings:
     maintenance_until: str
     maintenance_until_note: str
     until_time: str
+    expected_end: str
+    title_expected_end: str
     never_checked: str
     last_check: str
     use_now: str

@@ -157,7 +157,8 @@ class Words:
         params = reason.params
         age = params.get("age_s")
         text = self.s.reason[reason.code].format(
-            age=self.duration(float(age)) if isinstance(age, int | float) else ""
+            age=self.duration(float(age)) if isinstance(age, int | float) else "",
+            exchange=status.exchange.name,
         )
         extra = self._reason_extra(reason, status)
         return self.s.reason_detail.format(reason=text, detail=extra) if extra else text
@@ -178,7 +179,9 @@ class Words:
             at = params["next_open"]
             assert isinstance(at, datetime)
             return self.s.opens_at.format(when=self.when(at, zone))
-        if code in (ReasonCode.DECLARED_MAINTENANCE, ReasonCode.API_MAINTENANCE):
+        if code is ReasonCode.API_MAINTENANCE:
+            return self._api_event(reason, zone)
+        if code is ReasonCode.DECLARED_MAINTENANCE:
             end = params.get("until")
             until = ""
             if isinstance(end, datetime):
@@ -186,6 +189,17 @@ class Words:
             return " · ".join(part for part in (until, self.note(reason)) if part)
         incidents = params.get("incidents")
         return echo(str(incidents), 120) if incidents else ""
+
+    def _api_event(self, reason: Reason, zone: ZoneInfo) -> str:
+        """ "Spot upgrade, expected to end 04:00 UTC": the API's event, as far as it says."""
+        title = self.note(reason)
+        end = reason.params.get("until")
+        if not isinstance(end, datetime):
+            return title
+        when = self.when(end, zone)
+        if not title:
+            return self.s.expected_end.format(when=when)
+        return self.s.title_expected_end.format(title=title, when=when)
 
 
 def zone_label(local: datetime) -> str:

@@ -79,6 +79,8 @@ ZH = Strings(
     maintenance_until_note="维护至 {when}：{note}",
     never_checked="尚未检测。",
     until_time="至 {when}",
+    expected_end="预计 {when} 结束",
+    title_expected_end="{title}，预计 {when} 结束",
     last_check="最近一次检测：{ago}。",
     use_now="现在可用：",
     use_now_none="目前没有确认可联系的人工客服。",
@@ -149,7 +151,7 @@ ZH = Strings(
     unverified_line="⚠️ 未核实：尚未在官方页面得到确认。",
     reason={
         ReasonCode.DECLARED_MAINTENANCE: "已登记维护",
-        ReasonCode.API_MAINTENANCE: "交易所官方 API 报告维护中",
+        ReasonCode.API_MAINTENANCE: "{exchange} 官方 API 报告维护中",
         ReasonCode.UPSTREAM_MAINTENANCE: "交易所状态页公告维护",
         ReasonCode.PROBE_DOWN: "检测连续失败",
         ReasonCode.UPSTREAM_MAJOR_OUTAGE: "交易所状态页报告服务中断",

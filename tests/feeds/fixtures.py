@@ -38,6 +38,25 @@ KRAKEN_MAINTENANCE = {
         "emergency": ["Delayed ETH withdrawals"],
     },
 }
+# Under way at the tests' clock (2026-11-24 19:00 UTC): begun at 18:00, expected to end 21:00;
+# the open incident is not a maintenance plan, so it does not give the title.
+KRAKEN_MAINTENANCE_UNDER_WAY = {
+    "error": [],
+    "result": {
+        "status": "maintenance",
+        "upcoming_maintenance": [
+            {
+                "title": "Spot engine upgrade",
+                "start_time": "2026-11-24T18:00:00Z",
+                "end_time": "2026-11-24T21:00:00Z",
+            }
+        ],
+        "emergency": ["Delayed ETH withdrawals"],
+    },
+}
+# 2026-11-24 18:00 and 21:00 UTC in milliseconds.
+UNDER_WAY_BEGIN_MS = 1_795_543_200_000
+UNDER_WAY_END_MS = 1_795_554_000_000
 KRAKEN_ERROR = {"error": ["EService:Unavailable"], "result": {}}
 KRAKEN_ASSETS = {
     "error": [],

@@ -12,7 +12,11 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.commands.dispatch import Core
+from bot.wallet import system_view, under_maintenance
+from bot.web.api import reason_json
 from probes.context import ProbeContext, make_session
+from probes.feeds import bybit
+from probes.feeds.facts import FeedFacts, Scope, SystemPart
 from probes.feeds.runner import FeedRunner
 from tests.answers.fakes import FakeLive
 from tests.feeds import fixtures as fx
@@ -295,7 +299,7 @@ async def test_exchange_wide_maintenance_from_the_api_puts_channels_in_maintenan
     assert help_center.verdict.value == "maintenance"
     assert help_center.reasons[0].code.value == "api_maintenance"
     channels = await ask(core, "/channels kraken")
-    assert "the exchange's own API reports maintenance" in channels
+    assert "Why: Kraken's own API reports maintenance" in channels
     # Back online: the verdict follows the next reading.
     api.set("/0/public/SystemStatus", fx.KRAKEN_ONLINE)
     clock.advance(30)
@@ -425,3 +429,109 @@ async def test_an_unknown_coin_close_to_a_listed_one_offers_it(core: Core) -> No
         ]
     )
     assert "您要找的是不是 USDT？" in await ask(core, "/wallet kucoin usdtt", "zh")
+
+
+def why_line(answer: str) -> str:
+    """The help center's "Why" line in `/channels`."""
+    return next(line for line in answer.splitlines() if line.startswith(("Why:", "原因：")))
+
+
+async def test_an_api_maintenance_under_way_gives_its_title_and_expected_end(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    api.set("/0/public/SystemStatus", fx.KRAKEN_MAINTENANCE_UNDER_WAY)
+    clock.advance(30)
+    await runner.read_all()
+    assert why_line(await ask(core, "/channels kraken")) == (
+        "Why: Kraken's own API reports maintenance: Spot engine upgrade, expected to end 21:00 UTC"
+    )
+    assert why_line(await ask(core, "/channels kraken", "zh")) == (
+        "原因：Kraken 官方 API 报告维护中：Spot engine upgrade，预计 21:00 UTC 结束"
+    )
+    view = await core.status.exchange_status(core.catalog.exchanges[1])
+    assert reason_json(view.channels[0].reasons[0]) == {
+        "code": "api_maintenance",
+        "params": {"until": "2026-11-24T21:00:00Z", "note": "Spot engine upgrade"},
+    }
+    # Past its expected end the event is no longer under way; the API's mode still holds.
+    clock.current = datetime(2026, 11, 24, 21, 0, 30, tzinfo=UTC)
+    await runner.read_all()
+    assert why_line(await ask(core, "/channels kraken")) == (
+        "Why: Kraken's own API reports maintenance"
+    )
+
+
+async def test_an_api_maintenance_without_an_event_under_way_says_only_that(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    # An open incident and a window days away: neither is the maintenance under way.
+    api.set("/0/public/SystemStatus", fx.KRAKEN_MAINTENANCE)
+    clock.advance(30)
+    await runner.read_all()
+    assert why_line(await ask(core, "/channels kraken")) == (
+        "Why: Kraken's own API reports maintenance"
+    )
+    assert why_line(await ask(core, "/channels kraken", "zh")) == "原因：Kraken 官方 API 报告维护中"
+    view = await core.status.exchange_status(core.catalog.exchanges[1])
+    assert reason_json(view.channels[0].reasons[0]) == {"code": "api_maintenance", "params": {}}
+
+
+OKX_TRADING_UNDER_WAY = {
+    "code": "0",
+    "msg": "",
+    "data": [
+        {
+            "title": "Trading service upgrade",
+            "state": "ongoing",
+            "begin": str(fx.UNDER_WAY_BEGIN_MS),
+            "end": str(fx.UNDER_WAY_END_MS),
+            "href": "",
+            "serviceType": "5",
+            "maintType": "1",
+            "env": "1",
+        }
+    ],
+}
+
+
+async def test_an_okx_trading_maintenance_is_shown_but_leaves_support_channels_alone(
+    core: Core, api: FakeApi, clock: FakeClock, world: tuple[Core, FeedRunner]
+) -> None:
+    _, runner = world
+    api.set("/api/v5/system/status", OKX_TRADING_UNDER_WAY)
+    clock.advance(30)
+    await runner.read_all()
+    okx = next(e for e in core.catalog.exchanges if e.id == "okx")
+    view = await core.status.exchange_status(okx)
+    assert [c.verdict.value for c in view.channels] == ["live"]
+    answer = await ask(core, "/status okx")
+    assert any(line.startswith("✅ Help center — open") for line in answer.splitlines())
+    section = answer[answer.index("OKX's own API") :].splitlines()
+    assert section[:3] == [
+        "OKX's own API",
+        "🛠 Under way: Trading service upgrade (expected end 21:00 UTC)",
+        "From OKX's public API, checked just now.",
+    ]
+    zh = await ask(core, "/status okx", "zh")
+    assert any(line.startswith("✅ 帮助中心 — 可访问") for line in zh.splitlines())
+    section = zh[zh.index("OKX 官方 API") :].splitlines()
+    assert section[:3] == [
+        "OKX 官方 API",
+        "🛠 进行中：Trading service upgrade（预计 21:00 UTC 结束）",
+        "来自 OKX 公开 API，刚刚检测。",
+    ]
+
+
+def test_a_bybit_event_under_way_never_counts_as_the_whole_exchange_in_maintenance() -> None:
+    # Spot and futures, trading and market data: parts of trading, never the platform.
+    rows = fx.BYBIT_EVENTS["result"]["list"]
+    event = {**rows[0], "serviceTypes": [1, 2, 3, 4, 5], "product": [1, 2, 3, 4]}
+    system = bybit.parse_system(fx.body({**fx.BYBIT_EVENTS, "result": {"list": [event]}}))
+    now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    facts = FeedFacts("bybit", "bybit", Scope.NONE, 60, system=SystemPart(at=now, data=system))
+    exchange = world_catalog("http://127.0.0.1:1").exchanges[0]
+    view = system_view(exchange, facts, now)
+    assert view is not None and [e.title for e in view.ongoing] == ["Spot upgrade"]
+    assert not under_maintenance(view)
