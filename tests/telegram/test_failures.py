@@ -155,12 +155,19 @@ async def test_a_rejected_token_leaves_the_bot_off_and_unsaid(
         raise ApiError(401, "Unauthorized")
 
     tg.register_method("getMe", unauthorized)
-    running: Bot = await world()
+    supervisor = Supervisor(backoff_first_s=0.05, backoff_max_s=0.1)
+    running: Bot = await world(supervisor=supervisor)
     assert running.adapter.bot is None
     assert "Telegram rejected TELEGRAM_BOT_TOKEN; the Telegram bot stays off" in caplog.text
-    assert TOKEN not in caplog.text  # PTB's own message would have carried it
     await asyncio.sleep(1.2)
     assert len(tg.calls("getMe")) == 1  # no retrying a token Telegram said is wrong
+    # Off is not healthy: /healthz names the rejected token (and never the token itself).
+    [problem] = supervisor.problems()
+    assert problem.startswith("telegram is down for "), problem
+    assert problem.endswith(
+        ": TokenRejected: Telegram rejected TELEGRAM_BOT_TOKEN; the Telegram bot is off"
+    ), problem
+    assert TOKEN not in caplog.text and TOKEN not in problem
 
 
 async def test_an_unexpected_error_gets_an_apology_and_a_log_line_never_a_traceback(

@@ -49,6 +49,13 @@ from bot.vocab import Locale, Platform
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
+TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; the Telegram bot is off"
+
+
+class TokenRejected(PermissionError):
+    """Telegram said the token is wrong: the bot stays off until it is fixed and restarted."""
+
+
 # The reconnect loop's name under the supervisor (in /healthz and /metrics).
 SUPERVISED_NAME = "telegram"
 # The adapter's own words (everything else comes from the core's `Strings`).
@@ -134,6 +141,8 @@ class TelegramAdapter:
             await self._connect()
         except InvalidToken:
             await self._give_up()
+            # Reported down for good: /healthz names the rejected token until someone fixes it.
+            self._supervisor.loop(SUPERVISED_NAME, self._connect_unless_ready, _until_cancelled)
         except TelegramError as error:
             log.warning("Telegram Bot API unreachable (%s); retrying in the background", error)
             # Supervised: any error is retried with backoff, and /healthz names it meanwhile.
@@ -208,13 +217,20 @@ class TelegramAdapter:
         log.info("Telegram bot @%s is polling for updates", self.username)
 
     async def _connect_unless_ready(self) -> None:
-        """One try to connect (the supervisor repeats it with backoff until it succeeds)."""
-        if self._ready.is_set() or self._off:
+        """One try to connect (the supervisor repeats it with backoff until it succeeds).
+
+        Once Telegram rejected the token, no more tries reach Telegram: each only says so, so
+        the bot stays reported down (/healthz 503) instead of looking healthy while off.
+        """
+        if self._ready.is_set():
             return
+        if self._off:
+            raise TokenRejected(TOKEN_REJECTED)
         try:
             await self._connect()
         except InvalidToken:
             await self._give_up()
+            raise TokenRejected(TOKEN_REJECTED) from None
         except TelegramError as error:
             # Our words, not the exception's (it could carry a URL): /healthz shows this.
             reason = f"Telegram Bot API unreachable ({type(error).__name__})"
