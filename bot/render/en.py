@@ -145,6 +145,7 @@ EN = Strings(
     address="Address: ",
     why="Why: {reasons}",
     checked_at="Checked {ago} ({when})",
+    tried_at="Tried {ago} ({when}); we could not see",
     not_probed_line="Not checked by us: the verdict comes from the catalog and its hours.",
     latency_line="Latency: last {last} · 1 h p50 {p50h} / p95 {p95h} · "
     "24 h p50 {p50d} / p95 {p95d}",

@@ -227,9 +227,9 @@ def live_by_hours_alone(status: ChannelStatus) -> bool:
     e-mail "accepting" is what writing to it means anyway.)
     """
     channel = status.channel
-    return (
-        channel.probe is None and status.verdict is Verdict.LIVE and channel.mode is not Mode.ASYNC
-    )
+    # Async channels "accept" by writing to them; broadcast accounts are announcements only.
+    said_otherwise = channel.mode in (Mode.ASYNC, Mode.BROADCAST)
+    return channel.probe is None and status.verdict is Verdict.LIVE and not said_otherwise
 
 
 def channel_details(status: ChannelStatus, w: Words) -> list[str]:

@@ -106,6 +106,7 @@ class Strings:
     address: str
     why: str
     checked_at: str
+    tried_at: str  # checked_at for a check made while blind
     not_probed_line: str
     latency_line: str
     uptime_line: str

@@ -143,6 +143,7 @@ ZH = Strings(
     address="邮箱：",
     why="原因：{reasons}",
     checked_at="检测时间：{ago}（{when}）",
+    tried_at="尝试检测时间：{ago}（{when}），未能看到结果",
     not_probed_line="我们未检测此渠道：结论依据资料库和服务时间。",
     latency_line="响应：最近 {last} · 1 小时 p50 {p50h} / p95 {p95h} · "
     "24 小时 p50 {p50d} / p95 {p95d}",

@@ -287,7 +287,11 @@ def detail_lines(status: ChannelStatus, w: Words) -> tuple[Line, ...]:
 def evidence_lines(status: ChannelStatus, w: Words) -> list[Line]:
     """Why, when checked, latency and uptime in words; only what was measured."""
     lines: list[Line] = []
-    reasons = [r for r in status.reasons if r.code not in _OWN_LINE]
+    state = status.state
+    unchecked = status.channel.probe is not None and (state is None or state.last_at is None)
+    # "Not checked yet" has its own line below: the reason would say it twice.
+    own = (*_OWN_LINE, ReasonCode.NO_EVIDENCE) if unchecked else _OWN_LINE
+    reasons = [r for r in status.reasons if r.code not in own]
     if reasons:
         said = "; ".join(w.reason(r, status) for r in reasons)
         label = w.s.note if status.verdict is Verdict.LIVE else w.s.why
@@ -295,12 +299,14 @@ def evidence_lines(status: ChannelStatus, w: Words) -> list[Line]:
     if status.channel.probe is None:
         lines.append((text(w.s.not_probed_line),))
         return lines
-    state = status.state
     if state is None or state.last_at is None:
         lines.append((text(words_of(w).not_checked_yet),))
         return lines
     when = w.when(state.last_at, w.zone_for(status.channel))
-    lines.append((text(w.s.checked_at.format(ago=w.ago(status.evidence_age_s), when=when)),))
+    # A check made while blind saw nothing: it was tried, not checked (as in the chat).
+    blind = any(r.code is ReasonCode.BLIND for r in status.reasons)
+    template = w.s.tried_at if blind else w.s.checked_at
+    lines.append((text(template.format(ago=w.ago(status.evidence_age_s), when=when)),))
     lines.extend((text(line),) for line in figures(status, w))
     return lines
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import aiohttp
@@ -15,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from bot.catalog import Catalog
 from bot.metrics import Metrics
 from bot.verdict import Incident, Indicator, Upstream
+from bot.vocab import Health as Health_
 from bot.web import start_web, stop_web
 from bot.web.server import SECURITY_HEADERS
 from probes.result import ErrorKind, ProbeResult
@@ -331,6 +333,32 @@ async def test_an_unprobed_channel_open_by_its_hours_says_we_did_not_check_it(
     assert pill is not None
     assert f", {words})</span>" in pill.group(0)
     assert f", {words}" in re.search(r'title="([^"]*)"', pill.group(0)).group(1)  # type: ignore[union-attr]
-    # A probed channel's pill says only its state.
-    probed = re.search(r'<li class="pill[^"]*" data-channel="help_center".*?</li>', page, re.S)
-    assert probed is not None and words not in probed.group(0)
+    # A probed channel's pill says only its state, and an announcements-only account is
+    # never "checked" to begin with.
+    for channel in ("help_center", "x"):
+        other = re.search(rf'<li class="pill[^"]*" data-channel="{channel}".*?</li>', page, re.S)
+        assert other is not None and words not in other.group(0), channel
+
+
+async def test_while_blind_the_exchange_page_says_tried_not_checked(
+    client: Client, live: FakeLive
+) -> None:
+    now = datetime(2026, 11, 24, 19, 0, tzinfo=UTC)
+    live.blind = now
+    chat = live.states["mexc/live_chat"]
+    live.states["mexc/live_chat"] = replace(
+        chat, health=Health_.UNKNOWN, last_error=ErrorKind.BLIND, last_detail="blind"
+    )
+    page = await (await client.get("/exchanges/mexc")).text()
+    detail = page[page.index('data-channel="live_chat"') :].split("</article>")[0]
+    assert "Tried 30 s ago (18:59 UTC); we could not see" in detail
+    assert "Checked 30 s ago" not in detail
+    chinese = await (await client.get("/exchanges/mexc?lang=zh")).text()
+    assert "未能看到结果" in chinese
+
+
+async def test_a_channel_never_checked_says_so_once(client: Client, live: FakeLive) -> None:
+    del live.states["mexc/email"]
+    page = await (await client.get("/exchanges/mexc")).text()
+    detail = page[page.index('data-channel="email"') :].split("</article>")[0]
+    assert detail.lower().count("not checked yet") == 1, detail
