@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING
 
-from bot.catalog.models import Catalog, Channel, Exchange
 from bot.vocab import ChannelKind, Confidence
 from probes.domains import (
     DOT_LIKES,
@@ -31,6 +31,9 @@ from probes.domains import (
     unicode_host,
     within,
 )
+
+if TYPE_CHECKING:  # bot.catalog's rules import this module: no import cycle at run time
+    from bot.catalog.models import Catalog, Channel, Exchange
 
 __all__ = [
     "DOT_LIKES",
