@@ -7,6 +7,7 @@ HTML. Links carry URLs from the catalog only: `Span.url` is never set from user 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -39,6 +40,18 @@ class Button:
 
     label: str
     action: str
+
+
+# Buttons per row when a reply offers one per exchange: short names fit four to a row on a
+# phone, and Discord takes at most 5 rows of 5.
+CHOICES_PER_ROW = 4
+MAX_CHOICE_ROWS = 5
+
+
+def button_rows(buttons: Sequence[Button]) -> tuple[tuple[Button, ...], ...]:
+    """Choices laid out four to a row, every one of them (up to 20: Discord's bound)."""
+    kept = buttons[: CHOICES_PER_ROW * MAX_CHOICE_ROWS]
+    return tuple(tuple(kept[i : i + CHOICES_PER_ROW]) for i in range(0, len(kept), CHOICES_PER_ROW))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.catalog import Catalog, Exchange
 from bot.render.budget import fit
 from bot.render.words import Words, echo
-from bot.reply import Button, Line, Reply, Section, text
+from bot.reply import Button, Line, Reply, Section, button_rows, text
 from bot.vocab import Locale
 
 
@@ -70,7 +70,7 @@ def exchange_choice_reply(
     lines.append(watched_line(catalog, w))
     by_name = {e.name: e for e in catalog.exchanges}
     picks = [by_name[n] for n in close if n in by_name] or list(catalog.exchanges)
-    buttons = tuple((Button(e.name, f"/{command} {e.id}"),) for e in picks[:5])
+    buttons = button_rows([Button(e.name, f"/{command} {e.id}") for e in picks])
     return fit(Reply(title=title, lines=tuple(lines), buttons=buttons, ephemeral=True), "")
 
 

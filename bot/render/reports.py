@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.catalog import Channel, Exchange
 from bot.commands.args import Wait
 from bot.render.words import Words, echo, zone_label
-from bot.reply import Button, Line, Reply, text
+from bot.reply import Button, Line, Reply, button_rows, text
 from bot.reports import Outcome, WaitSummary, reportable
 from bot.status import ChannelStatus
 
@@ -95,7 +95,7 @@ def exchange_pick_reply(exchanges: Sequence[Exchange], w: Words, words: str = ""
     """`/report` without an exchange: the usage line, and a button per exchange (carrying the
     words that were given: `/report mexc live_chat 5`)."""
     tail = f" {words}" if words else ""
-    buttons = tuple((Button(e.name, f"/report {e.id}{tail}"),) for e in exchanges[:5])
+    buttons = button_rows([Button(e.name, f"/report {e.id}{tail}") for e in exchanges])
     line = usage_line(exchanges[0], None, w)
     return Reply(title=w.s.which_exchange, lines=(line,), buttons=buttons, ephemeral=True)
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.catalog import Catalog
+from bot.catalog import Catalog, load_catalog
 from bot.clock import FakeClock
 from bot.commands.dispatch import Core
-from bot.settings import Settings
+from bot.render.chat import exchange_choice_reply
+from bot.render.reports import exchange_pick_reply
+from bot.render.words import Words
+from bot.settings import SHIPPED_CATALOG, Settings
 from bot.status import StatusService
-from bot.vocab import Platform
+from bot.vocab import Locale, Platform
 from probes.result import ProbeResult
 from storage.records import TransitionRecord
 from storage.store import Store
@@ -100,8 +103,20 @@ async def test_it_names_the_closest_exchange_and_the_list(core: Core) -> None:
 
 async def test_it_asks_which_exchange_when_several_are_watched(core: Core) -> None:
     assert await plain(core, "/status") == (
-        "Which exchange?\nWatched: MEXC, Nova.\n\n[MEXC: /status mexc]\n[Nova: /status nova]"
+        "Which exchange?\nWatched: MEXC, Nova.\n\n[MEXC: /status mexc]  [Nova: /status nova]"
     )
+
+
+def test_every_watched_exchange_gets_a_button_four_to_a_row() -> None:
+    now = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
+    shipped = load_catalog(SHIPPED_CATALOG)
+    for reply in (
+        exchange_choice_reply(shipped, "status", Words.of(Locale.EN, now)),
+        exchange_pick_reply(shipped.exchanges, Words.of(Locale.ZH, now)),
+    ):
+        actions = [button.action for row in reply.buttons for button in row]
+        assert [a.split()[1] for a in actions] == [e.id for e in shipped.exchanges]
+        assert [len(row) for row in reply.buttons] == [4, 4]
 
 
 async def test_it_uses_the_only_exchange_when_none_is_named(
