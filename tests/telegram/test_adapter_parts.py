@@ -29,7 +29,10 @@ BOT = "supportlive_bot"
         ("status mexc", True, None),
         ("  ", False, None),
         ("/状态 mexc", False, "/状态 mexc"),
-        ("/状态 mexc", True, None),
+        ("/状态 mexc", True, None),  # not a name of ours
+        ("/充提 binance usdt", True, "/充提 binance usdt"),  # our Chinese alias of /wallet
+        ("/验证@supportlive_bot mexc.com", True, "/验证 mexc.com"),
+        ("/验证@other_bot mexc.com", True, None),
     ],
 )
 def test_it_finds_the_command_line_meant_for_the_bot(

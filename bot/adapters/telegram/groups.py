@@ -19,8 +19,10 @@ from bot.commands.table import COMMANDS
 log = logging.getLogger(__name__)
 
 MANAGER_CACHE_S = 60.0
-KNOWN_COMMANDS = frozenset(c.name for c in COMMANDS)
-_COMMAND_TOKEN = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]{1,64}))?$")
+KNOWN_COMMANDS = frozenset(name for c in COMMANDS for name in (c.name, *c.aliases))
+# Telegram itself marks only ASCII commands, but our Chinese aliases (`/充提`, `/验证`) are
+# typed as commands too: any word characters count, and in groups only our names.
+_COMMAND_TOKEN = re.compile(r"^/(?P<name>\w{1,32})(?:@(?P<bot>[A-Za-z0-9_]{1,64}))?$")
 
 
 def addressed(line: str, bot_username: str, *, is_group: bool) -> str | None:
