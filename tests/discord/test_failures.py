@@ -77,15 +77,22 @@ async def test_a_refused_answer_gets_an_apology_and_the_bot_goes_on(world: World
     assert (await bot.run("help")).title == "supportlive — is support live now?"
 
 
-async def test_a_rejected_token_is_logged_not_raised(
+async def test_a_rejected_token_is_logged_and_keeps_healthz_failing(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = world.settings(discord_bot_token="not-the-right-token-123456")
+    supervisor = Supervisor()
     with caplog.at_level(logging.INFO):
-        bot = await world.start(settings=settings, wait=False)
+        bot = await world.start(settings=settings, wait=False, supervisor=supervisor)
         await world.dc.wait_until(lambda: world.dc.requests, what="a log-in attempt")
         assert not await bot.adapter.wait_ready(0.3)
+        # /healthz stays 503 naming Discord: the bot must not look healthy while it is off.
+        [problem] = supervisor.problems()
         await bot.adapter.stop()
+    assert problem.startswith("discord is down for ")
+    assert problem.endswith(
+        ": Refused: Discord rejected DISCORD_BOT_TOKEN; the Discord bot stays off"
+    )
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == ["Discord rejected DISCORD_BOT_TOKEN; the Discord bot stays off"]
     logged = "\n".join(r.getMessage() for r in caplog.records)

@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
 
 MAX_RATELIMIT_WAIT_S = 30.0  # a longer 429 raises RateLimited (alerts: the drainer pauses)
+TOKEN_REJECTED = "Discord rejected DISCORD_BOT_TOKEN; the Discord bot stays off"
+INTENTS_REFUSED = "Discord refused the bot's intents; the Discord bot stays off"
+
+
+class Refused(PermissionError):
+    """Discord refused the bot for good (token, intents): off until fixed and restarted."""
 
 
 class DeactivatingStore(Protocol):
@@ -189,10 +195,10 @@ class DiscordAdapter:
                 return
             except discord.LoginFailure:
                 # The exception could carry request details: say what happened in our words.
-                log.error("Discord rejected DISCORD_BOT_TOKEN; the Discord bot stays off")
+                self._stay_off(TOKEN_REJECTED)
                 return
             except discord.PrivilegedIntentsRequired:
-                log.error("Discord refused the bot's intents; the Discord bot stays off")
+                self._stay_off(INTENTS_REFUSED)
                 return
             except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as error:
                 log.warning(
@@ -210,6 +216,12 @@ class DiscordAdapter:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
+
+    def _stay_off(self, why: str) -> None:
+        """Discord refused us for good: say so once, and keep /healthz at 503 until a fix
+        and a restart (the bot must not look healthy while it is off)."""
+        log.error(why)
+        self._health.failed(Refused(why))
 
     def _point_at_settings(self) -> None:
         """DISCORD_API_BASE_URL and DISCORD_GATEWAY_URL (class-wide in discord.py)."""
