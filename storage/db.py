@@ -25,7 +25,7 @@ from storage.histogram import BUCKETS, add_encoded, encode_counts, merge_encoded
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "sqlite"
 BUSY_TIMEOUT_MS = 5000
 STOP_BUSY_TIMEOUT_MS = 100
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
