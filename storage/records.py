@@ -134,3 +134,4 @@ class PruneReport:
     raw_deleted: int
     rollups_deleted: int
     reports_deleted: int = 0
+    updates_deleted: int = 0  # claims on Telegram updates (telegram_updates)

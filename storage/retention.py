@@ -1,4 +1,5 @@
-"""Retention: raw results 48 h, wait reports 30 days, rollups 400 days, deleted in small chunks."""
+"""Retention: raw results 48 h, wait reports 30 days, rollups 400 days, Telegram update claims
+a day; deleted in small chunks."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import Protocol
 
 from storage.db import Database
 from storage.records import PruneReport
+from storage.telegram_updates import DELETE_OLD_UPDATES
 from storage.times import to_unix
 
 RAW_KEEP = timedelta(hours=48)
 ROLLUP_KEEP = timedelta(days=400)
 REPORT_KEEP = timedelta(days=30)
+# Telegram gives up redelivering an update long before a day has passed.
+UPDATE_CLAIM_KEEP = timedelta(days=1)
 CHUNK_ROWS = 5000
 
 log = logging.getLogger(__name__)
@@ -40,12 +44,19 @@ class RetentionStore:
 
     async def prune(self, now: datetime) -> PruneReport:
         """Delete raw results older than 48 h, wait reports older than 30 days and rollups
-        whose hour started over 400 days ago. Each chunk is its own short transaction, so
+        whose hour started over 400 days ago, and claims on Telegram updates older than a day.
+        Each chunk is its own short transaction, so
         writers are never held up long."""
         raw = await self._prune_raw(round(to_unix(now - RAW_KEEP) * 1000))
         rollups = await self._delete_chunked(_DELETE_ROLLUPS, (to_unix(now - ROLLUP_KEEP),))
         reports = await self._delete_chunked(_DELETE_REPORTS, (to_unix(now - REPORT_KEEP),))
-        return PruneReport(raw_deleted=raw, rollups_deleted=rollups, reports_deleted=reports)
+        claims = await self._delete_chunked(DELETE_OLD_UPDATES, (to_unix(now - UPDATE_CLAIM_KEEP),))
+        return PruneReport(
+            raw_deleted=raw,
+            rollups_deleted=rollups,
+            reports_deleted=reports,
+            updates_deleted=claims,
+        )
 
     async def _prune_raw(self, cutoff_ms: int) -> int:
         async with self._db.reading() as conn:
@@ -76,9 +87,11 @@ async def prune_and_report(store: Prunable, now: datetime) -> PruneReport:
     """One retention round (`supportlive run` repeats it hourly, under its supervisor)."""
     report = await store.prune(now)
     log.info(
-        "retention: %d raw results, %d rollups and %d wait reports deleted",
+        "retention: %d raw results, %d rollups, %d wait reports and %d Telegram update claims "
+        "deleted",
         report.raw_deleted,
         report.rollups_deleted,
         report.reports_deleted,
+        report.updates_deleted,
     )
     return report

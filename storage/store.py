@@ -21,15 +21,24 @@ from storage.maintenance import MaintenanceStore
 from storage.reports import WaitReportStore
 from storage.results import ResultStore
 from storage.retention import RetentionStore
+from storage.telegram_updates import TelegramUpdateStore
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Store(ResultStore, HealthStore, ChatStore, MaintenanceStore, WaitReportStore, RetentionStore):
+class Store(
+    ResultStore,
+    HealthStore,
+    ChatStore,
+    MaintenanceStore,
+    WaitReportStore,
+    RetentionStore,
+    TelegramUpdateStore,
+):
     """Results and rollups, health and transitions, chats, maintenance, wait reports,
-    retention."""
+    retention, claims on Telegram updates."""
 
     def __init__(self, db: Database, now: Callable[[], datetime] = _utc_now) -> None:
         """`now` stamps created_at/deactivated_at columns (inject the bot's clock)."""

@@ -56,4 +56,7 @@ async def test_a_round_reports_what_it_deleted(caplog: pytest.LogCaptureFixture)
 
     caplog.set_level("INFO", logger="storage.retention")
     assert await prune_and_report(Recorder(), NOW) == PruneReport(3, 1)
-    assert "retention: 3 raw results, 1 rollups and 0 wait reports deleted" in caplog.text
+    assert (
+        "retention: 3 raw results, 1 rollups, 0 wait reports and 0 Telegram update claims "
+        "deleted" in caplog.text
+    )
