@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from telegram import (
     Bot,
     BotCommand,
@@ -347,6 +348,127 @@ async def test_webhook_and_conflict(tg: FakeTelegram, bot: Bot) -> None:
     assert tg.calls("deleteWebhook")[0].params == {"drop_pending_updates": True}
     assert await bot.close()
     assert await bot.log_out()
+
+
+async def raw_call(tg: FakeTelegram, method: str, **params: Any) -> tuple[int, dict[str, Any]]:
+    """One form-encoded call, as PTB makes them: (HTTP status, the JSON answer)."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(tg.url(method), data={k: str(v) for k, v in params.items()}) as response,
+    ):
+        return response.status, await response.json()
+
+
+async def test_webhook_answers_carry_telegrams_descriptions(tg: FakeTelegram) -> None:
+    url = "https://bot.example.org/telegram/abc"
+    assert await raw_call(tg, "setWebhook", url=url, secret_token="s3cret_-X") == (
+        200,
+        {"ok": True, "result": True, "description": "Webhook was set"},
+    )
+    assert (await raw_call(tg, "setWebhook", url=url, secret_token="s3cret_-X"))[1][
+        "description"
+    ] == "Webhook is already set"
+    assert (await raw_call(tg, "deleteWebhook"))[1]["description"] == "Webhook was deleted"
+    assert (await raw_call(tg, "deleteWebhook"))[1]["description"] == "Webhook is already deleted"
+    # An empty URL removes the webhook, as Telegram documents.
+    await raw_call(tg, "setWebhook", url=url)
+    assert (await raw_call(tg, "setWebhook", url=""))[1]["description"] == "Webhook was deleted"
+
+
+@pytest.mark.parametrize(
+    ("params", "description"),
+    [
+        (
+            {"url": "http://bot.example.org/hook"},
+            "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+        ),
+        (
+            {"url": "https://bot.example.org:8080/hook"},
+            "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+        ),
+        (
+            {"url": "https://bot.example.org/hook", "secret_token": "has:colon"},
+            "Bad Request: secret token contains unallowed characters",
+        ),
+    ],
+)
+async def test_a_webhook_telegram_would_refuse_is_a_bad_request(
+    tg: FakeTelegram, bot: Bot, params: dict[str, str], description: str
+) -> None:
+    assert await raw_call(tg, "setWebhook", **params) == (
+        400,
+        {"ok": False, "error_code": 400, "description": description},
+    )
+    with pytest.raises(BadRequest):
+        await bot.set_webhook(**params)
+    assert tg.webhook is None
+
+
+async def test_webhook_info_tells_what_telegram_tells_never_the_secret(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    assert (await bot.get_webhook_info()).to_dict() == {
+        "url": "",
+        "has_custom_certificate": False,
+        "pending_update_count": 0,
+    }
+    await bot.set_webhook(
+        "https://bot.example.org:8443/hook", secret_token="top_secret", allowed_updates=["message"]
+    )
+    tg.push_message("hi", chat_id=CHAT)
+    info = await bot.get_webhook_info()
+    assert info.to_dict() == {
+        "url": "https://bot.example.org:8443/hook",
+        "has_custom_certificate": False,
+        "pending_update_count": 1,
+        "max_connections": 40,
+        "allowed_updates": ["message"],
+    }
+    assert "top_secret" not in str(info.to_dict())
+
+
+async def test_pending_updates_are_delivered_to_the_webhook_like_telegram_does(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    received: list[tuple[str, str | None, dict[str, Any]]] = []
+    answers = [500, 200, 200]
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(
+            (
+                request.path,
+                request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+                await request.json(),
+            )
+        )
+        return web.Response(status=answers.pop(0))
+
+    app = web.Application()
+    app.router.add_post("/telegram/abc", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        await bot.set_webhook("https://bot.example.org/telegram/abc", secret_token="s3cret")
+        tg.route_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}")
+        first = tg.push_message("/status", chat_id=CHAT)
+        tg.push_message("/help", chat_id=CHAT)
+
+        assert await tg.deliver_pending() == [500]  # the round stops at a failure
+        info = await bot.get_webhook_info()
+        assert info.pending_update_count == 2
+        assert (
+            info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+        )
+        assert await tg.deliver_pending() == [200, 200]
+        assert tg.pending_updates == []
+    finally:
+        await runner.cleanup()
+    assert [(path, secret) for path, secret, _ in received] == [("/telegram/abc", "s3cret")] * 3
+    assert [update["update_id"] for _, _, update in received] == [first["update_id"]] * 2 + [
+        first["update_id"] + 1
+    ]
 
 
 # ------------------------------------------------------------------ other methods

@@ -18,12 +18,24 @@ Usage::
         tg.fail_next("sendMessage", 429, retry_after=3)      # scripted fault
         await tg.wait_for_messages(1, chat_id=42)           # no sleeps in tests
 
+Webhooks: ``setWebhook`` / ``deleteWebhook`` / ``getWebhookInfo`` answer as Telegram does
+(descriptions "Webhook was set", "Webhook is already deleted", ...; a non-https URL, a port
+other than 443/80/88/8443 or a secret token with other characters than A-Z a-z 0-9 _ - is a
+400 with Telegram's words; ``getWebhookInfo`` never shows the secret). Once the bot registered
+a webhook, ``route_webhook(base)`` says where its requests really go (the bot on loopback, as a
+reverse proxy would forward them) and ``await deliver_pending()`` delivers the queued updates
+like Telegram: a JSON POST with the ``X-Telegram-Bot-Api-Secret-Token`` header, an update
+answered 2xx leaves the queue, another answer stops the round and shows in
+``last_error_message``. ``await deliver(update)`` posts one update again (a redelivery).
+
 Timestamps in :class:`Call` (``at``) use :func:`time.monotonic`.
 
 Known simplifications (deliberate): one global ``message_id`` counter for all chats; returned
 Message objects carry the plain text (markup stripped) but no ``entities``; the flood model is a
 strict sliding window (Telegram allows short bursts); HTML/MarkdownV2 validation approximates
-Telegram's parser (strict on ``<`` and unknown named entities, lenient on a bare ``&``/``>``).
+Telegram's parser (strict on ``<`` and unknown named entities, lenient on a bare ``&``/``>``);
+webhooks are delivered only when asked (``deliver_pending``), one request at a time, and a
+secret token's length and ``max_connections`` are not checked.
 """
 
 from __future__ import annotations
@@ -42,7 +54,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 __all__ = [
@@ -50,7 +64,9 @@ __all__ = [
     "DEFAULT_TOKEN",
     "ApiError",
     "Call",
+    "Described",
     "FakeTelegram",
+    "Webhook",
     "parse_html",
     "parse_markdown_v2",
 ]
@@ -97,6 +113,14 @@ WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
 )
+BAD_WEBHOOK_URL = "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+BAD_WEBHOOK_PORT = (
+    "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+)
+BAD_SECRET_TOKEN = "Bad Request: secret token contains unallowed characters"
+WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -196,6 +220,26 @@ class Call:
     @property
     def ok(self) -> bool:
         return self.status == 200
+
+
+@dataclass(frozen=True)
+class Described:
+    """A method's result with the ``description`` Telegram adds to some successes
+    (``{"ok": true, "result": true, "description": "Webhook was set"}``)."""
+
+    result: Any
+    description: str
+
+
+@dataclass
+class Webhook:
+    """The webhook the bot registered (what ``setWebhook`` was given)."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+    last_error_date: int | None = None
+    last_error_message: str | None = None
 
 
 class ApiError(Exception):
@@ -530,7 +574,8 @@ class FakeTelegram:
         self._chats: dict[ChatKey, JsonDict] = {}
         self._callback_ids: set[str] = set()
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
-        self._webhook_url = ""
+        self._webhook: Webhook | None = None
+        self._webhook_base: str | None = None
 
         self._fail_rules: dict[str, deque[_FailRule]] = {}
         self._ratio_rules: dict[str, _RatioRule] = {}
@@ -670,12 +715,21 @@ class FakeTelegram:
 
     @property
     def webhook_url(self) -> str:
-        return self._webhook_url
+        return self._webhook.url if self._webhook is not None else ""
+
+    @property
+    def webhook(self) -> Webhook | None:
+        """The registered webhook, secret included (for assertions), or None."""
+        return copy.deepcopy(self._webhook)
 
     @property
     def pending_updates(self) -> list[JsonDict]:
         """Updates queued and not yet confirmed by an ``offset``."""
         return copy.deepcopy(list(self._updates))
+
+    def clear_pending(self) -> None:
+        """Forget the queued updates (a test that delivers one itself, with ``deliver``)."""
+        self._updates.clear()
 
     def clear_calls(self) -> None:
         self.call_log.clear()
@@ -992,9 +1046,12 @@ class FakeTelegram:
             self._notify_calls()
             raise
         call.status = 200
-        call.result = result
+        body: JsonDict = {"ok": True, "result": result}
+        if isinstance(result, Described):
+            body = {"ok": True, "result": result.result, "description": result.description}
+        call.result = body["result"]
         self._notify_calls()
-        return web.json_response({"ok": True, "result": result})
+        return web.json_response(body)
 
     async def _read_params(self, request: web.Request) -> JsonDict:
         raw: JsonDict = dict(request.query)
@@ -1225,7 +1282,7 @@ class FakeTelegram:
         return dict(self.bot_user)
 
     async def _get_updates(self, params: JsonDict) -> list[JsonDict]:
-        if self._webhook_url:
+        if self._webhook is not None:
             raise ApiError(409, WEBHOOK_CONFLICT)
         offset = int(params.get("offset", 0))
         limit = min(max(int(params.get("limit", 100)), 1), 100)
@@ -1372,25 +1429,102 @@ class FakeTelegram:
         )
         return True
 
-    async def _set_webhook(self, params: JsonDict) -> bool:
-        self._webhook_url = str(params.get("url", ""))
+    async def _set_webhook(self, params: JsonDict) -> Described:
+        url = str(params.get("url", "")).strip()
+        if not url:  # "Use an empty string to remove webhook integration"
+            return await self._delete_webhook(params)
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ApiError(400, BAD_WEBHOOK_URL)
+        if (parts.port or 443) not in WEBHOOK_PORTS:
+            raise ApiError(400, BAD_WEBHOOK_PORT)
+        secret = params.get("secret_token") or None
+        if secret is not None and not _SECRET_TOKEN_RE.fullmatch(str(secret)):
+            raise ApiError(400, BAD_SECRET_TOKEN)
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):  # left out: the previous setting stays
+            self._allowed_updates = [str(a) for a in allowed] or None
         if params.get("drop_pending_updates") is True:
             self._updates.clear()
-        self._wake_pollers()
-        return True
+        webhook = Webhook(url, secret, int(params.get("max_connections", 40)))
+        again = self._webhook == webhook
+        if not again:
+            self._webhook = webhook
+        self._wake_pollers()  # a long poll in progress ends with the conflict
+        return Described(True, "Webhook is already set" if again else "Webhook was set")
 
-    async def _delete_webhook(self, params: JsonDict) -> bool:
-        self._webhook_url = ""
+    async def _delete_webhook(self, params: JsonDict) -> Described:
+        had, self._webhook = self._webhook, None
         if params.get("drop_pending_updates") is True:
             self._updates.clear()
-        return True
+        return Described(True, "Webhook was deleted" if had else "Webhook is already deleted")
 
     async def _get_webhook_info(self, params: JsonDict) -> JsonDict:
-        return {
-            "url": self._webhook_url,
+        webhook = self._webhook
+        info: JsonDict = {
+            "url": webhook.url if webhook is not None else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if webhook is None:
+            return info
+        # Like Telegram: never the secret token; the optional fields only when they apply.
+        info["max_connections"] = webhook.max_connections
+        if self._allowed_updates is not None:
+            info["allowed_updates"] = list(self._allowed_updates)
+        if webhook.last_error_date is not None:
+            info["last_error_date"] = webhook.last_error_date
+            info["last_error_message"] = webhook.last_error_message
+        return info
+
+    # ---------------------------------------------------------------- webhook delivery
+
+    def route_webhook(self, base_url: str) -> None:
+        """Send webhook requests to ``base_url`` + the registered URL's path (the bot on
+        loopback), as a reverse proxy in front of the public URL would forward them."""
+        self._webhook_base = base_url.rstrip("/")
+
+    async def deliver_pending(self, timeout: float = 10.0) -> list[int]:
+        """Deliver the queued updates in order, like Telegram; return the HTTP statuses.
+
+        An update answered 2xx leaves the queue; the first other answer (or a connection
+        failure, status 0) stops the round and is recorded as the webhook's last error.
+        """
+        statuses: list[int] = []
+        while self._updates:
+            update = self._updates[0]
+            status = await self.deliver(update, timeout=timeout)
+            statuses.append(status)
+            if not 200 <= status < 300:
+                break
+            if self._updates and self._updates[0] is update:
+                self._updates.popleft()
+        return statuses
+
+    async def deliver(self, update: JsonDict, timeout: float = 10.0) -> int:
+        """POST one update to the webhook as Telegram does (also one delivered before)."""
+        webhook = self._webhook
+        if webhook is None or self._webhook_base is None:
+            raise RuntimeError("no webhook registered, or route_webhook() not called")
+        parts = urlsplit(webhook.url)
+        target = self._webhook_base + (parts.path or "/")
+        headers = {"Content-Type": "application/json"}
+        if webhook.secret_token is not None:
+            headers[SECRET_HEADER] = webhook.secret_token
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http,
+                http.post(target, data=json.dumps(update), headers=headers) as response,
+            ):
+                status, reason = response.status, response.reason or ""
+        except (aiohttp.ClientError, TimeoutError) as error:
+            status, reason = 0, f"Connection failed ({type(error).__name__})"
+        if not 200 <= status < 300:
+            webhook.last_error_date = int(time.time())
+            webhook.last_error_message = (
+                f"Wrong response from the webhook: {status} {reason}" if status else reason
+            )
+        return status
 
     async def _send_chat_action(self, params: JsonDict) -> bool:
         if "chat_id" not in params:
