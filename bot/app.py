@@ -16,9 +16,11 @@ import signal
 import socket
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+
+from aiohttp import web
 
 from bot.alerts.drainer import Drainer
 from bot.alerts.feeds import feed_sink
@@ -112,7 +114,11 @@ def run(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM; 2 when configuration, catalog or database are unusable."""
     secrets = [
         token.get_secret_value()
-        for token in (settings.telegram_bot_token, settings.discord_bot_token)
+        for token in (
+            settings.telegram_bot_token,
+            settings.discord_bot_token,
+            settings.telegram_webhook_secret,
+        )
         if token is not None
     ]
     configure_logging(settings.log_level, secrets)
@@ -272,8 +278,7 @@ def optional_services(runtime: Runtime) -> list[Service]:
     """The web side and the chat adapters whose tokens are set (not yet started)."""
     settings = runtime.settings
     services: list[Service] = []
-    if settings.web_enabled:
-        services.append(web_service(runtime))
+    routes: list[web.RouteDef] = []  # a chat adapter's own, on the web side
     if settings.telegram_bot_token is not None:
         from bot.adapters.telegram import TelegramAdapter
 
@@ -283,7 +288,11 @@ def optional_services(runtime: Runtime) -> list[Service]:
         runtime.notifiers[Platform.TELEGRAM] = telegram.notifier
         if telegram.pace is not None:
             runtime.budgets[Platform.TELEGRAM] = telegram.pace  # replies and alerts: one budget
+        if telegram.uses_webhook:  # Telegram delivers to the web side (settings require it)
+            routes += telegram.webhook(runtime.store).routes()
         services.append(Service("telegram", telegram.start, telegram.stop, Platform.TELEGRAM))
+    if settings.web_enabled:  # first: up before Telegram is told to deliver to it
+        services.insert(0, web_service(runtime, routes))
     if settings.discord_bot_token is not None:
         from bot.adapters.discord import DiscordAdapter
 
@@ -295,9 +304,15 @@ def optional_services(runtime: Runtime) -> list[Service]:
     return services
 
 
-def web_service(runtime: Runtime) -> Service:
-    """Status page, JSON API, /healthz and /metrics on PORT."""
-    app = build_app(runtime.core.status, runtime.catalog, runtime.metrics, runtime.health_check)
+def web_service(runtime: Runtime, routes: Sequence[web.RouteDef] = ()) -> Service:
+    """Status page, JSON API, /healthz and /metrics on PORT (and `routes`, e.g. the webhook)."""
+    app = build_app(
+        runtime.core.status,
+        runtime.catalog,
+        runtime.metrics,
+        runtime.health_check,
+        routes=routes,
+    )
     servers = []
 
     async def start() -> None:

@@ -32,6 +32,10 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TELEGRAM_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 _DISCORD_TOKEN = re.compile(r"[A-Za-z0-9_.-]+")
 _ADMIN_ID = re.compile(r"(?:(?:telegram|discord):)?[0-9]{1,20}")
+# Telegram's rule for a webhook's secret_token (setWebhook): 1-256 of these characters.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The only ports Telegram delivers webhook requests to.
+WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 
 class SettingsError(Exception):
@@ -52,6 +56,10 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_rate_per_s: float = Field(default=25.0, gt=0.0, le=30.0, allow_inf_nan=False)
+    # Webhook mode (bot/adapters/telegram/webhook.py). The secret comes first: the URL's
+    # validator reads it (and web_enabled) to say what is missing.
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_url: str | None = None
 
     discord_bot_token: SecretStr | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"
@@ -124,7 +132,12 @@ class Settings(BaseSettings):
         return level
 
     @field_validator(
-        "telegram_bot_token", "discord_bot_token", "discord_test_guild_id", mode="before"
+        "telegram_bot_token",
+        "discord_bot_token",
+        "discord_test_guild_id",
+        "telegram_webhook_secret",
+        "telegram_webhook_url",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -149,6 +162,31 @@ class Settings(BaseSettings):
                 "has (paste the token alone, without 'Bot ')"
             )
         return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be 1 to 256 characters, each a letter A-Z or a-z, a digit, '_' or '-' "
+                "(Telegram's rule)"
+            )
+        return value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        url = webhook_base_url(value)
+        if info.data.get("web_enabled") is False:
+            raise ValueError("needs the web side (WEB_ENABLED=true): Telegram delivers to it")
+        # A secret that failed its own check is absent here: that line says enough.
+        if "telegram_webhook_secret" in info.data and info.data["telegram_webhook_secret"] is None:
+            raise ValueError(
+                "needs TELEGRAM_WEBHOOK_SECRET too (1 to 256 characters: A-Z, a-z, 0-9, _, -)"
+            )
+        return url
 
     @field_validator("telegram_api_base_url", "discord_api_base_url")
     @classmethod
@@ -203,6 +241,33 @@ def _shown(text: str) -> str:
 
 def _listed(items: list[str]) -> str:
     return ", ".join(_shown(item) for item in items)
+
+
+def webhook_base_url(text: str) -> str:
+    """The public base URL the webhook is registered under (no trailing '/'), or ValueError.
+
+    Telegram delivers only over HTTPS, only to ports 443, 80, 88 and 8443; our path
+    (/telegram/...) is appended, so a query or a fragment would end up in the wrong place.
+    """
+    try:
+        parts = parse_url(text)
+    except UrlError as error:
+        raise ValueError(f"{_shown(text)} is not a URL: {error}") from None
+    if parts.scheme != "https":
+        raise ValueError(
+            f"{_shown(text)} must start with https:// (Telegram delivers webhooks over HTTPS only)"
+        )
+    if parts.port is not None and parts.port not in WEBHOOK_PORTS:
+        raise ValueError(
+            f"port {parts.port}: Telegram delivers only to ports 443, 80, 88 or 8443 "
+            "(put a reverse proxy on one of them in front of PORT)"
+        )
+    if "?" in parts.rest or "#" in parts.rest:
+        raise ValueError(
+            f"{_shown(text)} has a query or fragment: give the public base URL, like "
+            "https://bot.example.org"
+        )
+    return text.rstrip("/")
 
 
 def canary_problem(url: str, allow_local: bool) -> str | None:

@@ -82,6 +82,63 @@ def test_a_bad_setting_is_one_line_naming_it_and_exit_2(
         assert value not in err
 
 
+WEBHOOK_SECRET = "a_Good-secret_0123456789"
+
+
+@pytest.mark.parametrize(
+    ("settings", "line"),
+    [
+        (
+            {"TELEGRAM_WEBHOOK_URL": "http://bot.example.org"},
+            "TELEGRAM_WEBHOOK_URL: 'http://bot.example.org' must start with https://",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org:8080"},
+            "TELEGRAM_WEBHOOK_URL: port 8080: Telegram delivers only to ports 443, 80, 88 or 8443",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/?x=1"},
+            "TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/?x=1' has a query or fragment",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "bot.example.org"},
+            "TELEGRAM_WEBHOOK_URL: 'bot.example.org' is not a URL",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_SECRET": ""},
+            "TELEGRAM_WEBHOOK_URL: needs TELEGRAM_WEBHOOK_SECRET too",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_SECRET": "with:colon"},
+            "TELEGRAM_WEBHOOK_SECRET: must be 1 to 256 characters, each a letter A-Z or a-z",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_SECRET": "x" * 257},
+            "TELEGRAM_WEBHOOK_SECRET: must be 1 to 256 characters",
+        ),
+        (
+            {"WEB_ENABLED": "false"},
+            "TELEGRAM_WEBHOOK_URL: needs the web side (WEB_ENABLED=true)",
+        ),
+    ],
+)
+def test_a_bad_webhook_setting_is_one_line_naming_it_and_exit_2(
+    tmp_path: Path, settings: dict[str, str], line: str
+) -> None:
+    webhook = {
+        "WEB_ENABLED": "true",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org",
+        "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+    env = env_for(tmp_path, **{**webhook, **settings})
+    code, _, err = supportlive("run", env=env, cwd=tmp_path)
+    assert code == 2
+    assert one_line(err).startswith(f"supportlive: configuration: {line}"), err
+    secret = env["TELEGRAM_WEBHOOK_SECRET"]
+    assert not secret or secret not in err, "a secret is never shown, even a wrong one"
+
+
 def test_a_token_of_the_right_shape_is_accepted(tmp_path: Path) -> None:
     code, out, err = supportlive(
         "catalog", "check", env=env_for(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN), cwd=tmp_path

@@ -3,12 +3,15 @@
 Only GET (and HEAD) routes exist and nothing reads a request body: input is the path and a
 few query parameters. Requests are small (1 KiB body, short header lines, bounded query
 strings), every response carries the security headers, the style sheet is the one static
-file (no directory is served), and errors are JSON under /api/ and a page elsewhere.
+file (no directory is served), and errors are JSON under /api/ and a page elsewhere. The one
+exception is a chat adapter's own route passed in as `routes`: the Telegram webhook, which
+takes POSTs and reads their bodies itself, under its own cap.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,9 +55,11 @@ def build_app(
     health_check: HealthCheck,
     *,
     page_cache_s: float = PAGE_CACHE_S,
+    routes: Sequence[web.RouteDef] = (),
 ) -> web.Application:
     """The whole web side; `health_check` says (healthy, reason) for /healthz, cheaply: it
-    runs on every load balancer check. Pages and API answers are kept `page_cache_s`."""
+    runs on every load balancer check. Pages and API answers are kept `page_cache_s`.
+    `routes` are served as they are (e.g. the Telegram webhook)."""
     app = web.Application(
         client_max_size=MAX_BODY,
         middlewares=[_errors],
@@ -93,6 +98,7 @@ def build_app(
             web.get("/static/style.css", style_sheet),
             web.get("/healthz", healthz),
             web.get("/metrics", metrics_text),
+            *routes,
         ]
     )
     app.on_response_prepare.append(_security_headers)

@@ -83,3 +83,37 @@ async def test_healthz_says_starting_until_the_probes_begin(tmp_path: Path) -> N
             release.set()
             assert await bot.stop() == 0, bot.log
     assert during_start == (503, "starting: the probes have not begun yet"), bot.log
+
+
+async def test_supportlive_run_in_webhook_mode_answers_what_telegram_delivers(
+    tmp_path: Path,
+) -> None:
+    """The real process in webhook mode, at DEBUG: it registers the webhook, answers an update
+    Telegram delivers, stops cleanly, and its log never shows the secret."""
+    secret = "process_Webhook-secret-42"
+    async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
+        env = {
+            **bot_env(tmp_path, site, tg),
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/",
+            "TELEGRAM_WEBHOOK_SECRET": secret,
+            "LOG_LEVEL": "DEBUG",
+        }
+        async with BotProcess(env, tmp_path) as bot:
+            tg.route_webhook(await bot.web_base())
+            [registered] = await tg.wait_for_calls("setWebhook", timeout=30)
+            tg.push_message("/status loopex", chat_id=42)
+            deadline = time.monotonic() + 30
+            while tg.pending_updates:  # 503 until the bot is up; Telegram delivers again
+                assert time.monotonic() < deadline, bot.log
+                if await tg.deliver_pending() != [200]:
+                    await asyncio.sleep(0.2)
+            [sent] = await tg.wait_for_messages(1, chat_id=42, timeout=20)
+            code = await bot.stop()
+    log = bot.log + "".join(bot.out)
+    assert code == 0, log
+    assert registered.params["url"].startswith("https://bot.example.org/telegram/")
+    assert registered.params["secret_token"] == secret
+    assert sent["text"].startswith("<b>Loopex — "), sent["text"]
+    assert not tg.calls("getUpdates")
+    assert "takes updates by webhook under https://bot.example.org" in log
+    assert secret not in log

@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, Update
 from telegram.constants import ChatType
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -34,6 +34,7 @@ from bot.adapters.telegram.groups import GroupManagers, addressed, is_group, sen
 from bot.adapters.telegram.pacing import SLOW_DOWN, Admission, CommandLimit
 from bot.adapters.telegram.sending import deliver, send_reply
 from bot.adapters.telegram.turns import ChatTurns
+from bot.adapters.telegram.webhook import NotAnUpdate, UpdateClaims, Webhook, bot_id_of, webhook_url
 from bot.alerts.pacing import TELEGRAM_TOTAL_PER_S, SendBudget
 from bot.clock import Clock
 from bot.commands.context import Core, Request
@@ -54,6 +55,10 @@ TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; the Telegram bot is off"
 
 class TokenRejected(PermissionError):
     """Telegram said the token is wrong: the bot stays off until it is fixed and restarted."""
+
+
+class WebhookRefused(ConnectionError):
+    """Telegram refused to register the webhook (tried again with backoff, named in /healthz)."""
 
 
 # The reconnect loop's name under the supervisor (in /healthz and /metrics).
@@ -121,6 +126,13 @@ class TelegramAdapter:
         self._ready = asyncio.Event()
         self._turns = ChatTurns()
         self._managers = GroupManagers(clock)
+        secret = settings.telegram_webhook_secret
+        # Webhook mode: Telegram delivers updates to the web side; nothing polls.
+        self._webhook_url = (
+            webhook_url(settings.telegram_webhook_url, secret.get_secret_value())
+            if settings.telegram_webhook_url is not None and secret is not None
+            else None
+        )
 
     # -------------------------------------------------------------------- lifecycle
 
@@ -129,19 +141,52 @@ class TelegramAdapter:
         """The connected bot, None before the first successful connection."""
         return self._app.bot if self._app is not None and self._ready.is_set() else None
 
+    @property
+    def uses_webhook(self) -> bool:
+        """Whether updates come by webhook (TELEGRAM_WEBHOOK_URL) rather than by polling."""
+        return self._webhook_url is not None
+
     async def wait_ready(self, timeout: float) -> bool:
-        """True once the bot is polling (within `timeout` seconds)."""
+        """True once the bot takes updates: polling, or its webhook registered."""
         return await wait_set(self._ready, timeout)
 
+    def webhook(self, claims: UpdateClaims) -> Webhook:
+        """The web side's receiver of this bot's webhook (webhook mode only)."""
+        token, secret = self._settings.telegram_bot_token, self._settings.telegram_webhook_secret
+        if token is None or secret is None or not self.uses_webhook:
+            raise ValueError("TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET are not set")
+        return Webhook(secret.get_secret_value(), bot_id_of(token.get_secret_value()), claims, self)
+
+    def decode_update(self, data: dict[str, Any]) -> Update | None:
+        """A webhook's JSON as an Update of our bot; None while the bot is not ready."""
+        bot = self.bot
+        if bot is None:
+            return None
+        try:
+            return Update.de_json(data, bot)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise NotAnUpdate("its fields are not those of an update") from None
+
+    async def take_update(self, update: Update) -> None:
+        """Hand a webhook's update to the same handlers the poller feeds."""
+        app = self._app
+        if app is None:  # stopping: Telegram's copy is claimed, so it is dropped
+            return
+        await app.update_queue.put(update)
+
     async def start(self) -> None:
-        """Connect and start polling. Network trouble never raises: the adapter keeps trying
-        in the background. A token Telegram rejects leaves the bot off (logged)."""
+        """Connect and start polling, or register the webhook. Network trouble (and a webhook
+        Telegram refuses) never raises: the adapter keeps trying in the background. A token
+        Telegram rejects leaves the bot off (logged)."""
         self._app = self._build()
         try:
             await self._connect()
         except InvalidToken:
             await self._give_up()
             # Reported down for good: /healthz names the rejected token until someone fixes it.
+            self._supervisor.loop(SUPERVISED_NAME, self._connect_unless_ready, _until_cancelled)
+        except WebhookRefused as error:
+            log.warning("%s; trying again in the background", error)
             self._supervisor.loop(SUPERVISED_NAME, self._connect_unless_ready, _until_cancelled)
         except TelegramError as error:
             log.warning("Telegram Bot API unreachable (%s); retrying in the background", error)
@@ -186,15 +231,17 @@ class TelegramAdapter:
                 connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0, pool_timeout=5.0
             ),
         )
-        app = (
+        builder = (
             ApplicationBuilder()
             .token(token.get_secret_value())
             .base_url(self._settings.telegram_api_base_url)
             .request(self._requests[0])
             .get_updates_request(self._requests[1])
             .concurrent_updates(self._concurrency)
-            .build()
         )
+        if self.uses_webhook:
+            builder = builder.updater(None)  # updates come from the web side (`take_update`)
+        app = builder.build()
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migration))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_text))
         app.add_handler(CallbackQueryHandler(self._on_button))
@@ -203,18 +250,50 @@ class TelegramAdapter:
 
     async def _connect(self) -> None:
         app = self._app
-        assert app is not None and app.updater is not None
+        assert app is not None
         await app.initialize()  # getMe
         self.username = app.bot.username
         await _set_menus(app.bot)
-        await app.updater.start_polling(
-            timeout=self._poll_timeout_s,
-            allowed_updates=ALLOWED_UPDATES,
-            error_callback=self._on_polling_error,
-        )
+        if self._webhook_url is not None:
+            await self._register_webhook(app.bot, self._webhook_url)
+        else:
+            assert app.updater is not None
+            # Polling starts with deleteWebhook (PTB's bootstrap): switching back from webhook
+            # mode needs nothing more.
+            await app.updater.start_polling(
+                timeout=self._poll_timeout_s,
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=self._on_polling_error,
+            )
         await app.start()
         self._ready.set()
-        log.info("Telegram bot @%s is polling for updates", self.username)
+        if self._webhook_url is None:
+            log.info("Telegram bot @%s is polling for updates", self.username)
+        else:
+            log.info(
+                "Telegram bot @%s takes updates by webhook under %s",
+                self.username,
+                self._settings.telegram_webhook_url,
+            )
+
+    async def _register_webhook(self, bot: Bot, url: str) -> None:
+        """setWebhook; replicas all register the same URL and secret, which changes nothing.
+
+        Stopping never deletes the webhook: another replica may still be serving it, and
+        Telegram keeps undelivered updates for a while when none is.
+        """
+        secret = self._settings.telegram_webhook_secret
+        assert secret is not None
+        try:
+            await bot.set_webhook(
+                url=url,
+                secret_token=secret.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        except BadRequest as error:
+            # Telegram's words name what is wrong with the URL; they never carry the secret.
+            raise WebhookRefused(f"Telegram refused the webhook: {error.message}") from None
 
     async def _connect_unless_ready(self) -> None:
         """One try to connect (the supervisor repeats it with backoff until it succeeds).
