@@ -16,9 +16,10 @@ import signal
 import socket
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from aiohttp import web
 
@@ -37,6 +38,7 @@ from bot.logs import configure_logging
 from bot.maintenance import sync_catalog_maintenance
 from bot.metrics import Metrics
 from bot.monitor import Monitor, status_page_targets, targets_of
+from bot.regions import SIGHTINGS_EVERY_S
 from bot.reports import WaitBook
 from bot.settings import Settings, SettingsError
 from bot.status import StatusService
@@ -44,7 +46,7 @@ from bot.supervisor import Supervisor
 from bot.verdict import Upstream
 from bot.vocab import Platform
 from bot.web import build_app, start_web, stop_web
-from probes.context import ProbeContext, Target, make_session
+from probes.context import ProbeContext, Target, make_session, user_agent_for
 from probes.feeds.runner import FeedRunner
 from probes.registry import run_probe
 from probes.scheduler import Scheduler
@@ -110,8 +112,12 @@ class Runtime:
         return True, "ok"
 
 
-def run(settings: Settings) -> int:
-    """Run until SIGINT/SIGTERM; 2 when configuration, catalog or database are unusable."""
+Serve = Callable[[Settings, Catalog], Coroutine[Any, Any, None]]
+
+
+def run(settings: Settings, main: Serve | None = None) -> int:
+    """Run `main` (default: `serve`, everything) until SIGINT/SIGTERM; 2 when configuration,
+    catalog or database are unusable."""
     secrets = [
         token.get_secret_value()
         for token in (
@@ -128,7 +134,7 @@ def run(settings: Settings) -> int:
         print(str(error), file=sys.stderr)
         return EXIT_CONFIG
     try:
-        asyncio.run(serve(settings, catalog))
+        asyncio.run((main or serve)(settings, catalog))
     except StorageError as error:
         print(f"supportlive: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -163,7 +169,8 @@ async def serve(settings: Settings, catalog: Catalog, clock: Clock | None = None
 async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIterator[Runtime]:
     """Everything started, as a context: leaving it stops everything in reverse order."""
     db = await open_database(settings.database_path)
-    session = make_session()
+    agent = user_agent_for(settings.probe_region)
+    session = make_session(user_agent=agent)
     store = Store(db, now=clock.now)
     services: list[Service] = []
     runtime: Runtime | None = None
@@ -178,10 +185,16 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
             clock,
             observe=metrics.probe_observer(catalog),
             canaries=[t.channel for t in canaries],
+            region=settings.probe_region,
         )
         await monitor.restore()
         await sync_catalog_maintenance(store, catalog, clock.now())
-        ctx = ProbeContext(session=session, now=clock.now, dns_nameservers=settings.dns_nameservers)
+        ctx = ProbeContext(
+            session=session,
+            now=clock.now,
+            user_agent=agent,
+            dns_nameservers=settings.dns_nameservers,
+        )
         targets: list[Target] = [
             *canaries,
             *channels,
@@ -195,7 +208,9 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         )
         feeds = FeedRunner(ctx, feed_targets(catalog, allow_local=settings.allow_local_targets))
         reports = WaitBook(store, clock)
-        status = StatusService(catalog, monitor, store, clock, feeds=feeds, reports=reports)
+        status = StatusService(
+            catalog, monitor, store, clock, feeds=feeds, reports=reports, regions=monitor
+        )
         core = Core(catalog, status, store, clock, settings)
         runtime = Runtime(settings, catalog, clock, store, monitor, scheduler, core, metrics)
         runtime.feeds = feeds
@@ -223,11 +238,11 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         if runtime is not None:
             await runtime.supervisor.stop_all()
         for service in reversed(services):
-            await _stop_quietly(service.name, service.stop())
+            await stop_quietly(service.name, service.stop())
         if runtime is not None:
-            await _stop_quietly("scheduler", runtime.scheduler.stop())
-            await _stop_quietly("final flush", runtime.monitor.flush())
-            await _stop_quietly("sight", runtime.monitor.stop_seeing())
+            await stop_quietly("scheduler", runtime.scheduler.stop())
+            await stop_quietly("final flush", runtime.monitor.flush())
+            await stop_quietly("sight", runtime.monitor.stop_seeing())
         await session.close()
         await db.close()
 
@@ -237,12 +252,14 @@ def supervise(runtime: Runtime, drainer: Drainer) -> None:
     supervisor, store, clock = runtime.supervisor, runtime.store, runtime.clock
     monitor, status = runtime.monitor, runtime.core.status
     supervisor.loop("alerts", drainer.step, drainer.idle)
-    supervisor.loop("maintenance announcer", drainer.announce_maintenance, _every(5.0))
+    supervisor.loop("maintenance announcer", drainer.announce_maintenance, every(5.0))
     supervisor.loop("monitor", monitor.flush, monitor.wait_for_batch)
-    supervisor.loop("retention", lambda: _prune(store, clock), _every(RETENTION_EVERY_S))
+    # Probe nodes' sightings (bot/regions.py): down needs two regions once two report.
+    supervisor.loop("regions", monitor.hear_regions, every(SIGHTINGS_EVERY_S))
+    supervisor.loop("retention", lambda: _prune(store, clock), every(RETENTION_EVERY_S))
     # Keeps every channel's 24 h / 7 d / 30 d rollups in memory, reloaded each hour.
     supervisor.loop("rollup cache", status.warm, status.until_next_hour)
-    supervisor.loop("database", lambda: _check_database(store), _every(DB_CHECK_EVERY_S))
+    supervisor.loop("database", lambda: _check_database(store), every(DB_CHECK_EVERY_S))
     if runtime.feeds is not None:
         # The exchanges' own status APIs, each read at its interval (one long-running step).
         supervisor.loop("feeds", runtime.feeds.run, _forever)
@@ -267,7 +284,7 @@ async def _forever() -> None:
     await asyncio.Event().wait()
 
 
-def _every(seconds: float) -> Callable[[], Awaitable[None]]:
+def every(seconds: float) -> Callable[[], Awaitable[None]]:
     async def pause() -> None:
         await asyncio.sleep(seconds)
 
@@ -320,7 +337,7 @@ def web_service(runtime: Runtime, routes: Sequence[web.RouteDef] = ()) -> Servic
         try:
             server = await start_web(app, host, port)
         except OSError as error:
-            raise SettingsError(_cannot_listen(host, port, error)) from None
+            raise SettingsError(cannot_listen(host, port, error)) from None
         servers.append(server)
         runtime.web_port = server.port
 
@@ -331,7 +348,7 @@ def web_service(runtime: Runtime, routes: Sequence[web.RouteDef] = ()) -> Servic
     return Service("web", start, stop)
 
 
-def _cannot_listen(host: str, port: int, error: OSError) -> str:
+def cannot_listen(host: str, port: int, error: OSError) -> str:
     """Which setting keeps the web side from listening, and why, in one line."""
     if isinstance(error, socket.gaierror):
         return f"WEB_HOST: cannot listen on {host!r}: {error.strerror or error}"
@@ -381,7 +398,7 @@ async def _nothing() -> None:
     return None
 
 
-async def _stop_quietly(name: str, stopping: Awaitable[None]) -> None:
+async def stop_quietly(name: str, stopping: Awaitable[None]) -> None:
     try:
         await asyncio.wait_for(stopping, timeout=STOP_TIMEOUT_S)
     except TimeoutError:  # e.g. the database is locked by another process

@@ -1,4 +1,4 @@
-"""The `supportlive` command: run, check, ask, catalog check.
+"""The `supportlive` command: run, probe-node, check, ask, catalog check.
 
 Exit status: 0 fine; 1 something is down (check), the catalog is invalid (catalog check) or
 the database cannot be read (ask); 2 bad usage, configuration, catalog or database at start,
@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run probes, web, and the chat bots whose tokens are set")
+    commands.add_parser(
+        "probe-node", help="only probe, from PROBE_REGION, into the running bot's database"
+    )
     check = commands.add_parser("check", help="probe every channel now and print a table")
     check.add_argument("exchange", nargs="?", help="only this exchange (id or name)")
     ask = commands.add_parser("ask", help='answer a chat command here, e.g. "/status mexc"')
@@ -85,6 +88,11 @@ def _import_command(name: str) -> Callable[[Settings, argparse.Namespace], int]:
         from bot.app import run
 
         return lambda settings, _: run(settings)
+    if name == "probe-node":
+        from bot.app import run
+        from bot.probe_node import serve_node
+
+        return lambda settings, _: run(settings, serve_node)
     if name == "check":
         from bot.check import check
 

@@ -455,3 +455,14 @@ def _iso(value: datetime | None) -> str | None:
 
 def _from_iso(value: object) -> datetime | None:
     return None if value is None else datetime.fromisoformat(str(value))
+
+
+def flipped(
+    state: HealthState, at: datetime, policy: HealthPolicy = DEFAULT_POLICY
+) -> tuple[tuple[datetime, ...], bool]:
+    """The flips and the flapping flag once health changes at `at`, for a change decided
+    outside `advance` (the regions' agreement, bot/regions.py)."""
+    flips = _recent_flips(state.flips, at, policy)
+    if state.health != Health.UNKNOWN:
+        flips = (*flips, at)
+    return flips, _is_flapping(state.flapping, flips, policy)

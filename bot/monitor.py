@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
 
 from bot.blind import Sight, blinded
@@ -23,12 +23,14 @@ from bot.clock import Clock
 from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
 from bot.latency import HourQuantiles, LatencyWindow
 from bot.probe_plan import probe_plan
+from bot.regions import Sighting, agree, max_age_s, reconcile
 from bot.verdict import Component, ComponentStatus, Incident, Indicator, Upstream
+from bot.vocab import Health
 from probes.context import Target
-from probes.result import ProbeResult
+from probes.result import ErrorKind, ProbeResult
 from probes.spec import StatuspageProbe
 from storage.histogram import Histogram
-from storage.records import HealthRow, TransitionRecord
+from storage.records import HealthRow, SightingRow, TransitionRecord
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -126,10 +128,13 @@ class Monitor:
         backlog_max: int = BACKLOG_MAX,
         canaries: Sequence[str] = (),
         save_every_s: float = SAVE_EVERY_S,
+        region: str = "main",
     ) -> None:
         """`canaries`: the keys of canary targets (`bot.blind.canary_targets`); none means
         the correlated-failure rule decides when the probes are blind. `save_every_s`: the
-        longest a changed health state waits to be stored (see `_Saved`)."""
+        longest a changed health state waits to be stored (see `_Saved`). `region`: where
+        this process probes from (`PROBE_REGION`); other regions' sightings (`hear_regions`)
+        join the decision as `bot.regions` says."""
         self._catalog = catalog
         self._store = store
         self._clock = clock
@@ -167,6 +172,16 @@ class Monitor:
         self._dropping = False
         self.dropped = 0  # raw results dropped while the database was out (for /metrics)
         self._seeing = False  # this run owns the stored sight (see `see_afresh`)
+        self.region = region
+        # Other regions' latest sightings per channel key (empty: this region decides alone),
+        # and how old one may be to count (bot.regions.max_age_s).
+        self._others: dict[str, tuple[Sighting, ...]] = {}
+        self._max_age = {
+            e.key(c): max_age_s(c.probe.interval_s, c.probe.timeout_s)
+            for e, c in catalog.channels()
+            if c.probe is not None
+        }
+        self._regions_heard: set[str] = set()
 
     # -- LiveView: what the status service reads -------------------------------------------
 
@@ -184,6 +199,22 @@ class Monitor:
 
     def blind_since(self) -> datetime | None:
         return self._sight.since
+
+    def sightings(self, channel_key: str) -> tuple[Sighting, ...]:
+        """What each region last saw of the channel, this one first; empty while no other
+        region has reported on it."""
+        others = self._others.get(channel_key)
+        if not others:
+            return ()
+        state = self._states.get(channel_key)
+        if state is None or state.last_at is None or state.last_ok is None:
+            return others
+        error = _error_kind(state.last_error)
+        here = Sighting(
+            self.region, channel_key, state.last_at, state.last_ok, state.health, error,
+            state.last_detail,
+        )  # fmt: skip
+        return (here, *others)
 
     # -- the pipeline ---------------------------------------------------------------------
 
@@ -233,8 +264,12 @@ class Monitor:
         self._observe_sight(result)
         if not result.ok and self._sight.covers(result.at):
             result = blinded(result)
-        state = self._states.get(result.channel) or initial(result.channel)
-        state, transition = advance(state, result, self._policy)
+        before = self._states.get(result.channel) or initial(result.channel)
+        state, transition = advance(before, result, self._policy)
+        others = self._others.get(result.channel)
+        if others and state is not before and result.error is not ErrorKind.BLIND:
+            # Other regions report on this channel: `down` needs two of them (bot/regions.py).
+            state, transition = self._with_regions(before, state, transition, result, others)
         self._states[result.channel] = state
         if result.ok and result.latency_ms is not None:
             window = self._latencies.get(result.channel)
@@ -253,6 +288,38 @@ class Monitor:
             self._full.set()
             if len(pending.results) > self._backlog_max:
                 self._trim()  # the database is out and results keep coming
+
+    def _with_regions(
+        self,
+        before: HealthState,
+        after: HealthState,
+        transition: Transition | None,
+        result: ProbeResult,
+        others: tuple[Sighting, ...],
+    ) -> tuple[HealthState, Transition | None]:
+        here = Sighting(
+            self.region, result.channel, result.at, result.ok, after.health, result.error,
+            result.detail,
+        )  # fmt: skip
+        max_age = self._max_age.get(result.channel, 0.0)
+        agreement = agree((here, *others), self._clock.now(), max_age)
+        return reconcile(before, after, transition, agreement, policy=self._policy)
+
+    async def hear_regions(self) -> None:
+        """Read the other regions' recent sightings (probe nodes write them), for the next
+        results to be decided with (see `bot.regions`). One indexed read of recent rows."""
+        if not self._max_age:
+            return
+        since = self._clock.now() - timedelta(seconds=max(self._max_age.values()))
+        rows = await self._store.region_sightings(other_than=self.region, since=since)
+        others: dict[str, list[Sighting]] = {}
+        for row in rows:
+            others.setdefault(row.channel, []).append(sighting_of(row))
+        self._others = {channel: tuple(found) for channel, found in others.items()}
+        new = {row.region for row in rows} - self._regions_heard
+        if new:
+            self._regions_heard |= new
+            log.info("region %s reports too: down needs two regions", ", ".join(sorted(new)))
 
     def _observe_sight(self, result: ProbeResult) -> None:
         """Let the result count toward the blind state; a change is written at the next flush."""
@@ -398,6 +465,24 @@ def transition_record(transition: Transition) -> TransitionRecord:
         flapping=transition.flapping,
         error=None if transition.error is None else transition.error.value,
     )
+
+
+def sighting_of(row: SightingRow) -> Sighting:
+    """A stored sighting as `bot.regions` reads it; values it does not know count as unknown."""
+    try:
+        health = Health(row.health)
+    except ValueError:
+        health = Health.UNKNOWN
+    return Sighting(
+        row.region, row.channel, row.at, row.ok, health, _error_kind(row.error), row.detail
+    )
+
+
+def _error_kind(value: str | None) -> ErrorKind | None:
+    try:
+        return None if value is None else ErrorKind(value)
+    except ValueError:
+        return ErrorKind.OTHER
 
 
 def upstream_of(result: ProbeResult) -> Upstream:

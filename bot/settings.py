@@ -36,6 +36,9 @@ _ADMIN_ID = re.compile(r"(?:(?:telegram|discord):)?[0-9]{1,20}")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # The only ports Telegram delivers webhook requests to.
 WEBHOOK_PORTS = (443, 80, 88, 8443)
+# A region names where a process probes from (bot/regions.py): short, lowercase, URL-safe.
+_REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
+DEFAULT_REGION = "main"
 
 
 class SettingsError(Exception):
@@ -73,6 +76,7 @@ class Settings(BaseSettings):
     # After allow_local_targets: its validator reads that value.
     canary_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CANARY_URLS
     dns_nameservers: Annotated[tuple[str, ...], NoDecode] = ()
+    probe_region: str = DEFAULT_REGION
 
     @field_validator("catalog_path", "database_path", mode="before")
     @classmethod
@@ -122,6 +126,17 @@ class Settings(BaseSettings):
             if problem := canary_problem(url, allow_local):
                 raise ValueError(f"{url!r}: {problem}")
         return value
+
+    @field_validator("probe_region")
+    @classmethod
+    def _region_name(cls, value: str) -> str:
+        region = value.strip()
+        if not _REGION.fullmatch(region):
+            raise ValueError(
+                f"{_shown(region)} is not a region name: use lowercase letters, digits and "
+                "'-', at most 32 (e.g. eu-west)"
+            )
+        return region
 
     @field_validator("log_level")
     @classmethod

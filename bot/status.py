@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.feeds import FeedView
 from bot.health import DEFAULT_POLICY, HealthState, effective_health
 from bot.hours import next_open
+from bot.regions import Sighting, is_recent, max_age_s, unreachable_from
 from bot.reports import WaitBook, WaitSummary
 from bot.verdict import Maintenance, Reason, ReasonCode, Upstream, decide
 from bot.vocab import ChannelKind, Health, Mode, Verdict
@@ -54,6 +55,14 @@ class LiveView(Protocol):
 
     def blind_since(self) -> datetime | None:
         """Since when our own connection fails (every canary does), None while we can see."""
+        ...
+
+
+class RegionView(Protocol):
+    """What each probing region last saw (implemented in bot/monitor.py)."""
+
+    def sightings(self, channel_key: str) -> Sequence[Sighting]:
+        """Every region's latest sighting of the channel; empty while one region reports."""
         ...
 
 
@@ -169,6 +178,10 @@ class ChannelStatus:
     uptime: Uptime
     opens_at: datetime | None = None
     reports: WaitSummary | None = None  # what traders waited (contact channels, with a book)
+    # What each region last saw, when more than one reports (bot/regions.py), and the regions
+    # that fail to reach it while another does ("unreachable from").
+    regions: tuple[Sighting, ...] = ()
+    unreachable_from: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -242,8 +255,10 @@ class StatusService:
         *,
         feeds: FeedView | None = None,
         reports: WaitBook | None = None,
+        regions: RegionView | None = None,
     ) -> None:
-        """`reports`: where traders' wait reports are kept (None: none are, or shown)."""
+        """`reports`: where traders' wait reports are kept (None: none are, or shown).
+        `regions`: what probe nodes saw (None: this process's probes are the only ones)."""
         self.catalog = catalog
         self.live = live
         self.store = store
@@ -251,6 +266,7 @@ class StatusService:
         # The exchanges' own status APIs (bot/feeds.py); None where nothing reads them.
         self.feeds = feeds
         self.reports = reports
+        self.regions = regions
         self._rollups: dict[str, _Windows] = {}
         self._rollup_hour: datetime | None = None
         self._lock = asyncio.Lock()
@@ -322,7 +338,7 @@ class StatusService:
     ) -> ChannelStatus:
         key = exchange.key(channel)
         state = self.live.health(key) if channel.probe is not None else None
-        return channel_status(
+        status = channel_status(
             exchange,
             channel,
             state,
@@ -332,6 +348,19 @@ class StatusService:
             latency=self._latency(key, state, windows.get(key)),
             uptime=_uptime(windows.get(key)),
         )
+        return self._with_regions(status, now)
+
+    def _with_regions(self, status: ChannelStatus, now: datetime) -> ChannelStatus:
+        """The status with what each region saw, when more than one region reports now."""
+        probe = status.channel.probe
+        if self.regions is None or probe is None:
+            return status
+        seen = tuple(self.regions.sightings(status.key))
+        max_age = max_age_s(probe.interval_s, probe.timeout_s)
+        if sum(is_recent(s, now, max_age) for s in seen) < 2:
+            return status
+        failing = tuple(unreachable_from(seen, now, max_age))
+        return replace(status, regions=seen, unreachable_from=failing)
 
     def _latency(self, key: str, state: HealthState | None, windows: _Windows | None) -> Latency:
         recent = self.live.recent_latency(key)

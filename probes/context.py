@@ -24,6 +24,12 @@ MAX_JSON_BYTES = 2 * 1024 * 1024
 AnySpec = HttpProbe | TcpProbe | DnsProbe | TlsProbe | StatuspageProbe
 
 
+def user_agent_for(region: str) -> str:
+    """The User-Agent of a process probing from `region` (PROBE_REGION): an exchange reading
+    its logs, or a test's fake site, can tell the regions apart."""
+    return f"{USER_AGENT[:-1]}; region {region})"
+
+
 def utc_now() -> datetime:
     """The current time, timezone-aware (UTC)."""
     return datetime.now(UTC)

@@ -135,3 +135,17 @@ class PruneReport:
     rollups_deleted: int
     reports_deleted: int = 0
     updates_deleted: int = 0  # claims on Telegram updates (telegram_updates)
+
+
+@dataclass(frozen=True, slots=True)
+class SightingRow:
+    """What one region last saw of one channel (`region_sightings`): its latest check, and
+    the health its own state machine decided after it (a bot.vocab.Health value)."""
+
+    channel: str
+    region: str
+    at: datetime
+    ok: bool
+    health: str
+    error: str | None = None
+    detail: str = ""

@@ -18,6 +18,7 @@ from storage.chats import ChatStore
 from storage.db import Database
 from storage.health import HealthStore
 from storage.maintenance import MaintenanceStore
+from storage.regions import RegionStore
 from storage.reports import WaitReportStore
 from storage.results import ResultStore
 from storage.retention import RetentionStore
@@ -29,6 +30,7 @@ def _utc_now() -> datetime:
 
 
 class Store(
+    RegionStore,
     ResultStore,
     HealthStore,
     ChatStore,
@@ -37,8 +39,8 @@ class Store(
     RetentionStore,
     TelegramUpdateStore,
 ):
-    """Results and rollups, health and transitions, chats, maintenance, wait reports,
-    retention, claims on Telegram updates."""
+    """Results and rollups, regions' results and sightings, health and transitions, chats,
+    maintenance, wait reports, retention, claims on Telegram updates."""
 
     def __init__(self, db: Database, now: Callable[[], datetime] = _utc_now) -> None:
         """`now` stamps created_at/deactivated_at columns (inject the bot's clock)."""

@@ -146,10 +146,14 @@ class Words:
         state = status.state
         if state is None:
             return ""
-        if self.locale is Locale.EN and state.last_detail:
-            return echo(state.last_detail, 60)
-        if state.last_error in _ERROR_KINDS:
-            return self.s.error_kind[ErrorKind(str(state.last_error))]
+        return self.failed_check(state.last_error, state.last_detail)
+
+    def failed_check(self, error: str | None, detail: str) -> str:
+        """A failed check's words: its own detail in English, its kind's word in zh."""
+        if self.locale is Locale.EN and detail:
+            return echo(detail, 60)
+        if error in _ERROR_KINDS:
+            return self.s.error_kind[ErrorKind(str(error))]
         return ""
 
     def reason(self, reason: Reason, status: ChannelStatus) -> str:

@@ -224,6 +224,27 @@ def channel_json(status: ChannelStatus, locale: Locale, hours: Sequence[Hour]) -
         ],
         "confidence": channel.confidence.value,
         "reports": reports_json(status.reports),
+        "regions": regions_json(status),
+    }
+
+
+def regions_json(status: ChannelStatus) -> Json | None:
+    """What each probing region last saw, by region; None while one region reports.
+
+    `unreachable`: this region's latest check failed while another region's passed (a network
+    problem near it, not the exchange's)."""
+    if not status.regions:
+        return None
+    return {
+        seen.region: {
+            "checked_at": _iso(seen.at),
+            "ok": seen.ok,
+            "health": seen.health.value,
+            "error": None if seen.error is None else seen.error.value,
+            "detail": seen.detail,
+            "unreachable": seen.region in status.unreachable_from,
+        }
+        for seen in status.regions
     }
 
 

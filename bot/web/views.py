@@ -30,6 +30,7 @@ from bot.vocab import Mode, Verdict
 from bot.web.bars import Hour, Level
 from bot.web.icons import ANSWER_ICON, channel_icon, icon
 from bot.web.page_words import PAGE_WORDS, PageWords
+from probes.result import ErrorKind
 
 _TONE: dict[AnswerKind, str] = {
     AnswerKind.LIVE: "ok",
@@ -307,8 +308,28 @@ def evidence_lines(status: ChannelStatus, w: Words) -> list[Line]:
     blind = any(r.code is ReasonCode.BLIND for r in status.reasons)
     template = w.s.tried_at if blind else w.s.checked_at
     lines.append((text(template.format(ago=w.ago(status.evidence_age_s), when=when)),))
+    lines.extend((text(line),) for line in region_lines(status, w))
     lines.extend((text(line),) for line in figures(status, w))
     return lines
+
+
+def region_lines(status: ChannelStatus, w: Words) -> list[str]:
+    """What each region saw, when more than one reports, and where it is unreachable from."""
+    pw = words_of(w)
+    said = []
+    for seen in status.regions:
+        ago = w.ago((w.now - seen.at).total_seconds())
+        if seen.ok:
+            said.append(pw.region_answered.format(region=seen.region, ago=ago))
+        elif seen.blind:
+            said.append(pw.region_blind.format(region=seen.region, ago=ago))
+        else:
+            failure = w.failed_check(seen.error, seen.detail) or w.s.error_kind[ErrorKind.OTHER]
+            said.append(pw.region_failed.format(region=seen.region, ago=ago, failure=failure))
+    if status.unreachable_from:
+        regions = w.s.list_sep.join(status.unreachable_from)
+        said.append(pw.unreachable_from.format(regions=regions, exchange=status.exchange.name))
+    return said
 
 
 def figures(status: ChannelStatus, w: Words) -> list[str]:

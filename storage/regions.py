@@ -1,0 +1,81 @@
+"""Probe nodes' writes and what the monitor reads of them: regions' results and sightings.
+
+A probe node (`supportlive probe-node`) writes its raw results tagged with its region, and
+upserts its latest sighting per channel; it writes no rollups, so the hourly bars and uptime
+figures keep counting each check once: those of the process that runs the monitor. The
+monitor reads the other regions' recent sightings every few seconds (one indexed range read).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+
+from probes.result import ProbeResult
+from storage.db import insert_rows
+from storage.records import SightingRow
+from storage.results import ResultStore
+from storage.times import from_unix, to_unix, to_unix_ms
+
+_INSERT_RAW = (
+    "INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail, region)"
+)
+_UPSERT_SIGHTINGS = (
+    "INSERT INTO region_sightings (channel, region, at, ok, health, error, detail)",
+    "ON CONFLICT (channel, region) DO UPDATE SET at = excluded.at, ok = excluded.ok, "
+    "health = excluded.health, error = excluded.error, detail = excluded.detail",
+)
+
+
+class RegionStore(ResultStore):
+    """Part of `Store`: what probe nodes write and the monitor reads (channel ids as
+    `ResultStore` keeps them)."""
+
+    async def write_region_results(
+        self, region: str, results: Sequence[ProbeResult], sightings: Sequence[SightingRow]
+    ) -> None:
+        """A probe node's batch in ONE transaction: raw rows tagged `region` (no rollups),
+        and the latest sighting of each channel it names."""
+        if not results and not sightings:
+            return
+        async with self._db.transaction() as conn:
+            if results:
+                ids = await self._ensure_channels(conn, {r.channel for r in results})
+                rows = [_raw_row(ids[r.channel], r, region) for r in results]
+                await insert_rows(conn, _INSERT_RAW, rows)
+            head, tail = _UPSERT_SIGHTINGS
+            await insert_rows(conn, head, [_sighting_row(s) for s in sightings], tail)
+        if results:
+            self._channel_ids.update(ids)
+
+    async def region_sightings(self, *, other_than: str, since: datetime) -> list[SightingRow]:
+        """Every region's latest sighting of each channel made at or after `since`, except
+        `other_than`'s (the reader's own region)."""
+        async with self._db.reading() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT channel, region, at, ok, health, error, detail FROM region_sightings "
+                "WHERE at >= ? AND region <> ?",
+                (to_unix(since), other_than),
+            )
+        return [
+            SightingRow(channel, region, from_unix(at), bool(ok), health, error, detail)
+            for channel, region, at, ok, health, error, detail in rows
+        ]
+
+
+def _raw_row(channel_id: int, result: ProbeResult, region: str) -> tuple[object, ...]:
+    latency_us = None
+    if result.latency_ms is not None and math.isfinite(result.latency_ms):
+        latency_us = round(result.latency_ms * 1000)
+    error = None if result.error is None else str(result.error)
+    return (
+        channel_id, to_unix_ms(result.at), int(result.ok), int(result.slow), latency_us, error,
+        result.detail, region,
+    )  # fmt: skip
+
+
+def _sighting_row(row: SightingRow) -> tuple[object, ...]:
+    return (
+        row.channel, row.region, to_unix(row.at), int(row.ok), row.health, row.error, row.detail,
+    )  # fmt: skip
