@@ -24,7 +24,10 @@ class SupportSite:
         self.drop: set[str] = set()  # drop connections to these pages only
         self.down: set[str] = set()
         self.hang: set[str] = set()
+        # page -> a User-Agent part ("region a"): those requests get a 503, others do not
+        self.down_for: dict[str, str] = {}
         self.hits: dict[str, int] = {}
+        self.failed: dict[str, int] = {}  # 503s served, per page
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -37,7 +40,9 @@ class SupportSite:
             return web.Response()
         if name in self.hang:
             await asyncio.sleep(60)
-        if name in self.down:
+        agent = request.headers.get("User-Agent", "")
+        if name in self.down or (name in self.down_for and self.down_for[name] in agent):
+            self.failed[name] = self.failed.get(name, 0) + 1
             return web.Response(status=503, text="unavailable")
         return web.Response(text=f"<html><body>{name} support</body></html>")
 

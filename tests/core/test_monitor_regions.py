@@ -1,0 +1,142 @@
+"""The monitor with a probe node's sightings in the database: one region failing alone changes
+nothing but the page's words; two regions seeing it down make one down transition."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.catalog.models import catalog_from_data
+from bot.clock import FakeClock
+from bot.health import Transition
+from bot.monitor import Monitor
+from bot.render.words import Words
+from bot.status import ChannelStatus, StatusService
+from bot.vocab import Health, Locale, Verdict
+from bot.web.views import region_lines
+from probes.result import ErrorKind, ProbeResult
+from storage.db import open_database
+from storage.records import SightingRow
+from storage.store import Store
+from tests.alerts.conftest import CATALOG_DATA, START
+
+KEY = "mexc/live_chat"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    db = await open_database(tmp_path / "regions.sqlite3")
+    try:
+        yield Store(db)
+    finally:
+        await db.close()
+
+
+class World:
+    """Region `a` is this monitor; region `b` a probe node writing sightings."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.clock = FakeClock(current=START)
+        self.catalog = catalog_from_data(CATALOG_DATA)
+        self.monitor = Monitor(self.catalog, store, self.clock, region="a")
+        self.transitions: list[Transition] = []
+        self.monitor.on_transition = self._sink
+        self.status = StatusService(
+            self.catalog, self.monitor, store, self.clock, regions=self.monitor
+        )
+
+    async def _sink(self, transition: Transition) -> None:
+        if transition.channel == KEY:  # the help center shares its probe: its own news
+            self.transitions.append(transition)
+
+    async def node_sees(self, ok: bool) -> None:
+        """Region b's latest check of the live chat, just now, and its own health after it."""
+        row = (
+            SightingRow(KEY, "b", self.clock.now(), True, "up")
+            if ok
+            else SightingRow(KEY, "b", self.clock.now(), False, "down", "http_status", "HTTP 503")
+        )
+        await self.store.write_region_results("b", [], [row])
+        await self.monitor.hear_regions()
+
+    async def check_here(self, ok: bool) -> None:
+        """Region a's own check of the live chat, one interval later; then a flush."""
+        self.clock.advance(60)
+        at = self.clock.now()
+        result = (
+            ProbeResult(KEY, at, True, 150.0)
+            if ok
+            else ProbeResult(KEY, at, False, None, ErrorKind.HTTP_STATUS, "HTTP 503")
+        )
+        self.monitor.on_result(result)
+        await self.monitor.flush()
+
+    async def live_chat(self) -> ChannelStatus:
+        view = await self.status.exchange_status(self.catalog.exchanges[0])
+        found = view.channel("live_chat")
+        assert found is not None
+        return found
+
+
+async def test_failing_here_alone_while_the_node_reaches_it_sends_no_down_and_says_where(
+    store: Store,
+) -> None:
+    world = World(store)
+    await world.node_sees(ok=True)
+    await world.check_here(ok=True)
+    for _ in range(5):
+        await world.node_sees(ok=True)
+        await world.check_here(ok=False)
+    assert [(t.old, t.new) for t in world.transitions] == [(Health.UNKNOWN, Health.UP)]
+    status = await world.live_chat()
+    assert status.verdict is Verdict.LIVE
+    assert status.unreachable_from == ("a",)
+    assert [s.region for s in status.regions] == ["a", "b"]
+    en = Words.of(Locale.EN, world.clock.now())
+    assert region_lines(status, en) == [
+        "Seen from a: failed just now (HTTP 503).",
+        "Seen from b: answered 1 min ago.",
+        "Unreachable from a only: the other regions reach it, so the problem is the network "
+        "near a, not MEXC.",
+    ]
+    zh = Words.of(Locale.ZH, world.clock.now())
+    assert region_lines(status, zh)[-1] == (
+        "仅从 a 无法访问：其他地区可以访问，问题出在 a 附近的网络，而非MEXC。"
+    )
+
+
+async def test_when_the_node_sees_it_down_too_the_next_failure_here_makes_one_down(
+    store: Store,
+) -> None:
+    world = World(store)
+    await world.node_sees(ok=True)
+    await world.check_here(ok=True)
+    for _ in range(3):
+        await world.node_sees(ok=True)
+        await world.check_here(ok=False)
+    await world.node_sees(ok=False)
+    for _ in range(3):
+        await world.check_here(ok=False)
+        await world.node_sees(ok=False)
+    downs = [t for t in world.transitions if t.new is Health.DOWN]
+    assert [(t.old, t.detail) for t in downs] == [(Health.UP, "HTTP 503")]
+    status = await world.live_chat()
+    assert status.verdict is Verdict.DOWN
+    assert status.unreachable_from == ()
+
+
+async def test_a_node_that_stopped_reporting_leaves_this_region_deciding_alone(
+    store: Store,
+) -> None:
+    world = World(store)
+    await world.node_sees(ok=True)
+    await world.check_here(ok=True)
+    world.clock.advance(600)  # the node's last sighting is ten minutes old
+    await world.monitor.hear_regions()
+    for _ in range(3):
+        await world.check_here(ok=False)
+    assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN]
+    assert (await world.live_chat()).regions == ()

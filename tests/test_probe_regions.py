@@ -1,0 +1,131 @@
+"""Two processes on one SQLite file: `supportlive run` probing from region a and
+`supportlive probe-node` from region b. The support site fails region a's checks alone
+(by the region in the User-Agent), then everybody's."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support.process import (
+    CHAT,
+    DOWN_ALERT,
+    BotProcess,
+    bot_env,
+    get_health,
+    subscribed_and_live,
+    until,
+)
+from tests.support.site import SupportSite
+from tests.telegram.conftest import TOKEN
+
+
+async def live_chat(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
+    async with http.get(f"{base}/api/v1/exchanges/loopex") as response:
+        body = await response.json()
+    return {c["id"]: c for c in body["channels"]}["live_chat"]  # type: ignore[no-any-return]
+
+
+def down_alerts(tg: FakeTelegram) -> list[str]:
+    return [m["text"] for m in tg.sent_messages(CHAT) if m["text"].startswith(DOWN_ALERT)]
+
+
+async def test_a_region_failing_alone_alerts_nobody_and_two_regions_down_alert_once(
+    tmp_path: Path,
+) -> None:
+    async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
+        env = bot_env(tmp_path, site, tg)
+        node_env = {k: v for k, v in env.items() if not k.startswith("TELEGRAM")}
+        node_env["PROBE_REGION"] = "b"
+        async with (
+            BotProcess({**env, "PROBE_REGION": "a"}, tmp_path) as bot,
+            aiohttp.ClientSession() as http,
+        ):
+            base = await bot.web_base()  # the database is made: the node opens it as it is
+            async with BotProcess(node_env, tmp_path, "bot", "probe-node") as node:
+                node_base = await node.web_base()
+                await subscribed_and_live(tg, http, base)
+                await until("both regions on the page", _regions_report(http, base, ["a", "b"]))
+                assert await get_health(http, node_base) == (200, "ok"), node.log
+
+                # Region a alone cannot reach the live chat: no alert, the page says where.
+                site.down_for["chat"] = "region a"
+                await until("region a to fail alone 6 times", _a_alone(site, http, base))
+                alone = await live_chat(http, base)
+                async with http.get(f"{base}/exchanges/loopex") as response:
+                    page = await response.text()
+                alerts_alone = down_alerts(tg)
+
+                # Region b fails too: one down alert, and no second one while it stays down.
+                site.down.add("chat")
+                await tg.wait_for_messages(2, chat_id=CHAT, timeout=60)  # /subscribe's reply, it
+                await until("5 more failed checks", _failed(site, site.failed["chat"] + 5))
+                alerts_both = down_alerts(tg)
+                both = await live_chat(http, base)
+                assert await node.stop() == 0, node.log
+            assert await bot.stop() == 0, bot.log
+    assert alone["verdict"] == "live", alone
+    assert alerts_alone == [], bot.log
+    assert "Unreachable from a only" in page
+    assert "Seen from b: answered" in page
+    assert len(alerts_both) == 1, alerts_both
+    assert both["verdict"] == "down"
+    assert {r: v["ok"] for r, v in both["regions"].items()} == {"a": False, "b": False}
+
+
+def _regions_report(
+    http: aiohttp.ClientSession, base: str, regions: list[str]
+) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return sorted((await live_chat(http, base))["regions"] or {}) == regions
+
+    return check
+
+
+def _a_alone(
+    site: SupportSite, http: aiohttp.ClientSession, base: str
+) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        regions = (await live_chat(http, base))["regions"] or {}
+        return (
+            site.failed.get("chat", 0) >= 6
+            and regions.get("a", {}).get("unreachable") is True
+            and regions.get("b", {}).get("ok") is True
+        )
+
+    return check
+
+
+def _failed(site: SupportSite, count: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return site.failed.get("chat", 0) >= count
+
+    return check
+
+
+async def test_a_probe_node_writes_its_region_and_serves_only_healthz(tmp_path: Path) -> None:
+    async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
+        env = {k: v for k, v in bot_env(tmp_path, site, tg).items() if "TELEGRAM" not in k}
+        async with (
+            BotProcess({**env, "PROBE_REGION": "eu-west"}, tmp_path, "bot", "probe-node") as node,
+            aiohttp.ClientSession() as http,
+        ):
+            base = await node.web_base()
+            deadline = time.monotonic() + 30
+            while site.hits.get("chat", 0) < 3:
+                assert time.monotonic() < deadline, node.log
+                await asyncio.sleep(0.1)
+            health = await get_health(http, base)
+            async with http.get(f"{base}/") as response:
+                root = response.status
+            assert await node.stop() == 0, node.log
+    assert health == (200, "ok")
+    assert root == 404
+    assert not tg.calls(), "a probe node never talks to Telegram"
+    assert "probe node of region eu-west running" in node.log
