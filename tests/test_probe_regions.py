@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
+from bot.settings import SettingsError, load_settings
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.process import (
     CHAT,
@@ -129,3 +131,18 @@ async def test_a_probe_node_writes_its_region_and_serves_only_healthz(tmp_path: 
     assert root == 404
     assert not tg.calls(), "a probe node never talks to Telegram"
     assert "probe node of region eu-west running" in node.log
+
+
+@pytest.mark.parametrize("region", ["eu-west", "a", "us2", " asia "])
+def test_a_region_is_a_short_lowercase_name(region: str) -> None:
+    assert load_settings(probe_region=region).probe_region == region.strip()
+
+
+@pytest.mark.parametrize("region", ["EU", "eu west", "-eu", "eu-", "", "x" * 33, "eu/west"])
+def test_any_other_region_stops_the_start_naming_the_setting(region: str) -> None:
+    with pytest.raises(SettingsError, match=r"^PROBE_REGION: .* is not a region name: use "):
+        load_settings(probe_region=region)
+
+
+def test_the_default_region_is_main() -> None:
+    assert load_settings().probe_region == "main"
