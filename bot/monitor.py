@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
 from bot.latency import HourQuantiles, LatencyWindow
 from bot.probe_plan import probe_plan
-from bot.regions import Sighting, agree, max_age_s, reconcile
+from bot.regions import Agreement, Sighting, agree, max_age_s, reconcile
 from bot.verdict import Component, ComponentStatus, Incident, Indicator, Upstream
 from bot.vocab import Health
 from probes.context import Target
@@ -269,7 +269,12 @@ class Monitor:
         others = self._others.get(result.channel)
         if others and state is not before and result.error is not ErrorKind.BLIND:
             # Other regions report on this channel: `down` needs two of them (bot/regions.py).
-            state, transition = self._with_regions(before, state, transition, result, others)
+            agreement = self._agreement(result, state.health, others)
+            state, transition = reconcile(before, state, transition, agreement, policy=self._policy)
+            if not result.ok and agreement.reached_elsewhere(self.region):
+                # Our network's failure, not the exchange's: stored like a blind check, it
+                # counts neither as a check nor as a failure in the rollups (uptime, bars).
+                result = blinded(result)
         self._states[result.channel] = state
         if result.ok and result.latency_ms is not None:
             window = self._latencies.get(result.channel)
@@ -289,21 +294,16 @@ class Monitor:
             if len(pending.results) > self._backlog_max:
                 self._trim()  # the database is out and results keep coming
 
-    def _with_regions(
-        self,
-        before: HealthState,
-        after: HealthState,
-        transition: Transition | None,
-        result: ProbeResult,
-        others: tuple[Sighting, ...],
-    ) -> tuple[HealthState, Transition | None]:
+    def _agreement(
+        self, result: ProbeResult, proposed: Health, others: tuple[Sighting, ...]
+    ) -> Agreement:
+        """The regions' say about the result's channel, this region's being `proposed`."""
         here = Sighting(
-            self.region, result.channel, result.at, result.ok, after.health, result.error,
+            self.region, result.channel, result.at, result.ok, proposed, result.error,
             result.detail,
         )  # fmt: skip
         max_age = self._max_age.get(result.channel, 0.0)
-        agreement = agree((here, *others), self._clock.now(), max_age)
-        return reconcile(before, after, transition, agreement, policy=self._policy)
+        return agree((here, *others), self._clock.now(), max_age)
 
     async def hear_regions(self) -> None:
         """Read the other regions' recent sightings (probe nodes write them), for the next

@@ -79,6 +79,11 @@ class Agreement:
     def is_down(self) -> bool:
         return self.shared and len(self.down) >= QUORUM
 
+    def reached_elsewhere(self, region: str) -> bool:
+        """Another region reaches the channel and it is not down by agreement: a failure in
+        `region` now is that region's network, not the exchange's."""
+        return not self.is_down and any(s.region != region for s in self.up)
+
 
 def agree(sightings: Iterable[Sighting], now: datetime, max_age: float) -> Agreement:
     """Who has a say (recent, health known) and what each sees; one sighting per region."""

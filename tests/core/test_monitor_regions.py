@@ -4,6 +4,7 @@ nothing but the page's words; two regions seeing it down make one down transitio
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,9 @@ async def test_failing_here_alone_while_the_node_reaches_it_sends_no_down_and_sa
     assert region_lines(status, zh)[-1] == (
         "仅从 a 无法访问：其他地区可以访问，问题出在 a 附近的网络，而非MEXC。"
     )
+    # Uptime and the hourly bars: our network's failures are no checks of the exchange.
+    hour = await store.rollup_summary(KEY, START, world.clock.now() + timedelta(hours=1))
+    assert (hour.count, hour.failures) == (1, 0)
 
 
 async def test_when_the_node_sees_it_down_too_the_next_failure_here_makes_one_down(
@@ -126,6 +130,9 @@ async def test_when_the_node_sees_it_down_too_the_next_failure_here_makes_one_do
     status = await world.live_chat()
     assert status.verdict is Verdict.DOWN
     assert status.unreachable_from == ()
+    # The 3 failures while b reached it count for nothing; the 3 both saw count.
+    hour = await store.rollup_summary(KEY, START, world.clock.now() + timedelta(hours=1))
+    assert (hour.count, hour.failures) == (4, 3)
 
 
 async def test_a_node_that_stopped_reporting_leaves_this_region_deciding_alone(

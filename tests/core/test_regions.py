@@ -99,6 +99,24 @@ def test_unreachable_from_names_the_regions_failing_while_another_answers() -> N
     assert unreachable_from(seen("a:D b:U c:D"), NOW, MAX_AGE) == ["a", "c"]
 
 
+@pytest.mark.parametrize(
+    ("regions", "elsewhere"),
+    [
+        ("a:D b:U", True),
+        ("a:U b:U", True),  # a's first failures, before its own health turns
+        ("a:D b:D", False),
+        ("a:D b:U:200", False),
+        ("a:D b:B", False),
+        ("a:D b:D c:U", False),  # down by agreement: a's failure is the exchange's
+        ("a:D", False),
+    ],
+)
+def test_a_failure_here_is_our_network_when_another_region_reaches_the_channel(
+    regions: str, elsewhere: bool
+) -> None:
+    assert agree(seen(regions), NOW, MAX_AGE).reached_elsewhere("a") is elsewhere
+
+
 def fail(at: datetime) -> ProbeResult:
     return ProbeResult(KEY, at, False, None, ErrorKind.HTTP_STATUS, "HTTP 503")
 
