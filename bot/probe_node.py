@@ -30,7 +30,7 @@ from bot.clock import Clock, SystemClock
 from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, advance, initial
 from bot.monitor import BACKLOG_MAX, targets_of
 from bot.probe_plan import probe_plan
-from bot.settings import Settings, SettingsError
+from bot.settings import DEFAULT_REGION, Settings, SettingsError
 from bot.supervisor import Supervisor
 from bot.web import start_web, stop_web
 from bot.web.server import WebServer
@@ -162,6 +162,13 @@ async def serve_node(settings: Settings, catalog: Catalog, clock: Clock | None =
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    if settings.probe_region == DEFAULT_REGION:
+        # The bot ignores sightings of its own region: a node it cannot tell apart is unheard.
+        log.warning(
+            "PROBE_REGION is not set: this probe node reports as %r, the region of a "
+            "`supportlive run` left at its default, which will not hear it; give it its own",
+            DEFAULT_REGION,
+        )
     async with node_running(settings, catalog, clock or SystemClock()) as runtime:
         log.info(
             "probe node of region %s running: %d probes, %d canaries",

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from storage.db import open_database
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.process import (
     CHAT,
@@ -131,6 +132,34 @@ async def test_a_probe_node_writes_its_region_and_serves_only_healthz(tmp_path: 
     assert root == 404
     assert not tg.calls(), "a probe node never talks to Telegram"
     assert "probe node of region eu-west running" in node.log
+    assert "PROBE_REGION is not set" not in node.log
+    db = await open_database(Path(env["DATABASE_PATH"]))
+    try:
+        async with db.reading() as conn:
+            raw = list(await conn.execute_fetchall("SELECT DISTINCT region FROM probe_results"))
+            rollups = list(await conn.execute_fetchall("SELECT count(*) FROM rollups"))
+            seen = list(
+                await conn.execute_fetchall(
+                    "SELECT channel, region, ok, health FROM region_sightings ORDER BY channel"
+                )
+            )
+    finally:
+        await db.close()
+    assert raw == [("eu-west",)]
+    assert rollups == [(0,)]
+    assert seen == [
+        ("loopex/help_center", "eu-west", 1, "up"),
+        ("loopex/live_chat", "eu-west", 1, "up"),
+    ]
+
+
+async def test_a_probe_node_left_at_the_default_region_is_warned(tmp_path: Path) -> None:
+    async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
+        env = {k: v for k, v in bot_env(tmp_path, site, tg).items() if "TELEGRAM" not in k}
+        async with BotProcess(env, tmp_path, "bot", "probe-node") as node:
+            line = await node.wait_for_line("PROBE_REGION is not set", timeout=30)
+            assert await node.stop() == 0, node.log
+    assert "reports as 'main'" in line
 
 
 @pytest.mark.parametrize("region", ["eu-west", "a", "us2", " asia "])
