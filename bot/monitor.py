@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
 from bot.latency import HourQuantiles, LatencyWindow
 from bot.probe_plan import probe_plan
-from bot.regions import Agreement, Sighting, agree, max_age_s, reconcile
+from bot.regions import SIGHTING_DELAY_S, Agreement, Sighting, agree, max_age_s, reconcile
 from bot.verdict import Component, ComponentStatus, Incident, Indicator, Upstream
 from bot.vocab import Health
 from probes.context import Target
@@ -181,6 +181,13 @@ class Monitor:
             for e, c in catalog.channels()
             if c.probe is not None
         }
+        # Every region's sighting per channel, as last read; `_others` is built from it.
+        self._heard: dict[str, dict[str, Sighting]] = {}
+        self._heard_at: datetime | None = None  # when the last read started
+        timeouts = [c.probe.timeout_s for _, c in catalog.channels() if c.probe is not None]
+        # A sighting reaches the table at most a probe's timeout and a node's flush after
+        # its check started: each read takes the rows from that long before the last one.
+        self._arrival_s = max(timeouts, default=0.0) + SIGHTING_DELAY_S
         self._regions_heard: set[str] = set()
 
     # -- LiveView: what the status service reads -------------------------------------------
@@ -306,17 +313,37 @@ class Monitor:
         return agree((here, *others), self._clock.now(), max_age)
 
     async def hear_regions(self) -> None:
-        """Read the other regions' recent sightings (probe nodes write them), for the next
-        results to be decided with (see `bot.regions`). One indexed read of recent rows."""
+        """Read the other regions' sightings written since the last read (probe nodes write
+        them), for the next results to be decided with (see `bot.regions`). One indexed read
+        of recent rows; sightings too old to count for any channel are forgotten."""
         if not self._max_age:
             return
-        since = self._clock.now() - timedelta(seconds=max(self._max_age.values()))
+        now = self._clock.now()
+        oldest = now - timedelta(seconds=max(self._max_age.values()))
+        since = oldest
+        if self._heard_at is not None:
+            since = max(oldest, self._heard_at - timedelta(seconds=self._arrival_s))
         rows = await self._store.region_sightings(other_than=self.region, since=since)
-        others: dict[str, list[Sighting]] = {}
+        self._heard_at = now
+        changed = set()
         for row in rows:
-            others.setdefault(row.channel, []).append(sighting_of(row))
-        self._others = {channel: tuple(found) for channel, found in others.items()}
-        new = {row.region for row in rows} - self._regions_heard
+            self._heard.setdefault(row.channel, {})[row.region] = sighting_of(row)
+            changed.add(row.channel)
+        for channel, regions in self._heard.items():
+            for region in [r for r, seen in regions.items() if seen.at < oldest]:
+                del regions[region]
+                changed.add(channel)
+        for channel in changed:
+            regions = self._heard[channel]
+            if regions:
+                self._others[channel] = tuple(regions.values())
+            else:
+                self._others.pop(channel, None)
+                del self._heard[channel]
+        self._note_new_regions({row.region for row in rows})
+
+    def _note_new_regions(self, regions: set[str]) -> None:
+        new = regions - self._regions_heard
         if new:
             self._regions_heard |= new
             log.info("region %s reports too: down needs two regions", ", ".join(sorted(new)))

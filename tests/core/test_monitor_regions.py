@@ -147,3 +147,17 @@ async def test_a_node_that_stopped_reporting_leaves_this_region_deciding_alone(
         await world.check_here(ok=False)
     assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN]
     assert (await world.live_chat()).regions == ()
+
+
+async def test_a_sighting_that_arrives_after_a_read_of_its_time_is_still_heard(
+    store: Store,
+) -> None:
+    """Each read takes only what is new, but a slow check's sighting is written late."""
+    world = World(store)
+    await world.monitor.hear_regions()  # nothing yet
+    world.clock.advance(2)
+    started = world.clock.now() - timedelta(seconds=8)  # a check that took 8 s
+    late = SightingRow(KEY, "b", started, False, "down", "timeout", "timeout after 8 s")
+    await store.write_region_results("b", [], [late])
+    await world.monitor.hear_regions()
+    assert [(s.region, s.ok) for s in world.monitor.sightings(KEY)] == [("b", False)]
