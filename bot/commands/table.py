@@ -54,6 +54,7 @@ class Command:
     handler: Handler
     admin: bool = False
     aliases: tuple[str, ...] = ()  # other names that run it when typed, e.g. "验证"
+    alerts: bool = False  # listed under "Alerts" in /help
 
     def syntax(self, locale: Locale) -> str:
         """ "/urgent [exchange] [case]" with argument names in the locale."""
@@ -71,6 +72,10 @@ class Command:
 
 _EXCHANGE = Arg(ArgKind.EXCHANGE)
 _CHANNEL = Arg(ArgKind.CHANNEL)
+# Alerts for a coin's deposits/withdrawals instead of a channel (`/subscribe binance usdt trc20`):
+# typed after the exchange in a text command, their own options in Discord's form.
+_COIN = Arg(ArgKind.COIN)
+_NETWORK = Arg(ArgKind.NETWORK)
 
 COMMANDS: tuple[Command, ...] = (
     Command(
@@ -130,27 +135,31 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "subscribe",
-        (_EXCHANGE, _CHANNEL),
+        (_EXCHANGE, _CHANNEL, _COIN, _NETWORK),
         {
-            Locale.EN: "Alerts here when a channel goes down and when it's back",
-            Locale.ZH: "渠道中断或恢复时在这里提醒",
+            Locale.EN: "Alerts when a channel goes down or a coin's deposits/withdrawals stop, "
+            "and when back",
+            Locale.ZH: "渠道中断、币种充提暂停及恢复时提醒",
         },
         handlers.subscribe,
+        alerts=True,
     ),
     Command(
         "unsubscribe",
-        (_EXCHANGE, _CHANNEL),
+        (_EXCHANGE, _CHANNEL, _COIN, _NETWORK),
         {
-            Locale.EN: "Stop alerts: all, one exchange's or one channel's",
-            Locale.ZH: "停止提醒：全部、某个交易所或某个渠道",
+            Locale.EN: "Stop alerts: all, one exchange's, channel's or coin's",
+            Locale.ZH: "停止提醒：全部、某交易所、渠道或币种",
         },
         handlers.unsubscribe,
+        alerts=True,
     ),
     Command(
         "subscriptions",
         (),
         {Locale.EN: "The alerts this chat gets", Locale.ZH: "本聊天订阅的提醒"},
         handlers.list_subscriptions,
+        alerts=True,
     ),
     Command(
         "report",
@@ -236,4 +245,4 @@ def usages(locale: Locale, admin: bool = False, platform: Platform | None = None
         commands = menu_commands()
     else:
         commands = [c for c in COMMANDS if admin or not c.admin]
-    return [Usage(c.syntax(locale), c.help[locale], c.admin) for c in commands]
+    return [Usage(c.syntax(locale), c.help[locale], c.admin, c.alerts) for c in commands]

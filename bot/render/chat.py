@@ -19,6 +19,7 @@ class Usage:
     syntax: str
     help: str
     admin: bool = False
+    alerts: bool = False
 
 
 def help_reply(
@@ -26,11 +27,17 @@ def help_reply(
 ) -> Reply:
     """What the bot does, every command with its help, and the watched exchanges."""
     s = w.s
-    commands = tuple((text(f"{u.syntax} — {u.help}"),) for u in usages if not u.admin)
-    admin = tuple((text(f"{u.syntax} — {u.help}"),) for u in usages if u.admin)
-    sections = [Section(s.commands_title, commands)]
-    if admin:  # their own section: one section stays within a Discord field (1,024)
-        sections.append(Section(s.admin_commands_title, admin))
+    # Sections of their own, so each stays within a Discord embed field (1,024 characters).
+    groups = (
+        (s.commands_title, [u for u in usages if not u.admin and not u.alerts]),
+        (s.alert_commands_title, [u for u in usages if u.alerts and not u.admin]),
+        (s.admin_commands_title, [u for u in usages if u.admin]),
+    )
+    sections = [
+        Section(title, tuple((text(f"{u.syntax} — {u.help}"),) for u in group))
+        for title, group in groups
+        if group
+    ]
     example = catalog.exchanges[0].id
     reply = Reply(
         title=s.start_title if start else s.help_title,

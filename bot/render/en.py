@@ -279,6 +279,7 @@ EN = Strings(
     "which one answers now.",
     start_title="Hi! Ask me whether exchange support is live now.",
     commands_title="Commands",
+    alert_commands_title="Alerts",
     admin_commands_title="Admin commands",
     watched="Watched: {names}.",
     links_note="Every link I give comes from our checked list of official sites.",

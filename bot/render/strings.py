@@ -199,6 +199,7 @@ class Strings:
     help_intro: str
     start_title: str
     commands_title: str
+    alert_commands_title: str
     admin_commands_title: str
     watched: str
     links_note: str

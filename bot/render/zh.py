@@ -271,6 +271,7 @@ ZH = Strings(
     help_intro="我全天候检测各交易所的官方客服渠道，告诉您现在哪个渠道能联系上。",
     start_title="您好！想知道交易所客服现在在不在线，问我就行。",
     commands_title="命令",
+    alert_commands_title="提醒",
     admin_commands_title="管理员命令",
     watched="已关注：{names}。",
     links_note="我给出的每个链接都来自经过核对的官方网站列表。",

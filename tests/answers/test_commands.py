@@ -36,14 +36,18 @@ exchange's?
 /wallet <exchange> <coin> [network] — Deposits and withdrawals of a coin per network, from the \
 exchange's own API
 /history [exchange] — Changes over the last 7 days
-/subscribe [exchange] [channel] — Alerts here when a channel goes down and when it's back
-/unsubscribe [exchange] [channel] — Stop alerts: all, one exchange's or one channel's
-/subscriptions — The alerts this chat gets
 /report <exchange> <channel> <minutes|none> — How long support took to answer you (or none): \
 helps the next trader
 /lang [en|zh] — Answer in English or Chinese
 /help — What I can do
 /start — Start here
+
+Alerts
+/subscribe [exchange] [channel] [coin] [network] — Alerts when a channel goes down or a coin's \
+deposits/withdrawals stop, and when back
+/unsubscribe [exchange] [channel] [coin] [network] — Stop alerts: all, one exchange's, channel's \
+or coin's
+/subscriptions — The alerts this chat gets
 
 Watched: MEXC, Nova.
 Every link I give comes from our checked list of official sites.
@@ -61,13 +65,15 @@ supportlive — 客服现在在线吗？
 /verify [链接|邮箱|@账号|电话] — 核实链接、邮箱、@账号或电话是否为交易所官方
 /wallet <交易所> <币种> [网络] — 币种各网络的充值、提币状态（来自交易所官方 API）
 /history [交易所] — 近 7 天的状态变化
-/subscribe [交易所] [渠道] — 渠道中断或恢复时在这里提醒
-/unsubscribe [交易所] [渠道] — 停止提醒：全部、某个交易所或某个渠道
-/subscriptions — 本聊天订阅的提醒
 /report <交易所> <渠道> <分钟|none> — 反馈客服多久回复了您（或无人回复），帮助其他交易者
 /lang [en|zh] — 切换中文或英文回答
 /help — 使用说明
 /start — 开始使用
+
+提醒
+/subscribe [交易所] [渠道] [币种] [网络] — 渠道中断、币种充提暂停及恢复时提醒
+/unsubscribe [交易所] [渠道] [币种] [网络] — 停止提醒：全部、某交易所、渠道或币种
+/subscriptions — 本聊天订阅的提醒
 
 已关注：MEXC、Nova。
 我给出的每个链接都来自经过核对的官方网站列表。

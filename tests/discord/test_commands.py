@@ -121,11 +121,17 @@ async def test_history_lists_the_changes(bot: Bot) -> None:
 async def test_help_lists_the_commands(bot: Bot) -> None:
     seen = await bot.run("help", guild_id=None, user_id=USER_ID)
     assert seen.title == "supportlive — is support live now?"
-    (commands,) = seen.fields
+    commands, alerts = seen.fields
+    assert (commands[0], alerts[0]) == ("Commands", "Alerts")
     assert "/urgent [exchange] [case] — What to do now" in commands[1]
     listed = [line.split(" ", 1)[0] for line in commands[1].splitlines()]
     assert "/start" not in listed, "Discord has no /start slash command"
-    assert "/subscribe" in listed
+    assert [line.split(" ", 1)[0] for line in alerts[1].splitlines()] == [
+        "/subscribe",
+        "/unsubscribe",
+        "/subscriptions",
+    ]
+    assert all(len(field[1]) <= 1024 for field in seen.fields)  # Discord's bound per field
     assert seen.footer == (
         "Watched: Loopex.\nEvery link I give comes from our checked list of official sites."
     )

@@ -116,3 +116,20 @@ async def test_the_notifier_classifies_failures(bot: Bot) -> None:
     bot.dc.fail_next("POST", r"^/channels/\d+/messages$", 429, retry_after=0.05)
     await notifier.send(f"c:{ALERTS_ID}", ALERT)  # a short 429 is waited out
     assert len(bot.dc.channel_messages(ALERTS_ID)) == 1
+
+
+async def test_coin_alerts_from_the_coin_and_network_options(shipped: Bot) -> None:
+    options = {"exchange": "kucoin", "coin": "usdt", "network": "trc20"}
+    seen = await shipped.run("subscribe", options, guild_id=None, user_id=USER_ID, permissions=0)
+    assert not seen.ephemeral
+    assert seen.title == (
+        "✅ Alerts here when KuCoin's API says USDT on tron deposits and withdrawals are "
+        "suspended or reopened."
+    )
+    [(exchange, key)] = await subscribed(shipped, f"u:{USER_ID}")
+    assert (exchange, key) == ("kucoin", "wallet:USDT:tron")
+    stopped = await shipped.run(
+        "unsubscribe", options, guild_id=None, user_id=USER_ID, permissions=0
+    )
+    assert stopped.title == "🔕 Alerts off: 1 stopped."
+    assert await subscribed(shipped, f"u:{USER_ID}") == []
