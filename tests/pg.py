@@ -35,8 +35,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from storage.db import find_migrations
+
+PG_MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage/migrations/postgresql"
 DEBIAN_BIN_DIRS = "/usr/lib/postgresql/*/bin"
 SUPERUSER = "postgres"
 # The unprivileged account the server runs as when the tests run as root.
@@ -319,6 +323,17 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+async def apply_pg_migrations(dsn: str, folder: Path = PG_MIGRATIONS_DIR) -> None:
+    """Apply every PostgreSQL migration in order, each in its own transaction."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        for migration in find_migrations(folder):
+            async with conn.transaction():
+                await conn.execute(migration.path.read_text(encoding="utf-8"))
+    finally:
+        await conn.close()
 
 
 @pytest.fixture(scope="session")
