@@ -38,9 +38,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from storage.db import find_migrations
-
-PG_MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage/migrations/postgresql"
+MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "storage" / "migrations"
+PG_MIGRATIONS_DIR = MIGRATIONS_ROOT / "postgresql"
 DEBIAN_BIN_DIRS = "/usr/lib/postgresql/*/bin"
 SUPERUSER = "postgres"
 # The unprivileged account the server runs as when the tests run as root.
@@ -326,14 +325,24 @@ def _free_port() -> int:
 
 
 async def apply_pg_migrations(dsn: str, folder: Path = PG_MIGRATIONS_DIR) -> None:
-    """Apply every PostgreSQL migration in order, each in its own transaction."""
+    """Apply every PostgreSQL migration (`NNNN_name.sql`) in order, each in a transaction.
+
+    For tests of the migration files themselves; the bot applies them with its own runner.
+    """
+    scripts = read_migrations(folder)
     conn = await asyncpg.connect(dsn)
     try:
-        for migration in find_migrations(folder):
+        for script in scripts:
             async with conn.transaction():
-                await conn.execute(migration.path.read_text(encoding="utf-8"))
+                await conn.execute(script)
     finally:
         await conn.close()
+
+
+def read_migrations(folder: Path) -> list[str]:
+    """The SQL of a folder's `NNNN_name.sql` files, in order."""
+    paths = sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    return [path.read_text(encoding="utf-8") for path in paths]
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,7 @@ import asyncpg
 import pytest
 
 from storage import open_database
-from storage.db import MIGRATIONS_DIR
-from tests.pg import PG_MIGRATIONS_DIR, PgServer, apply_pg_migrations
+from tests.pg import MIGRATIONS_ROOT, PG_MIGRATIONS_DIR, PgServer, apply_pg_migrations
 
 # SQLite's declared type -> PostgreSQL's, as ENGINE.md's mapping has it.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "BLOB": "bytea"}
@@ -178,7 +177,7 @@ async def pg(pg_dsn: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 def test_every_migration_has_a_twin_in_the_other_dialect() -> None:
-    sqlite = sorted(p.name for p in MIGRATIONS_DIR.glob("*.sql"))
+    sqlite = sorted(p.name for p in (MIGRATIONS_ROOT / "sqlite").glob("*.sql"))
     postgresql = sorted(p.name for p in PG_MIGRATIONS_DIR.glob("*.sql"))
     assert len(sqlite) >= 8
     assert postgresql == sqlite
