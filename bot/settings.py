@@ -18,6 +18,7 @@ from pydantic_settings import SettingsError as SourceError
 
 from bot.validation import describe
 from probes.domains import UrlError, is_local, normalize_host, parse_url
+from storage.database_url import check_database_url
 
 SHIPPED_CATALOG = Path(__file__).parent / "catalog" / "catalog.yaml"
 # Reference endpoints that are not exchanges, on independent providers (Google, Cloudflare,
@@ -52,6 +53,12 @@ class Settings(BaseSettings):
 
     catalog_path: Path = SHIPPED_CATALOG
     database_path: Path = Path("./data/supportlive.sqlite3")
+    # PostgreSQL instead of the SQLite file, when set. Its password is a secret: show the URL
+    # only as `storage.database_url.redact_url` gives it.
+    database_url: SecretStr | None = None
+    database_pool_min: int = Field(default=1, ge=0, le=1_000)
+    # After database_pool_min: its validator reads that value.
+    database_pool_max: int = Field(default=10, ge=1, le=1_000)
     port: int = Field(default=8080, ge=0, le=65_535)
     web_host: str = "0.0.0.0"
     web_enabled: bool = True
@@ -77,6 +84,13 @@ class Settings(BaseSettings):
     canary_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CANARY_URLS
     dns_nameservers: Annotated[tuple[str, ...], NoDecode] = ()
     probe_region: str = DEFAULT_REGION
+
+    @property
+    def database_target(self) -> str | Path:
+        """Where the data lives: DATABASE_URL (a secret: never log it) when set, else the file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.database_path
 
     @field_validator("catalog_path", "database_path", mode="before")
     @classmethod
@@ -152,12 +166,28 @@ class Settings(BaseSettings):
         "discord_test_guild_id",
         "telegram_webhook_secret",
         "telegram_webhook_url",
+        "database_url",
         mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         if isinstance(value, str):
             return value.strip() or None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        return SecretStr(check_database_url(value.get_secret_value()))
+
+    @field_validator("database_pool_max")
+    @classmethod
+    def _pool_holds_its_minimum(cls, value: int, info: ValidationInfo) -> int:
+        least = info.data.get("database_pool_min")
+        if isinstance(least, int) and value < least:
+            raise ValueError(f"must be at least DATABASE_POOL_MIN ({least})")
         return value
 
     # Token messages never show the value: it is a secret even when it is the wrong one.

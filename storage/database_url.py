@@ -1,0 +1,100 @@
+"""A PostgreSQL server's URL (`DATABASE_URL`): its shape checked, and shown without secrets.
+
+`check_database_url` accepts what asyncpg connects with: `postgresql://` or `postgres://`,
+then optional `user:password@`, host(s) with optional ports (`h1:5432,h2:5433` for several),
+`/database` and `?options`. `redact_url` is the only form of a URL that a message or a log
+line may hold: the password (in the user part or a `password=` option) becomes `***`.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+
+SCHEMES = ("postgresql", "postgres")
+HIDDEN = "***"
+EXAMPLE = "postgresql://user:password@host:5432/database"
+# Query options that carry a secret (libpq and asyncpg read `password` from the query too).
+_SECRET_OPTIONS = frozenset({"password", "sslpassword"})
+_SPACE = re.compile(r"\s")
+
+
+def check_database_url(url: str) -> str:
+    """The URL, stripped, when its shape is one a PostgreSQL client takes; else ValueError.
+
+    The ValueError's message says what is wrong and shows the URL redacted, never the password.
+    """
+    text = url.strip()
+    parts = _split(text)
+    if parts is None:
+        raise ValueError(f"is not a URL: use {EXAMPLE}")
+    if _SPACE.search(text):
+        raise ValueError(f"must not contain spaces (in {_quoted(text)})")
+    if parts.scheme.lower() not in SCHEMES:
+        raise ValueError(f"must start with postgresql:// or postgres:// (got {_quoted(text)})")
+    if _stray_at(text, parts):
+        raise ValueError(
+            "has an '@' after the host: a '/', '?', '#' or '@' in the user name or password "
+            f"must be written %2F, %3F, %23 or %40 (in {_quoted(text)})"
+        )
+    for host in _hosts(parts):
+        _, colon, port = host.rpartition(":") if not host.endswith("]") else ("", "", "")
+        if colon and port and not (port.isdigit() and 0 < int(port) <= 65_535):
+            raise ValueError(f"port {port!r} is not a port number (in {_quoted(text)})")
+    return text
+
+
+def redact_url(url: str) -> str:
+    """The URL with every password replaced by `***`; a text we cannot read is hidden whole."""
+    text = url.strip()
+    parts = _split(text)
+    if parts is None:
+        return HIDDEN
+    if _stray_at(text, parts):  # a password holding '/' or '?' ran past the host part
+        return f"{parts.scheme}://{HIDDEN}@{text.rpartition('@')[2]}"
+    user, at, hosts = parts.netloc.rpartition("@")
+    if at:
+        name, colon, _ = user.partition(":")
+        netloc = f"{name}:{HIDDEN}@{hosts}" if colon else f"{name}@{hosts}"
+    else:
+        netloc = parts.netloc
+    query = parts.query
+    if query:
+        options = parse_qsl(query, keep_blank_values=True)
+        if any(key in _SECRET_OPTIONS for key, _ in options):
+            query = urlencode(
+                [(key, HIDDEN if key in _SECRET_OPTIONS else value) for key, value in options],
+                safe="*",
+            )
+    # Put together by hand: urlunsplit drops the `//` of an empty host (`postgresql:///db`).
+    shown = f"{parts.scheme}://{netloc}{parts.path}"
+    if query:
+        shown += f"?{query}"
+    if parts.fragment:
+        shown += f"#{parts.fragment}"
+    return shown
+
+
+def _split(text: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    if not parts.scheme or not text.startswith(f"{parts.scheme}://"):
+        return None
+    return parts
+
+
+def _stray_at(text: str, parts: SplitResult) -> bool:
+    """Whether an '@' follows the host part: the user part probably ran into it."""
+    return "@" in text[len(parts.scheme) + 3 + len(parts.netloc) :]
+
+
+def _hosts(parts: SplitResult) -> list[str]:
+    hosts = parts.netloc.rpartition("@")[2]
+    return [host for host in hosts.split(",") if host]
+
+
+def _quoted(text: str) -> str:
+    shown = redact_url(text)
+    return repr(shown if len(shown) <= 80 else shown[:77] + "...")
