@@ -306,7 +306,9 @@ def optional_services(runtime: Runtime) -> list[Service]:
         if telegram.pace is not None:
             runtime.budgets[Platform.TELEGRAM] = telegram.pace  # replies and alerts: one budget
         if telegram.uses_webhook:  # Telegram delivers to the web side (settings require it)
-            routes += telegram.webhook(runtime.store).routes()
+            webhook = telegram.webhook(runtime.store)
+            routes += webhook.routes()
+            runtime.metrics.watch_webhook(webhook.counts.by_outcome)
         services.append(Service("telegram", telegram.start, telegram.stop, Platform.TELEGRAM))
     if settings.web_enabled:  # first: up before Telegram is told to deliver to it
         services.insert(0, web_service(runtime, routes))

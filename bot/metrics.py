@@ -158,6 +158,16 @@ class Metrics:
             dropped,
         ))  # fmt: skip
 
+    def watch_webhook(self, by_outcome: Callable[[], Mapping[str, int]]) -> None:
+        """`telegram_webhook_requests_total{outcome}`: what the Telegram webhook did."""
+        self.registry.register(_LabelledCounterCollector(
+            "telegram_webhook_requests",
+            "Requests to the Telegram webhook by outcome (taken, duplicate: delivered before, "
+            "refused: 401/400/413, unavailable: 503).",
+            "outcome",
+            by_outcome,
+        ))  # fmt: skip
+
     def watch_feeds(
         self, facts: Callable[[], Iterable[FeedFacts]], now: Callable[[], datetime]
     ) -> None:
@@ -244,3 +254,18 @@ class _CounterCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         return [CounterMetricFamily(self._name, self._documentation, value=self._read())]
+
+
+class _LabelledCounterCollector(Collector):
+    """A counter per label value, whose values another part of the program keeps."""
+
+    def __init__(
+        self, name: str, documentation: str, label: str, read: Callable[[], Mapping[str, int]]
+    ) -> None:
+        self._name, self._documentation, self._label, self._read = name, documentation, label, read
+
+    def collect(self) -> Iterable[Metric]:
+        family = CounterMetricFamily(self._name, self._documentation, labels=[self._label])
+        for value, count in self._read().items():
+            family.add_metric([value], count)
+        return [family]

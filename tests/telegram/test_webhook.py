@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -120,6 +121,14 @@ async def health(runtime: Runtime) -> tuple[int, str]:
         return response.status, (await response.json())["reason"]
 
 
+async def webhook_metrics(runtime: Runtime) -> dict[str, int]:
+    """telegram_webhook_requests_total by outcome, as /metrics shows it."""
+    async with aiohttp.ClientSession() as http, http.get(f"{base(runtime)}/metrics") as response:
+        text = await response.text()
+    found = re.findall(r'^telegram_webhook_requests_total\{outcome="(\w+)"\} (\S+)$', text, re.M)
+    return {outcome: int(float(value)) for outcome, value in found}
+
+
 async def until(what: str, check: Callable[[], Any], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
@@ -174,6 +183,7 @@ async def test_a_request_without_the_right_secret_is_refused_and_not_answered(
         }
         # A round trip through the same door: whatever was let in has been answered by now.
         await ask(tg, "/help", chat_id=OTHER_CHAT)
+        counted = await webhook_metrics(runtime)
 
     assert {case: status for case, (status, _) in answers.items()} == {
         "no header": 401,
@@ -188,6 +198,8 @@ async def test_a_request_without_the_right_secret_is_refused_and_not_answered(
     }
     assert answers["no header"][1] == "401: unauthorized\n"
     assert tg.sent_messages(CHAT) == []
+    # 405 is the router's, before the webhook sees the request.
+    assert counted == {"taken": 1, "duplicate": 0, "refused": 8, "unavailable": 0}
 
 
 async def test_an_update_delivered_twice_is_answered_once(
@@ -202,10 +214,12 @@ async def test_an_update_delivered_twice_is_answered_once(
         rows = await runtime.store.db.conn.execute_fetchall(
             "SELECT update_id FROM telegram_updates ORDER BY update_id"
         )
+        counted = await webhook_metrics(runtime)
 
     assert again == 200, "a copy is acknowledged, so Telegram stops sending it"
     assert len(tg.sent_messages(CHAT)) == 1
     assert [row[0] for row in rows] == [update["update_id"], update["update_id"] + 1]
+    assert counted == {"taken": 2, "duplicate": 1, "refused": 0, "unavailable": 0}
 
 
 async def test_two_instances_on_one_database_answer_an_update_once(

@@ -9,6 +9,10 @@ SQL: chat migrations go through the store's `migrate_chat`, everything else thro
   `run_polling()`). When the Bot API is unreachable it keeps trying in the background, so the
   probes run regardless. `stop()` stops polling, lets the updates in hand finish, and closes
   connections.
+- Webhook mode (`webhook.py`, with TELEGRAM_WEBHOOK_URL): instead of polling, `start()`
+  registers the webhook; the web side checks each delivery's secret header, claims its
+  `update_id` in the database (answered once, whichever replica gets it) and hands the update
+  to the same handlers through the application's update queue.
 - Groups (`groups.py`): only commands, and only ours (`/status` or `/status@<our name>`); a
   reply goes to the chat the command came from, so alerts subscribed from a group go to the group.
 - Per chat, commands are answered in the order they came; across chats, concurrently (`turns.py`).

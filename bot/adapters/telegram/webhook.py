@@ -76,11 +76,21 @@ class NotAnUpdate(ValueError):
 
 @dataclass
 class WebhookCounts:
-    """What the webhook did since start (for tests and the log)."""
+    """What the webhook did with the requests since start (`/metrics`)."""
 
-    taken: int = 0
-    duplicates: int = 0
-    refused: int = 0
+    taken: int = 0  # handed to the handlers
+    duplicate: int = 0  # claimed before: acknowledged, not answered again
+    refused: int = 0  # 401, 400 or 413
+    unavailable: int = 0  # 503: not ready, or the claim could not be recorded
+
+    def by_outcome(self) -> dict[str, int]:
+        """{outcome: requests}, for `telegram_webhook_requests_total{outcome}`."""
+        return {
+            "taken": self.taken,
+            "duplicate": self.duplicate,
+            "refused": self.refused,
+            "unavailable": self.unavailable,
+        }
 
 
 class Webhook:
@@ -114,6 +124,7 @@ class Webhook:
             self.counts.refused += 1
             return _plain(400, f"not a Telegram update: {error}")
         if update is None:
+            self.counts.unavailable += 1
             return _plain(503, "the bot is starting", retry=True)
         try:
             claimed = await self._claims.claim_telegram_update(self._bot_id, update_id)
@@ -124,9 +135,10 @@ class Webhook:
                 update_id,
                 type(error).__name__,
             )
+            self.counts.unavailable += 1
             return _plain(503, "cannot record the update now", retry=True)
         if not claimed:
-            self.counts.duplicates += 1
+            self.counts.duplicate += 1
             log.debug("Telegram update %d was delivered before; not answered again", update_id)
             return web.Response(status=200)
         await self._taker.take_update(update)
