@@ -3,6 +3,14 @@
 The main function owns the shared resources (database, HTTP session) and passes them in.
 Chat adapters start only when their token is set; an adapter that fails to start is logged
 and the rest keeps running. SIGINT or SIGTERM stops everything within a few seconds.
+
+Several processes may share one database (replicas). One of them leads (bot/leader.py) and
+runs what must not run twice: the probes and the monitor's writes, the other regions'
+sightings, the Telegram poller, the Discord gateway, the maintenance announcer, retention,
+and the alerts the status APIs' readings call for (`leader_parts`). Every replica serves the
+web side (and the Telegram webhook), sends alerts from the outbox (Discord's only where the
+gateway is: the leader), reads the status APIs, keeps the rollup cache and checks the
+database; a standby answers from what the leader stored (bot/following.py).
 """
 
 from __future__ import annotations
@@ -19,11 +27,11 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.alerts.drainer import Drainer
+from bot.alerts.drainer import Drainer, DrainerSettings
 from bot.alerts.feeds import feed_sink
 from bot.alerts.notifier import Notifier
 from bot.alerts.pacing import PacingSettings, SendBudget
@@ -34,6 +42,8 @@ from bot.clock import Clock, SystemClock
 from bot.commands.context import Core
 from bot.commands.table import COMMANDS
 from bot.feeds import feed_targets
+from bot.following import FOLLOW_EVERY_S, ReplicaView
+from bot.leader import Election, leadership_for
 from bot.logs import configure_logging
 from bot.maintenance import sync_catalog_maintenance
 from bot.metrics import Metrics
@@ -54,6 +64,10 @@ from storage.db import StorageError, explain, open_database
 from storage.retention import prune_and_report
 from storage.store import Store
 
+if TYPE_CHECKING:
+    from bot.adapters.discord import DiscordAdapter
+    from bot.adapters.telegram import TelegramAdapter
+
 log = logging.getLogger("supportlive")
 
 EXIT_OK, EXIT_CONFIG = 0, 2
@@ -64,6 +78,9 @@ RETENTION_EVERY_S = 3600.0
 # The database is checked in the background, so /healthz answers without a query.
 DB_CHECK_EVERY_S = 5.0
 DB_CHECK_TIMEOUT_S = 20.0
+# An alert claimed for sending stays with its replica while the replica renews the claim (a
+# quarter of this); older claims are a dead replica's, and are sent again by another.
+CLAIM_LEASE_S = 60.0
 
 
 @dataclass
@@ -93,18 +110,31 @@ class Runtime:
     budgets: dict[Platform, SendBudget] = field(default_factory=dict)  # shared with the drainer
     web_port: int | None = None
     feeds: FeedRunner | None = None
-    probing: bool = False  # the scheduler started (the web side answers before it does)
+    started: bool = False  # everything started (the web side answers before)
+    probing: bool = False  # the scheduler runs (the leader's)
+    election: Election | None = None  # None: this process leads alone (tests)
+    view: ReplicaView | None = None  # what the answers read (the monitor's, or the stored)
+    telegram: TelegramAdapter | None = None
+    discord: DiscordAdapter | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self.election is None or self.election.leading
 
     async def health_check(self) -> tuple[bool, str]:
-        """(healthy, reason) for /healthz: the scheduler ticks, the probes can see (some canary
-        answers) and every supervised task runs (the database is checked by one of them, in
-        the background: no query per call)."""
-        if not self.probing:  # e.g. a chat adapter's start waits on its platform
+        """(healthy, reason) for /healthz: the scheduler ticks (on the leader), the probes can
+        see (some canary answers; a standby reads it from the leader) and every supervised
+        task runs (the database is checked by one of them, in the background: no query per
+        call)."""
+        # Starting: e.g. a chat adapter's start waits on its platform.
+        if not self.started or (self.leading and not self.probing):
             return False, "starting: the probes have not begun yet"
-        stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
-        if self.scheduler.channels() and stalled > SCHEDULER_STALL_S:
-            return False, f"scheduler has not ticked for {stalled:.0f} s"
-        if (blind := self.monitor.blind_since()) is not None:
+        if self.leading:
+            stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
+            if self.scheduler.channels() and stalled > SCHEDULER_STALL_S:
+                return False, f"scheduler has not ticked for {stalled:.0f} s"
+        live = self.view if self.view is not None else self.monitor
+        if (blind := live.blind_since()) is not None:
             return False, f"blind since {blind:%Y-%m-%d %H:%M:%S} UTC: we can't check from here"
         problems = self.supervisor.problems()
         if problems:
@@ -174,6 +204,7 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
     store = Store(db, now=clock.now)
     services: list[Service] = []
     runtime: Runtime | None = None
+    election = Election(leadership_for(settings.database_path))
     try:
         metrics = Metrics(command.name for command in COMMANDS)
         allow_local = settings.allow_local_targets
@@ -200,20 +231,25 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
             *channels,
             *status_page_targets(catalog, allow_local=allow_local),
         ]
-        scheduler = Scheduler(
-            targets,
-            partial(run_probe, ctx),
-            monitor.on_result,
-            concurrency=settings.probe_concurrency,
-        )
+
+        def new_scheduler() -> Scheduler:
+            """A scheduler starts once: each term as leader gets a new one."""
+            return Scheduler(
+                targets,
+                partial(run_probe, ctx),
+                monitor.on_result,
+                concurrency=settings.probe_concurrency,
+            )
+
         feeds = FeedRunner(ctx, feed_targets(catalog, allow_local=settings.allow_local_targets))
         reports = WaitBook(store, clock)
+        view = ReplicaView(monitor, store, catalog, clock, lambda: election.leading)
         status = StatusService(
-            catalog, monitor, store, clock, feeds=feeds, reports=reports, regions=monitor
+            catalog, view, store, clock, feeds=feeds, reports=reports, regions=monitor
         )
         core = Core(catalog, status, store, clock, settings)
-        runtime = Runtime(settings, catalog, clock, store, monitor, scheduler, core, metrics)
-        runtime.feeds = feeds
+        runtime = Runtime(settings, catalog, clock, store, monitor, new_scheduler(), core, metrics)
+        runtime.feeds, runtime.election, runtime.view = feeds, election, view
         for service in optional_services(runtime):
             try:
                 await service.start()
@@ -228,35 +264,93 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         # The drainer comes after the adapters: it sends through their notifiers.
         drainer = alert_drainer(runtime)
         services.append(Service("alerts", _nothing, drainer.stop))
-        await monitor.see_afresh()
-        scheduler.start()
-        runtime.probing = True
+        election.on_elected, election.on_deposed = leader_parts(runtime, drainer, new_scheduler)
+        if runtime.discord is not None:
+            drainer.hold(Platform.DISCORD)  # until this replica leads and the gateway is up
+        # The first try is made here, so a lone process leads before it says it runs; the
+        # supervised loop makes the next ones (and retries this one if it failed).
+        try:
+            await election.step()
+        except Exception as error:
+            log.warning("leadership: the first try failed (%s); retrying", error)
         supervise(runtime, drainer)
+        runtime.started = True
         yield runtime
     finally:
         db.stop_waiting()  # a database locked elsewhere must not hold up the stop
         if runtime is not None:
             await runtime.supervisor.stop_all()
+        # The leader-only parts stop (with the final flush) before the lock is let go.
+        await stop_quietly("leadership", election.resign())
         for service in reversed(services):
             await stop_quietly(service.name, service.stop())
-        if runtime is not None:
-            await stop_quietly("scheduler", runtime.scheduler.stop())
-            await stop_quietly("final flush", runtime.monitor.flush())
-            await stop_quietly("sight", runtime.monitor.stop_seeing())
         await session.close()
         await db.close()
 
 
-def supervise(runtime: Runtime, drainer: Drainer) -> None:
-    """Start the long-running tasks under the supervisor (see bot/supervisor.py)."""
+def leader_parts(
+    runtime: Runtime, drainer: Drainer, new_scheduler: Callable[[], Scheduler]
+) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+    """(start, stop) of what only the leader runs; see the module doc and README's Replicas."""
     supervisor, store, clock = runtime.supervisor, runtime.store, runtime.clock
-    monitor, status = runtime.monitor, runtime.core.status
+    monitor = runtime.monitor
+    loops: dict[str, tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]] = {
+        "monitor": (monitor.flush, monitor.wait_for_batch),
+        # Probe nodes' sightings (bot/regions.py): down needs two regions once two report.
+        "regions": (monitor.hear_regions, every(SIGHTINGS_EVERY_S)),
+        "maintenance announcer": (drainer.announce_maintenance, every(5.0)),
+        "retention": (lambda: _prune(store, clock), every(RETENTION_EVERY_S)),
+    }
+    telegram = runtime.telegram
+    if telegram is not None and not telegram.uses_webhook:
+        # Supervised: a poller that cannot start is retried, and /healthz names it.
+        loops["telegram poller"] = (telegram.start_polling, _forever)
+
+    async def start() -> None:
+        # The previous leader's last stored states: no re-alert, nothing forgotten.
+        await monitor.restore()
+        await monitor.see_afresh()
+        if runtime.scheduler.last_tick:  # started in an earlier term
+            runtime.scheduler = new_scheduler()
+        runtime.scheduler.start()
+        runtime.probing = True
+        for name, (step, pause) in loops.items():
+            supervisor.loop(name, step, pause)
+        if runtime.discord is not None:
+            await runtime.discord.start()
+            drainer.hold(Platform.DISCORD, False)
+        if runtime.feeds is not None:
+            # Feeds run on every replica (their facts answer /wallet); alerts from the leader.
+            runtime.feeds.on_facts = feed_sink(store, runtime.catalog, clock.now, drainer.wake)
+
+    async def stop() -> None:
+        if runtime.feeds is not None:
+            runtime.feeds.on_facts = None
+        if runtime.discord is not None:
+            drainer.hold(Platform.DISCORD)
+            await stop_quietly("discord", runtime.discord.stop())
+        if telegram is not None:
+            await stop_quietly("telegram poller", telegram.stop_polling())
+        await stop_quietly("scheduler", runtime.scheduler.stop())
+        runtime.probing = False
+        await asyncio.gather(*(supervisor.drop(name) for name in loops))
+        await stop_quietly("final flush", monitor.flush())
+        await stop_quietly("sight", monitor.stop_seeing())
+
+    return start, stop
+
+
+def supervise(runtime: Runtime, drainer: Drainer) -> None:
+    """Start every replica's long-running tasks under the supervisor (bot/supervisor.py); the
+    leader's own start when it is elected (`leader_parts`)."""
+    supervisor, store = runtime.supervisor, runtime.store
+    status = runtime.core.status
+    election, view = runtime.election, runtime.view
+    if election is not None:
+        supervisor.loop("leadership", election.step, election.pause)
+    if view is not None:
+        supervisor.loop("following", view.follow, every(FOLLOW_EVERY_S))
     supervisor.loop("alerts", drainer.step, drainer.idle)
-    supervisor.loop("maintenance announcer", drainer.announce_maintenance, every(5.0))
-    supervisor.loop("monitor", monitor.flush, monitor.wait_for_batch)
-    # Probe nodes' sightings (bot/regions.py): down needs two regions once two report.
-    supervisor.loop("regions", monitor.hear_regions, every(SIGHTINGS_EVERY_S))
-    supervisor.loop("retention", lambda: _prune(store, clock), every(RETENTION_EVERY_S))
     # Keeps every channel's 24 h / 7 d / 30 d rollups in memory, reloaded each hour.
     supervisor.loop("rollup cache", status.warm, status.until_next_hour)
     supervisor.loop("database", lambda: _check_database(store), every(DB_CHECK_EVERY_S))
@@ -264,9 +358,10 @@ def supervise(runtime: Runtime, drainer: Drainer) -> None:
         # The exchanges' own status APIs, each read at its interval (one long-running step).
         supervisor.loop("feeds", runtime.feeds.run, _forever)
     runtime.metrics.watch_tasks(supervisor.statuses)
-    runtime.metrics.count_dropped_results(lambda: monitor.dropped)
+    runtime.metrics.count_dropped_results(lambda: runtime.monitor.dropped)
     if runtime.feeds is not None:
         runtime.metrics.watch_feeds(runtime.feeds.all_facts, runtime.clock.now)
+    runtime.metrics.watch_leader(lambda: runtime.leading)
 
 
 async def _prune(store: Store, clock: Clock) -> None:
@@ -292,7 +387,8 @@ def every(seconds: float) -> Callable[[], Awaitable[None]]:
 
 
 def optional_services(runtime: Runtime) -> list[Service]:
-    """The web side and the chat adapters whose tokens are set (not yet started)."""
+    """The web side and the Telegram adapter if its token is set (not yet started); the
+    Discord adapter is made here too, but started only on the leader."""
     settings = runtime.settings
     services: list[Service] = []
     routes: list[web.RouteDef] = []  # a chat adapter's own, on the web side
@@ -300,8 +396,14 @@ def optional_services(runtime: Runtime) -> list[Service]:
         from bot.adapters.telegram import TelegramAdapter
 
         telegram = TelegramAdapter(
-            settings, runtime.core, runtime.store, runtime.clock, supervisor=runtime.supervisor
+            settings,
+            runtime.core,
+            runtime.store,
+            runtime.clock,
+            supervisor=runtime.supervisor,
+            poll=False,  # the leader polls (`leader_parts`); every replica sends
         )
+        runtime.telegram = telegram
         runtime.notifiers[Platform.TELEGRAM] = telegram.notifier
         if telegram.pace is not None:
             runtime.budgets[Platform.TELEGRAM] = telegram.pace  # replies and alerts: one budget
@@ -318,8 +420,9 @@ def optional_services(runtime: Runtime) -> list[Service]:
         discord_bot = DiscordAdapter(
             settings, runtime.core, runtime.store, runtime.clock, supervisor=runtime.supervisor
         )
+        # The gateway connection is the leader's alone (`leader_parts` starts and stops it).
+        runtime.discord = discord_bot
         runtime.notifiers[Platform.DISCORD] = discord_bot.notifier
-        services.append(Service("discord", discord_bot.start, discord_bot.stop, Platform.DISCORD))
     return services
 
 
@@ -331,6 +434,7 @@ def web_service(runtime: Runtime, routes: Sequence[web.RouteDef] = ()) -> Servic
         runtime.metrics,
         runtime.health_check,
         routes=routes,
+        describe=runtime.election.describe if runtime.election is not None else None,
     )
     servers = []
 
@@ -374,7 +478,12 @@ def alert_drainer(runtime: Runtime) -> Drainer:
         catalog,
         clock,
         PacingSettings.from_settings(runtime.settings),
-        live=runtime.monitor,
+        DrainerSettings(
+            reclaim_after_s=CLAIM_LEASE_S,
+            stuck_after_s=CLAIM_LEASE_S,
+            renew_every_s=CLAIM_LEASE_S / 4,
+        ),
+        live=runtime.view if runtime.view is not None else runtime.monitor,
         budgets=runtime.budgets,
     )
     runtime.monitor.on_transition = transition_sink(
@@ -389,9 +498,6 @@ def alert_drainer(runtime: Runtime) -> Drainer:
         runtime.metrics.set_outbox_depth(await drainer.depth())
 
     runtime.monitor.on_upstream = upstream_changed
-    if runtime.feeds is not None:
-        # Coins' deposit/withdrawal flags and exchange-wide maintenance from the status APIs.
-        runtime.feeds.on_facts = feed_sink(store, catalog, clock.now, wake=drainer.wake)
     runtime.metrics.before_scrape(outbox_depth)
     return drainer
 

@@ -176,6 +176,15 @@ class Metrics:
 
     # -- scraping -----------------------------------------------------------------------
 
+    def watch_leader(self, leading: Callable[[], bool]) -> None:
+        """`supportlive_leader`: 1 while this replica leads (bot/leader.py), else 0."""
+        gauge = Gauge(
+            "supportlive_leader",
+            "1 while this replica is the leader (runs the probes and pollers), 0 on standby.",
+            registry=self.registry,
+        )
+        gauge.set_function(lambda: 1.0 if leading() else 0.0)
+
     def before_scrape(self, hook: ScrapeHook) -> None:
         """Run `hook` before every scrape (e.g. read the outbox depth from the database)."""
         self._hooks.append(hook)

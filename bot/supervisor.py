@@ -128,13 +128,19 @@ class Supervisor:
             await running
         task.status.state = TaskState.DONE
 
+    async def drop(self, name: str, grace_s: float = STOP_GRACE_S) -> None:
+        """Stop one task and forget it: /healthz and /metrics no longer name it, and `loop`
+        may start it again (a leader-only task, when this replica stands by)."""
+        await self.stop(name, grace_s)
+        self._tasks.pop(name, None)
+
     async def stop_all(self, grace_s: float = STOP_GRACE_S) -> None:
         """Stop every task at once: the whole stop takes at most about `grace_s`.
 
         One after the other, tasks all waiting on a locked database would take `grace_s`
         each, and a platform's SIGKILL could come first.
         """
-        await asyncio.gather(*(self.stop(name, grace_s) for name in self._tasks))
+        await asyncio.gather(*(self.stop(name, grace_s) for name in list(self._tasks)))
 
     # -- what /healthz and /metrics read --------------------------------------------------
 

@@ -319,6 +319,16 @@ async def release(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
     )
 
 
+async def renew(conn: aiosqlite.Connection, ids: Sequence[int], now: float) -> None:
+    """Rows a drainer still holds are claimed afresh at `now`: with several replicas, each
+    reclaims only rows whose claim is older than a lease, so rows in hand are never taken."""
+    await conn.execute(
+        "UPDATE outbox SET claimed_at = ? "
+        "WHERE state = 'sending' AND id IN (SELECT value FROM json_each(?))",
+        (now, json.dumps(list(ids))),
+    )
+
+
 async def reclaim(conn: aiosqlite.Connection, claimed_before: float) -> int:
     """Rows left in `sending` since before `claimed_before` (a crash) become pending again.
 

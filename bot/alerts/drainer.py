@@ -46,6 +46,10 @@ class DrainerSettings:
     flush_s: float = 0.05  # longest wait before outcomes are written
     reclaim_after_s: float = 0.0  # at start: rows claimed longer ago than this are reclaimed
     stuck_after_s: float = 600.0  # while running: rows in `sending` this long are reclaimed
+    # Rows in hand get a fresh `claimed_at` this often (None: never). With replicas, each
+    # reclaims only rows claimed longer ago than a lease (`reclaim_after_s`, `stuck_after_s`)
+    # that is longer than this: rows another replica holds are renewed, a dead one's are not.
+    renew_every_s: float | None = None
     stop_grace_s: float = 2.0  # on stop, sends already on the wire get this long to finish
     maintenance_every_s: float = 5.0  # how often windows are checked for started/ended alerts
 
@@ -112,6 +116,8 @@ class Drainer:
         self._started = False
         self._last_maintenance = float("-inf")
         self._last_stuck_check = 0.0
+        self._last_renewal = 0.0
+        self._held: set[Platform] = set()
         self._more = False
         self._replies: dict[tuple[str, str, str, str], Reply] = {}
         self.stats = DrainStats()
@@ -119,6 +125,15 @@ class Drainer:
     @property
     def in_flight(self) -> int:
         return len(self._tasks)
+
+    def hold(self, platform: Platform, held: bool = True) -> None:
+        """Claim no rows of `platform` while held: its notifier cannot send from this process
+        (the Discord gateway runs on the leader only), so other replicas send them."""
+        if held:
+            self._held.add(platform)
+        else:
+            self._held.discard(platform)
+            self.wake()
 
     def wake(self) -> None:
         """New rows were written: look now instead of at the next poll."""
@@ -165,6 +180,7 @@ class Drainer:
         if not self._started:
             await self.start()
         await self.flush()
+        await self._maybe_renew()
         await self._maybe_reclaim_stuck()
         room = self._settings.max_in_flight - len(self._tasks)
         batch = min(room, self._settings.batch)
@@ -212,7 +228,7 @@ class Drainer:
     async def _claim(self, limit: int) -> list[OutboxRow]:
         if limit <= 0 or self._stopping:
             return []
-        platforms = [p.value for p in self._notifiers]
+        platforms = [p.value for p in self._notifiers if p not in self._held]
         async with self._store.transaction() as conn:
             return await outbox.claim(conn, self._now(), limit, platforms)
 
@@ -341,6 +357,15 @@ class Drainer:
         )
         if written:
             self._wake.set()
+
+    async def _maybe_renew(self) -> None:
+        every = self._settings.renew_every_s
+        now = self._clock.monotonic()
+        if every is None or not self._tasks or now - self._last_renewal < every:
+            return
+        self._last_renewal = now
+        async with self._store.transaction() as conn:
+            await outbox.renew(conn, [row.id for row in self._tasks.values()], self._now())
 
     async def _maybe_reclaim_stuck(self) -> None:
         now = self._clock.monotonic()

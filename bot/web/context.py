@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import jinja2
@@ -14,6 +14,12 @@ from bot.status import ExchangeStatus, StatusService
 from bot.web.bars import Bars, DailyBars
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
+# What /healthz adds about this replica ({"role": "leader", "role_since": ...}).
+Describe = Callable[[], Mapping[str, str]]
+
+
+def _alone() -> Mapping[str, str]:
+    return {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,7 @@ class WebContext:
     bars: Bars  # the last 24 hours
     templates: jinja2.Environment
     daily: DailyBars  # the last 90 days, read per exchange
+    describe: Describe = _alone
 
     async def all_statuses(self) -> list[ExchangeStatus]:
         """Every exchange's status now, in catalog order."""

@@ -25,7 +25,7 @@ from bot.status import StatusService
 from bot.web import api, atom, badge, pages
 from bot.web.bars import DailyBars, HourlyBars
 from bot.web.cache import PAGE_CACHE_S, RenderCache, cached_routes
-from bot.web.context import CONTEXT, HealthCheck, WebContext, context_of
+from bot.web.context import CONTEXT, Describe, HealthCheck, WebContext, context_of
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,12 @@ def build_app(
     *,
     page_cache_s: float = PAGE_CACHE_S,
     routes: Sequence[web.RouteDef] = (),
+    describe: Describe | None = None,
 ) -> web.Application:
     """The whole web side; `health_check` says (healthy, reason) for /healthz, cheaply: it
-    runs on every load balancer check. Pages and API answers are kept `page_cache_s`.
-    `routes` are served as they are (e.g. the Telegram webhook)."""
+    runs on every load balancer check, and `describe` adds this replica's role to it. Pages
+    and API answers are kept `page_cache_s`. `routes` are served as they are (e.g. the
+    Telegram webhook)."""
     app = web.Application(
         client_max_size=MAX_BODY,
         middlewares=[_errors],
@@ -78,6 +80,7 @@ def build_app(
         bars=HourlyBars(status.store, status.clock),
         templates=pages.environment(),
         daily=DailyBars(status.store, status.clock),
+        **({} if describe is None else {"describe": describe}),
     )
     style = STYLE_SHEET.read_bytes()
 
@@ -114,13 +117,15 @@ def build_app(
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the scheduler and the database are healthy, else 503 with the reason."""
+    """200 when the scheduler and the database are healthy, else 503 with the reason; with the
+    replica's role (leader or standby) and since when."""
+    context = context_of(request)
     try:
-        healthy, reason = await context_of(request).health_check()
+        healthy, reason = await context.health_check()
     except Exception as error:
         log.exception("health check failed")
         healthy, reason = False, f"health check failed: {type(error).__name__}"
-    body = {"status": "ok" if healthy else "unhealthy", "reason": reason}
+    body = {"status": "ok" if healthy else "unhealthy", "reason": reason, **context.describe()}
     return web.json_response(
         body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"}
     )

@@ -1,9 +1,11 @@
 """A drainer process for the crash test: drains the outbox to a (fake) Bot API, then exits.
 
-    python -m tests.alerts.drain_worker DB_PATH BASE_URL RATE_PER_S
+    python -m tests.alerts.drain_worker DB_PATH BASE_URL RATE_PER_S [LEASE_S]
 
 The parent sets PTB_TIMEDELTA=1. Exits 0 once no row is pending or in flight. The crash
-test kills it with SIGKILL mid-way.
+test kills it with SIGKILL mid-way. With LEASE_S, claims are leased as `supportlive run`
+leases them (several workers may drain one outbox); without, a start reclaims every row
+left in `sending`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tests.alerts.conftest import CATALOG_DATA
 TOKEN = "123:ABC"
 
 
-async def main(path: Path, base_url: str, rate: float) -> None:
+async def main(path: Path, base_url: str, rate: float, lease_s: float | None = None) -> None:
     db = await open_database(path)
     store = Store(db)
     pace = Pace(per_s=rate, chat_gap_s=TELEGRAM.chat_gap_s, group_gap_s=TELEGRAM.group_gap_s)
@@ -38,7 +40,16 @@ async def main(path: Path, base_url: str, rate: float) -> None:
             catalog_from_data(CATALOG_DATA),
             SystemClock(),
             PacingSettings(paces={Platform.TELEGRAM: pace}),
-            DrainerSettings(batch=100, max_in_flight=100, poll_s=0.05),
+            DrainerSettings(batch=100, max_in_flight=100, poll_s=0.05)
+            if lease_s is None
+            else DrainerSettings(
+                batch=100,
+                max_in_flight=100,
+                poll_s=0.05,
+                reclaim_after_s=lease_s,
+                stuck_after_s=lease_s,
+                renew_every_s=lease_s / 4,
+            ),
         )
         task = asyncio.create_task(drainer.run())
         print("started", flush=True)
@@ -53,4 +64,5 @@ async def main(path: Path, base_url: str, rate: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
+    lease = float(sys.argv[4]) if len(sys.argv) > 4 else None
+    asyncio.run(main(Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), lease))

@@ -216,6 +216,7 @@ class Call:
     at: float
     status: int = -1
     result: Any = None
+    caller: str = ""  # who called, when it came through `base_url_for(caller)`
 
     @property
     def ok(self) -> bool:
@@ -616,6 +617,7 @@ class FakeTelegram:
         self._closing = False
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/as/{caller}/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._handle_file)
         runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
@@ -660,6 +662,11 @@ class FakeTelegram:
         """For ``Bot(base_url=...)``/``ApplicationBuilder().base_url(...)``: PTB appends the
         token, so requests go to ``{base_url}{token}/{method}``."""
         return f"http://127.0.0.1:{self.port}/bot"
+
+    def base_url_for(self, caller: str) -> str:
+        """Like `base_url`, but every call made through it names `caller` (`Call.caller`):
+        several processes that share one bot token can be told apart."""
+        return f"http://127.0.0.1:{self.port}/as/{caller}/bot"
 
     @property
     def base_file_url(self) -> str:
@@ -1014,7 +1021,12 @@ class FakeTelegram:
         raw_method = request.match_info["method"]
         entry = self._methods.get(raw_method.lower())
         method = entry[0] if entry is not None else raw_method
-        call = Call(method=method, params={}, at=time.monotonic())
+        call = Call(
+            method=method,
+            params={},
+            at=time.monotonic(),
+            caller=request.match_info.get("caller", ""),
+        )
         self.call_log.append(call)
         try:
             call.params = await self._read_params(request)

@@ -99,7 +99,10 @@ class TelegramAdapter:
         command_limit: tuple[int, float] = (8, 10.0),
         concurrency: int = 128,
         supervisor: Supervisor | None = None,
+        poll: bool = True,
     ) -> None:
+        """`poll` False: connect (to send alerts and replies) but take no updates by polling
+        until `start_polling` (a standby replica: only the leader polls, see bot/leader.py)."""
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self._settings = settings
@@ -124,6 +127,8 @@ class TelegramAdapter:
         self._supervisor = supervisor or Supervisor()
         self._off = False  # Telegram rejected the token: no more tries
         self._ready = asyncio.Event()
+        self._poll = poll
+        self._polling = asyncio.Lock()  # starting or stopping the poller, one at a time
         self._turns = ChatTurns()
         self._managers = GroupManagers(clock)
         secret = settings.telegram_webhook_secret
@@ -147,7 +152,8 @@ class TelegramAdapter:
         return self._webhook_url is not None
 
     async def wait_ready(self, timeout: float) -> bool:
-        """True once the bot takes updates: polling, or its webhook registered."""
+        """True once the bot is connected and takes updates (its webhook registered, or
+        polling if it polls: a standby's only connects)."""
         return await wait_set(self._ready, timeout)
 
     def webhook(self, claims: UpdateClaims) -> Webhook:
@@ -256,25 +262,52 @@ class TelegramAdapter:
         await _set_menus(app.bot)
         if self._webhook_url is not None:
             await self._register_webhook(app.bot, self._webhook_url)
-        else:
-            assert app.updater is not None
-            # Polling starts with deleteWebhook (PTB's bootstrap): switching back from webhook
-            # mode needs nothing more.
-            await app.updater.start_polling(
-                timeout=self._poll_timeout_s,
-                allowed_updates=ALLOWED_UPDATES,
-                error_callback=self._on_polling_error,
-            )
-        await app.start()
-        self._ready.set()
-        if self._webhook_url is None:
-            log.info("Telegram bot @%s is polling for updates", self.username)
-        else:
+        async with self._polling:
+            if self._webhook_url is None and self._poll:
+                await self._begin_polling(app)
+            await app.start()
+            self._ready.set()
+        if self._webhook_url is not None:
             log.info(
                 "Telegram bot @%s takes updates by webhook under %s",
                 self.username,
                 self._settings.telegram_webhook_url,
             )
+        elif not self._poll:
+            log.info("Telegram bot @%s connected; the leader polls for updates", self.username)
+
+    async def start_polling(self) -> None:
+        """Take updates with getUpdates from now on (this replica became the leader).
+
+        Not connected yet: polling starts once connected. A failure raises (the leader's
+        supervisor retries it). Nothing in webhook mode."""
+        async with self._polling:
+            self._poll = True
+            app = self._app
+            if app is not None and self._ready.is_set() and self._webhook_url is None:
+                await self._begin_polling(app)
+
+    async def stop_polling(self) -> None:
+        """Take no more updates by polling (this replica stands by); sending goes on."""
+        async with self._polling:
+            self._poll = False
+            app = self._app
+            if app is not None and app.updater is not None and app.updater.running:
+                await app.updater.stop()
+                log.info("Telegram bot @%s stopped polling for updates", self.username)
+
+    async def _begin_polling(self, app: AnyApplication) -> None:
+        assert app.updater is not None
+        if app.updater.running:
+            return
+        # Polling starts with deleteWebhook (PTB's bootstrap): switching back from webhook
+        # mode needs nothing more.
+        await app.updater.start_polling(
+            timeout=self._poll_timeout_s,
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=self._on_polling_error,
+        )
+        log.info("Telegram bot @%s is polling for updates", self.username)
 
     async def _register_webhook(self, bot: Bot, url: str) -> None:
         """setWebhook; replicas all register the same URL and secret, which changes nothing.
