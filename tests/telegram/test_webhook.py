@@ -11,9 +11,10 @@ import asyncio
 import hashlib
 import json
 import re
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,31 @@ async def test_an_update_delivered_twice_is_answered_once(
     assert len(tg.sent_messages(CHAT)) == 1
     assert [row[0] for row in rows] == [update["update_id"], update["update_id"] + 1]
     assert counted == {"taken": 2, "duplicate": 1, "refused": 0, "unavailable": 0}
+
+
+async def test_an_update_the_database_cannot_claim_is_left_to_telegram_to_deliver_again(
+    tmp_path: Path, site: SupportSite, tg: FakeTelegram
+) -> None:
+    async with app(settings_for(tmp_path, site, tg), tg) as runtime:
+        tg.push_message("/status loopex", chat_id=CHAT)
+        # Another process holds the write lock past our busy timeout.
+        with closing(sqlite3.connect(tmp_path / "bot.sqlite3", isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")
+            # The claim waits its turn and SQLite's busy timeout (5 s), then gives up.
+            statuses = await tg.deliver_pending(timeout=45)
+            other.execute("ROLLBACK")
+        info = tg.webhook
+        await delivered(tg)  # Telegram's next try
+        [answer] = await tg.wait_for_messages(1, chat_id=CHAT, timeout=20)
+        counted = await webhook_metrics(runtime)
+
+    assert statuses == [503]
+    assert info is not None and info.last_error_message == (
+        "Wrong response from the webhook: 503 Service Unavailable"
+    )
+    assert answer["text"].startswith("<b>Loopex — ")
+    assert counted == {"taken": 1, "duplicate": 0, "refused": 0, "unavailable": 1}
+    assert len(tg.sent_messages(CHAT)) == 1
 
 
 async def test_two_instances_on_one_database_answer_an_update_once(
