@@ -204,7 +204,10 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
     store = Store(db, now=clock.now)
     services: list[Service] = []
     runtime: Runtime | None = None
-    election = Election(leadership_for(settings.database_path))
+    url = settings.database_url
+    election = Election(
+        leadership_for(settings.database_path, None if url is None else url.get_secret_value())
+    )
     try:
         metrics = Metrics(command.name for command in COMMANDS)
         allow_local = settings.allow_local_targets
