@@ -48,7 +48,7 @@ from bot.logs import configure_logging
 from bot.maintenance import sync_catalog_maintenance
 from bot.metrics import Metrics
 from bot.monitor import Monitor, status_page_targets, targets_of
-from bot.regions import SIGHTINGS_EVERY_S
+from bot.regions import SIGHTINGS_EVERY_S, RegionsSeen
 from bot.reports import WaitBook
 from bot.settings import Settings, SettingsError
 from bot.status import StatusService
@@ -247,8 +247,10 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         feeds = FeedRunner(ctx, feed_targets(catalog, allow_local=settings.allow_local_targets))
         reports = WaitBook(store, clock)
         view = ReplicaView(monitor, store, catalog, clock, lambda: election.leading)
+        # What each probing region saw, from this replica's view (bot/regions.py).
+        regions = RegionsSeen(monitor.region, monitor.other_regions, view.health)
         status = StatusService(
-            catalog, view, store, clock, feeds=feeds, reports=reports, regions=monitor
+            catalog, view, store, clock, feeds=feeds, reports=reports, regions=regions
         )
         core = Core(catalog, status, store, clock, settings)
         runtime = Runtime(settings, catalog, clock, store, monitor, new_scheduler(), core, metrics)
@@ -299,8 +301,6 @@ def leader_parts(
     monitor = runtime.monitor
     loops: dict[str, tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]] = {
         "monitor": (monitor.flush, monitor.wait_for_batch),
-        # Probe nodes' sightings (bot/regions.py): down needs two regions once two report.
-        "regions": (monitor.hear_regions, every(SIGHTINGS_EVERY_S)),
         "maintenance announcer": (drainer.announce_maintenance, every(5.0)),
         "retention": (lambda: _prune(store, clock), every(RETENTION_EVERY_S)),
     }
@@ -354,6 +354,9 @@ def supervise(runtime: Runtime, drainer: Drainer) -> None:
     if view is not None:
         supervisor.loop("following", view.follow, every(FOLLOW_EVERY_S))
     supervisor.loop("alerts", drainer.step, drainer.idle)
+    # Probe nodes' sightings (bot/regions.py): on the leader, down needs two regions once two
+    # report; on every replica, the page shows what each region saw.
+    supervisor.loop("regions", runtime.monitor.hear_regions, every(SIGHTINGS_EVERY_S))
     # Keeps every channel's 24 h / 7 d / 30 d rollups in memory, reloaded each hour.
     supervisor.loop("rollup cache", status.warm, status.until_next_hour)
     supervisor.loop("database", lambda: _check_database(store), every(DB_CHECK_EVERY_S))

@@ -23,7 +23,15 @@ from bot.clock import Clock
 from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
 from bot.latency import HourQuantiles, LatencyWindow
 from bot.probe_plan import probe_plan
-from bot.regions import SIGHTING_DELAY_S, Agreement, Sighting, agree, max_age_s, reconcile
+from bot.regions import (
+    SIGHTING_DELAY_S,
+    Agreement,
+    RegionsSeen,
+    Sighting,
+    agree,
+    max_age_s,
+    reconcile,
+)
 from bot.verdict import Component, ComponentStatus, Incident, Indicator, Upstream
 from bot.vocab import Health
 from probes.context import Target
@@ -207,21 +215,14 @@ class Monitor:
     def blind_since(self) -> datetime | None:
         return self._sight.since
 
+    def other_regions(self, channel_key: str) -> tuple[Sighting, ...]:
+        """The other regions' latest sightings of the channel, as last read (`hear_regions`)."""
+        return self._others.get(channel_key, ())
+
     def sightings(self, channel_key: str) -> tuple[Sighting, ...]:
         """What each region last saw of the channel, this one first; empty while no other
         region has reported on it."""
-        others = self._others.get(channel_key)
-        if not others:
-            return ()
-        state = self._states.get(channel_key)
-        if state is None or state.last_at is None or state.last_ok is None:
-            return others
-        error = _error_kind(state.last_error)
-        here = Sighting(
-            self.region, channel_key, state.last_at, state.last_ok, state.health, error,
-            state.last_detail,
-        )  # fmt: skip
-        return (here, *others)
+        return RegionsSeen(self.region, self.other_regions, self.health).sightings(channel_key)
 
     # -- the pipeline ---------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ every few seconds and decides with them:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -106,6 +106,46 @@ def unreachable_from(sightings: Iterable[Sighting], now: datetime, max_age: floa
     if not any(s.ok for s in recent):
         return []
     return sorted(s.region for s in recent if not s.ok)
+
+
+def seen_here(region: str, state: HealthState | None) -> Sighting | None:
+    """This region's sighting, from its channel's health state (None before a check)."""
+    if state is None or state.last_at is None or state.last_ok is None:
+        return None
+    try:
+        error = None if state.last_error is None else ErrorKind(state.last_error)
+    except ValueError:
+        error = ErrorKind.OTHER
+    return Sighting(
+        region, state.channel, state.last_at, state.last_ok, state.health, error,
+        state.last_detail,
+    )  # fmt: skip
+
+
+class RegionsSeen:
+    """What each region last saw of a channel, this region's first (`bot.status.RegionView`).
+
+    `others`: the other regions' sightings (the monitor's, read from the database); `health`:
+    this region's health states (the monitor's memory on the leader, the stored states on a
+    standby replica), so every replica's page says the same."""
+
+    def __init__(
+        self,
+        region: str,
+        others: Callable[[str], Sequence[Sighting]],
+        health: Callable[[str], HealthState | None],
+    ) -> None:
+        self._region = region
+        self._others = others
+        self._health = health
+
+    def sightings(self, channel_key: str) -> tuple[Sighting, ...]:
+        """Empty while no other region reports on the channel."""
+        others = tuple(self._others(channel_key))
+        if not others:
+            return ()
+        here = seen_here(self._region, self._health(channel_key))
+        return others if here is None else (here, *others)
 
 
 def published_health(before: Health, proposed: Health, agreement: Agreement) -> Health:

@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.health import Cause, HealthState, Transition, advance, initial
-from bot.regions import Sighting, agree, max_age_s, published_health, reconcile, unreachable_from
+from bot.regions import (
+    RegionsSeen,
+    Sighting,
+    agree,
+    max_age_s,
+    published_health,
+    reconcile,
+    unreachable_from,
+)
 from bot.vocab import Health
 from probes.result import ErrorKind, ProbeResult
 
@@ -215,3 +223,20 @@ def test_with_the_other_region_silent_the_local_state_machine_decides_as_before(
         assert transition == expected
     assert heard == alone
     assert heard.health is Health.DOWN
+
+
+def test_what_each_region_saw_takes_this_regions_check_from_the_view_given() -> None:
+    """A standby replica passes the leader's stored states: its page says what the leader's."""
+    state, _ = advance(up_state(), fail(NOW))
+    stored = {KEY: state}
+    view = RegionsSeen("a", lambda key: seen("b:U") if key == KEY else [], stored.get)
+    [here, there] = view.sightings(KEY)
+    assert (here.region, here.ok, here.error, here.detail) == (
+        "a",
+        False,
+        ErrorKind.HTTP_STATUS,
+        "HTTP 503",
+    )
+    assert (there.region, there.ok) == ("b", True)
+    assert view.sightings("mexc/help_center") == ()  # no other region reports on it
+    assert RegionsSeen("a", lambda key: seen("b:U"), {}.get).sightings(KEY) == tuple(seen("b:U"))
