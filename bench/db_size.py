@@ -19,8 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from probes.result import ErrorKind, ProbeResult
-from storage import Histogram, Store, open_database
-from storage.db import Database
+from storage import Database, Histogram, Store, open_database
 
 DAYS = 30
 RAW_HOURS = 48
@@ -37,13 +36,14 @@ def file_mb(path: Path) -> float:
 
 
 async def checkpoint(db: Database) -> None:
-    await db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    await db.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
 
 
 async def write_rollups(db: Database, keys: list[str], start: datetime, hours: int) -> float:
     """Hourly rollups as 60 checks an hour would make them; returns seconds taken."""
     rng = random.Random(1)
-    channel_rows = await db.conn.execute_fetchall("SELECT key, id FROM channels")
+    async with db.reading() as conn:
+        channel_rows = await conn.fetchall("SELECT key, id FROM channels")
     ids: dict[str, int] = {str(key): int(channel_id) for key, channel_id in channel_rows}
     # 60 checks an hour per channel; a pool of such hours per latency level keeps this fast.
     pool = {
@@ -64,8 +64,11 @@ async def write_rollups(db: Database, keys: list[str], start: datetime, hours: i
             rows.append((ids[key], hour, 60, failures, 0, latency_sum, blob))
         async with db.transaction() as conn:
             await conn.executemany(
-                "INSERT OR REPLACE INTO rollups (channel_id, hour, count, failures, slow, "
-                "latency_sum_ms, histogram) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO rollups (channel_id, hour, count, failures, slow, "
+                "latency_sum_ms, histogram) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel_id, hour) DO UPDATE SET count = excluded.count, "
+                "failures = excluded.failures, slow = excluded.slow, "
+                "latency_sum_ms = excluded.latency_sum_ms, histogram = excluded.histogram",
                 rows,
             )
     return time.perf_counter() - began

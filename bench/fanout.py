@@ -35,7 +35,7 @@ from bot.catalog.models import catalog_from_data  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.vocab import Platform  # noqa: E402
-from storage.db import open_database  # noqa: E402
+from storage import open_database  # noqa: E402
 from storage.store import Store  # noqa: E402
 from tests.alerts.conftest import CATALOG_DATA, FakeLive, down  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, most_in_a_second  # noqa: E402

@@ -36,7 +36,7 @@ from bot.status import StatusService
 from bot.supervisor import Supervisor
 from bot.web import build_app, start_web, stop_web
 from probes.result import ProbeResult
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 
 

@@ -25,7 +25,7 @@ from bot.clock import FakeClock
 from bot.latency import LatencyWindow
 from bot.monitor import Monitor
 from probes.result import ProbeResult
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 
 PER_EXCHANGE = 10

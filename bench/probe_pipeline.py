@@ -41,7 +41,7 @@ from bot.clock import SystemClock
 from bot.monitor import Monitor, targets_of
 from probes.context import ProbeContext, make_session
 from probes.registry import run_probe
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 
 CHANNELS = 200
@@ -152,8 +152,9 @@ async def pipeline_rate(
             monitor.on_result(await run_probe(ctx, targets[i % CHANNELS]))
 
         measured = await measure(requests, concurrency, one, finish=monitor.flush)
-        rows = await db.conn.execute_fetchall("SELECT count(*) FROM probe_results")
-        assert next(iter(rows))[0] == requests, "every result must be stored"
+        async with db.reading() as conn:
+            stored = await conn.fetchval("SELECT count(*) FROM probe_results")
+        assert stored == requests, "every result must be stored"
         return measured
     finally:
         flusher.cancel()

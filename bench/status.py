@@ -38,7 +38,7 @@ from bot.status import StatusService
 from bot.vocab import Case, Platform
 from probes.result import ErrorKind, ProbeResult
 from storage import Histogram, Store, open_database
-from storage.db import Database, insert_rows
+from storage.engine import Database, insert_rows
 
 DAYS = 30
 INTERVAL_S = 60
@@ -124,9 +124,8 @@ def result(key: str, at: datetime, rng: random.Random, n: int) -> ProbeResult:
 async def write_rollups(db: Database, keys: list[str], hours: int) -> None:
     """Hourly rollups as 60 checks an hour make them, straight into the rollups table."""
     rng = random.Random(1)
-    ids = {
-        str(k): int(i) for k, i in await db.conn.execute_fetchall("SELECT key, id FROM channels")
-    }
+    async with db.reading() as conn:
+        ids = {str(k): int(i) for k, i in await conn.fetchall("SELECT key, id FROM channels")}
     pool = [
         (sum(s), Histogram.of(s).encode())
         for s in ([rng.lognormvariate(0, 0.35) * 200 for _ in range(60)] for _ in range(16))
@@ -140,8 +139,11 @@ async def write_rollups(db: Database, keys: list[str], hours: int) -> None:
             rows.append((ids[key], first + index * 3600, 60, failures, 0, latency_sum, blob))
         async with db.transaction() as conn:
             await conn.executemany(
-                "INSERT OR REPLACE INTO rollups (channel_id, hour, count, failures, slow, "
-                "latency_sum_ms, histogram) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO rollups (channel_id, hour, count, failures, slow, "
+                "latency_sum_ms, histogram) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel_id, hour) DO UPDATE SET count = excluded.count, "
+                "failures = excluded.failures, slow = excluded.slow, "
+                "latency_sum_ms = excluded.latency_sum_ms, histogram = excluded.histogram",
                 rows,
             )
 
@@ -246,9 +248,10 @@ async def main(exchanges: int, requests: int, raw_hours: int, reports_per_day: i
             began = time.perf_counter()
             await fill(store, db, keys, raw_hours)
             await write_reports(db, catalog, reports_per_day)
-            raw = (await db.conn.execute_fetchall("SELECT count(*) FROM probe_results"))[0][0]
-            rollups = (await db.conn.execute_fetchall("SELECT count(*) FROM rollups"))[0][0]
-            reports = (await db.conn.execute_fetchall("SELECT count(*) FROM wait_reports"))[0][0]
+            async with db.reading() as conn:
+                raw = await conn.fetchval("SELECT count(*) FROM probe_results")
+                rollups = await conn.fetchval("SELECT count(*) FROM rollups")
+                reports = await conn.fetchval("SELECT count(*) FROM wait_reports")
             print(
                 f"data: {len(catalog.exchanges)} exchanges, {len(keys):,} probed channels, "
                 f"{rollups:,} rollup rows, {raw:,} raw rows, {reports:,} wait reports "
@@ -259,7 +262,7 @@ async def main(exchanges: int, requests: int, raw_hours: int, reports_per_day: i
             status = StatusService(catalog, monitor, store, clock, reports=book)
             core = Core(catalog, status, store, clock, settings)
             statements: list[str] = []
-            await db.conn.set_trace_callback(statements.append)
+            await db.raw.set_trace_callback(statements.append)  # type: ignore[attr-defined]
 
             async def answer(line: str) -> object:
                 return await handle(Request(Platform.TELEGRAM, "1", "1", "en", line), core)
@@ -290,7 +293,7 @@ async def main(exchanges: int, requests: int, raw_hours: int, reports_per_day: i
                 f"SQL: {warm_sql / (2 * requests):.1f} statements per warm answer; "
                 f"{len(raw_reads)} of {len(statements)} traced touch probe_results"
             )
-            await db.conn.set_trace_callback(None)
+            await db.raw.set_trace_callback(None)  # type: ignore[attr-defined]
         finally:
             await db.close()
 

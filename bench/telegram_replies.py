@@ -39,7 +39,7 @@ from bot.monitor import Monitor  # noqa: E402
 from bot.settings import SHIPPED_CATALOG, load_settings  # noqa: E402
 from bot.status import StatusService  # noqa: E402
 from probes.result import ProbeResult  # noqa: E402
-from storage.db import open_database  # noqa: E402
+from storage import open_database  # noqa: E402
 from storage.store import Store  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 

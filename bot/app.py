@@ -22,7 +22,6 @@ import logging
 import os
 import signal
 import socket
-import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -60,7 +59,7 @@ from probes.context import ProbeContext, Target, make_session, user_agent_for
 from probes.feeds.runner import FeedRunner
 from probes.registry import run_probe
 from probes.scheduler import Scheduler
-from storage.db import StorageError, explain, open_database
+from storage.engine import DatabaseError, StorageError, open_database
 from storage.retention import prune_and_report
 from storage.store import Store
 
@@ -168,8 +167,8 @@ def run(settings: Settings, main: Serve | None = None) -> int:
     except StorageError as error:
         print(f"supportlive: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    except sqlite3.Error as error:  # the file opened, but reading it at start failed
-        print(f"supportlive: {explain(settings.database_path, error)}", file=sys.stderr)
+    except DatabaseError as error:  # the database opened, but reading it at start failed
+        print(f"supportlive: {error.explained}", file=sys.stderr)
         return EXIT_CONFIG
     except SettingsError as error:  # e.g. the web side cannot listen on WEB_HOST:PORT
         print(f"supportlive: configuration: {error}", file=sys.stderr)
@@ -377,7 +376,7 @@ async def _prune(store: Store, clock: Clock) -> None:
 async def _check_database(store: Store) -> None:
     """The file is still ours (a deleted one is written back) and answers a query."""
     async with asyncio.timeout(DB_CHECK_TIMEOUT_S):
-        await store.db.verify_file()
+        await store.db.verify()
         await store.count_subscriptions()
 
 
@@ -517,7 +516,7 @@ async def stop_quietly(name: str, stopping: Awaitable[None]) -> None:
         await asyncio.wait_for(stopping, timeout=STOP_TIMEOUT_S)
     except TimeoutError:  # e.g. the database is locked by another process
         log.error("%s did not finish within %.0f s; stopping without it", name, STOP_TIMEOUT_S)
-    except (sqlite3.Error, StorageError, OSError) as error:
+    except (DatabaseError, StorageError, OSError) as error:
         # Expected at stop (a full disk, a database locked or gone read-only): one line.
         log.error("%s failed at stop: %s", name, str(error) or type(error).__name__)
     except Exception:

@@ -8,7 +8,6 @@ every channel is probed once and the answer rests on that single round.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from bot.settings import Settings
 from bot.status import LiveView, StatusService
 from bot.verdict import Upstream
 from bot.vocab import Locale, Platform
-from storage.db import StorageError, explain, open_database
+from storage.engine import DatabaseError, StorageError, open_database
 from storage.store import Store
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -65,8 +64,8 @@ def ask(settings: Settings, line: str, lang: str | None, clock: Clock | None = N
     except StorageError as error:
         print(f"supportlive: database: {error}", file=sys.stderr)
         return EXIT_PROBLEM
-    except sqlite3.Error as error:  # opened, but a read failed (a damaged file)
-        print(f"supportlive: database: {explain(settings.database_path, error)}", file=sys.stderr)
+    except DatabaseError as error:  # opened, but a read failed (a damaged file)
+        print(f"supportlive: database: {error.explained}", file=sys.stderr)
         return EXIT_PROBLEM
     print(text)
     return EXIT_OK

@@ -38,7 +38,7 @@ from probes.context import ProbeContext, make_session, user_agent_for
 from probes.registry import run_probe
 from probes.result import ProbeResult
 from probes.scheduler import Scheduler
-from storage.db import open_database
+from storage import open_database
 from storage.records import SightingRow
 from storage.store import Store
 

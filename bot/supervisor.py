@@ -7,7 +7,7 @@ backoff (0.5 s, doubling up to 15 s), and the first step that succeeds marks it 
 A database that is locked, full or failing therefore delays a task, and never ends it.
 
 Logs stay readable through an outage: the first failure of each kind (the exception's
-type, and SQLite's error name when there is one) is logged once — with a traceback only
+type, and the database's error code when there is one) is logged once — with a traceback only
 when it is not a database or OS error, since that is a bug — later ones are counted, a task
 still down says so every 10 minutes, and the recovery line gives the counts.
 """
@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from storage.engine import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ BACKOFF_MAX_S = 15.0
 REMIND_EVERY_S = 600.0
 STOP_GRACE_S = 2.0
 # Expected in an outage: a line each, no traceback (anything else is a bug: traceback once).
-QUIET_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, TimeoutError)
+QUIET_ERRORS: tuple[type[BaseException], ...] = (DatabaseError, OSError, TimeoutError)
 
 
 class TaskState(StrEnum):
@@ -71,10 +72,10 @@ class _Task:
 
 
 def failure_kind(error: BaseException) -> str:
-    """A short, bounded name for a failure: `OperationalError/SQLITE_BUSY`, `OSError`, ..."""
+    """A short, bounded name for a failure: `DatabaseUnavailable/SQLITE_BUSY`, `OSError`, ..."""
     name = type(error).__name__
-    sqlite_name = getattr(error, "sqlite_errorname", None)
-    return f"{name}/{sqlite_name}" if isinstance(sqlite_name, str) else name
+    code = error.code if isinstance(error, DatabaseError) else None
+    return f"{name}/{code}" if code else name
 
 
 def _reason(error: BaseException) -> str:

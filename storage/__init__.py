@@ -1,6 +1,17 @@
-"""SQLite storage: results and rollups, health, transitions, chats (never imports bot/)."""
+"""Storage on SQLite or PostgreSQL: results and rollups, health, transitions, chats (never
+imports bot/)."""
 
-from storage.db import Database, StorageError, open_database
+from storage.engine import (
+    Conn,
+    ConstraintViolation,
+    Database,
+    DatabaseDamaged,
+    DatabaseError,
+    DatabaseFull,
+    DatabaseUnavailable,
+    StorageError,
+    open_database,
+)
 from storage.histogram import Histogram
 from storage.records import (
     HealthRow,
@@ -16,7 +27,13 @@ from storage.retention import prune_and_report
 from storage.store import Store
 
 __all__ = [
+    "Conn",
+    "ConstraintViolation",
     "Database",
+    "DatabaseDamaged",
+    "DatabaseError",
+    "DatabaseFull",
+    "DatabaseUnavailable",
     "HealthRow",
     "Histogram",
     "MaintenanceWindow",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database
+from storage.engine import Database
 from storage.records import ALL_CHANNELS, Subscription
 from storage.times import from_unix, to_unix
 
@@ -43,7 +43,7 @@ class ChatStore:
         key = (platform, str(chat_id), exchange, channel or ALL_CHANNELS)
         async with self._db.transaction() as conn:
             rows = list(
-                await conn.execute_fetchall(
+                await conn.fetchall(
                     "SELECT active FROM subscriptions "
                     "WHERE platform = ? AND chat_id = ? AND exchange = ? AND channel = ?",
                     key,
@@ -94,7 +94,7 @@ class ChatStore:
         names = {"p": platform, "old": str(old_chat_id), "new": str(new_chat_id)}
         async with self._db.transaction() as conn:
             rows = list(
-                await conn.execute_fetchall(
+                await conn.fetchall(
                     "SELECT count(*) FROM subscriptions "
                     "WHERE platform = :p AND chat_id = :old AND active = 1",
                     names,
@@ -111,7 +111,7 @@ class ChatStore:
         """A chat's subscriptions, by exchange then channel ('every channel' first)."""
         where = "platform = ? AND chat_id = ?" + (" AND active = 1" if active_only else "")
         async with self._db.reading() as conn:
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 f"SELECT {_COLUMNS} FROM subscriptions WHERE {where} "
                 "ORDER BY exchange, channel != '*', channel",
                 (platform, str(chat_id)),
@@ -122,7 +122,7 @@ class ChatStore:
         """Active subscriptions that want alerts about a channel (`exchange/...` key or bare
         name as stored), one per chat: a channel subscription wins over an exchange-wide one."""
         async with self._db.reading() as conn:
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 f"SELECT {_COLUMNS} FROM subscriptions WHERE active = 1 AND exchange = ? "
                 "AND channel IN (?, '*') ORDER BY channel = '*', id",
                 (exchange, channel),
@@ -136,7 +136,7 @@ class ChatStore:
     async def count_subscriptions(self, active_only: bool = True) -> int:
         where = " WHERE active = 1" if active_only else ""
         async with self._db.reading() as conn:
-            rows = list(await conn.execute_fetchall(f"SELECT count(*) FROM subscriptions{where}"))
+            rows = list(await conn.fetchall(f"SELECT count(*) FROM subscriptions{where}"))
         return int(rows[0][0])
 
     async def set_locale(self, platform: str, user_id: ChatId, locale: str) -> None:
@@ -153,7 +153,7 @@ class ChatStore:
         """The user's chosen locale, None if they never chose one."""
         async with self._db.reading() as conn:
             rows = list(
-                await conn.execute_fetchall(
+                await conn.fetchall(
                     "SELECT locale FROM preferences WHERE platform = ? AND user_id = ?",
                     (platform, str(user_id)),
                 )
@@ -162,14 +162,11 @@ class ChatStore:
 
     async def _deactivate(self, where: str, parameters: list[object], reason: str) -> int:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            return await conn.execute(
                 "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
                 f"deactivated_reason = ? WHERE {where}",
                 (to_unix(self._now()), reason, *parameters),
             )
-            count = cursor.rowcount
-            await cursor.close()
-        return count
 
 
 # A twin is the same (exchange, channel) subscription on the other chat id.

@@ -10,26 +10,23 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
-
+from storage.engine import Conn, json_list
 from storage.outbox import KINDS
 
 
-async def wanted_keys(conn: aiosqlite.Connection, exchange: str, prefix: str) -> set[str]:
+async def wanted_keys(conn: Conn, exchange: str, prefix: str) -> set[str]:
     """The channels of the exchange's active subscriptions that start with `prefix`: which
     coins anyone listens to, so a mass change of a few thousand coins costs one query."""
-    cursor = await conn.execute(
+    rows = await conn.fetchall(
         "SELECT DISTINCT channel FROM subscriptions WHERE active = 1 AND exchange = ? "
-        "AND substr(channel, 1, length(?)) = ?",
-        (exchange, prefix, prefix),
+        "AND substr(channel, 1, ?) = ?",
+        (exchange, len(prefix), prefix),
     )
-    rows = await cursor.fetchall()
-    await cursor.close()
     return {str(row[0]) for row in rows}
 
 
 async def fan_out_to_keys(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     exchange: str,
     keys: Sequence[str],
@@ -43,14 +40,19 @@ async def fan_out_to_keys(
         raise ValueError(f"unknown outbox kind {kind!r}")
     if not keys:
         return 0
-    cursor = await conn.execute(
+    return await conn.execute(
         "INSERT INTO outbox (subscription_id, platform, chat_id, exchange, channel, kind, "
         "payload, locale, created_at, due_at) "
-        "SELECT MIN(s.id), s.platform, s.chat_id, s.exchange, '', :kind, :payload, s.locale, "
-        ":due, :due FROM subscriptions AS s "
-        "WHERE s.active = 1 AND s.exchange = :exchange "
-        "AND s.channel IN (SELECT value FROM json_each(:keys)) "
-        "GROUP BY s.platform, s.chat_id ORDER BY MIN(s.id)",
+        # The casts tell PostgreSQL the parameters' types (a SELECT does not take them
+        # from the columns it fills); SQLite keeps the values as they are.
+        "SELECT s.id, s.platform, s.chat_id, s.exchange, '', CAST(:kind AS TEXT), "
+        "CAST(:payload AS TEXT), s.locale, CAST(:due AS DOUBLE PRECISION), "
+        "CAST(:due AS DOUBLE PRECISION) FROM subscriptions AS s WHERE s.id IN ("
+        "  SELECT MIN(t.id) FROM subscriptions AS t WHERE t.active = 1 "
+        "  AND t.exchange = :exchange "
+        f"  AND t.channel IN ({json_list(conn.dialect, ':keys')}) "
+        "  GROUP BY t.platform, t.chat_id) "
+        "ORDER BY s.id",
         {
             "kind": kind,
             "payload": json.dumps(
@@ -61,6 +63,3 @@ async def fan_out_to_keys(
             "keys": json.dumps(list(keys)),
         },
     )
-    count = cursor.rowcount
-    await cursor.close()
-    return count

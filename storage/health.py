@@ -6,9 +6,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, insert_rows
+from storage import outbox
+from storage.engine import Conn, Database, insert_rows
 from storage.records import HealthRow, TransitionRecord
 from storage.times import from_unix, to_unix
 
@@ -38,9 +37,7 @@ class HealthStore:
     async def load_health(self) -> dict[str, HealthRow]:
         """Every stored channel state, by channel key."""
         async with self._db.reading() as conn:
-            rows = await conn.execute_fetchall(
-                "SELECT channel, state, updated_at FROM health_state"
-            )
+            rows = await conn.fetchall("SELECT channel, state, updated_at FROM health_state")
         return {
             channel: HealthRow(channel, json.loads(state), from_unix(updated_at))
             for channel, state, updated_at in rows
@@ -59,13 +56,13 @@ class HealthStore:
     async def load_sight(self) -> datetime | None:
         """Since when the probes are blind, as the running bot last wrote it; None: they see."""
         async with self._db.reading() as conn:
-            rows = list(await conn.execute_fetchall("SELECT blind_since FROM sight"))
+            rows = list(await conn.fetchall("SELECT blind_since FROM sight"))
         if not rows or rows[0][0] is None:
             return None
         return from_unix(rows[0][0])
 
     async def add_transition(
-        self, transition: TransitionRecord, *, conn: aiosqlite.Connection | None = None
+        self, transition: TransitionRecord, *, conn: Conn | None = None
     ) -> int:
         """Store a transition; returns its id.
 
@@ -76,26 +73,7 @@ class HealthStore:
         async with self._db.transaction() as joined:
             if conn is not None and conn is not joined:
                 raise ValueError("conn is not the connection of this store's transaction")
-            # One trip to SQLite's thread instead of two (execute, then close the cursor).
-            row = await joined.execute_insert(
-                "INSERT INTO transitions "
-                "(channel, exchange, at, old, new, reason, detail, flapping, error) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    transition.channel,
-                    transition.exchange,
-                    to_unix(transition.at),
-                    transition.old,
-                    transition.new,
-                    transition.reason,
-                    transition.detail,
-                    int(transition.flapping),
-                    transition.error,
-                ),
-            )
-        if row is None:
-            raise AssertionError("INSERT gave no row id")
-        return int(row[0])
+            return await outbox.insert_transition(joined, transition)
 
     async def transitions(
         self, exchange: str | None, since: datetime, limit: int = 50
@@ -106,7 +84,7 @@ class HealthStore:
         if exchange is not None:
             parameters = (exchange, *parameters)
         async with self._db.reading() as conn:
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 "SELECT id, channel, exchange, at, old, new, reason, detail, flapping, error "
                 f"FROM transitions WHERE {where} ORDER BY at DESC, id DESC LIMIT ?",
                 parameters,

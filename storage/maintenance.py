@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database
+from storage.engine import Conn, Database, json_list
 from storage.records import ALL_CHANNELS, MaintenanceWindow, PlannedWindow
 from storage.times import from_unix, to_unix
 
@@ -47,10 +45,10 @@ class MaintenanceStore:
         if ends_at is not None and ends_at <= starts_at:
             raise ValueError("a maintenance window must end after it starts")
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            new_id = await conn.fetchval(
                 "INSERT INTO maintenance "
                 "(exchange, channel, starts_at, ends_at, reason, created_by, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     exchange,
                     channel or ALL_CHANNELS,
@@ -61,16 +59,14 @@ class MaintenanceStore:
                     to_unix(self._now()),
                 ),
             )
-            new_id = cursor.lastrowid
-            await cursor.close()
         if new_id is None:
             raise AssertionError("INSERT gave no row id")
-        return new_id
+        return int(new_id)
 
     async def active_maintenance(self, now: datetime) -> list[MaintenanceWindow]:
         """Windows covering `now`, earliest start first."""
         async with self._db.reading() as conn:
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 f"SELECT {_COLUMNS} FROM maintenance WHERE {_ACTIVE} ORDER BY starts_at, id",
                 {"at": to_unix(now)},
             )
@@ -81,13 +77,11 @@ class MaintenanceStore:
         unknown."""
         moment = to_unix(now)
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE maintenance SET ends_at = ? "
                 "WHERE id = ? AND (ends_at IS NULL OR ends_at > ?)",
                 (moment, window_id, moment),
             )
-            changed = cursor.rowcount
-            await cursor.close()
         return changed > 0
 
     async def sync_planned(self, windows: Sequence[PlannedWindow], now: datetime) -> int:
@@ -105,7 +99,7 @@ class MaintenanceStore:
             for window in current:
                 if window.ends_at <= window.starts_at:
                     raise ValueError(f"maintenance {window.source} must end after it starts")
-                cursor = await conn.execute(
+                written += await conn.execute(
                     "INSERT INTO maintenance (exchange, channel, starts_at, ends_at, reason, "
                     "created_by, created_at, reasons, source) "
                     "VALUES (:exchange, :channel, :starts, :ends, :reason, 'catalog', :now, "
@@ -124,10 +118,8 @@ class MaintenanceStore:
                         "source": window.source,
                     },
                 )
-                written += cursor.rowcount
-                await cursor.close()
             kept = json.dumps([w.source for w in windows])
-            gone = "source LIKE 'catalog:%' AND source NOT IN (SELECT value FROM json_each(:kept))"
+            gone = f"source LIKE 'catalog:%' AND source NOT IN ({json_list(conn.dialect, ':kept')})"
             await conn.execute(
                 f"DELETE FROM maintenance WHERE {gone} AND starts_at > :at",
                 {"kept": kept, "at": moment},
@@ -158,10 +150,10 @@ def _dump(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
-async def covering(conn: aiosqlite.Connection, exchange: str, channel: str, at: float) -> bool:
+async def covering(conn: Conn, exchange: str, channel: str, at: float) -> bool:
     """Whether a window covers the channel (or its whole exchange) at `at`."""
     rows = list(
-        await conn.execute_fetchall(
+        await conn.fetchall(
             "SELECT 1 FROM maintenance WHERE exchange = :exchange "
             f"AND channel IN (:channel, :all) AND {_ACTIVE} LIMIT 1",
             {"exchange": exchange, "channel": channel, "all": ALL_CHANNELS, "at": at},
@@ -187,13 +179,13 @@ class MaintenanceEdge:
     reasons: dict[str, str]
 
 
-async def due_edges(conn: aiosqlite.Connection, now: float) -> list[MaintenanceEdge]:
+async def due_edges(conn: Conn, now: float) -> list[MaintenanceEdge]:
     """Starts and ends of windows that have passed and were not announced yet.
 
     A window that is already over when first seen is marked without alerts (an end without a
     start would puzzle a reader).
     """
-    rows = await conn.execute_fetchall(
+    rows = await conn.fetchall(
         "SELECT m.id, m.exchange, m.channel, m.starts_at, m.ends_at, m.reason, m.reasons, "
         "EXISTS (SELECT 1 FROM maintenance_alerts a WHERE a.maintenance_id = m.id "
         "  AND a.edge = 'started'), "
@@ -230,9 +222,10 @@ async def due_edges(conn: aiosqlite.Connection, now: float) -> list[MaintenanceE
     return edges
 
 
-async def mark_edge(conn: aiosqlite.Connection, maintenance_id: int, edge: str, now: float) -> None:
+async def mark_edge(conn: Conn, maintenance_id: int, edge: str, now: float) -> None:
     await conn.execute(
-        "INSERT OR IGNORE INTO maintenance_alerts (maintenance_id, edge, at) VALUES (?, ?, ?)",
+        "INSERT INTO maintenance_alerts (maintenance_id, edge, at) VALUES (?, ?, ?) "
+        "ON CONFLICT (maintenance_id, edge) DO NOTHING",
         (maintenance_id, edge, now),
     )
 
@@ -252,7 +245,7 @@ class HeldDown:
 
 
 async def hold_down(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     channel_key: str,
     exchange: str,
     transition_id: int,
@@ -261,23 +254,23 @@ async def hold_down(
 ) -> None:
     """Keep a channel's down alert until no window covers it (replaces an older one)."""
     await conn.execute(
-        "INSERT OR REPLACE INTO held_down (channel, exchange, transition_id, at, payload) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO held_down (channel, exchange, transition_id, at, payload) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel) DO UPDATE SET "
+        "exchange = excluded.exchange, transition_id = excluded.transition_id, "
+        "at = excluded.at, payload = excluded.payload",
         (channel_key, exchange, transition_id, at, _dump(payload)),
     )
 
 
-async def drop_held(conn: aiosqlite.Connection, channel_key: str) -> bool:
+async def drop_held(conn: Conn, channel_key: str) -> bool:
     """The channel is back: forget its held down alert; True if there was one."""
-    cursor = await conn.execute("DELETE FROM held_down WHERE channel = ?", (channel_key,))
-    dropped = cursor.rowcount
-    await cursor.close()
+    dropped = await conn.execute("DELETE FROM held_down WHERE channel = ?", (channel_key,))
     return dropped > 0
 
 
-async def releasable_held(conn: aiosqlite.Connection, now: float) -> list[HeldDown]:
+async def releasable_held(conn: Conn, now: float) -> list[HeldDown]:
     """Held down alerts of channels no window covers at `now` (removed from the hold)."""
-    rows = await conn.execute_fetchall(
+    rows = await conn.fetchall(
         "SELECT h.channel, h.exchange, h.transition_id, h.at, h.payload FROM held_down AS h "
         "WHERE NOT EXISTS (SELECT 1 FROM maintenance WHERE exchange = h.exchange "
         "  AND channel IN (substr(h.channel, length(h.exchange) + 2), :all) "
@@ -290,7 +283,7 @@ async def releasable_held(conn: aiosqlite.Connection, now: float) -> list[HeldDo
     ]
     if held:
         await conn.execute(
-            "DELETE FROM held_down WHERE channel IN (SELECT value FROM json_each(?))",
+            f"DELETE FROM held_down WHERE channel IN ({json_list(conn.dialect)})",
             (json.dumps([h.channel for h in held]),),
         )
     return held

@@ -17,8 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from storage.engine import Conn, json_list
 from storage.records import ALL_CHANNELS, TransitionRecord
 from storage.times import to_unix
 
@@ -61,15 +60,20 @@ def channel_id_of(key: str) -> str:
     return key.split("/", 1)[1] if "/" in key else key
 
 
+def _ids(conn: Conn) -> str:
+    """The outbox ids in the next parameter, a JSON array (see `storage.engine.json_list`)."""
+    return json_list(conn.dialect, sql_type="BIGINT")
+
+
 def _dump(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
-async def insert_transition(conn: aiosqlite.Connection, record: TransitionRecord) -> int:
-    cursor = await conn.execute(
+async def insert_transition(conn: Conn, record: TransitionRecord) -> int:
+    new_id = await conn.fetchval(
         "INSERT INTO transitions "
         "(channel, exchange, at, old, new, reason, detail, flapping, error) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             record.channel,
             record.exchange,
@@ -82,15 +86,11 @@ async def insert_transition(conn: aiosqlite.Connection, record: TransitionRecord
             record.error,
         ),
     )
-    new_id = cursor.lastrowid
-    await cursor.close()
-    if new_id is None:
-        raise AssertionError("INSERT gave no row id")
-    return new_id
+    return int(new_id)
 
 
 async def write_transition_with_outbox(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     transition_record: TransitionRecord,
     kind: str | None,
     payload: dict[str, Any],
@@ -128,7 +128,7 @@ async def write_transition_with_outbox(
 
 
 async def fan_out(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     exchange: str,
     channel: str,
@@ -145,18 +145,21 @@ async def fan_out(
     missed = text
     if kind == "recovered" and transition_id is not None:
         missed = _dump({**payload, "missed_down": True})
-    cursor = await conn.execute(
+    return await conn.execute(
         "INSERT INTO outbox (subscription_id, platform, chat_id, transition_id, exchange, "
         "channel, kind, payload, locale, created_at, due_at) "
-        "SELECT s.id, s.platform, s.chat_id, :tid, s.exchange, :channel, :kind, "
-        "CASE WHEN :tid IS NOT NULL AND :kind = 'recovered' AND EXISTS ("
-        "  SELECT 1 FROM outbox AS d WHERE d.superseded_by = :tid "
+        # The casts tell PostgreSQL the parameters' types (a SELECT does not take them
+        # from the columns it fills); SQLite keeps the values as they are.
+        "SELECT s.id, s.platform, s.chat_id, CAST(:tid AS BIGINT), s.exchange, "
+        "CAST(:channel AS TEXT), CAST(:kind AS TEXT), "
+        "CASE WHEN CAST(:tid AS BIGINT) IS NOT NULL AND CAST(:kind AS TEXT) = 'recovered' "
+        "AND EXISTS (SELECT 1 FROM outbox AS d WHERE d.superseded_by = CAST(:tid AS BIGINT) "
         "  AND d.subscription_id = s.id AND d.kind = 'down') "
-        "THEN :missed ELSE :payload END, "
-        "s.locale, :due, :due FROM subscriptions AS s "
-        "WHERE s.active = 1 AND s.exchange = :exchange "
-        "AND (:channel = '' OR s.channel = :all OR s.channel = :channel) "
-        "AND (:degraded_only = 0 OR s.include_degraded = 1) "
+        "THEN CAST(:missed AS TEXT) ELSE CAST(:payload AS TEXT) END, "
+        "s.locale, CAST(:due AS DOUBLE PRECISION), CAST(:due AS DOUBLE PRECISION) "
+        "FROM subscriptions AS s WHERE s.active = 1 AND s.exchange = :exchange "
+        "AND (CAST(:channel AS TEXT) = '' OR s.channel = :all OR s.channel = :channel) "
+        "AND (CAST(:degraded_only AS BIGINT) = 0 OR s.include_degraded = 1) "
         "ORDER BY s.id",
         {
             "tid": transition_id,
@@ -170,25 +173,19 @@ async def fan_out(
             "degraded_only": int(degraded_only),
         },
     )
-    count = cursor.rowcount
-    await cursor.close()
-    return count
 
 
 async def supersede_pending(
-    conn: aiosqlite.Connection, exchange: str, channel: str, kinds: Iterable[str], *, by: int
+    conn: Conn, exchange: str, channel: str, kinds: Iterable[str], *, by: int
 ) -> int:
     """Pending alerts of these kinds for the channel will not be sent; returns how many."""
     kinds = tuple(kinds)
     marks = ", ".join("?" for _ in kinds)
-    cursor = await conn.execute(
+    return await conn.execute(
         f"UPDATE outbox SET state = 'superseded', superseded_by = ? "
         f"WHERE state = 'pending' AND exchange = ? AND channel = ? AND kind IN ({marks})",
         (by, exchange, channel, *kinds),
     )
-    count = cursor.rowcount
-    await cursor.close()
-    return count
 
 
 _HEADS = (
@@ -200,15 +197,13 @@ _HEADS = (
 )
 _CLAIM = (
     "UPDATE outbox SET state = 'sending', claimed_at = ? WHERE state = 'pending' "
-    "AND id IN (SELECT value FROM json_each(?)) "
+    "AND id IN ({ids}) "
     "RETURNING id, subscription_id, platform, chat_id, exchange, channel, kind, payload, "
     "locale, attempts, (SELECT channel FROM subscriptions WHERE id = subscription_id)"
 )
 
 
-async def claim(
-    conn: aiosqlite.Connection, now: float, limit: int, platforms: Sequence[str]
-) -> list[OutboxRow]:
+async def claim(conn: Conn, now: float, limit: int, platforms: Sequence[str]) -> list[OutboxRow]:
     """Move up to `limit` due rows from pending to sending and return them, oldest first.
 
     Only the earliest unfinished row of each chat is eligible, so a chat's alerts go out in
@@ -217,20 +212,19 @@ async def claim(
     if not platforms or limit <= 0:
         return []
     marks = ", ".join("?" for _ in platforms)
-    heads = list(
-        await conn.execute_fetchall(_HEADS.format(platforms=marks), (now, *platforms, limit))
-    )
+    heads = list(await conn.fetchall(_HEADS.format(platforms=marks), (now, *platforms, limit)))
     inactive = [row_id for row_id, active in heads if not active]
     active = [row_id for row_id, active in heads if active]
     if inactive:
         await conn.execute(
             "UPDATE outbox SET state = 'dead', last_error = ? "
-            "WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))",
+            f"WHERE state = 'pending' AND id IN ({_ids(conn)})",
             (UNSUBSCRIBED, json.dumps(inactive)),
         )
     if not active:
         return []
-    rows = await conn.execute_fetchall(_CLAIM, (now, json.dumps(active)))
+    claim_sql = _CLAIM.format(ids=_ids(conn))
+    rows = await conn.fetchall(claim_sql, (now, json.dumps(active)))
     claimed = [
         OutboxRow(
             id=r[0],
@@ -252,17 +246,17 @@ async def claim(
     return claimed
 
 
-async def mark_sent(conn: aiosqlite.Connection, ids: Sequence[int], now: float) -> None:
+async def mark_sent(conn: Conn, ids: Sequence[int], now: float) -> None:
     """The platform accepted these rows."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL "
-        "WHERE id IN (SELECT value FROM json_each(?))",
+        f"WHERE id IN ({_ids(conn)})",
         (now, json.dumps(list(ids))),
     )
 
 
 async def mark_retry(
-    conn: aiosqlite.Connection, row_id: int, due_at: float, error: str, *, failed: bool = True
+    conn: Conn, row_id: int, due_at: float, error: str, *, failed: bool = True
 ) -> None:
     """Back to pending, due at `due_at`; `failed` False (a 429) does not count an attempt."""
     await conn.execute(
@@ -273,7 +267,7 @@ async def mark_retry(
 
 
 async def mark_dead(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     row_id: int,
     error: str,
     now: float,
@@ -289,19 +283,15 @@ async def mark_dead(
     )
     if not deactivate:
         return 0
-    chat = list(
-        await conn.execute_fetchall("SELECT platform, chat_id FROM outbox WHERE id = ?", (row_id,))
-    )
+    chat = list(await conn.fetchall("SELECT platform, chat_id FROM outbox WHERE id = ?", (row_id,)))
     if not chat:
         return 0
     platform, chat_id = chat[0]
-    cursor = await conn.execute(
+    deactivated = await conn.execute(
         "UPDATE subscriptions SET active = 0, deactivated_at = ?, deactivated_reason = ? "
         "WHERE platform = ? AND chat_id = ? AND active = 1",
         (now, error[:200], platform, chat_id),
     )
-    deactivated = cursor.rowcount
-    await cursor.close()
     await conn.execute(
         "UPDATE outbox SET state = 'dead', last_error = ? "
         "WHERE platform = ? AND chat_id = ? AND state = 'pending'",
@@ -310,79 +300,64 @@ async def mark_dead(
     return deactivated
 
 
-async def release(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
+async def release(conn: Conn, ids: Sequence[int]) -> None:
     """Claimed rows that were never handed to the platform go back to pending."""
     await conn.execute(
         "UPDATE outbox SET state = 'pending', claimed_at = NULL "
-        "WHERE state = 'sending' AND id IN (SELECT value FROM json_each(?))",
+        f"WHERE state = 'sending' AND id IN ({_ids(conn)})",
         (json.dumps(list(ids)),),
     )
 
 
-async def renew(conn: aiosqlite.Connection, ids: Sequence[int], now: float) -> None:
+async def renew(conn: Conn, ids: Sequence[int], now: float) -> None:
     """Rows a drainer still holds are claimed afresh at `now`: with several replicas, each
     reclaims only rows whose claim is older than a lease, so rows in hand are never taken."""
     await conn.execute(
-        "UPDATE outbox SET claimed_at = ? "
-        "WHERE state = 'sending' AND id IN (SELECT value FROM json_each(?))",
+        f"UPDATE outbox SET claimed_at = ? WHERE state = 'sending' AND id IN ({_ids(conn)})",
         (now, json.dumps(list(ids))),
     )
 
 
-async def reclaim(conn: aiosqlite.Connection, claimed_before: float) -> int:
+async def reclaim(conn: Conn, claimed_before: float) -> int:
     """Rows left in `sending` since before `claimed_before` (a crash) become pending again.
 
     They may have reached the chat already: this is where at-least-once duplicates come from.
     """
-    cursor = await conn.execute(
+    return await conn.execute(
         "UPDATE outbox SET state = 'pending', claimed_at = NULL "
         "WHERE state = 'sending' AND claimed_at < ?",
         (claimed_before,),
     )
-    count = cursor.rowcount
-    await cursor.close()
-    return count
 
 
-async def reclaim_stale(
-    conn: aiosqlite.Connection, claimed_before: float, exclude: Iterable[int] = ()
-) -> int:
+async def reclaim_stale(conn: Conn, claimed_before: float, exclude: Iterable[int] = ()) -> int:
     """Like `reclaim`, skipping rows the running drainer still holds (`exclude`)."""
-    cursor = await conn.execute(
+    return await conn.execute(
         "UPDATE outbox SET state = 'pending', claimed_at = NULL "
         "WHERE state = 'sending' AND claimed_at < ? "
-        "AND id NOT IN (SELECT value FROM json_each(?))",
+        f"AND id NOT IN ({_ids(conn)})",
         (claimed_before, json.dumps(sorted(exclude))),
     )
-    count = cursor.rowcount
-    await cursor.close()
-    return count
 
 
-async def depth(conn: aiosqlite.Connection) -> dict[str, int]:
+async def depth(conn: Conn) -> dict[str, int]:
     """Rows per state (every state present, zero when none), for metrics."""
     counts = dict.fromkeys(STATES, 0)
-    for state, count in await conn.execute_fetchall(
-        "SELECT state, count(*) FROM outbox GROUP BY state"
-    ):
+    for state, count in await conn.fetchall("SELECT state, count(*) FROM outbox GROUP BY state"):
         counts[str(state)] = int(count)
     return counts
 
 
-async def next_due(conn: aiosqlite.Connection) -> float | None:
+async def next_due(conn: Conn) -> float | None:
     """When the earliest pending row is due (None when nothing is pending)."""
-    rows = list(
-        await conn.execute_fetchall("SELECT min(due_at) FROM outbox WHERE state = 'pending'")
-    )
+    rows = list(await conn.fetchall("SELECT min(due_at) FROM outbox WHERE state = 'pending'"))
     return None if not rows or rows[0][0] is None else float(rows[0][0])
 
 
-async def previous_transition(
-    conn: aiosqlite.Connection, channel_key: str
-) -> tuple[str, bool, float] | None:
+async def previous_transition(conn: Conn, channel_key: str) -> tuple[str, bool, float] | None:
     """(new health, flapping, at) of the channel's latest stored transition."""
     rows = list(
-        await conn.execute_fetchall(
+        await conn.fetchall(
             "SELECT new, flapping, at FROM transitions WHERE channel = ? "
             "ORDER BY at DESC, id DESC LIMIT 1",
             (channel_key,),
@@ -391,9 +366,9 @@ async def previous_transition(
     return None if not rows else (str(rows[0][0]), bool(rows[0][1]), float(rows[0][2]))
 
 
-async def count_transitions(conn: aiosqlite.Connection, channel_key: str, since: float) -> int:
+async def count_transitions(conn: Conn, channel_key: str, since: float) -> int:
     rows = list(
-        await conn.execute_fetchall(
+        await conn.fetchall(
             "SELECT count(*) FROM transitions WHERE channel = ? AND at >= ?",
             (channel_key, since),
         )
@@ -401,9 +376,9 @@ async def count_transitions(conn: aiosqlite.Connection, channel_key: str, since:
     return int(rows[0][0])
 
 
-async def open_incidents(conn: aiosqlite.Connection, exchange: str) -> dict[str, tuple[int, float]]:
+async def open_incidents(conn: Conn, exchange: str) -> dict[str, tuple[int, float]]:
     """Incidents of the exchange seen open and not yet resolved: name → (id, opened_at)."""
-    rows = await conn.execute_fetchall(
+    rows = await conn.fetchall(
         "SELECT id, name, opened_at FROM upstream_incidents "
         "WHERE exchange = ? AND resolved_at IS NULL",
         (exchange,),
@@ -411,19 +386,16 @@ async def open_incidents(conn: aiosqlite.Connection, exchange: str) -> dict[str,
     return {str(name): (int(row_id), float(opened)) for row_id, name, opened in rows}
 
 
-async def note_incident_opened(
-    conn: aiosqlite.Connection, exchange: str, name: str, impact: str, at: float
-) -> int:
-    cursor = await conn.execute(
-        "INSERT INTO upstream_incidents (exchange, name, impact, opened_at) VALUES (?, ?, ?, ?)",
+async def note_incident_opened(conn: Conn, exchange: str, name: str, impact: str, at: float) -> int:
+    new_id = await conn.fetchval(
+        "INSERT INTO upstream_incidents (exchange, name, impact, opened_at) "
+        "VALUES (?, ?, ?, ?) RETURNING id",
         (exchange, name, impact, at),
     )
-    new_id = cursor.lastrowid
-    await cursor.close()
-    return int(new_id or 0)
+    return int(new_id)
 
 
-async def note_incident_resolved(conn: aiosqlite.Connection, incident_id: int, at: float) -> None:
+async def note_incident_resolved(conn: Conn, incident_id: int, at: float) -> None:
     await conn.execute(
         "UPDATE upstream_incidents SET resolved_at = ? WHERE id = ?", (at, incident_id)
     )

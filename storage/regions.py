@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from probes.result import ProbeResult
-from storage.db import insert_rows
+from storage.engine import insert_rows
 from storage.records import SightingRow
 from storage.results import ResultStore
 from storage.times import from_unix, to_unix, to_unix_ms
@@ -53,7 +53,7 @@ class RegionStore(ResultStore):
         """Every region's latest sighting of each channel made at or after `since`, except
         `other_than`'s (the reader's own region)."""
         async with self._db.reading() as conn:
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 "SELECT channel, region, at, ok, health, error, detail FROM region_sightings "
                 "WHERE at >= ? AND region <> ?",
                 (to_unix(since), other_than),

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database
+from storage.engine import Database
 from storage.records import WaitReport
 from storage.times import from_unix, to_unix
 
@@ -35,7 +35,7 @@ class WaitReportStore:
         if self._reporter_key is None:
             async with self._db.reading() as conn:
                 rows = list(
-                    await conn.execute_fetchall(
+                    await conn.fetchall(
                         "SELECT value FROM install_secrets WHERE name = ?", (_SECRET,)
                     )
                 )
@@ -72,18 +72,15 @@ class WaitReportStore:
     async def clear_wait_reports(self, exchange: str, channel: str) -> int:
         """Delete every report on one channel; returns how many went."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            return await conn.execute(
                 "DELETE FROM wait_reports WHERE exchange = ? AND channel = ?", (exchange, channel)
             )
-            deleted = cursor.rowcount
-            await cursor.close()
-        return deleted
 
     async def _select(
         self, where: str, parameters: tuple[object, ...], order: str
     ) -> list[WaitReport]:
         async with self._db.reading() as conn:
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 f"SELECT {_COLUMNS} FROM wait_reports WHERE {where} ORDER BY {order}", parameters
             )
         return _reports(rows)

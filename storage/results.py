@@ -8,17 +8,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import aiosqlite
-
 from probes.result import ErrorKind, ProbeResult
-from storage.db import Database, insert_rows
+from storage.engine import Conn, Database, insert_rows, json_list
 from storage.histogram import BUCKETS, Histogram, bucket_index, encode_counts
 from storage.records import RollupSummary
 from storage.times import from_unix, hour_start, to_unix, to_unix_ms
 
 _INSERT_RAW = "INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail)"
-# The merge happens inside SQLite (hist_merge, registered in storage/db.py): no
-# read-modify-write round trips.
+# The merge happens inside the database (hist_merge: a Python function on SQLite, PL/pgSQL
+# on PostgreSQL): no read-modify-write round trips.
 _INSERT_ROLLUP = (
     "INSERT INTO rollups (channel_id, hour, count, failures, slow, latency_sum_ms, histogram)"
 )
@@ -135,14 +133,14 @@ class ResultStore:
         ~0.3 s): use that for uptime over long windows, and cache (not per /status).
         """
         wanted = None if channels is None else list(dict.fromkeys(channels))
-        only = "" if wanted is None else "AND c.key IN (SELECT value FROM json_each(?))"
         histogram = "hist_sum(r.histogram)" if with_latency else "NULL"
         parameters: list[object] = [hour_start(since), to_unix(until)]
         if wanted is not None:
             parameters.append(json.dumps(wanted))
         async with self._db.reading() as conn:
+            only = "" if wanted is None else f"AND c.key IN ({json_list(conn.dialect)})"
             sql = _SUMMARIES.format(histogram=histogram, only=only)
-            rows = await conn.execute_fetchall(sql, parameters)
+            rows = await conn.fetchall(sql, parameters)
         found = {
             key: RollupSummary(
                 count, failures, slow, latency_sum, Histogram.decode(blob) if blob else Histogram()
@@ -162,7 +160,7 @@ class ResultStore:
         """
         keys = {"low": f"{exchange}/", "high": f"{exchange}0", "exchange": exchange}
         async with self._db.reading() as conn:
-            rows = list(await conn.execute_fetchall(_WATCHING_SINCE, keys))
+            rows = list(await conn.fetchall(_WATCHING_SINCE, keys))
         hour, raw_ms, transition = rows[0] if rows else (None, None, None)
         first: list[float] = []
         if hour is not None:
@@ -175,7 +173,7 @@ class ResultStore:
     async def recent_results(self, channel: str, limit: int = 20) -> list[ProbeResult]:
         """A channel's latest raw results, newest first (to refill memory after a restart)."""
         async with self._db.reading() as conn:
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 "SELECT at_ms, ok, slow, latency_us, error, detail FROM probe_results "
                 "WHERE channel_id = (SELECT id FROM channels WHERE key = ?) "
                 "ORDER BY at_ms DESC LIMIT ?",
@@ -194,7 +192,7 @@ class ResultStore:
             for at_ms, ok, slow, latency_us, error, detail in rows
         ]
 
-    async def _ensure_channels(self, conn: aiosqlite.Connection, keys: set[str]) -> dict[str, int]:
+    async def _ensure_channels(self, conn: Conn, keys: set[str]) -> dict[str, int]:
         ids = {key: self._channel_ids[key] for key in keys if key in self._channel_ids}
         missing = sorted(keys - ids.keys())
         if missing:
@@ -202,8 +200,8 @@ class ResultStore:
                 "INSERT INTO channels (key) VALUES (?) ON CONFLICT (key) DO NOTHING",
                 ((key,) for key in missing),
             )
-            rows = await conn.execute_fetchall(
-                "SELECT key, id FROM channels WHERE key IN (SELECT value FROM json_each(?))",
+            rows = await conn.fetchall(
+                f"SELECT key, id FROM channels WHERE key IN ({json_list(conn.dialect)})",
                 (json.dumps(missing),),
             )
             ids.update((key, channel_id) for key, channel_id in rows)

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from storage.db import Database
+from storage.engine import Database
 from storage.records import PruneReport
 from storage.telegram_updates import DELETE_OLD_UPDATES
 from storage.times import to_unix
@@ -60,7 +60,7 @@ class RetentionStore:
 
     async def _prune_raw(self, cutoff_ms: int) -> int:
         async with self._db.reading() as conn:
-            channel_ids = [row[0] for row in await conn.execute_fetchall("SELECT id FROM channels")]
+            channel_ids = [row[0] for row in await conn.fetchall("SELECT id FROM channels")]
         total = 0
         for channel_id in channel_ids:
             total += await self._delete_chunked(_DELETE_RAW, (channel_id, cutoff_ms))
@@ -70,9 +70,7 @@ class RetentionStore:
         total = 0
         while True:
             async with self._db.transaction() as conn:
-                cursor = await conn.execute(sql, (*parameters, CHUNK_ROWS))
-                deleted = cursor.rowcount
-                await cursor.close()
+                deleted = await conn.execute(sql, (*parameters, CHUNK_ROWS))
             total += deleted
             if deleted < CHUNK_ROWS:
                 return total

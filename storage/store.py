@@ -11,11 +11,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from storage import outbox
 from storage.chats import ChatStore
-from storage.db import Database
+from storage.engine import Conn, Database
 from storage.health import HealthStore
 from storage.maintenance import MaintenanceStore
 from storage.regions import RegionStore
@@ -53,8 +51,8 @@ class Store(
         return self._db
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT on the one connection; re-entrant within a task."""
+    async def transaction(self) -> AsyncIterator[Conn]:
+        """BEGIN ... COMMIT on one connection held by this task; re-entrant within it."""
         try:
             async with self._db.transaction() as conn:
                 yield conn

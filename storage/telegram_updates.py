@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from storage.db import Database
+from storage.engine import Database
 from storage.times import to_unix
 
 _CLAIM = (
@@ -35,7 +35,5 @@ class TelegramUpdateStore:
         """True when this call claimed the update (handle it); False when it was claimed
         before, here or by another process (it was handled, or is being handled: drop it)."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(_CLAIM, (bot_id, update_id, to_unix(self._now())))
-            claimed = cursor.rowcount == 1
-            await cursor.close()
-        return claimed
+            claimed = await conn.execute(_CLAIM, (bot_id, update_id, to_unix(self._now())))
+        return claimed == 1

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 from tests.support.site import write_catalog
 
@@ -175,7 +175,7 @@ def migrated_database(path: Path) -> None:
     script = (
         "import asyncio, sys\n"
         "from pathlib import Path\n"
-        "from storage.db import open_database\n"
+        "from storage import open_database\n"
         "async def main():\n"
         "    db = await open_database(Path(sys.argv[1]))\n"
         "    await db.close()\n"

@@ -42,7 +42,7 @@ async def test_run_puts_catalog_windows_in_force_once(tmp_path: Path) -> None:
         async with running(settings, catalog, SystemClock()) as runtime:
             view = await runtime.core.status.exchange_status(catalog.exchanges[0])
             async with runtime.store.db.reading() as conn:
-                rows = list(await conn.execute_fetchall("SELECT source FROM maintenance"))
+                rows = list(await conn.fetchall("SELECT source FROM maintenance"))
 
     chat = view.channel("live_chat")
     assert chat is not None and chat.verdict is Verdict.MAINTENANCE

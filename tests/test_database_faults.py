@@ -16,6 +16,7 @@ from bot.catalog import load_catalog
 from bot.clock import SystemClock
 from bot.settings import load_settings
 from bot.vocab import Health
+from storage import DatabaseDamaged
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.process import (
     CHAT,
@@ -169,7 +170,7 @@ async def test_a_failing_maintenance_announcer_holds_up_no_alert(
 ) -> None:
     async def corrupt(*args: object, **kwargs: object) -> int:
         # What a corrupt page under the maintenance tables does to every read of them.
-        raise sqlite3.DatabaseError("database disk image is malformed")
+        raise DatabaseDamaged("database disk image is malformed", code="SQLITE_CORRUPT")
 
     monkeypatch.setattr("bot.alerts.drainer.announce_maintenance", corrupt)
     async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
@@ -199,4 +200,4 @@ async def test_a_failing_maintenance_announcer_holds_up_no_alert(
     assert down["text"].startswith(DOWN_ALERT + "\n")
     assert not healthy
     assert reason.startswith("maintenance announcer is down for ")
-    assert reason.endswith("DatabaseError: database disk image is malformed")
+    assert reason.endswith("DatabaseDamaged: database disk image is malformed")

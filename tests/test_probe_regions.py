@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from storage.db import open_database
+from storage import open_database
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.process import (
     CHAT,
@@ -136,10 +136,10 @@ async def test_a_probe_node_writes_its_region_and_serves_only_healthz(tmp_path: 
     db = await open_database(Path(env["DATABASE_PATH"]))
     try:
         async with db.reading() as conn:
-            raw = list(await conn.execute_fetchall("SELECT DISTINCT region FROM probe_results"))
-            rollups = list(await conn.execute_fetchall("SELECT count(*) FROM rollups"))
+            raw = list(await conn.fetchall("SELECT DISTINCT region FROM probe_results"))
+            rollups = list(await conn.fetchall("SELECT count(*) FROM rollups"))
             seen = list(
-                await conn.execute_fetchall(
+                await conn.fetchall(
                     "SELECT channel, region, ok, health FROM region_sightings ORDER BY channel"
                 )
             )

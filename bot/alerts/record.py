@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-import aiosqlite
-
 from bot.alerts.compose import (
     FLAP_WINDOW_S,
     AlertKind,
@@ -40,13 +38,14 @@ from bot.status import LiveView
 from bot.verdict import Upstream
 from bot.vocab import Health
 from storage import maintenance, outbox
+from storage.engine import Conn
 from storage.times import from_unix, to_unix
 
 
 class Transactional(Protocol):
-    """`storage.store.Store` or `storage.db.Database`."""
+    """`storage.store.Store` or a `storage.engine.Database`."""
 
-    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+    def transaction(self) -> AbstractAsyncContextManager[Conn]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from bot.latency import ExactQuantiles
 from bot.verdict import Upstream
 from bot.vocab import Health
 from probes.result import ErrorKind
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 
 HTTP = {"kind": "http", "url": "https://www.mexc.com/support"}

@@ -22,7 +22,7 @@ from bot.alerts.telegram_notifier import TelegramNotifier
 from bot.catalog.models import catalog_from_data
 from bot.clock import SystemClock
 from bot.vocab import Platform
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA
 

@@ -14,8 +14,7 @@ import aiohttp
 
 from bot.catalog import Catalog
 from bot.clock import FakeClock
-from storage import outbox
-from storage.db import open_database
+from storage import open_database, outbox
 from storage.store import Store
 from tests.alerts.conftest import FakeLive, down, record
 from tests.fakes.telegram_api import FakeTelegram

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from contextlib import AbstractAsyncContextManager
 
-import aiosqlite
 import pytest
 
 from bot.alerts.drainer import Drainer, DrainerSettings
@@ -15,7 +13,7 @@ from bot.alerts.pacing import PacingSettings
 from bot.catalog import Catalog
 from bot.clock import FakeClock
 from bot.vocab import Health, Platform
-from storage import outbox
+from storage import Conn, DatabaseUnavailable, outbox
 from storage.store import Store
 from tests.alerts.conftest import START, FakeLive, back_up, down, minutes, record
 
@@ -479,10 +477,10 @@ class FlakyStore:
         self.store = store
         self.fail = 0
 
-    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+    def transaction(self) -> AbstractAsyncContextManager[Conn]:
         if self.fail:
             self.fail -= 1
-            raise sqlite3.OperationalError("database is locked")
+            raise DatabaseUnavailable("database is locked", code="SQLITE_BUSY")
         return self.store.transaction()
 
 
@@ -498,7 +496,7 @@ async def test_a_locked_database_between_send_and_bookkeeping_sends_nothing_twic
     await sender.step()  # claims and starts the sends
     await asyncio.sleep(0.1)  # the sends are done; their outcomes wait to be written
     flaky.fail = 1
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(DatabaseUnavailable):
         await sender.step()  # writing the outcomes fails: they are kept
     clock.advance(3600)  # long enough that a row left in `sending` would be sent again
     await sender.step()

@@ -15,7 +15,7 @@ from bot.reply import Reply
 from bot.settings import Settings, load_settings
 from bot.status import StatusService
 from bot.vocab import Platform
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 from tests.answers.fakes import FakeLive, FakeStore
 

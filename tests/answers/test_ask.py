@@ -16,7 +16,7 @@ from bot.health import HealthState
 from bot.settings import Settings, load_settings
 from bot.vocab import Health
 from probes.result import ProbeResult
-from storage.db import open_database
+from storage import open_database
 from storage.records import HealthRow
 from storage.store import Store
 from tests.answers.conftest import CATALOG

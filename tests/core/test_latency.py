@@ -17,7 +17,7 @@ from bot.clock import FakeClock
 from bot.latency import ExactQuantiles, LatencyWindow
 from bot.monitor import Monitor
 from probes.result import ProbeResult
-from storage.db import open_database
+from storage import open_database
 from storage.histogram import MAX_RELATIVE_ERROR
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START

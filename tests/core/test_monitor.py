@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from bot.health import HealthState, Transition
 from bot.monitor import Monitor
 from bot.vocab import Health
 from probes.result import ErrorKind, ProbeResult
-from storage.db import open_database
+from storage import DatabaseUnavailable, open_database
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
 
@@ -108,7 +107,7 @@ async def test_a_long_outage_keeps_every_transition_and_only_the_newest_raw_resu
 
     async def sink(transition: Transition) -> None:
         if outage:
-            raise sqlite3.OperationalError("database is locked")
+            raise DatabaseUnavailable("database is locked", code="SQLITE_BUSY")
         written.append(transition)
 
     monitor.on_transition = sink
@@ -119,14 +118,15 @@ async def test_a_long_outage_keeps_every_transition_and_only_the_newest_raw_resu
         monitor.on_result(ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "x"))
         monitor.on_result(ProbeResult("mexc/help_center", at, True, 50.0))
         if i % 100 == 0:
-            with pytest.raises(sqlite3.OperationalError):
+            with pytest.raises(DatabaseUnavailable):
                 await monitor.flush()
     outage = False
     await monitor.flush()
 
     changes = [(t.channel, t.new) for t in written]
     assert changes[:2] == [("mexc/help_center", Health.UP), ("mexc/live_chat", Health.DOWN)]
-    [(kept,)] = await store.db.conn.execute_fetchall("SELECT count(*) FROM probe_results")
+    async with store.db.reading() as conn:
+        kept = await conn.fetchval("SELECT count(*) FROM probe_results")
     assert kept <= 100
     assert monitor.dropped >= 2_000 - kept  # (channels sharing a probe add results of their own)
     assert (await store.recent_results("mexc/live_chat", 1))[0].at == at, "the newest are kept"

@@ -18,7 +18,7 @@ from bot.status import ChannelStatus, StatusService
 from bot.vocab import Health, Locale, Verdict
 from bot.web.views import region_lines
 from probes.result import ErrorKind, ProbeResult
-from storage.db import open_database
+from storage import open_database
 from storage.records import SightingRow
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START

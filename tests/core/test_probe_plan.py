@@ -17,7 +17,7 @@ from bot.settings import SHIPPED_CATALOG
 from bot.status import StatusService
 from bot.vocab import Health, Verdict
 from probes.result import ErrorKind, ProbeResult
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
 

@@ -19,7 +19,7 @@ from bot.verdict import Upstream
 from probes.context import ProbeContext, make_session
 from probes.registry import run_probe
 from probes.result import MAX_TEXT_CHARS
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 
 

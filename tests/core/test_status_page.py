@@ -23,8 +23,7 @@ from bot.vocab import Locale
 from bot.web.api import upstream_json
 from probes.result import ErrorKind, ProbeResult
 from probes.spec import StatuspageProbe
-from storage import outbox
-from storage.db import open_database
+from storage import open_database, outbox
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Callable
 
@@ -11,12 +10,11 @@ import pytest
 
 from bot.metrics import Metrics
 from bot.supervisor import Supervisor, TaskState, failure_kind
+from storage import DatabaseUnavailable
 
 
-def locked() -> sqlite3.OperationalError:
-    error = sqlite3.OperationalError("database is locked")
-    error.sqlite_errorname = "SQLITE_BUSY"
-    return error
+def locked() -> DatabaseUnavailable:
+    return DatabaseUnavailable("database is locked", code="SQLITE_BUSY")
 
 
 async def until(what: str, check: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -48,14 +46,14 @@ async def test_a_database_error_delays_a_task_and_never_ends_it(
     await supervisor.stop_all()
 
     [status] = supervisor.statuses()
-    assert status.failures == {"OperationalError/SQLITE_BUSY": 5}
+    assert status.failures == {"DatabaseUnavailable/SQLITE_BUSY": 5}
     messages = [r.getMessage() for r in caplog.records]
     assert messages[0] == (
-        "alerts failed (OperationalError: database is locked); retrying with backoff, further "
+        "alerts failed (DatabaseUnavailable: database is locked); retrying with backoff, further "
         "failures of this kind are counted, not logged"
     )
     assert messages[1].startswith("alerts recovered after ")
-    assert messages[1].endswith(" s (OperationalError/SQLITE_BUSY ×5)")
+    assert messages[1].endswith(" s (DatabaseUnavailable/SQLITE_BUSY ×5)")
     assert len(messages) == 2, "one line for the outage, one for the recovery"
     assert caplog.records[0].exc_info is None, "an outage is not a bug: no traceback"
 
@@ -75,13 +73,13 @@ async def test_a_task_that_is_down_is_named_with_its_reason() -> None:
     assert status.state is TaskState.DOWN
     [problem] = supervisor.problems()
     assert problem.startswith("monitor is down for 0 s (")
-    assert problem.endswith(" failures): OperationalError: database is locked"), problem
+    assert problem.endswith(" failures): DatabaseUnavailable: database is locked"), problem
     metrics = Metrics()
     metrics.watch_tasks(supervisor.statuses)
     scraped = (await metrics.scrape()).decode()
     await supervisor.stop_all()
     assert 'task_up{task="monitor"} 0.0' in scraped
-    assert 'task_failures_total{kind="OperationalError/SQLITE_BUSY",task="monitor"}' in scraped
+    assert 'task_failures_total{kind="DatabaseUnavailable/SQLITE_BUSY",task="monitor"}' in scraped
 
 
 async def test_a_bug_gets_one_traceback_per_kind(caplog: pytest.LogCaptureFixture) -> None:
@@ -136,6 +134,6 @@ async def test_stop_lets_a_step_finish_and_cuts_a_pause_short() -> None:
     assert status.state is TaskState.DONE
 
 
-def test_failure_kinds_name_the_sqlite_error() -> None:
-    assert failure_kind(locked()) == "OperationalError/SQLITE_BUSY"
+def test_failure_kinds_name_the_database_error() -> None:
+    assert failure_kind(locked()) == "DatabaseUnavailable/SQLITE_BUSY"
     assert failure_kind(OSError("disk full")) == "OSError"

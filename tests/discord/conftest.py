@@ -25,7 +25,7 @@ from bot.monitor import Monitor
 from bot.settings import SHIPPED_CATALOG, Settings, load_settings
 from bot.status import ExchangeStatus, StatusService
 from probes.result import ProbeResult
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 from tests.fakes.discord_api import (
     DEFAULT_MEMBER_PERMISSIONS,

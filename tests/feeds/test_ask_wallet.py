@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.ask import answer
 from bot.clock import FakeClock
 from bot.settings import load_settings
-from storage.db import open_database
+from storage import open_database
 from tests.feeds import fixtures as fx
 from tests.feeds.fake_api import FakeApi
 from tests.feeds.world import world_catalog

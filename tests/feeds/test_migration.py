@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from storage.db import MIGRATIONS_DIR, open_database
+from storage import ConstraintViolation, open_database
+from storage.sqlite import MIGRATIONS_DIR
 
 
 async def test_the_outbox_keeps_its_rows_and_takes_the_new_kinds(tmp_path: Path) -> None:
@@ -29,7 +29,7 @@ async def test_the_outbox_keeps_its_rows_and_takes_the_new_kinds(tmp_path: Path)
             "locale, created_at, due_at) VALUES (1, 'telegram', '1', 'kucoin', 'down', '{}', "
             "'en', 0, 0)"
         )
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(ConstraintViolation):
             await conn.execute(
                 "INSERT INTO outbox (subscription_id, platform, chat_id, exchange, kind, "
                 "payload, locale, created_at, due_at) VALUES (1, 'telegram', '1', 'kucoin', "
@@ -45,8 +45,8 @@ async def test_the_outbox_keeps_its_rows_and_takes_the_new_kinds(tmp_path: Path)
                 "payload, locale, created_at, due_at) VALUES (1, 'telegram', '1', 'kucoin', "
                 "'wallet', '{}', 'en', 1, 1)"
             )
-            rows = await conn.execute_fetchall("SELECT id, kind FROM outbox ORDER BY id")
-            indexes = await conn.execute_fetchall(
+            rows = await conn.fetchall("SELECT id, kind FROM outbox ORDER BY id")
+            indexes = await conn.fetchall(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'"
             )
     finally:

@@ -29,7 +29,7 @@ from probes.context import ProbeContext, make_session
 from probes.feeds import kucoin
 from probes.feeds.facts import Coin, FeedFacts, Flag, Network, Scope, WalletPart
 from probes.feeds.runner import FeedRunner
-from storage.db import open_database
+from storage import Conn, open_database
 from storage.store import Store
 from tests.alerts.conftest import FakeLive
 from tests.feeds import fixtures as fx
@@ -268,12 +268,17 @@ async def test_an_unknown_mode_between_two_does_not_swallow_the_maintenance(worl
 class _CountingConnection:
     """A connection that counts the statements run through it."""
 
-    def __init__(self, conn: Any, counts: list[str]) -> None:
+    def __init__(self, conn: Conn, counts: list[str]) -> None:
         self._conn, self._counts = conn, counts
+        self.dialect = conn.dialect
 
     async def execute(self, sql: str, *args: Any) -> Any:
         self._counts.append(sql)
         return await self._conn.execute(sql, *args)
+
+    async def fetchall(self, sql: str, *args: Any) -> Any:
+        self._counts.append(sql)
+        return await self._conn.fetchall(sql, *args)
 
 
 class _CountingStore:

@@ -31,11 +31,11 @@ async def traced(tmp_path: Path) -> AsyncIterator[tuple[Store, list[str]]]:
     """A real store, and every SQL statement it runs."""
     db = await open_database(tmp_path / "supportlive.sqlite3")
     statements: list[str] = []
-    await db.conn.set_trace_callback(statements.append)
+    await db.raw.set_trace_callback(statements.append)  # type: ignore[attr-defined]
     try:
         yield Store(db), statements
     finally:
-        await db.conn.set_trace_callback(None)
+        await db.raw.set_trace_callback(None)  # type: ignore[attr-defined]
         await db.close()
 
 

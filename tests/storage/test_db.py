@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import StorageError, open_database
-from storage.db import MIGRATIONS_DIR
+from storage import StorageError
+from storage.sqlite import MIGRATIONS_DIR, open_sqlite
 
 TABLES = {
     "channels", "probe_results", "rollups", "health_state", "transitions",
@@ -48,10 +48,10 @@ def migrations_with(tmp_path: Path, extra: dict[str, str]) -> Path:
 
 async def test_it_creates_the_folder_and_applies_every_migration(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "db.sqlite3"
-    db = await open_database(path)
+    db = await open_sqlite(path)
     try:
         pragmas = {
-            name: (await db.conn.execute_fetchall(f"PRAGMA {name}"))[0][0]  # type: ignore[index]
+            name: (await db.raw.execute_fetchall(f"PRAGMA {name}"))[0][0]  # type: ignore[index]
             for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
         }
     finally:
@@ -65,13 +65,13 @@ async def test_it_creates_the_folder_and_applies_every_migration(tmp_path: Path)
 
 async def test_opening_again_changes_nothing_and_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    db = await open_database(path)
+    db = await open_sqlite(path)
     async with db.transaction() as conn:
         await conn.execute("INSERT INTO channels (key) VALUES ('mexc/live_chat')")
     await db.close()
     before = schema(path)
-    db = await open_database(path)
-    rows = await db.conn.execute_fetchall("SELECT key FROM channels")
+    db = await open_sqlite(path)
+    rows = await db.raw.execute_fetchall("SELECT key FROM channels")
     await db.close()
     assert schema(path) == before
     assert [tuple(r) for r in rows] == [("mexc/live_chat",)]
@@ -80,14 +80,14 @@ async def test_opening_again_changes_nothing_and_keeps_data(tmp_path: Path) -> N
 async def test_a_failed_migration_changes_nothing_and_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     folder = migrations_with(tmp_path, {})
-    await (await open_database(path, migrations_dir=folder)).close()
+    await (await open_sqlite(path, migrations_dir=folder)).close()
     before = schema(path)
     assert before[0] == 1
     (folder / "0002_broken.sql").write_text(
         "CREATE TABLE half_done (x INTEGER);\nINSERT INTO half_done VALUES (1);\nCREAT TABLE oops;"
     )
     with pytest.raises(StorageError, match=r"migration 0002_broken\.sql failed: .*CREAT"):
-        await open_database(path, migrations_dir=folder)
+        await open_sqlite(path, migrations_dir=folder)
     assert schema(path) == before
 
 
@@ -96,7 +96,7 @@ async def test_a_broken_first_migration_leaves_an_empty_file_at_version_0(tmp_pa
     folder.mkdir()
     (folder / "0001_core.sql").write_text("CREATE TABLE a (x);\nSELECT * FROM missing;")
     with pytest.raises(StorageError, match=r"0001_core\.sql"):
-        await open_database(tmp_path / "db.sqlite3", migrations_dir=folder)
+        await open_sqlite(tmp_path / "db.sqlite3", migrations_dir=folder)
     assert schema(tmp_path / "db.sqlite3") == (0, set())
 
 
@@ -110,7 +110,7 @@ async def test_it_refuses_misnumbered_migrations(
 ) -> None:
     folder = migrations_with(tmp_path, dict.fromkeys(names[1:], "SELECT 1;"))
     with pytest.raises(StorageError, match=message):
-        await open_database(tmp_path / "db.sqlite3", migrations_dir=folder)
+        await open_sqlite(tmp_path / "db.sqlite3", migrations_dir=folder)
 
 
 async def test_it_refuses_a_database_newer_than_the_program(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ async def test_it_refuses_a_database_newer_than_the_program(tmp_path: Path) -> N
     with closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA user_version = 99")
     with pytest.raises(StorageError, match="schema version 99, newer"):
-        await open_database(path)
+        await open_sqlite(path)
 
 
 @pytest.mark.parametrize("wal_already", [True, False])
@@ -127,20 +127,20 @@ async def test_a_database_locked_by_another_process_is_a_clear_error(
 ) -> None:
     path = tmp_path / "db.sqlite3"
     if wal_already:
-        await (await open_database(path)).close()
+        await (await open_sqlite(path)).close()
     with held_lock(path), pytest.raises(StorageError, match=f"{path} is locked by another"):
-        await open_database(path, lock_timeout_s=0.05)
+        await open_sqlite(path, lock_timeout_s=0.05)
 
 
 async def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("these are my notes, not a database\n" * 100)
     with pytest.raises(StorageError, match=r"notes\.txt is not a SQLite database"):
-        await open_database(path)
+        await open_sqlite(path)
 
 
 async def test_a_transaction_rolls_back_on_error_and_joins_when_nested(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "db.sqlite3")
+    db = await open_sqlite(tmp_path / "db.sqlite3")
     try:
         with pytest.raises(RuntimeError):
             async with db.transaction() as conn:
@@ -149,10 +149,10 @@ async def test_a_transaction_rolls_back_on_error_and_joins_when_nested(tmp_path:
                     assert inner is conn
                     await inner.execute("INSERT INTO channels (key) VALUES ('a/c')")
                 raise RuntimeError("boom")
-        assert not db.conn.in_transaction
+        assert not db.raw.in_transaction
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO channels (key) VALUES ('a/d')")
-        rows = await db.conn.execute_fetchall("SELECT key FROM channels")
+        rows = await db.raw.execute_fetchall("SELECT key FROM channels")
     finally:
         await db.close()
     assert [tuple(r) for r in rows] == [("a/d",)]
@@ -161,16 +161,16 @@ async def test_a_transaction_rolls_back_on_error_and_joins_when_nested(tmp_path:
 async def test_close_on_a_full_disk_says_one_line_and_closes(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = await open_database(tmp_path / "full.sqlite3")
-    await db.conn.execute("CREATE TABLE t (a INTEGER, b TEXT)")
-    await db.conn.execute("CREATE INDEX t_a ON t (a)")
-    await db.conn.executemany("INSERT INTO t VALUES (?, ?)", [(i % 50, "x") for i in range(5000)])
-    await db.conn.execute_fetchall("SELECT * FROM t WHERE a = 3")  # statistics would help
+    db = await open_sqlite(tmp_path / "full.sqlite3")
+    await db.raw.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+    await db.raw.execute("CREATE INDEX t_a ON t (a)")
+    await db.raw.executemany("INSERT INTO t VALUES (?, ?)", [(i % 50, "x") for i in range(5000)])
+    await db.raw.execute_fetchall("SELECT * FROM t WHERE a = 3")  # statistics would help
     # No page may be added any more: the statistics PRAGMA optimize writes need one.
-    ((pages,),) = await db.conn.execute_fetchall("PRAGMA page_count")
-    await db.conn.execute(f"PRAGMA max_page_count = {pages}")
+    ((pages,),) = await db.raw.execute_fetchall("PRAGMA page_count")
+    await db.raw.execute(f"PRAGMA max_page_count = {pages}")
 
-    with caplog.at_level("DEBUG", logger="storage.db"):
+    with caplog.at_level("DEBUG", logger="storage.sqlite"):
         await db.close()
 
     assert [r.getMessage() for r in caplog.records] == [
@@ -179,4 +179,4 @@ async def test_close_on_a_full_disk_says_one_line_and_closes(
     ]
     assert all(r.exc_info is None for r in caplog.records)
     with pytest.raises(ValueError, match="no active connection"):
-        await db.conn.execute("SELECT 1")
+        await db.raw.execute("SELECT 1")

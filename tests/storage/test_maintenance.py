@@ -51,7 +51,7 @@ def planned(
 
 async def all_windows(store: Store) -> list[tuple[str | None, object, object, str]]:
     async with store.db.reading() as conn:
-        rows = await conn.execute_fetchall(
+        rows = await conn.fetchall(
             "SELECT source, starts_at, ends_at, reason FROM maintenance ORDER BY id"
         )
     return [tuple(row) for row in rows]  # type: ignore[misc]

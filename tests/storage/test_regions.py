@@ -28,8 +28,8 @@ async def test_a_probe_nodes_results_are_tagged_with_its_region_and_make_no_roll
     ]
     await store.write_region_results("eu-west", results, [])
     async with store.db.reading() as conn:
-        raw = list(await conn.execute_fetchall("SELECT ok, error, region FROM probe_results"))
-        rollups = list(await conn.execute_fetchall("SELECT count(*) FROM rollups"))
+        raw = list(await conn.fetchall("SELECT ok, error, region FROM probe_results"))
+        rollups = list(await conn.fetchall("SELECT count(*) FROM rollups"))
     assert sorted(raw, key=str) == sorted(
         [(1, None, "eu-west"), (0, "timeout", "eu-west")], key=str
     )

@@ -4,11 +4,10 @@ retention after 30 days."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from storage import Store, open_database
+from storage import ConstraintViolation, Store, open_database
 from storage.records import WaitReport
 
 from .conftest import NOW
@@ -64,7 +63,7 @@ async def test_it_reads_an_exchanges_reports_after_a_moment_oldest_first(store: 
 async def test_a_wait_outside_0_to_1440_minutes_is_refused_by_the_table(store: Store) -> None:
     try:
         await store.add_wait_report(WaitReport("p", "mexc", "live_chat", NOW, 1441))
-    except sqlite3.IntegrityError:
+    except ConstraintViolation:
         pass
     else:
         raise AssertionError("a 1441-minute wait was stored")

@@ -31,9 +31,9 @@ def failed(channel: str, at: datetime) -> ProbeResult:
 
 async def test_a_batch_is_one_transaction(store: Store) -> None:
     statements: list[str] = []
-    await store.db.conn.set_trace_callback(statements.append)
+    await store.db.raw.set_trace_callback(statements.append)  # type: ignore[attr-defined]
     await store.write_results([ok(f"mexc/c{n}", NOW, 100.0 + n) for n in range(50)])
-    await store.db.conn.set_trace_callback(None)  # type: ignore[arg-type]
+    await store.db.raw.set_trace_callback(None)  # type: ignore[attr-defined]
     control = [s for s in statements if s.split()[0] in {"BEGIN", "COMMIT", "ROLLBACK"}]
     assert control == ["BEGIN IMMEDIATE", "COMMIT"]
 
@@ -43,10 +43,11 @@ async def test_a_failure_mid_batch_writes_nothing(store: Store) -> None:
     bad = ProbeResult("mexc/new_channel", NOW, True, 120.0, detail=object())  # type: ignore[arg-type]
     with pytest.raises(Exception, match="binding parameter"):
         await store.write_results([ok("mexc/live_chat", NOW, 100.0)] * 10 + [bad])
-    rows = await store.db.conn.execute_fetchall(
-        "SELECT (SELECT count(*) FROM probe_results), (SELECT sum(count) FROM rollups), "
-        "(SELECT count(*) FROM channels)"
-    )
+    async with store.db.reading() as conn:
+        rows = await conn.fetchall(
+            "SELECT (SELECT count(*) FROM probe_results), (SELECT sum(count) FROM rollups), "
+            "(SELECT count(*) FROM channels)"
+        )
     assert [tuple(r) for r in rows] == [(1, 1, 1)]
     # The channel id made by the rolled-back batch is not remembered.
     await store.write_results([ok("mexc/new_channel", NOW, 100.0)])

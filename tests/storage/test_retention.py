@@ -13,12 +13,12 @@ from .conftest import NOW
 
 
 async def counts(store: Store) -> tuple[int, int]:
-    rows = list(
-        await store.db.conn.execute_fetchall(
+    async with store.db.reading() as conn:
+        row = await conn.fetchone(
             "SELECT (SELECT count(*) FROM probe_results), (SELECT count(*) FROM rollups)"
         )
-    )
-    return rows[0][0], rows[0][1]
+    assert row is not None
+    return row[0], row[1]
 
 
 async def test_it_deletes_exactly_the_rows_past_retention(

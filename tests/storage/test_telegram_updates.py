@@ -14,9 +14,10 @@ BOT = 4242
 
 
 async def claims_left(store: Store) -> list[tuple[int, int]]:
-    rows = await store.db.conn.execute_fetchall(
-        "SELECT bot_id, update_id FROM telegram_updates ORDER BY bot_id, update_id"
-    )
+    async with store.db.reading() as conn:
+        rows = await conn.fetchall(
+            "SELECT bot_id, update_id FROM telegram_updates ORDER BY bot_id, update_id"
+        )
     return [(row[0], row[1]) for row in rows]
 
 

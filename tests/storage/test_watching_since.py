@@ -46,7 +46,7 @@ async def test_an_earlier_transition_counts(store: Store) -> None:
 
 async def test_it_reads_indexes_not_whole_tables(store: Store) -> None:
     async with store.db.reading() as conn:
-        plan = await conn.execute_fetchall(
+        plan = await conn.fetchall(
             "EXPLAIN QUERY PLAN " + _WATCHING_SINCE, {"low": "a/", "high": "a0", "exchange": "a"}
         )
     details = [str(row[-1]) for row in plan]

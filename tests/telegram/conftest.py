@@ -23,7 +23,7 @@ from bot.monitor import Monitor
 from bot.settings import Settings, load_settings
 from bot.status import StatusService
 from probes.result import ProbeResult
-from storage.db import open_database
+from storage import open_database
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.site import write_catalog

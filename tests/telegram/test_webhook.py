@@ -212,9 +212,8 @@ async def test_an_update_delivered_twice_is_answered_once(
         again = await tg.deliver(update)  # Telegram did not see our 200, say
         await tg.wait_for_messages(1, chat_id=CHAT, timeout=20)
         await ask(tg, "/help", chat_id=OTHER_CHAT)  # a later update, answered after it
-        rows = await runtime.store.db.conn.execute_fetchall(
-            "SELECT update_id FROM telegram_updates ORDER BY update_id"
-        )
+        async with runtime.store.db.reading() as conn:
+            rows = await conn.fetchall("SELECT update_id FROM telegram_updates ORDER BY update_id")
         counted = await webhook_metrics(runtime)
 
     assert again == 200, "a copy is acknowledged, so Telegram stops sending it"

@@ -1,9 +1,9 @@
-"""The SQLite file: open it (pragmas, lock check, migrations), hand out transactions, close it.
+"""The SQLite engine: open the file (pragmas, lock check, migrations), hand out transactions.
 
-One connection per process. Every write goes through `Database.transaction()`, which holds
-the connection for one task from `BEGIN IMMEDIATE` to `COMMIT` (or `ROLLBACK` on an
-exception), so statements of concurrent tasks never land in each other's transactions.
-Sibling modules (e.g. `storage/outbox.py`) use `Database.conn` inside those blocks.
+One connection per process, run by aiosqlite in its own thread. Every write goes through
+`SqliteDatabase.transaction()`, which holds the connection for one task from
+`BEGIN IMMEDIATE` to `COMMIT` (or `ROLLBACK` on an exception), so statements of concurrent
+tasks never land in each other's transactions.
 """
 
 from __future__ import annotations
@@ -11,55 +11,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
+from storage.engine import (
+    ConstraintViolation,
+    DatabaseDamaged,
+    DatabaseError,
+    DatabaseFull,
+    DatabaseUnavailable,
+    Params,
+    Row,
+    StorageError,
+)
 from storage.histogram import BUCKETS, add_encoded, encode_counts, merge_encoded
+from storage.schema import Migration, find_migrations, migrations_dir
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "sqlite"
+MIGRATIONS_DIR = migrations_dir("sqlite")
 BUSY_TIMEOUT_MS = 5000
 STOP_BUSY_TIMEOUT_MS = 100
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
-
-class StorageError(Exception):
-    """The database cannot be used; the message names the file and the reason."""
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    number: int
-    path: Path
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-
-def find_migrations(folder: Path) -> list[Migration]:
-    """`NNNN_name.sql` files of a folder in order; numbers must run 1, 2, 3... without gaps."""
-    try:
-        paths = sorted(p for p in folder.iterdir() if p.suffix == ".sql")
-    except OSError as exc:
-        raise StorageError(f"cannot read migrations folder {folder}: {exc.strerror}") from exc
-    migrations = []
-    for expected, path in enumerate(paths, start=1):
-        match = _MIGRATION_NAME.match(path.name)
-        if match is None:
-            raise StorageError(f"migration {path.name} is not named NNNN_lowercase_name.sql")
-        if int(match.group(1)) != expected:
-            raise StorageError(f"migration {path.name} should be numbered {expected:04d}")
-        migrations.append(Migration(expected, path))
-    return migrations
+T = TypeVar("T")
 
 
 class _Connection(sqlite3.Connection):
@@ -90,56 +69,108 @@ class _HistSum:
         return encode_counts(self.counts)
 
 
-# Rows per statement in `insert_rows`: 100 rows of up to 10 columns stay far below SQLite's
-# 32,766 bound parameters.
-ROWS_PER_STATEMENT = 100
+# -- one statement, one trip to SQLite's thread ------------------------------------------------
+# These run in aiosqlite's thread. aiosqlite's public `execute` makes a cursor (one trip) that
+# must then be closed (a second trip); doing the whole statement in one function halves the
+# waits of the event loop's thread.
 
 
-async def insert_rows(
-    conn: aiosqlite.Connection, head: str, rows: Sequence[tuple[object, ...]], tail: str = ""
-) -> None:
-    """Run `head VALUES (?, ...), (?, ...) tail` for all rows, up to 100 rows per statement.
-
-    Why not `executemany`: aiosqlite runs SQLite in its own thread, and `executemany` takes
-    the GIL back for every row, each time making the event loop's thread wait for a thread
-    switch; in the probe benchmark (bench/probe_pipeline.py) those waits cost the loop more
-    than SQLite's own work. Here a batch of 1,000 rows takes the GIL back about ten times.
-    """
-    if not rows:
-        return
-    width = len(rows[0])
-    group = "(" + ", ".join("?" * width) + ")"
-
-    def statement(count: int) -> str:
-        return f"{head} VALUES {', '.join([group] * count)} {tail}"
-
-    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
-    if whole:
-        await conn.executemany(
-            statement(ROWS_PER_STATEMENT),
-            [_flat(rows[i : i + ROWS_PER_STATEMENT]) for i in range(0, whole, ROWS_PER_STATEMENT)],
-        )
-    if whole < len(rows):
-        await conn.execute(statement(len(rows) - whole), _flat(rows[whole:]))
+def _run(db: sqlite3.Connection, sql: str, params: Params) -> int:
+    cursor = db.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
 
 
-def _flat(rows: Sequence[tuple[object, ...]]) -> list[object]:
-    return [value for row in rows for value in row]
+def _run_many(db: sqlite3.Connection, sql: str, rows: Iterable[Params]) -> None:
+    db.executemany(sql, rows).close()
 
 
-class Database:
-    """An open database file; make it with `open_database`, end it with `close`."""
+def _all(db: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
+    cursor = db.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self.conn = conn
+
+def _one(db: sqlite3.Connection, sql: str, params: Params) -> Row | None:
+    cursor = db.execute(sql, params)
+    try:
+        row: Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
+def _value(db: sqlite3.Connection, sql: str, params: Params) -> Any:
+    row = _one(db, sql, params)
+    return None if row is None else row[0]
+
+
+class SqliteConn:
+    """`storage.engine.Conn` on the aiosqlite connection; sqlite3 errors become DatabaseError."""
+
+    dialect: Literal["sqlite"] = "sqlite"
+
+    def __init__(self, raw: aiosqlite.Connection, path: Path) -> None:
+        self._raw = raw
+        self._path = path
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            # aiosqlite's own queue to its thread (`_execute`), with our function.
+            result: T = await self._raw._execute(fn, self._raw._conn, *args)  # type: ignore[no-untyped-call]
+        except sqlite3.Error as exc:
+            raise database_error(self._path, exc) from exc
+        return result
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return await self._call(_run, sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._call(_run_many, sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self._call(_all, sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        return await self._call(_one, sql, params)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        return await self._call(_value, sql, params)
+
+
+class SqliteDatabase:
+    """An open database file; make it with `open_sqlite`, end it with `close`."""
+
+    dialect: Literal["sqlite"] = "sqlite"
+
+    def __init__(self, raw: aiosqlite.Connection, path: Path) -> None:
         self.path = path
+        self._set(raw)
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._identity: tuple[int, int] | None = _identity(path)
         self._stop_waiting: asyncio.Future[None] | None = None
 
+    def _set(self, raw: aiosqlite.Connection) -> None:
+        self._raw = raw
+        self._conn = SqliteConn(raw, self.path)
+
+    @property
+    def name(self) -> str:
+        return f"database file {self.path}"
+
+    @property
+    def raw(self) -> aiosqlite.Connection:
+        """The aiosqlite connection itself, for SQLite-only tools (tracing statements in
+        benchmarks and tests); storage code uses `transaction()` and `reading()`."""
+        return self._raw
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteConn]:
         """Exclusive use of the connection inside BEGIN IMMEDIATE ... COMMIT.
 
         An exception rolls everything back. Re-entering from the task that holds the
@@ -147,22 +178,23 @@ class Database:
         its outbox rows written inside one `async with db.transaction():` commit together.
         """
         async with self._hold() as joined:
+            conn = self._conn
             if joined:
-                yield self.conn
+                yield conn
                 return
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-                await self.conn.execute("COMMIT")
+                yield conn
+                await conn.execute("COMMIT")
             finally:
-                if self.conn.in_transaction:
-                    await self.conn.execute("ROLLBACK")
+                if self._raw.in_transaction:
+                    await conn.execute("ROLLBACK")
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def reading(self) -> AsyncIterator[SqliteConn]:
         """Exclusive use of the connection for reads, without opening a transaction."""
         async with self._hold():
-            yield self.conn
+            yield self._conn
 
     @asynccontextmanager
     async def _hold(self) -> AsyncIterator[bool]:
@@ -177,7 +209,7 @@ class Database:
             finally:
                 self._owner = None
 
-    async def verify_file(self) -> None:
+    async def verify(self) -> None:
         """Check that `path` is still the file this connection writes; restore it if deleted.
 
         SQLite keeps writing to a deleted file's open inode, and all of it would be lost at
@@ -208,7 +240,7 @@ class Database:
                 restoring.unlink(missing_ok=True)
                 copy = await aiosqlite.connect(restoring, isolation_level=None)
                 try:
-                    await self.conn.backup(copy)
+                    await self._raw.backup(copy)
                 finally:
                     await copy.close()
                 os.replace(restoring, self.path)
@@ -220,7 +252,7 @@ class Database:
             # The old connection's -wal and -shm files still sit next to `path`: close it
             # (they go with it) before a new connection opens the restored file.
             self._identity = None
-            await self.conn.close()
+            await self._raw.close()
             await self._connect_again()
         log.warning("database file %s written back; writes go to it again", self.path)
 
@@ -230,7 +262,7 @@ class Database:
 
     async def _connect_again(self) -> None:
         try:
-            self.conn = await _connect(self.path, BUSY_TIMEOUT_MS / 1000)
+            self._set(await _connect(self.path, BUSY_TIMEOUT_MS / 1000))
         except (OSError, sqlite3.Error, StorageError) as exc:
             raise StorageError(f"database file {self.path} cannot be reopened: {exc}") from exc
         self._identity = _identity(self.path)
@@ -248,7 +280,7 @@ class Database:
         return self._stop_waiting
 
     async def _set_busy_timeout(self) -> None:
-        await self.conn.execute(f"PRAGMA busy_timeout = {STOP_BUSY_TIMEOUT_MS}")
+        await self._raw.execute(f"PRAGMA busy_timeout = {STOP_BUSY_TIMEOUT_MS}")
 
     async def close(self) -> None:
         """Let SQLite refresh its planner statistics, then close the file; never raises.
@@ -259,11 +291,11 @@ class Database:
         async with self._lock:
             try:
                 await self.stop_waiting()
-                await self.conn.execute("PRAGMA optimize")
+                await self._raw.execute("PRAGMA optimize")
             except sqlite3.Error as error:  # only an optimisation; the cause is said elsewhere
                 log.debug("database file %s: statistics not saved at stop: %s", self.path, error)
             try:
-                await self.conn.close()
+                await self._raw.close()
             except sqlite3.Error as error:
                 log.error("database file %s: closing failed: %s", self.path, error)
 
@@ -285,12 +317,12 @@ async def _connect(path: Path, lock_timeout_s: float) -> aiosqlite.Connection:
     return conn
 
 
-async def open_database(
+async def open_sqlite(
     path: Path,
     *,
     migrations_dir: Path | None = None,
     lock_timeout_s: float = 2.0,
-) -> Database:
+) -> SqliteDatabase:
     """Open (or create) the database file and bring its schema up to date.
 
     Raises StorageError, with a message fit for the operator, when the folder cannot be
@@ -311,7 +343,7 @@ async def open_database(
     except BaseException:
         await conn.close()
         raise
-    return Database(conn, path)
+    return SqliteDatabase(conn, path)
 
 
 async def _open(path: Path) -> aiosqlite.Connection:
@@ -352,10 +384,7 @@ async def _migrate(conn: aiosqlite.Connection, path: Path, migrations: list[Migr
             f"knows ({len(migrations)}); run a newer supportlive"
         )
     for migration in migrations[version:]:
-        try:
-            sql = migration.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeError) as exc:
-            raise StorageError(f"cannot read migration {migration.name}: {exc}") from exc
+        sql = migration.read()
         # executescript would commit a pending transaction, so BEGIN/COMMIT live in the
         # script itself; the version bump is part of the same transaction.
         script = f"BEGIN IMMEDIATE;\n{sql}\n;\nPRAGMA user_version = {migration.number};\nCOMMIT;"
@@ -389,6 +418,21 @@ def _check_writable(path: Path) -> None:
 def _is_locked(exc: sqlite3.Error) -> bool:
     name = getattr(exc, "sqlite_errorname", "")
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+
+def database_error(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    """The DatabaseError of the family that says what a failed statement's error means."""
+    name = getattr(exc, "sqlite_errorname", None) or None
+    kind: type[DatabaseError] = DatabaseError
+    if _is_locked(exc) or (name or "").startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
+        kind = DatabaseUnavailable
+    elif (name or "").startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in str(exc):
+        kind = DatabaseDamaged
+    elif (name or "").startswith("SQLITE_FULL"):
+        kind = DatabaseFull
+    elif isinstance(exc, sqlite3.IntegrityError):
+        kind = ConstraintViolation
+    return kind(str(exc), code=name, explained=str(explain(path, exc)))
 
 
 def explain(path: Path, exc: sqlite3.Error) -> StorageError:
