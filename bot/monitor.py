@@ -390,7 +390,7 @@ class Monitor:
                 return
             try:
                 async with self._store.transaction():
-                    await self._store.write_results(pending.results)
+                    await self._store.write_results(pending.results, region=self.region)
                     await self._store.save_health(
                         [HealthRow(c, s.to_json(), now) for c, s in states.items()]
                     )

@@ -8,7 +8,6 @@ monitor reads the other regions' recent sightings every few seconds (one indexed
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,11 +15,8 @@ from probes.result import ProbeResult
 from storage.engine import insert_rows
 from storage.records import SightingRow
 from storage.results import ResultStore
-from storage.times import from_unix, to_unix, to_unix_ms
+from storage.times import from_unix, to_unix
 
-_INSERT_RAW = (
-    "INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail, region)"
-)
 _UPSERT_SIGHTINGS = (
     "INSERT INTO region_sightings (channel, region, at, ok, health, error, detail)",
     "ON CONFLICT (channel, region) DO UPDATE SET at = excluded.at, ok = excluded.ok, "
@@ -39,15 +35,15 @@ class RegionStore(ResultStore):
         and the latest sighting of each channel it names."""
         if not results and not sightings:
             return
-        async with self._db.transaction() as conn:
-            if results:
-                ids = await self._ensure_channels(conn, {r.channel for r in results})
-                rows = [_raw_row(ids[r.channel], r, region) for r in results]
-                await insert_rows(conn, _INSERT_RAW, rows)
-            head, tail = _UPSERT_SIGHTINGS
-            await insert_rows(conn, head, [_sighting_row(s) for s in sightings], tail)
-        if results:
-            self._channel_ids.update(ids)
+        try:
+            async with self._db.transaction() as conn:
+                # Joins this transaction: the raw rows and the sightings commit together.
+                await self.write_results(results, region=region, rollups=False)
+                head, tail = _UPSERT_SIGHTINGS
+                await insert_rows(conn, head, [_sighting_row(s) for s in sightings], tail)
+        except BaseException:
+            self._channel_ids.clear()  # ids the raw rows made may have been rolled back
+            raise
 
     async def region_sightings(self, *, other_than: str, since: datetime) -> list[SightingRow]:
         """Every region's latest sighting of each channel made at or after `since`, except
@@ -62,17 +58,6 @@ class RegionStore(ResultStore):
             SightingRow(channel, region, from_unix(at), bool(ok), health, error, detail)
             for channel, region, at, ok, health, error, detail in rows
         ]
-
-
-def _raw_row(channel_id: int, result: ProbeResult, region: str) -> tuple[object, ...]:
-    latency_us = None
-    if result.latency_ms is not None and math.isfinite(result.latency_ms):
-        latency_us = round(result.latency_ms * 1000)
-    error = None if result.error is None else str(result.error)
-    return (
-        channel_id, to_unix_ms(result.at), int(result.ok), int(result.slow), latency_us, error,
-        result.detail, region,
-    )  # fmt: skip
 
 
 def _sighting_row(row: SightingRow) -> tuple[object, ...]:

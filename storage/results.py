@@ -14,7 +14,9 @@ from storage.histogram import BUCKETS, Histogram, bucket_index, encode_counts
 from storage.records import RollupSummary
 from storage.times import from_unix, hour_start, to_unix, to_unix_ms
 
-_INSERT_RAW = "INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail)"
+_INSERT_RAW = (
+    "INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail, region)"
+)
 # The merge happens inside the database (hist_merge: a Python function on SQLite, PL/pgSQL
 # on PostgreSQL): no read-modify-write round trips.
 _INSERT_ROLLUP = (
@@ -93,20 +95,25 @@ class ResultStore:
     _db: Database
     _channel_ids: dict[str, int]
 
-    async def write_results(self, results: Sequence[ProbeResult]) -> None:
-        """Store a batch: raw rows and rollup updates in ONE transaction (all or nothing)."""
+    async def write_results(
+        self, results: Sequence[ProbeResult], *, region: str | None = None, rollups: bool = True
+    ) -> None:
+        """Store a batch: raw rows (tagged with the probing `region`) and rollup updates in
+        ONE transaction (all or nothing). A probe node's batch makes no rollups
+        (`rollups=False`): only the process running the monitor counts checks there."""
         if not results:
             return
-        hours = _tally_hours(results)
         async with self._db.transaction() as conn:
             ids = await self._ensure_channels(conn, {r.channel for r in results})
-            await insert_rows(conn, _INSERT_RAW, [_raw_row(ids[r.channel], r) for r in results])
-            rollups = [
-                (ids[channel], hour, t.count, t.failures, t.slow, t.latency_sum_ms,
-                 encode_counts(t.buckets))
-                for (channel, hour), t in hours.items()
-            ]  # fmt: skip
-            await insert_rows(conn, _INSERT_ROLLUP, rollups, _MERGE_ROLLUP)
+            raw = [_raw_row(ids[r.channel], r, region) for r in results]
+            await insert_rows(conn, _INSERT_RAW, raw)
+            if rollups:
+                hours = [
+                    (ids[channel], hour, t.count, t.failures, t.slow, t.latency_sum_ms,
+                     encode_counts(t.buckets))
+                    for (channel, hour), t in _tally_hours(results).items()
+                ]  # fmt: skip
+                await insert_rows(conn, _INSERT_ROLLUP, hours, _MERGE_ROLLUP)
         # Only now: ids made by a transaction that rolled back must not be remembered.
         self._channel_ids.update(ids)
 
@@ -208,7 +215,7 @@ class ResultStore:
         return ids
 
 
-def _raw_row(channel_id: int, result: ProbeResult) -> tuple[object, ...]:
+def _raw_row(channel_id: int, result: ProbeResult, region: str | None) -> tuple[object, ...]:
     latency_us = None
     if result.latency_ms is not None and math.isfinite(result.latency_ms):
         latency_us = round(result.latency_ms * 1000)
@@ -220,4 +227,5 @@ def _raw_row(channel_id: int, result: ProbeResult) -> tuple[object, ...]:
         latency_us,
         None if result.error is None else str(result.error),
         result.detail,
+        region,
     )

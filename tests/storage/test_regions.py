@@ -38,6 +38,17 @@ async def test_a_probe_nodes_results_are_tagged_with_its_region_and_make_no_roll
     assert summary.count == 0  # uptime counts each check once: the monitor's region's
 
 
+async def test_the_monitors_results_carry_its_region_and_count_in_the_rollups(
+    store: Store,
+) -> None:
+    await store.write_results([ProbeResult("mexc/live_chat", NOW, True, 120.0)], region="main")
+    async with store.db.reading() as conn:
+        raw = list(await conn.fetchall("SELECT region FROM probe_results"))
+    summary = await store.rollup_summary("mexc/live_chat", NOW, NOW + timedelta(hours=1))
+    assert raw == [("main",)]
+    assert summary.count == 1
+
+
 async def test_the_latest_sighting_per_channel_and_region_replaces_the_one_before(
     store: Store,
 ) -> None:
