@@ -185,7 +185,11 @@ async def node_running(
     settings: Settings, catalog: Catalog, clock: Clock
 ) -> AsyncIterator[NodeRuntime]:
     """The probes, the batched writes and /healthz started; leaving it stops them."""
-    db = await open_database(settings.database_path)
+    db = await open_database(
+        settings.database_target,
+        pool_min=settings.database_pool_min,
+        pool_max=settings.database_pool_max,
+    )
     agent = user_agent_for(settings.probe_region)
     session = make_session(user_agent=agent)
     store = Store(db, now=clock.now)
