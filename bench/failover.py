@@ -1,18 +1,20 @@
 """Failover: from `kill -9` of the leader to the first update answered by the new leader.
 
-    .venv/bin/python bench/failover.py [--rounds 5]
+    .venv/bin/python bench/failover.py [--rounds 5] [--database sqlite|postgresql|both]
 
-Two real `supportlive run` processes share one SQLite file (their leadership: a lock file
-beside it) and one fake Telegram Bot API on loopback; the support site they probe is a
-loopback one too. Each round kills the leader with SIGKILL, at once queues a `/status`
-update, and measures, from the kill:
+Two real `supportlive run` processes share one database — an SQLite file (leadership: a lock
+file beside it), or a PostgreSQL database on a throw-away local server started from Debian's
+package as the tests start it (leadership: an advisory lock) — and one fake Telegram Bot API
+on loopback; the support site they probe is a loopback one too. Each round kills the leader
+with SIGKILL, at once queues a `/status` update, and measures, from the kill:
 
 - taken:    the standby's log says "leadership taken";
 - polling:  the new leader's first getUpdates reaches the Bot API;
 - answered: the reply to the update reaches the Bot API (the figure with the 30 s budget).
 
 Then the killed replica is started again, as the new standby, for the next round. A standby
-tries the lock every 3 s (`bot.leader.RETRY_S`), so "taken" is spread over 0-3 s.
+tries the lock every 3 s (`bot.leader.RETRY_S`), so "taken" is spread over 0-3 s: each kill
+comes at a random moment of that cycle.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -33,7 +36,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import aiohttp  # noqa: E402
 
+from bot.leader import RETRY_S  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.pg import PgServer, PgUnavailable, find_bin_dir  # noqa: E402
 from tests.support.process import CHAT, BotProcess  # noqa: E402
 from tests.support.replicas import Replica, leader_of, replica_env  # noqa: E402
 from tests.support.site import SupportSite  # noqa: E402
@@ -44,10 +49,15 @@ TAKEN = "leadership taken"
 
 
 async def start_replica(
-    stack: contextlib.AsyncExitStack, folder: Path, site: SupportSite, tg: FakeTelegram, name: str
+    stack: contextlib.AsyncExitStack,
+    folder: Path,
+    site: SupportSite,
+    tg: FakeTelegram,
+    name: str,
+    database: dict[str, str],
 ) -> Replica:
     process = await stack.enter_async_context(
-        BotProcess(replica_env(folder, site, tg, name), folder)
+        BotProcess(replica_env(folder, site, tg, name, **database), folder)
     )
     replica = Replica(name, process)
     replica.base = await process.web_base(timeout=60)
@@ -81,7 +91,8 @@ async def one_round(
     """(taken, polling, answered) seconds after the kill."""
     answered_before = len(tg.sent_messages(CHAT))
     taking = asyncio.create_task(taken_at(standby, BUDGET_S * 2))
-    await asyncio.sleep(0.5)  # let the line counter settle before the kill
+    # A random moment in the standby's retry cycle, so the rounds sample all of it.
+    await asyncio.sleep(0.5 + random.uniform(0, RETRY_S))
     leader.process.kill()
     killed = time.monotonic()
     tg.push_message("/status loopex", chat_id=CHAT)
@@ -93,7 +104,8 @@ async def one_round(
     return taken - killed, min(polls) - killed, answer.at - killed
 
 
-async def main(rounds: int) -> None:
+async def measure(rounds: int, label: str, database: dict[str, str]) -> list[float]:
+    """Seconds from each kill to the answer, printed round by round."""
     results: list[tuple[float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -103,7 +115,7 @@ async def main(rounds: int) -> None:
             aiohttp.ClientSession() as http,
             contextlib.AsyncExitStack() as stack,
         ):
-            both = [await start_replica(stack, folder, site, tg, n) for n in ("r0", "r1")]
+            both = [await start_replica(stack, folder, site, tg, n, database) for n in ("r0", "r1")]
             leader = await leader_of(http, both)
             for replica in both:
                 await healthy(http, replica)
@@ -114,23 +126,47 @@ async def main(rounds: int) -> None:
                 taken, polling, answered = await one_round(http, tg, leader, standby)
                 results.append((taken, polling, answered))
                 print(
-                    f"round {n + 1}: taken {taken:5.2f} s · polling {polling:5.2f} s · "
+                    f"{label} round {n + 1}: taken {taken:5.2f} s · polling {polling:5.2f} s · "
                     f"answered {answered:5.2f} s",
                     flush=True,
                 )
                 # The killed one comes back as the standby of the next round.
-                fresh = await start_replica(stack, folder, site, tg, f"r{n + 2}")
+                fresh = await start_replica(stack, folder, site, tg, f"r{n + 2}", database)
                 both, leader = [standby, fresh], standby
                 await healthy(http, fresh)
-    answered = [r[2] for r in results]
-    print(
-        f"SQLite, two replicas, {rounds} kills: kill -9 → first update answered by the new "
-        f"leader: median {statistics.median(answered):.2f} s, max {max(answered):.2f} s "
+    return [r[2] for r in results]
+
+
+def summary(label: str, answered: list[float]) -> str:
+    return (
+        f"{label}, two replicas, {len(answered)} kills: kill -9 → first update answered by the "
+        f"new leader: median {statistics.median(answered):.2f} s, max {max(answered):.2f} s "
         f"(budget < {BUDGET_S:.0f} s: {'met' if max(answered) < BUDGET_S else 'MISSED'})"
     )
+
+
+def main(rounds: int, which: str) -> None:
+    lines = []
+    if which in ("sqlite", "both"):
+        lines.append(summary("SQLite", asyncio.run(measure(rounds, "SQLite", {}))))
+    if which in ("postgresql", "both"):
+        try:
+            server = PgServer.create(find_bin_dir())  # in the main thread: see tests/pg.py
+        except PgUnavailable as missing:
+            lines.append(f"PostgreSQL: not measured: {missing}")
+        else:
+            try:
+                env = {"DATABASE_URL": server.dsn(server.create_database())}
+                answered = asyncio.run(measure(rounds, "PostgreSQL", env))
+                lines.append(summary("PostgreSQL", answered))
+            finally:
+                server.remove()
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    asyncio.run(main(parser.parse_args().rounds))
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    arguments = parser.parse_args()
+    main(arguments.rounds, arguments.database)

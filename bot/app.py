@@ -110,6 +110,7 @@ class Runtime:
     web_port: int | None = None
     feeds: FeedRunner | None = None
     started: bool = False  # everything started (the web side answers before)
+    stopping: bool = False
     probing: bool = False  # the scheduler runs (the leader's)
     election: Election | None = None  # None: this process leads alone (tests)
     view: ReplicaView | None = None  # what the answers read (the monitor's, or the stored)
@@ -283,6 +284,7 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
     finally:
         db.stop_waiting()  # a database locked elsewhere must not hold up the stop
         if runtime is not None:
+            runtime.stopping = True
             await runtime.supervisor.stop_all()
         # The leader-only parts stop (with the final flush) before the lock is let go.
         await stop_quietly("leadership", election.resign())
@@ -338,6 +340,8 @@ def leader_parts(
         await asyncio.gather(*(supervisor.drop(name) for name in loops))
         await stop_quietly("final flush", monitor.flush())
         await stop_quietly("sight", monitor.stop_seeing())
+        if runtime.view is not None and not runtime.stopping:  # now, not an old one
+            await stop_quietly("following", runtime.view.follow())
 
     return start, stop
 

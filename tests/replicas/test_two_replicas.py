@@ -1,6 +1,8 @@
 """Two real `supportlive run` on one database, against the fake Bot API: one polls, each update
 is answered once, each alert is sent once; after `kill -9` of the leader the other takes over
-and answers the next update within 30 s, without alerting again what was already alerted."""
+and answers the next update within 30 s, without alerting again what was already alerted.
+On SQLite (one file, the lock file beside it) and on PostgreSQL (DATABASE_URL, the advisory
+lock; the session's server from tests/pg.py)."""
 
 from __future__ import annotations
 
@@ -36,14 +38,22 @@ def delivered_to(tg: FakeTelegram, update: dict[str, Any]) -> list[str]:
 QUIET_S = 3.0  # room for a duplicate to show up, if there were one
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The replicas' shared database: the environment that names it (SQLite: bot_env's)."""
+    if request.param == "sqlite":
+        return {}
+    return {"DATABASE_URL": request.getfixturevalue("pg_dsn")}
+
+
 async def test_two_replicas_answer_and_alert_once_and_the_standby_takes_over(
-    tmp_path: Path,
+    tmp_path: Path, database: dict[str, str]
 ) -> None:
     async with (
         SupportSite() as site,
         FakeTelegram(token=TOKEN) as tg,
         aiohttp.ClientSession() as http,
-        replicas(tmp_path, site, tg, ("a", "b")) as both,
+        replicas(tmp_path, site, tg, ("a", "b"), **database) as both,
     ):
         leader = await leader_of(http, both)
         [standby] = [r for r in both if r is not leader]
