@@ -55,6 +55,11 @@ EN = Strings(
     checked_ago="checked {ago}",
     tried_ago="tried {ago}",
     not_checked="not checked by us",
+    unreachable_tag="unreachable from {regions} only",
+    unreachable_line=(
+        "Unreachable from {regions} only: the other regions reach it, so the problem is the "
+        "network near {regions}, not {exchange}."
+    ),
     probe_answer={
         "http": "page answered in {latency}",
         "tcp": "server answered in {latency}",

@@ -258,6 +258,9 @@ def channel_details(status: ChannelStatus, w: Words) -> list[str]:
         details.append(template.format(ago=w.ago(status.evidence_age_s)))
     if live_by_hours_alone(status):
         details.append(w.s.not_checked)
+    if status.unreachable_from:
+        regions = w.s.list_sep.join(status.unreachable_from)
+        details.append(w.s.unreachable_tag.format(regions=regions))
     if channel.mode is Mode.ASYNC and channel.expected_reply is not None and status.usable:
         details.append(w.s.replies_in.format(expected=channel.expected_reply.get(w.locale)))
     return details
@@ -352,6 +355,10 @@ def evidence_lines(status: ChannelStatus, w: Words) -> list[Line]:
     if status.state is not None and status.state.last_at is not None:
         when = w.when(status.state.last_at, w.zone_for(status.channel))
         lines.append((text(w.s.checked_at.format(ago=w.ago(status.evidence_age_s), when=when)),))
+    if status.unreachable_from:
+        regions = w.s.list_sep.join(status.unreachable_from)
+        said = w.s.unreachable_line.format(regions=regions, exchange=status.exchange.name)
+        lines.append((text(said),))
     lat, up = status.latency, status.uptime
     lines.append(
         (

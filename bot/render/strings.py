@@ -53,6 +53,9 @@ class Strings:
     checked_ago: str
     tried_ago: str  # a check made while blind (it saw nothing)
     not_checked: str
+    # Probes from several regions (bot/regions.py): a failure near one region, not the exchange.
+    unreachable_tag: str  # "{regions}"
+    unreachable_line: str  # "{regions}", "{exchange}"
     probe_answer: Mapping[str, str]
     probe_ok: Mapping[str, str]
     hours_always: str

@@ -55,6 +55,10 @@ ZH = Strings(
     checked_ago="{ago}检测",
     tried_ago="{ago}尝试检测",
     not_checked="我们未检测",
+    unreachable_tag="仅 {regions} 无法访问",
+    unreachable_line=(
+        "仅从 {regions} 无法访问：其他地区可以访问，问题出在 {regions} 附近的网络，而非{exchange}。"
+    ),
     probe_answer={
         "http": "网页响应 {latency}",
         "tcp": "服务器响应 {latency}",

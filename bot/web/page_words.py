@@ -56,7 +56,6 @@ class PageWords:
     region_answered: str
     region_failed: str
     region_blind: str
-    unreachable_from: str
     # Incidents (exchange page) and feeds.
     incidents_title: str
     incidents_none: str
@@ -130,10 +129,6 @@ EN = PageWords(
     region_answered="Seen from {region}: answered {ago}.",
     region_failed="Seen from {region}: failed {ago} ({failure}).",
     region_blind="Seen from {region}: could not check {ago} (its own connection was failing).",
-    unreachable_from=(
-        "Unreachable from {regions} only: the other regions reach it, so the problem is the "
-        "network near {regions}, not {exchange}."
-    ),
     incidents_title="Incidents in the last 30 days",
     incidents_none="No incidents in the last 30 days.",
     incidents_none_since="No incidents since we started watching, {when}.",
@@ -205,9 +200,6 @@ ZH = PageWords(
     region_answered="从 {region} 检测：{ago}可访问。",
     region_failed="从 {region} 检测：{ago}失败（{failure}）。",
     region_blind="从 {region} 检测：{ago}未能检测（该处自身网络异常）。",
-    unreachable_from=(
-        "仅从 {regions} 无法访问：其他地区可以访问，问题出在 {regions} 附近的网络，而非{exchange}。"
-    ),
     incidents_title="近 30 天的故障",
     incidents_none="近 30 天没有故障。",
     incidents_none_since="自开始监测（{when}）以来没有故障。",

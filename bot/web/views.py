@@ -328,7 +328,7 @@ def region_lines(status: ChannelStatus, w: Words) -> list[str]:
             said.append(pw.region_failed.format(region=seen.region, ago=ago, failure=failure))
     if status.unreachable_from:
         regions = w.s.list_sep.join(status.unreachable_from)
-        said.append(pw.unreachable_from.format(regions=regions, exchange=status.exchange.name))
+        said.append(w.s.unreachable_line.format(regions=regions, exchange=status.exchange.name))
     return said
 
 

@@ -13,6 +13,8 @@ from bot.catalog.models import catalog_from_data
 from bot.clock import FakeClock
 from bot.health import Transition
 from bot.monitor import Monitor
+from bot.render.plain import to_plain
+from bot.render.status import channels_reply, status_reply
 from bot.render.words import Words
 from bot.status import ChannelStatus, StatusService
 from bot.vocab import Health, Locale, Verdict
@@ -107,6 +109,12 @@ async def test_failing_here_alone_while_the_node_reaches_it_sends_no_down_and_sa
     assert region_lines(status, zh)[-1] == (
         "仅从 a 无法访问：其他地区可以访问，问题出在 a 附近的网络，而非MEXC。"
     )
+    # In chat: /status's line for the channel, and the /channels detail.
+    view = await world.status.exchange_status(world.catalog.exchanges[0])
+    said = to_plain(status_reply(view, en))
+    assert "✅ Online customer service — live · unreachable from a only" in said, said
+    detail = to_plain(channels_reply(view, zh, "live_chat"))
+    assert "仅从 a 无法访问：其他地区可以访问，问题出在 a 附近的网络，而非MEXC。" in detail, detail
     # Uptime and the hourly bars: our network's failures are no checks of the exchange.
     hour = await store.rollup_summary(KEY, START, world.clock.now() + timedelta(hours=1))
     assert (hour.count, hour.failures) == (1, 0)
