@@ -223,7 +223,7 @@ async def test_an_update_delivered_twice_is_answered_once(
 
 
 async def test_an_update_the_database_cannot_claim_is_left_to_telegram_to_deliver_again(
-    tmp_path: Path, site: SupportSite, tg: FakeTelegram
+    tmp_path: Path, site: SupportSite, tg: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with app(settings_for(tmp_path, site, tg), tg) as runtime:
         tg.push_message("/status loopex", chat_id=CHAT)
@@ -245,6 +245,10 @@ async def test_an_update_the_database_cannot_claim_is_left_to_telegram_to_delive
     assert answer["text"].startswith("<b>Loopex — ")
     assert counted == {"taken": 1, "duplicate": 0, "refused": 0, "unavailable": 1}
     assert len(tg.sent_messages(CHAT)) == 1
+    assert (
+        "Telegram update 1 not taken, its claim could not be recorded "
+        "(DatabaseUnavailable/SQLITE_BUSY); Telegram delivers it again" in caplog.text
+    )
 
 
 async def test_two_instances_on_one_database_answer_an_update_once(

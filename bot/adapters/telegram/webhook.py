@@ -28,6 +28,8 @@ from typing import Any, Protocol
 from aiohttp import web
 from telegram import Update
 
+from storage.engine import DatabaseError, StorageError
+
 log = logging.getLogger(__name__)
 
 PATH_PREFIX = "/telegram/"
@@ -128,12 +130,14 @@ class Webhook:
             return _plain(503, "the bot is starting", retry=True)
         try:
             claimed = await self._claims.claim_telegram_update(self._bot_id, update_id)
-        except Exception as error:  # the database is down: Telegram will deliver it again
+        except (DatabaseError, StorageError) as error:  # Telegram will deliver it again
+            code = getattr(error, "code", None)
             log.warning(
-                "Telegram update %d not taken, its claim could not be recorded (%s); "
+                "Telegram update %d not taken, its claim could not be recorded (%s%s); "
                 "Telegram delivers it again",
                 update_id,
                 type(error).__name__,
+                f"/{code}" if code else "",
             )
             self.counts.unavailable += 1
             return _plain(503, "cannot record the update now", retry=True)
