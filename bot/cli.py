@@ -47,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     catalog_check = catalog_commands.add_parser("check", help="validate a catalog file")
     catalog_check.add_argument("path", nargs="?", type=Path, help="default: CATALOG_PATH")
+    db = commands.add_parser("db", help="database tools")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_copy = db_commands.add_parser(
+        "copy", help="copy an install's SQLite file into PostgreSQL (stop the bot first)"
+    )
+    db_copy.add_argument("--to", metavar="URL", help="postgresql://… (default: DATABASE_URL)")
+    db_copy.add_argument("--from", dest="source", type=Path, help="default: DATABASE_PATH")
+    db_copy.add_argument(
+        "--replace", action="store_true", help="empty the target's tables first if it has data"
+    )
     return parser
 
 
@@ -101,6 +111,10 @@ def _import_command(name: str) -> Callable[[Settings, argparse.Namespace], int]:
         from bot.ask import ask
 
         return lambda settings, args: ask(settings, args.line, args.lang)
+    if name == "db":
+        from bot.dbcopy import db_copy
+
+        return lambda settings, args: db_copy(settings, args.to, args.source, args.replace)
     importlib.import_module("bot.catalog")  # what _catalog_check uses, loaded here
     return lambda settings, args: _catalog_check(
         args.path or settings.catalog_path, settings.allow_local_targets

@@ -9,7 +9,7 @@ line may hold: the password (in the user part or a `password=` option) becomes `
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 SCHEMES = ("postgresql", "postgres")
 HIDDEN = "***"
@@ -73,6 +73,20 @@ def redact_url(url: str) -> str:
     if parts.fragment:
         shown += f"#{parts.fragment}"
     return shown
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` (a driver's message, say) with `url` shown redacted and its password hidden."""
+    text = text.replace(url, redact_url(url))
+    parts = _split(url.strip())
+    password = parts.password if parts is not None else None
+    secrets = [password] if password else []
+    if parts is not None and parts.query:
+        options = parse_qsl(parts.query, keep_blank_values=True)
+        secrets += [value for key, value in options if key in _SECRET_OPTIONS and value]
+    for secret in secrets:
+        text = text.replace(secret, HIDDEN).replace(unquote(secret), HIDDEN)
+    return text
 
 
 def _split(text: str) -> SplitResult | None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.database_url import check_database_url, redact_url
+from storage.database_url import check_database_url, redact_url, scrub
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,12 @@ raw_passwords = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/?#@:%[]",
 @given(password=raw_passwords)
 def test_a_password_pasted_without_encoding_is_hidden_too(password: str) -> None:
     assert password not in redact_url(f"postgresql://bot:{password}@db/x")
+
+
+def test_scrub_hides_the_url_and_its_passwords_in_any_message() -> None:
+    url = "postgresql://bot:p%40ss-Word@db/x?sslpassword=key-Secret"
+    said = f"could not connect to {url}: password p@ss-Word refused; key-Secret unreadable"
+    assert scrub(said, url) == (
+        "could not connect to postgresql://bot:***@db/x?sslpassword=***: password *** refused; "
+        "*** unreadable"
+    )
