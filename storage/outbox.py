@@ -212,7 +212,15 @@ async def claim(conn: Conn, now: float, limit: int, platforms: Sequence[str]) ->
     if not platforms or limit <= 0:
         return []
     marks = ", ".join("?" for _ in platforms)
-    heads = list(await conn.fetchall(_HEADS.format(platforms=marks), (now, *platforms, limit)))
+    heads_sql = _HEADS.format(platforms=marks)
+    if conn.dialect == "postgresql":
+        # Replicas drain one outbox. SQLite's BEGIN IMMEDIATE lets one writer claim at a time,
+        # across processes; PostgreSQL runs claims side by side, so the heads picked are locked
+        # and those another replica's claim holds are skipped (not waited for, then found
+        # taken). A skipped head stays pending to this snapshot, so NOT EXISTS still holds its
+        # chat's later rows back: per-chat order survives.
+        heads_sql += " FOR UPDATE OF o SKIP LOCKED"
+    heads = list(await conn.fetchall(heads_sql, (now, *platforms, limit)))
     inactive = [row_id for row_id, active in heads if not active]
     active = [row_id for row_id, active in heads if active]
     if inactive:

@@ -39,7 +39,7 @@ QUIET_S = 3.0  # room for a duplicate to show up, if there were one
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest) -> dict[str, str]:
+def replica_database(request: pytest.FixtureRequest) -> dict[str, str]:
     """The replicas' shared database: the environment that names it (SQLite: bot_env's)."""
     if request.param == "sqlite":
         return {}
@@ -47,13 +47,13 @@ def database(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 async def test_two_replicas_answer_and_alert_once_and_the_standby_takes_over(
-    tmp_path: Path, database: dict[str, str]
+    tmp_path: Path, replica_database: dict[str, str]
 ) -> None:
     async with (
         SupportSite() as site,
         FakeTelegram(token=TOKEN) as tg,
         aiohttp.ClientSession() as http,
-        replicas(tmp_path, site, tg, ("a", "b"), **database) as both,
+        replicas(tmp_path, site, tg, ("a", "b"), **replica_database) as both,
     ):
         leader = await leader_of(http, both)
         [standby] = [r for r in both if r is not leader]
