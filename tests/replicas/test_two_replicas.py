@@ -25,6 +25,15 @@ pytestmark = pytest.mark.timeout(300)
 FAILOVER_BUDGET_S = 30.0
 
 
+async def leader_gauge(http: aiohttp.ClientSession, base: str) -> str:
+    """The value of `supportlive_leader` on a replica's /metrics."""
+    async with http.get(f"{base}/metrics") as response:
+        for line in (await response.text()).splitlines():
+            if line.startswith("supportlive_leader "):
+                return line.split()[1]
+    raise AssertionError("no supportlive_leader in /metrics")
+
+
 def delivered_to(tg: FakeTelegram, update: dict[str, Any]) -> list[str]:
     """Which replicas' getUpdates calls returned the update (each call once)."""
     wanted = update["update_id"]
@@ -63,6 +72,8 @@ async def test_two_replicas_answer_and_alert_once_and_the_standby_takes_over(
             return (status, health["role"]) == (200, "standby")
 
         await until("the standby to be up", standing_by)
+        assert await leader_gauge(http, leader.base) == "1.0"
+        assert await leader_gauge(http, standby.base) == "0.0"
 
         subscribe = tg.push_message("/subscribe loopex", chat_id=CHAT)
         [subscribed] = await tg.wait_for_messages(1, chat_id=CHAT, timeout=60)
@@ -92,6 +103,9 @@ async def test_two_replicas_answer_and_alert_once_and_the_standby_takes_over(
         # connection; Telegram does the same): unconfirmed, it went to the new leader again.
         assert delivered_to(tg, status)[-1] == standby.name, "the new leader took the update"
         assert await standby.role(http) == "leader"
+        assert await leader_gauge(http, standby.base) == "1.0"
+        taken = [line for line in standby.process.err if "leadership taken" in line]
+        assert len(taken) == 1, standby.process.log
 
         site.down.clear()
         [*_, back] = await tg.wait_for_messages(4, chat_id=CHAT, timeout=60)
