@@ -211,20 +211,25 @@ def leadership_for(database_path: Path, database_url: str | None = None) -> Lead
     return FileLock(database_path.with_name(database_path.name + ".leader"))
 
 
+async def _nothing() -> None:
+    return None
+
+
 class Election:
     """This process's role, kept up to date by `step` and `pause` under the supervisor.
 
     `on_elected` starts the leader-only tasks and `on_deposed` stops them; both are called
     from the election's own task, one at a time, so they never overlap. When `on_elected`
     fails, the process steps down again (and tries anew later) rather than lead without them.
+    Cancelled mid-way (the process stops), `resign` stops whatever had started.
     """
 
     def __init__(
         self,
         leadership: Leadership,
         *,
-        on_elected: Hook = lambda: asyncio.sleep(0),
-        on_deposed: Hook = lambda: asyncio.sleep(0),
+        on_elected: Hook = _nothing,
+        on_deposed: Hook = _nothing,
         retry_s: float = RETRY_S,
         check_s: float = CHECK_S,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -237,7 +242,6 @@ class Election:
         self._now = now
         self.role = Role.STANDBY
         self.since = now()
-        self.changed = asyncio.Event()  # set at every change of role (tests, benchmarks)
 
     @property
     def leading(self) -> bool:
@@ -253,7 +257,7 @@ class Election:
         if self.leading:
             try:
                 still = await self.leadership.held()
-            except BaseException:
+            except Exception:
                 await self._step_down("its lock could not be checked")
                 raise
             if not still:
@@ -261,7 +265,7 @@ class Election:
             return
         try:
             taken = await self.leadership.acquire()
-        except BaseException:
+        except Exception:
             await self.leadership.release()  # a broken connection: the next try makes anew
             raise
         if taken:
@@ -288,7 +292,7 @@ class Election:
         )
         try:
             await self.on_elected()
-        except BaseException:
+        except Exception:
             await self._step_down("its tasks could not start")
             raise
 
@@ -304,5 +308,3 @@ class Election:
 
     def _set(self, role: Role) -> None:
         self.role, self.since = role, self._now()
-        self.changed.set()
-        self.changed = asyncio.Event()
