@@ -198,7 +198,11 @@ async def serve(settings: Settings, catalog: Catalog, clock: Clock | None = None
 @contextlib.asynccontextmanager
 async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIterator[Runtime]:
     """Everything started, as a context: leaving it stops everything in reverse order."""
-    db = await open_database(settings.database_path)
+    db = await open_database(
+        settings.database_target,
+        pool_min=settings.database_pool_min,
+        pool_max=settings.database_pool_max,
+    )
     agent = user_agent_for(settings.probe_region)
     session = make_session(user_agent=agent)
     store = Store(db, now=clock.now)

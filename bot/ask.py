@@ -88,13 +88,17 @@ async def answer(
     )
     # The status APIs' facts live in the running bot's memory only: read them once here.
     feeds = await read_feeds_once(catalog, clock.now, allow_local=settings.allow_local_targets)
-    if not settings.database_path.exists():
+    if settings.database_url is None and not settings.database_path.exists():
         from bot.check import probe_once
 
         live: LiveView = await probe_once(settings, catalog)
         status = StatusService(catalog, live, None, clock, feeds=feeds)
         return to_plain(await handle(request, Core(catalog, status, None, clock, settings)))
-    db = await open_database(settings.database_path)
+    db = await open_database(
+        settings.database_target,
+        pool_min=settings.database_pool_min,
+        pool_max=settings.database_pool_max,
+    )
     try:
         store = Store(db, clock.now)
         view = await stored_view(store, catalog, clock)

@@ -1,9 +1,11 @@
 """`supportlive check [EXCHANGE]`: probe every channel once, now, and print a table.
 
-Works with no tokens and no database. The canaries (`CANARY_URLS`) are probed in the same
-round: when every one fails, the probes are blind (`bot.blind`), the failures prove nothing,
-and the table says so at the top. Exit status: 0 when nothing is down, 1 when something is,
-2 on bad usage or configuration, 3 when blind (nothing could be checked from here).
+Works with no tokens and no database; with `DATABASE_URL` set, it first logs in to that
+PostgreSQL server (what `run` would meet at start) and stops with one line if it cannot.
+The canaries (`CANARY_URLS`) are probed in the same round: when every one fails, the probes
+are blind (`bot.blind`), the failures prove nothing, and the table says so at the top. Exit
+status: 0 when nothing is down, 1 when something is, 2 on bad usage or configuration, 3 when
+blind (nothing could be checked from here).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.vocab import Verdict
 from probes.context import ProbeContext, make_session
 from probes.result import ErrorKind, ProbeResult
 from probes.scheduler import probe_all_once
+from storage.engine import StorageError
 
 EXIT_OK, EXIT_DOWN, EXIT_USAGE, EXIT_BLIND = 0, 1, 2, 3
 BLIND_TEXT = (
@@ -153,6 +156,15 @@ def check(settings: Settings, exchange_word: str | None, clock: Clock | None = N
             )
             return EXIT_USAGE
         catalog = Catalog(exchanges=(exchange,))
+    if settings.database_url is not None:
+        # What `run` would meet at start: an unreachable server or a refused login.
+        from storage.postgres import check_reachable  # asyncpg only when it is used
+
+        try:
+            asyncio.run(check_reachable(settings.database_url.get_secret_value()))
+        except StorageError as error:
+            print(f"supportlive: {error}", file=sys.stderr)
+            return EXIT_USAGE
     snapshot = asyncio.run(probe_once(settings, catalog))
     lines, any_down = table(catalog, snapshot, clock or SystemClock())
     if snapshot.blind is not None:

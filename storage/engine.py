@@ -183,7 +183,11 @@ async def open_database(
     Raises StorageError, with a message fit for the operator, when it cannot be used.
     """
     if is_url(target):
-        raise StorageError("PostgreSQL is not supported yet")
+        from storage import postgres  # asyncpg is loaded only when PostgreSQL is used
+
+        return await postgres.open_postgres(
+            str(target), migrations_dir=migrations_dir, pool_min=pool_min, pool_max=pool_max
+        )
     from storage import sqlite
 
     return await sqlite.open_sqlite(

@@ -24,18 +24,20 @@ _INSERT_ROLLUP = (
 )
 _MERGE_ROLLUP = """
 ON CONFLICT (channel_id, hour) DO UPDATE SET
-    count = count + excluded.count,
-    failures = failures + excluded.failures,
-    slow = slow + excluded.slow,
-    latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
-    histogram = hist_merge(histogram, excluded.histogram)
+    count = rollups.count + excluded.count,
+    failures = rollups.failures + excluded.failures,
+    slow = rollups.slow + excluded.slow,
+    latency_sum_ms = rollups.latency_sum_ms + excluded.latency_sum_ms,
+    histogram = hist_merge(rollups.histogram, excluded.histogram)
 """
-# Driven by channels (CROSS JOIN fixes the order), so each channel's window is one range of
-# the rollups primary key and the groups come out in order: 10x faster than the hour index.
+# Driven by channels (on SQLite, CROSS JOIN fixes the order; PostgreSQL has no CROSS JOIN
+# ... ON and plans the join itself), so each channel's window is one range of the rollups
+# primary key and the groups come out in order: 10x faster than the hour index. The casts
+# keep PostgreSQL's sums of BIGINT integers (it makes them NUMERIC).
 _SUMMARIES = """
-SELECT c.key, sum(r.count), sum(r.failures), sum(r.slow), sum(r.latency_sum_ms),
-       {histogram}
-FROM channels AS c CROSS JOIN rollups AS r ON r.channel_id = c.id
+SELECT c.key, CAST(sum(r.count) AS BIGINT), CAST(sum(r.failures) AS BIGINT),
+       CAST(sum(r.slow) AS BIGINT), sum(r.latency_sum_ms), {histogram}
+FROM channels AS c {join} rollups AS r ON r.channel_id = c.id
 WHERE r.hour >= ? AND r.hour < ? {only}
 GROUP BY c.id
 """
@@ -146,7 +148,8 @@ class ResultStore:
             parameters.append(json.dumps(wanted))
         async with self._db.reading() as conn:
             only = "" if wanted is None else f"AND c.key IN ({json_list(conn.dialect)})"
-            sql = _SUMMARIES.format(histogram=histogram, only=only)
+            join = "CROSS JOIN" if conn.dialect == "sqlite" else "JOIN"
+            sql = _SUMMARIES.format(histogram=histogram, only=only, join=join)
             rows = await conn.fetchall(sql, parameters)
         found = {
             key: RollupSummary(

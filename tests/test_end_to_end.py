@@ -1,7 +1,7 @@
 """The whole bot in one process, as a subscriber lives it: subscribe on Telegram, the live
 chat goes down, the alert arrives; it comes back, the recovery arrives with the outage's
-duration. Real probes against a loopback support site, real SQLite, the real Telegram
-adapter against the fake Bot API; nothing is faked inside the bot."""
+duration. Real probes against a loopback support site, real SQLite (and PostgreSQL), the
+real Telegram adapter against the fake Bot API; nothing is faked inside the bot."""
 
 from __future__ import annotations
 
@@ -49,11 +49,19 @@ def health_of(runtime: Runtime, channel: str) -> Health | None:
     return state.health if state else None
 
 
-async def test_a_subscriber_hears_about_the_outage_and_the_recovery(tmp_path: Path) -> None:
+async def test_a_subscriber_hears_about_the_outage_and_the_recovery(
+    tmp_path: Path, database_target: str | Path
+) -> None:
+    """On SQLite and, in a second run, on PostgreSQL (DATABASE_URL)."""
+    where = (
+        {"database_url": database_target}
+        if isinstance(database_target, str)
+        else {"database_path": database_target}
+    )
     async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
         settings = load_settings(
             catalog_path=write_catalog(tmp_path, site.port, interval_s=1.0),
-            database_path=tmp_path / "bot.sqlite3",
+            **where,
             allow_local_targets=True,
             canary_urls=(),  # no canary: the rule for three exchanges never fires on one
             telegram_bot_token=TOKEN,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +16,7 @@ from bot.latency import ExactQuantiles
 from bot.verdict import Upstream
 from bot.vocab import Health
 from probes.result import ErrorKind
-from storage import open_database
+from storage import Database
 from storage.store import Store
 
 HTTP = {"kind": "http", "url": "https://www.mexc.com/support"}
@@ -129,12 +127,9 @@ def live(clock: FakeClock) -> FakeLive:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    db = await open_database(tmp_path / "alerts.sqlite3")
-    try:
-        yield Store(db, now=clock.now)
-    finally:
-        await db.close()
+def store(database: Database, clock: FakeClock) -> Store:
+    """A store on SQLite and, in a second run of the test, on PostgreSQL."""
+    return Store(database, now=clock.now)
 
 
 def down(channel: str = "mexc/live_chat", at: datetime = START, **kw: Any) -> Transition:

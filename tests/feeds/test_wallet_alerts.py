@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from probes.context import ProbeContext, make_session
 from probes.feeds import kucoin
 from probes.feeds.facts import Coin, FeedFacts, Flag, Network, Scope, WalletPart
 from probes.feeds.runner import FeedRunner
-from storage import Conn, open_database
+from storage import Conn, Database
 from storage.store import Store
 from tests.alerts.conftest import FakeLive
 from tests.feeds import fixtures as fx
@@ -71,14 +70,15 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(database: Database) -> AsyncIterator[World]:
+    """The bot's wallet alerts end to end, on SQLite and on PostgreSQL."""
     async with FakeApi() as api:
         api.set("/api/v1/status", fx.KUCOIN_OPEN)
         api.set("/api/v3/currencies", currencies(trc20_withdraw=False))
         api.set("/0/public/SystemStatus", fx.KRAKEN_ONLINE)
         api.set("/0/public/Assets", fx.KRAKEN_ASSETS)
         clock = FakeClock()
-        db = await open_database(tmp_path / "bot.sqlite3")
+        db = database
         session = make_session()
         try:
             store = Store(db, clock.now)
@@ -106,7 +106,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             yield World(api, clock, store, core, runner, drainer, notifier)
         finally:
             await session.close()
-            await db.close()
 
 
 async def test_a_subscriber_hears_once_when_withdrawals_on_its_network_reopen(

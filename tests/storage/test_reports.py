@@ -7,12 +7,15 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from storage import ConstraintViolation, Store, open_database
 from storage.records import WaitReport
 
 from .conftest import NOW
 
 
+@pytest.mark.sqlite_only("reads the database file's bytes")
 async def test_a_person_is_stored_as_a_keyed_hash_never_the_raw_id(store: Store) -> None:
     key = await store.person_key("telegram", "123456789")
     await store.add_wait_report(WaitReport(key, "mexc", "live_chat", NOW, 10))

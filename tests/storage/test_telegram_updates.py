@@ -30,10 +30,10 @@ async def test_an_update_is_claimed_once(store: Store) -> None:
     assert await claims_left(store) == [(BOT, 1001), (BOT, 1002), (BOT + 1, 1001)]
 
 
-async def test_a_second_process_on_the_same_file_sees_the_claim(
-    db: Database, tmp_path: Path
+async def test_a_second_process_on_the_same_database_sees_the_claim(
+    db: Database, database_target: str | Path
 ) -> None:
-    other_db = await open_database(db.path)
+    other_db = await open_database(database_target)
     try:
         first, second = Store(db, now=lambda: NOW), Store(other_db, now=lambda: NOW)
         assert await first.claim_telegram_update(BOT, 77) is True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from probes.result import ProbeResult
 from storage import Store
 from storage.records import TransitionRecord
@@ -44,6 +46,7 @@ async def test_an_earlier_transition_counts(store: Store) -> None:
     assert await store.watching_since("mexc") == earlier
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plan")
 async def test_it_reads_indexes_not_whole_tables(store: Store) -> None:
     async with store.db.reading() as conn:
         plan = await conn.fetchall(

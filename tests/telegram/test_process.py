@@ -18,11 +18,16 @@ from tests.telegram.conftest import TOKEN
 from tests.test_cli import env_for
 
 
-async def test_supportlive_run_answers_status_on_telegram(tmp_path: Path) -> None:
+async def test_supportlive_run_answers_status_on_telegram(
+    tmp_path: Path, database_target: str | Path
+) -> None:
+    """On SQLite and, in a second run, on PostgreSQL (DATABASE_URL)."""
+    on_postgresql = {"DATABASE_URL": database_target} if isinstance(database_target, str) else {}
     async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
         env = env_for(
             tmp_path,
             write_catalog(tmp_path, site.port),
+            **on_postgresql,
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE_URL=tg.base_url,
             ADMIN_USER_IDS="telegram:7",
@@ -58,6 +63,8 @@ async def test_supportlive_run_answers_status_on_telegram(tmp_path: Path) -> Non
     assert process.returncode == 0, log
     assert stopped_in < 5
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    if on_postgresql:
+        assert str(database_target).split(":")[2].split("@")[0] not in log  # the password
 
 
 async def test_healthz_says_starting_until_the_probes_begin(tmp_path: Path) -> None:

@@ -1,0 +1,60 @@
+"""A PostgreSQL `DATABASE_URL` that cannot be used stops `run` and `check` with one line and
+exit 2, and never shows the password; a usable one is migrated at start."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.pg import PgServer
+from tests.test_bad_starts import env_for, one_line, supportlive
+
+PASSWORD = "s3cret-pw"
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize("command", [["run"], ["check"]])
+def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) -> None:
+    port = closed_port()
+    url = f"postgresql://bot:{PASSWORD}@127.0.0.1:{port}/supportlive"
+    env = env_for(tmp_path, DATABASE_URL=url)
+    code, _, stderr = supportlive(*command, env=env, cwd=tmp_path)
+    assert code == 2, stderr
+    assert one_line(stderr) == (
+        f"supportlive: cannot reach PostgreSQL database supportlive at 127.0.0.1:{port}: "
+        "Connection refused"
+    )
+    assert PASSWORD not in stderr
+
+
+@pytest.mark.parametrize("command", [["run"], ["check"]])
+def test_a_refused_login_is_one_line_and_exit_2(
+    tmp_path: Path, pg_server: PgServer, command: list[str]
+) -> None:
+    url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{pg_server.port}/postgres"
+    code, _, stderr = supportlive(*command, env=env_for(tmp_path, DATABASE_URL=url), cwd=tmp_path)
+    assert code == 2, stderr
+    line = one_line(stderr)
+    assert line.startswith(
+        f"supportlive: PostgreSQL database postgres at 127.0.0.1:{pg_server.port} "
+        "refused the login: password authentication failed"
+    ), line
+    assert PASSWORD not in stderr
+
+
+def test_a_database_that_does_not_exist_is_one_line_and_exit_2(
+    tmp_path: Path, pg_server: PgServer
+) -> None:
+    url = pg_server.dsn("no_such_database")
+    code, _, stderr = supportlive("run", env=env_for(tmp_path, DATABASE_URL=url), cwd=tmp_path)
+    assert code == 2, stderr
+    assert "the database does not exist" in one_line(stderr)
+    assert pg_server.password not in stderr
