@@ -39,11 +39,19 @@ def down_alerts(tg: FakeTelegram) -> list[str]:
     return [m["text"] for m in tg.sent_messages(CHAT) if m["text"].startswith(DOWN_ALERT)]
 
 
+def on(target: str | Path, env: dict[str, str]) -> dict[str, str]:
+    """The processes' environment for the test's database: its SQLite file, or PostgreSQL."""
+    if isinstance(target, Path):
+        return {**env, "DATABASE_PATH": str(target)}
+    return {**env, "DATABASE_URL": target}
+
+
 async def test_a_region_failing_alone_alerts_nobody_and_two_regions_down_alert_once(
-    tmp_path: Path,
+    tmp_path: Path, database_target: str | Path
 ) -> None:
+    """On one SQLite file and, in a second run, on PostgreSQL (DATABASE_URL)."""
     async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
-        env = bot_env(tmp_path, site, tg)
+        env = on(database_target, bot_env(tmp_path, site, tg))
         node_env = {k: v for k, v in env.items() if not k.startswith("TELEGRAM")}
         node_env["PROBE_REGION"] = "b"
         async with (
@@ -112,9 +120,12 @@ def _failed(site: SupportSite, count: int) -> Callable[[], Awaitable[bool]]:
     return check
 
 
-async def test_a_probe_node_writes_its_region_and_serves_only_healthz(tmp_path: Path) -> None:
+async def test_a_probe_node_writes_its_region_and_serves_only_healthz(
+    tmp_path: Path, database_target: str | Path
+) -> None:
     async with SupportSite() as site, FakeTelegram(token=TOKEN) as tg:
-        env = {k: v for k, v in bot_env(tmp_path, site, tg).items() if "TELEGRAM" not in k}
+        env = on(database_target, bot_env(tmp_path, site, tg))
+        env = {k: v for k, v in env.items() if "TELEGRAM" not in k}
         async with (
             BotProcess({**env, "PROBE_REGION": "eu-west"}, tmp_path, "bot", "probe-node") as node,
             aiohttp.ClientSession() as http,
@@ -133,7 +144,7 @@ async def test_a_probe_node_writes_its_region_and_serves_only_healthz(tmp_path: 
     assert not tg.calls(), "a probe node never talks to Telegram"
     assert "probe node of region eu-west running" in node.log
     assert "PROBE_REGION is not set" not in node.log
-    db = await open_database(Path(env["DATABASE_PATH"]))
+    db = await open_database(database_target)
     try:
         async with db.reading() as conn:
             raw = list(await conn.fetchall("SELECT DISTINCT region FROM probe_results"))
