@@ -1,6 +1,7 @@
 """Two real `supportlive run` on one database in Telegram webhook mode: nobody polls, both
 register the same webhook and take updates, a copy of one update handed to each (as a load
-balancer might) is answered once, and after `kill -9` of the leader the other keeps answering."""
+balancer might) is answered once, and after `kill -9` of the leader the other keeps answering.
+Once on one SQLite file, once on PostgreSQL (DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -37,9 +38,11 @@ async def deliver(tg: FakeTelegram, to: Replica, update: JsonDict) -> int:
 
 
 async def test_two_replicas_take_webhook_updates_answer_each_once_and_survive_the_leader(
-    tmp_path: Path,
+    tmp_path: Path, database_target: str | Path
 ) -> None:
     webhook = {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org", "TELEGRAM_WEBHOOK_SECRET": SECRET}
+    if isinstance(database_target, str):  # PostgreSQL; else the replicas' own SQLite file
+        webhook["DATABASE_URL"] = database_target
     async with (
         SupportSite() as site,
         FakeTelegram(token=TOKEN) as tg,
