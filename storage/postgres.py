@@ -114,12 +114,8 @@ def _rowcount(status: str) -> int:
 # -- errors ----------------------------------------------------------------------------------
 
 _UNAVAILABLE_STATES = ("08", "57P", "53300", "55P03", "40001", "40P01", "25006")
-_CONNECTION_LOST = (
-    OSError,
-    TimeoutError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.InterfaceError,
-)
+# The server cannot be reached, or the connection went away in the middle of a statement.
+_CONNECTION_LOST = (OSError, TimeoutError, asyncpg.exceptions.ConnectionDoesNotExistError)
 
 
 def database_error(where: str, exc: BaseException) -> DatabaseError:
@@ -135,7 +131,7 @@ def database_error(where: str, exc: BaseException) -> DatabaseError:
             kind = DatabaseDamaged
         elif state.startswith(_UNAVAILABLE_STATES):
             kind = DatabaseUnavailable
-    elif isinstance(exc, _CONNECTION_LOST) and "argument" not in str(exc):
+    elif isinstance(exc, _CONNECTION_LOST):
         kind = DatabaseUnavailable
     message = str(exc) or type(exc).__name__
     code = state if isinstance(state, str) else type(exc).__name__
