@@ -10,7 +10,11 @@ wait-report figures read from the database for every answer against kept a minut
 `supportlive run` does), the two interleaved so both meet the same machine load.
 
     .venv/bin/python bench/status.py [--exchanges 200] [--requests 2000] [--raw-hours 48]
-        [--reports-per-day 48]
+        [--reports-per-day 48] [--database sqlite|postgresql|both]
+
+With `both` (the default) the same data and answers run on SQLite and then on PostgreSQL (a
+throw-away local server started from Debian's package as the tests start it), and the
+median answer times are compared: PostgreSQL's over SQLite's, figure by figure.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import asyncio
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -39,6 +44,7 @@ from bot.vocab import Case, Platform
 from probes.result import ErrorKind, ProbeResult
 from storage import Histogram, Store, open_database
 from storage.engine import Database, insert_rows
+from storage.sqlite import SqliteDatabase
 
 DAYS = 30
 INTERVAL_S = 60
@@ -207,7 +213,7 @@ async def compare_report_figures(
     clock: FakeClock,
     settings: Any,
     requests: int,
-) -> None:
+) -> dict[str, list[float]]:
     """`/status` with each exchange's wait-report figures kept a minute (every answer finds
     them kept: the clock stands still) against read from the database for every answer,
     interleaved so both meet the same machine load."""
@@ -224,8 +230,13 @@ async def compare_report_figures(
         began = time.perf_counter()
         await handle(Request(Platform.TELEGRAM, "1", "1", "en", line), cores[n % 2])
         took[n % 2].append((time.perf_counter() - began) * 1000)
-    print(figures("/status, wait figures read every answer", took[0]))
-    print(figures("/status, wait figures kept a minute", took[1]))
+    measured = {
+        "/status, wait figures read every answer": took[0],
+        "/status, wait figures kept a minute": took[1],
+    }
+    for label, ms in measured.items():
+        print(figures(label, ms))
+    return measured
 
 
 def figures(label: str, ms: list[float]) -> str:
@@ -236,66 +247,119 @@ def figures(label: str, ms: list[float]) -> str:
     )
 
 
-async def main(exchanges: int, requests: int, raw_hours: int, reports_per_day: int) -> None:
+Figures = dict[str, list[float]]
+
+
+async def measure(
+    target: str | Path, exchanges: int, requests: int, raw_hours: int, reports_per_day: int
+) -> Figures:
+    """Build the data in the database at `target`, answer, print and return the figures."""
     catalog = check_data(Path("bench"), catalog_data(exchanges))
     keys = keys_of(catalog)
     clock = FakeClock(NOW)
     settings = load_settings()
-    with tempfile.TemporaryDirectory() as folder:
-        db = await open_database(Path(folder) / "bench.sqlite3")
-        store = Store(db, clock.now)
-        try:
-            began = time.perf_counter()
-            await fill(store, db, keys, raw_hours)
-            await write_reports(db, catalog, reports_per_day)
-            async with db.reading() as conn:
-                raw = await conn.fetchval("SELECT count(*) FROM probe_results")
-                rollups = await conn.fetchval("SELECT count(*) FROM rollups")
-                reports = await conn.fetchval("SELECT count(*) FROM wait_reports")
-            print(
-                f"data: {len(catalog.exchanges)} exchanges, {len(keys):,} probed channels, "
-                f"{rollups:,} rollup rows, {raw:,} raw rows, {reports:,} wait reports "
-                f"(built in {time.perf_counter() - began:.0f} s)"
-            )
-            monitor = live_view(catalog, store, clock)
-            book = WaitBook(store, clock)  # as `supportlive run` wires it
-            status = StatusService(catalog, monitor, store, clock, reports=book)
-            core = Core(catalog, status, store, clock, settings)
-            statements: list[str] = []
-            await db.raw.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+    db = await open_database(target)
+    store = Store(db, clock.now)
+    measured: Figures = {}
+    try:
+        began = time.perf_counter()
+        await fill(store, db, keys, raw_hours)
+        await write_reports(db, catalog, reports_per_day)
+        async with db.reading() as conn:
+            raw = await conn.fetchval("SELECT count(*) FROM probe_results")
+            rollups = await conn.fetchval("SELECT count(*) FROM rollups")
+            reports = await conn.fetchval("SELECT count(*) FROM wait_reports")
+        print(
+            f"data: {len(catalog.exchanges)} exchanges, {len(keys):,} probed channels, "
+            f"{rollups:,} rollup rows, {raw:,} raw rows, {reports:,} wait reports "
+            f"(built in {time.perf_counter() - began:.0f} s)"
+        )
+        monitor = live_view(catalog, store, clock)
+        book = WaitBook(store, clock)  # as `supportlive run` wires it
+        status = StatusService(catalog, monitor, store, clock, reports=book)
+        core = Core(catalog, status, store, clock, settings)
+        # Every statement is traced on SQLite (its trace callback); PostgreSQL runs the
+        # same storage code, so the count holds for it too.
+        statements: list[str] = []
+        if isinstance(db, SqliteDatabase):
+            await db.raw.set_trace_callback(statements.append)
 
-            async def answer(line: str) -> object:
-                return await handle(Request(Platform.TELEGRAM, "1", "1", "en", line), core)
+        async def answer(line: str) -> object:
+            return await handle(Request(Platform.TELEGRAM, "1", "1", "en", line), core)
 
-            rng = random.Random(4)
-            ids = [e.id for e in catalog.exchanges]
-            cold = await timed(len(ids), lambda n: f"/status {ids[n]}", answer)
-            print(figures("/status, first answer per exchange this hour", cold))
+        rng = random.Random(4)
+        ids = [e.id for e in catalog.exchanges]
+        cold = await timed(len(ids), lambda n: f"/status {ids[n]}", answer)
+        measured["/status, first answer per exchange this hour"] = cold
 
-            status = StatusService(catalog, monitor, store, clock, reports=book)
-            core = Core(catalog, status, store, clock, settings)
-            began = time.perf_counter()
-            await status.warm()
-            took = time.perf_counter() - began
-            print(f"warm(): every channel's rollups for the hour in {took:.2f} s")
-            mark = len(statements)
-            cases = [c.value for c in Case]
-            warm = await timed(requests, lambda n: f"/status {rng.choice(ids)}", answer)
-            urgent = await timed(
-                requests, lambda n: f"/urgent {rng.choice(ids)} {rng.choice(cases)}", answer
-            )
-            print(figures("/status, rollups cached (warm)", warm))
-            print(figures("/urgent <case>, rollups cached (warm)", urgent))
-            warm_sql = len(statements) - mark
+        status = StatusService(catalog, monitor, store, clock, reports=book)
+        core = Core(catalog, status, store, clock, settings)
+        began = time.perf_counter()
+        await status.warm()
+        took = time.perf_counter() - began
+        print(f"warm(): every channel's rollups for the hour in {took:.2f} s")
+        mark = len(statements)
+        cases = [c.value for c in Case]
+        measured["/status, rollups cached (warm)"] = await timed(
+            requests, lambda n: f"/status {rng.choice(ids)}", answer
+        )
+        measured["/urgent <case>, rollups cached (warm)"] = await timed(
+            requests, lambda n: f"/urgent {rng.choice(ids)} {rng.choice(cases)}", answer
+        )
+        warm_sql = len(statements) - mark
+        for label, ms in measured.items():
+            print(figures(label, ms))
+        measured.update(
             await compare_report_figures(catalog, monitor, store, clock, settings, requests)
+        )
+        if isinstance(db, SqliteDatabase):
             raw_reads = [s for s in statements if "probe_results" in s]
             print(
                 f"SQL: {warm_sql / (2 * requests):.1f} statements per warm answer; "
                 f"{len(raw_reads)} of {len(statements)} traced touch probe_results"
             )
-            await db.raw.set_trace_callback(None)  # type: ignore[attr-defined]
-        finally:
-            await db.close()
+    finally:
+        if isinstance(db, SqliteDatabase):
+            await db.raw.set_trace_callback(None)  # type: ignore[arg-type]
+        await db.close()
+    return measured
+
+
+def ratios(sqlite: Figures, postgresql: Figures) -> list[str]:
+    """PostgreSQL's median answer time over SQLite's, figure by figure."""
+    lines = ["PostgreSQL / SQLite, median answer time:"]
+    for label, ms in sqlite.items():
+        other = statistics.median(postgresql[label])
+        lines.append(
+            f"  {label:<44} {other:6.2f} / {statistics.median(ms):6.2f} ms = "
+            f"{other / statistics.median(ms):4.2f}"
+        )
+    return lines
+
+
+def main(which: str, *sizes: int) -> None:
+    measured: dict[str, Figures] = {}
+    if which in ("sqlite", "both"):
+        print("-- SQLite")
+        with tempfile.TemporaryDirectory() as folder:
+            measured["sqlite"] = asyncio.run(measure(Path(folder) / "bench.sqlite3", *sizes))
+    if which in ("postgresql", "both"):
+        print("-- PostgreSQL")
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' server
+        from tests.pg import PgServer, PgUnavailable, find_bin_dir
+
+        try:
+            server = PgServer.create(find_bin_dir())  # in the main thread: see tests/pg.py
+        except PgUnavailable as missing:
+            print(f"PostgreSQL: not measured: {missing}")
+        else:
+            try:
+                dsn = server.dsn(server.create_database())
+                measured["postgresql"] = asyncio.run(measure(dsn, *sizes))
+            finally:
+                server.remove()
+    if len(measured) == 2:
+        print("\n".join(ratios(measured["sqlite"], measured["postgresql"])))
 
 
 if __name__ == "__main__":
@@ -304,9 +368,12 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--raw-hours", type=int, default=48)
     parser.add_argument("--reports-per-day", type=int, default=48)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     arguments = parser.parse_args()
-    asyncio.run(
-        main(
-            arguments.exchanges, arguments.requests, arguments.raw_hours, arguments.reports_per_day
-        )
+    main(
+        arguments.database,
+        arguments.exchanges,
+        arguments.requests,
+        arguments.raw_hours,
+        arguments.reports_per_day,
     )
