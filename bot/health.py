@@ -26,7 +26,7 @@ Rules (docs/design.md section 5):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -275,6 +275,54 @@ def advance(
         down_since=state.since if state.health == Health.DOWN else None,
     )
     return after, transition
+
+
+# Later than any check: a steady state without flips stays steady whatever the time.
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def steady_until(state: HealthState, policy: HealthPolicy = DEFAULT_POLICY) -> datetime | None:
+    """Until when a normal check (ok, not slow, no error) would change nothing in `state` but
+    its run counters and last-check fields; None when the next one may change more.
+
+    Steady: up, the last `recent_size` results all successes (no intermittency to age out,
+    nothing for `recent` to drop), nothing degrading it, no blind spell held, the last check
+    a success without error (so nothing a reader acts on changes), and no flip leaving the
+    flap window (the flips and the flapping flag stay as they are). Such checks are what a
+    healthy channel gives nearly every time: `counted` folds any number of them at once.
+    """
+    if not (
+        state.health is Health.UP
+        and state.held is None
+        and state.degraded_by is None
+        and state.last_ok is True
+        and state.last_error is None
+        and len(state.recent) == policy.recent_size
+        and all(state.recent)
+    ):
+        return None
+    if not state.flips:
+        return _NEVER
+    # A flip leaves the window once a check starts `flap_window_s` after it (`_recent_flips`).
+    return min(state.flips) + timedelta(seconds=policy.flap_window_s)
+
+
+def counted(state: HealthState, normal: int, last: ProbeResult) -> HealthState:
+    """`state` after `normal` normal checks, `last` the newest of them, all made before
+    `steady_until(state)` and none older than the one before: the state `advance` reaches
+    taking them one by one (tests/core/test_health.py holds the two side by side)."""
+    return replace(
+        state,
+        consecutive_failures=0,
+        consecutive_successes=state.consecutive_successes + normal,
+        consecutive_normal=state.consecutive_normal + normal,
+        last_at=last.at,
+        last_ok=True,
+        last_latency_ms=last.latency_ms,
+        last_error=None,
+        last_detail=last.detail,
+        last_slow=False,
+    )
 
 
 def _blinded(state: HealthState, result: ProbeResult) -> HealthState:

@@ -20,7 +20,16 @@ from typing import NamedTuple, TypeVar
 from bot.blind import Sight, blinded
 from bot.catalog import Catalog
 from bot.clock import Clock
-from bot.health import DEFAULT_POLICY, HealthPolicy, HealthState, Transition, advance, initial
+from bot.health import (
+    DEFAULT_POLICY,
+    HealthPolicy,
+    HealthState,
+    Transition,
+    advance,
+    counted,
+    initial,
+    steady_until,
+)
 from bot.latency import HourQuantiles, LatencyWindow
 from bot.probe_plan import probe_plan
 from bot.regions import (
@@ -81,6 +90,65 @@ class _Saved(NamedTuple):
 
     salient: tuple[object, ...]
     at: datetime
+
+
+class _Channel:
+    """One channel in memory: its health state, recent latency, and the normal checks
+    counted since the state was last built.
+
+    Nearly every check of a healthy channel changes nothing but run counters and last-check
+    fields (`bot.health.steady_until`). Rebuilding the 17-field state for each was most of
+    the monitor's cost per result, so such checks are only counted here (`take_normal`: a
+    few comparisons, no allocation) and folded in when the state is read (`current`). Any
+    other check goes through `bot.health.advance` as before.
+    """
+
+    __slots__ = ("last", "last_at", "normal", "state", "until", "window")
+
+    def __init__(self, state: HealthState, policy: HealthPolicy) -> None:
+        self.state = state
+        self.last_at = state.last_at  # of the newest check taken
+        self.until = steady_until(state, policy)  # None: the next check goes through advance
+        self.normal = 0  # normal checks counted on top of `state`
+        self.last: ProbeResult | None = None  # the newest of them
+        self.window: LatencyWindow | None = None
+
+    def put(self, state: HealthState, policy: HealthPolicy) -> None:
+        """Make `state` the channel's state, with nothing counted on top of it."""
+        self.state = state
+        self.last_at = state.last_at
+        self.until = steady_until(state, policy)
+        self.normal = 0
+        self.last = None
+
+    def take_normal(self, result: ProbeResult) -> bool:
+        """Count `result` if it is a normal check the steady state only counts; else False.
+
+        The caller has made sure no other region reports on the channel (their say can
+        change health on any check, see `bot.regions`)."""
+        at = result.at
+        if (
+            self.until is None
+            or not result.ok
+            or result.slow
+            or result.error is not None
+            or self.last_at is None
+            or at < self.last_at
+            or at >= self.until
+        ):
+            return False
+        self.normal += 1
+        self.last = result
+        self.last_at = at
+        return True
+
+    def current(self) -> HealthState:
+        """The state with every counted check folded in."""
+        if self.normal and self.last is not None:
+            self.state = counted(self.state, self.normal, self.last)
+            self.normal = 0
+            self.last = None
+        return self.state
 
 
 def _salient(state: HealthState) -> tuple[object, ...]:
@@ -152,8 +220,7 @@ class Monitor:
         self.on_upstream = on_upstream
         self._observe = observe
         self._batch_max = batch_max
-        self._states: dict[str, HealthState] = {}
-        self._latencies: dict[str, LatencyWindow] = {}
+        self._channels: dict[str, _Channel] = {}
         self._upstream: dict[str, Upstream] = {}
         self._probed = {e.key(c) for e, c in catalog.channels() if c.probe is not None}
         self._save_every = {
@@ -161,7 +228,7 @@ class Monitor:
             for e, c in catalog.channels()
             if c.probe is not None
         }
-        self._unsaved: dict[str, HealthState] = {}  # newer than the stored copy
+        self._unsaved: set[str] = set()  # channels whose state is newer than the stored copy
         self._saved: dict[str, _Saved] = {}
         # Channels that probe what another channel probes get that channel's results.
         self._plan = probe_plan(catalog)
@@ -201,13 +268,14 @@ class Monitor:
     # -- LiveView: what the status service reads -------------------------------------------
 
     def health(self, channel_key: str) -> HealthState | None:
-        return self._states.get(channel_key)
+        live = self._channels.get(channel_key)
+        return None if live is None else live.current()
 
     def recent_latency(self, channel_key: str) -> HourQuantiles:
-        window = self._latencies.get(channel_key)
-        if window is None:
+        live = self._channels.get(channel_key)
+        if live is None or live.window is None:
             return _NO_LATENCY
-        return window.quantiles(self._clock.now().timestamp())
+        return live.window.quantiles(self._clock.now().timestamp())
 
     def upstream(self, exchange_id: str) -> Upstream | None:
         return self._upstream.get(exchange_id)
@@ -230,7 +298,8 @@ class Monitor:
         """Load the stored health states, so a restart neither forgets nor re-alerts."""
         for channel, row in (await self._store.load_health()).items():
             if channel in self._probed:
-                state = self._states[channel] = HealthState.from_json(row.state)
+                state = HealthState.from_json(row.state)
+                self._channels[channel] = _Channel(state, self._policy)
                 self._saved[channel] = _Saved(_salient(state), row.updated_at)
 
     async def see_afresh(self) -> None:
@@ -270,9 +339,39 @@ class Monitor:
 
     def _take(self, result: ProbeResult) -> None:
         self._observe_sight(result)
+        channel = result.channel
+        live = self._channels.get(channel)
+        transition = None
+        if live is None or channel in self._others or not live.take_normal(result):
+            # Not a normal check of a steady channel: the state machine decides.
+            result, transition = self._advance(result, live)
+            live = self._channels[channel]
+        if result.ok and result.latency_ms is not None:
+            if live.window is None:
+                live.window = LatencyWindow()
+            live.window.add(result.at.timestamp(), result.latency_ms)
+        pending = self._pending
+        if channel in self._status_channels:
+            exchange_id = self._status_channels[channel]
+            self._upstream[exchange_id] = pending.upstreams[exchange_id] = upstream_of(result)
+        pending.results.append(result)
+        self._unsaved.add(channel)
+        if transition is not None:
+            pending.transitions.append(transition)
+        if len(pending.results) >= self._batch_max or transition is not None:
+            self._full.set()
+            if len(pending.results) > self._backlog_max:
+                self._trim()  # the database is out and results keep coming
+
+    def _advance(
+        self, result: ProbeResult, live: _Channel | None
+    ) -> tuple[ProbeResult, Transition | None]:
+        """Fold a result into its channel's state with `bot.health.advance` (and the other
+        regions' say); the result as stored (blinded when it proves nothing) and the
+        transition, if health changed."""
         if not result.ok and self._sight.covers(result.at):
             result = blinded(result)
-        before = self._states.get(result.channel) or initial(result.channel)
+        before = initial(result.channel) if live is None else live.current()
         state, transition = advance(before, result, self._policy)
         others = self._others.get(result.channel)
         if others and state is not before and result.error is not ErrorKind.BLIND:
@@ -283,24 +382,11 @@ class Monitor:
                 # Our network's failure, not the exchange's: stored like a blind check, it
                 # counts neither as a check nor as a failure in the rollups (uptime, bars).
                 result = blinded(result)
-        self._states[result.channel] = state
-        if result.ok and result.latency_ms is not None:
-            window = self._latencies.get(result.channel)
-            if window is None:
-                window = self._latencies[result.channel] = LatencyWindow()
-            window.add(result.at.timestamp(), result.latency_ms)
-        pending = self._pending
-        if result.channel in self._status_channels:
-            exchange_id = self._status_channels[result.channel]
-            self._upstream[exchange_id] = pending.upstreams[exchange_id] = upstream_of(result)
-        pending.results.append(result)
-        self._unsaved[result.channel] = state
-        if transition is not None:
-            pending.transitions.append(transition)
-        if len(pending.results) >= self._batch_max or transition is not None:
-            self._full.set()
-            if len(pending.results) > self._backlog_max:
-                self._trim()  # the database is out and results keep coming
+        if live is None:
+            self._channels[result.channel] = _Channel(state, self._policy)
+        else:
+            live.put(state, self._policy)
+        return result, transition
 
     def _agreement(
         self, result: ProbeResult, proposed: Health, others: tuple[Sighting, ...]
@@ -404,6 +490,7 @@ class Monitor:
             except BaseException:
                 # Locked, full, or stopped mid-write (rolled back): the batch waits for the
                 # next flush (the final one on stop), so no health change or alert is lost.
+                self._unsaved.update(states)
                 self._requeue(pending)
                 self._trim()
                 raise
@@ -411,24 +498,25 @@ class Monitor:
             self._backlog_written()
 
     def _states_to_save(self, now: datetime) -> dict[str, HealthState]:
-        """The unsaved states that changed in a way that matters, or waited long enough."""
+        """The unsaved states that changed in a way that matters, or waited long enough;
+        they leave `_unsaved` (a result taken during the write puts its channel back)."""
         due: dict[str, HealthState] = {}
-        for channel, state in self._unsaved.items():
+        for channel in self._unsaved:
+            live = self._channels[channel]
             saved = self._saved.get(channel)
+            # Counted checks change nothing salient (`_Channel`): no need to fold them in yet.
             if (
                 saved is None
-                or saved.salient != _salient(state)
+                or saved.salient != _salient(live.state)
                 or (now - saved.at).total_seconds() >= self._save_every.get(channel, 0.0)
             ):
-                due[channel] = state
+                due[channel] = live.current()
+        self._unsaved.difference_update(due)
         return due
 
     def _stored(self, states: dict[str, HealthState], now: datetime) -> None:
         for channel, state in states.items():
             self._saved[channel] = _Saved(_salient(state), now)
-            # A result taken during the write made a newer state: that one is still unsaved.
-            if self._unsaved.get(channel) is state:
-                del self._unsaved[channel]
 
     async def wait_for_batch(self, every_s: float = 1.0) -> None:
         """Return after `every_s` seconds, or sooner when a batch fills or a transition lands."""

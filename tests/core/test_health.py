@@ -15,8 +15,10 @@ from bot.health import (
     HealthState,
     Transition,
     advance,
+    counted,
     effective_health,
     initial,
+    steady_until,
 )
 from bot.vocab import Health
 from probes.result import ErrorKind, ProbeResult
@@ -292,3 +294,58 @@ def test_it_reads_back_a_state_written_before_newer_fields_existed() -> None:
     old = {"channel": KEY, "health": "up", "last_at": "2026-11-24T19:00:00+00:00"}
     state = HealthState.from_json(old)
     assert (state.health, state.last_at, state.recent) == (Health.UP, T0, ())
+
+
+# Runs of checks as (letter, how many, seconds between them): `.` ok, `s` slow, `F` a timeout,
+# `b` a blind failure; a negative gap makes late checks, older than the one before.
+_CHECKS = st.lists(
+    st.tuples(
+        st.sampled_from("...sFb"),
+        st.integers(min_value=1, max_value=15),
+        st.sampled_from([-30, 0, 1, 20, 60, 300]),
+    ),
+    max_size=20,
+)
+
+
+def _check(letter: str, at: datetime) -> ProbeResult:
+    if letter == "b":
+        return ProbeResult(KEY, at, ok=False, latency_ms=None, error=ErrorKind.BLIND)
+    return result(letter, at)
+
+
+@given(_CHECKS, st.sampled_from([HealthPolicy(), HealthPolicy(flap_window_s=600, flap_limit=2)]))
+def test_counting_normal_checks_of_a_steady_state_gives_what_advance_gives(
+    runs: list[tuple[str, int, int]], policy: HealthPolicy
+) -> None:
+    """What the monitor does (bot/monitor.py `_Channel`): checks that `steady_until` allows are
+    only counted and folded in later with `counted`; every other check goes through advance."""
+    exact = base = initial(KEY)
+    until, normal, last, last_at = steady_until(base, policy), 0, None, base.last_at
+    at = T0
+    checks = [(letter, gap) for letter, count, gap in runs for _ in range(count)]
+    for letter, gap in checks:
+        at += timedelta(seconds=gap)
+        check = _check(letter, at)
+        exact, expected = advance(exact, check, policy)
+        if until is not None and letter == "." and last_at is not None and last_at <= at < until:
+            normal, last, last_at = normal + 1, check, at
+            transition = None
+        else:
+            folded = counted(base, normal, last) if last is not None else base
+            base, transition = advance(folded, check, policy)
+            until, normal, last, last_at = steady_until(base, policy), 0, None, base.last_at
+        assert transition == expected
+        assert (counted(base, normal, last) if last is not None else base) == exact
+
+
+def test_a_healthy_channel_is_steady_and_an_outage_is_not() -> None:
+    up, _ = run("." * 10)
+    assert steady_until(up, HealthPolicy()) is not None
+    assert steady_until(run("." * 9)[0], HealthPolicy()) is None, "fewer than 10 checks seen"
+    assert steady_until(run("." * 10 + "s")[0], HealthPolicy()) is None, "degraded"
+    assert steady_until(run("." * 10 + "F")[0], HealthPolicy()) is None, "the last check failed"
+    flapped, _ = run("FFF" + "." * 12)  # down, then up: a flip an hour stays in the window
+    until = steady_until(flapped, HealthPolicy())
+    assert until is not None and flapped.flips
+    assert until == flapped.flips[0] + timedelta(hours=1)

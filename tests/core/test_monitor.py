@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.catalog.models import catalog_from_data
 from bot.clock import FakeClock
-from bot.health import HealthState, Transition
+from bot.health import HealthState, Transition, advance, initial
 from bot.monitor import Monitor
 from bot.vocab import Health
 from probes.result import ErrorKind, ProbeResult
@@ -204,3 +206,48 @@ async def test_a_restart_restores_health_and_counters_at_most_the_save_interval_
     second.on_result(ProbeResult("mexc/live_chat", clock.now(), True, 50.0))
     await second.flush()
     assert (await _stored(store, "mexc/live_chat")).consecutive_successes == 61
+
+
+def _random_check(rng: random.Random, at: datetime) -> ProbeResult:
+    """Mostly normal checks, some slow, some failing: runs of each, as channels give them."""
+    kind = rng.choices(["ok", "slow", "fail"], weights=[8, 1, 2])[0]
+    if kind == "fail":
+        return ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "timeout")
+    if kind == "slow":
+        return ProbeResult("mexc/live_chat", at, True, 4000.0, detail="HTTP 200", slow=True)
+    return ProbeResult("mexc/live_chat", at, True, rng.uniform(20, 300), detail="HTTP 200")
+
+
+@pytest.mark.parametrize("seed", range(12))
+async def test_health_in_memory_stored_and_alerted_is_what_advance_gives_check_by_check(
+    store: Store, seed: int
+) -> None:
+    """Normal checks of a steady channel are only counted (`_Channel`): what a reader sees,
+    what is stored and the transitions are still exactly those of one `advance` per check."""
+    rng = random.Random(seed)
+    clock = FakeClock(current=START)
+    monitor = Monitor(catalog_from_data(CATALOG_DATA), store, clock, save_every_s=60)
+    written: list[Transition] = []
+
+    async def sink(transition: Transition) -> None:
+        if transition.channel == "mexc/live_chat":
+            written.append(transition)
+
+    monitor.on_transition = sink
+    exact, expected = initial("mexc/live_chat"), []
+    for _ in range(60):
+        check = _random_check(rng, clock.now())
+        for _ in range(rng.choice([1, 1, 3, 15])):  # a run of the same outcome
+            check = replace(check, at=clock.now())
+            exact, transition = advance(exact, check)
+            expected += [transition] if transition is not None else []
+            monitor.on_result(check)
+            if rng.random() < 0.1:  # read now and then: unread, counted checks pile up
+                assert monitor.health("mexc/live_chat") == exact
+            clock.advance(rng.choice([1, 30, 60]))
+        if rng.random() < 0.3:
+            await monitor.flush()
+    clock.advance(61)  # the state is due to be stored
+    await monitor.flush()
+    assert written == expected
+    assert await _stored(store, "mexc/live_chat") == exact
