@@ -131,12 +131,39 @@ def merge_all(histograms: Iterable[Histogram]) -> Histogram:
 
 
 def merge_encoded(blobs: Iterable[bytes | None]) -> bytes:
-    """Merge encoded histograms without building intermediate objects (used inside SQLite)."""
-    counts = [0] * BUCKETS
+    """Merge encoded histograms without building intermediate objects (used inside SQLite).
+
+    Sparse: SQLite calls it for every rollup row a flush adds to (`hist_merge`), and an
+    hour of one channel fills a few of the 45 buckets, so only those are touched.
+    """
+    merged: dict[int, int] = {}
     for blob in blobs:
         if blob:
-            add_encoded(counts, blob)
-    return encode_counts(counts)
+            _add_sparse(merged, blob)
+    out = bytearray((_VERSION,))
+    for index in sorted(merged):
+        count = merged[index]
+        if count:
+            out.append(index)
+            _put_varint(out, count)
+    return bytes(out)
+
+
+def _add_sparse(merged: dict[int, int], blob: bytes) -> None:
+    """`add_encoded` into {bucket: count}; the same checks, a one-byte count read inline."""
+    if blob[0] != _VERSION:
+        raise ValueError("not an encoded histogram (unknown version)")
+    position = 1
+    end = len(blob)
+    while position < end:
+        index = blob[position]
+        if index >= BUCKETS:
+            raise ValueError(f"encoded histogram names bucket {index}, there are {BUCKETS}")
+        if position + 1 < end and blob[position + 1] < 0x80:
+            count, position = blob[position + 1], position + 2
+        else:
+            count, position = _get_varint(blob, position + 1)
+        merged[index] = merged.get(index, 0) + count
 
 
 def encode_counts(counts: Sequence[int]) -> bytes:

@@ -15,6 +15,7 @@ from storage.histogram import (
     Histogram,
     bucket_bounds,
     bucket_index,
+    encode_counts,
     merge_all,
     merge_encoded,
 )
@@ -98,7 +99,24 @@ def test_it_encodes_a_typical_hour_in_a_few_bytes() -> None:
     assert len(histogram.encode()) <= 10
 
 
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=2**40), min_size=BUCKETS, max_size=BUCKETS),
+        max_size=4,
+    )
+)
+def test_merging_encoded_histograms_gives_the_encoded_sum(parts: list[list[int]]) -> None:
+    """What SQLite's hist_merge adds into a rollup row: byte for byte the sum's encoding."""
+    summed = [sum(counts) for counts in zip(*parts, strict=True)] if parts else [0] * BUCKETS
+    blobs = [encode_counts(counts) for counts in parts]
+    assert merge_encoded(blobs) == encode_counts(summed)
+    assert merge_encoded([None, *blobs]) == encode_counts(summed)
+
+
 @pytest.mark.parametrize("blob", [b"", b"\x02", b"\x01\x99\x01", b"\x01\x03\x80"])
 def test_it_refuses_bytes_it_did_not_write(blob: bytes) -> None:
     with pytest.raises(ValueError):
         Histogram.decode(blob)
+    if blob:  # an empty or NULL histogram is none: merging skips it
+        with pytest.raises(ValueError):
+            merge_encoded([blob])
