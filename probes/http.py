@@ -7,11 +7,12 @@ can neither fool nor stall a probe.
 
 from __future__ import annotations
 
-import asyncio
+import math
 import ssl
 import time
-from dataclasses import dataclass
 from email.message import Message
+from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 import aiohttp
@@ -27,9 +28,11 @@ MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """A final (non-redirect) response: status, capped body and where it came from."""
+class Fetched(NamedTuple):
+    """A final (non-redirect) response: status, capped body and where it came from.
+
+    A tuple rather than a frozen dataclass: one is made for every check, and a tuple is the
+    cheapest immutable record to build."""
 
     status: int
     body: bytes
@@ -37,7 +40,7 @@ class Fetched:
     url: str
     content_type: str | None  # the header as sent; parsed only when the text is needed
     latency_ms: float
-    retry_after: str | None = None  # the Retry-After header, for APIs that rate-limit
+    retry_after: str | None = None  # the Retry-After header of a 429 or 503, for APIs
 
     @property
     def charset(self) -> str | None:
@@ -113,11 +116,49 @@ async def fetch(
 
     Raises `ProbeFailure` for every failure: timeout, DNS, connect, TLS, off-domain redirect,
     too many redirects, broken responses. Never reads more than max_bytes of a body.
+
+    The timeout is aiohttp's own per-request timer (connect, headers and body read), each
+    request given what is left of `timeout_s`: the same bound as one timer around the whole
+    fetch, without a second timer for every check (the aiohttp client sets one anyway).
     """
     started = time.perf_counter()
+    problem = url_problem(url, target.official_domains, target.allow_local)
+    if problem:
+        raise ProbeFailure(ErrorKind.OTHER, problem)
+    ssl_arg: ssl.SSLContext | bool = ctx.ssl_context if ctx.ssl_context is not None else True
+    # `make_session` already sends the User-Agent; passing it again costs a header merge on
+    # every request, so only a session with another (or no) default gets it per request.
+    headers = None
+    if ctx.session.headers.get("User-Agent") != ctx.user_agent:
+        headers = {"User-Agent": ctx.user_agent}
+    timeout = _full_timeout(timeout_s)
     try:
-        async with asyncio.timeout(timeout_s):
-            return await _follow(ctx, target, url, method, max_bytes, started, follow_redirects)
+        for _ in range(MAX_REDIRECTS + 1):
+            async with ctx.session.request(
+                method, url, allow_redirects=False, ssl=ssl_arg, headers=headers, timeout=timeout
+            ) as resp:
+                status = resp.status
+                if follow_redirects and status in REDIRECT_STATUSES:
+                    location = resp.headers.get("Location")
+                    if location:
+                        url = next_url(url, location, target)
+                        # Browsers turn a 303 into a GET; HEAD stays HEAD so no body is fetched.
+                        method = "GET" if status == 303 and method != "HEAD" else method
+                        timeout = _timeout(timeout_s - (time.perf_counter() - started))
+                        continue
+                body, truncated = b"", False
+                if method != "HEAD":
+                    body, truncated = await read_capped(resp, max_bytes)
+                return Fetched(
+                    status,
+                    body,
+                    truncated,
+                    url,
+                    resp.headers.get("Content-Type"),
+                    (time.perf_counter() - started) * 1000.0,
+                    resp.headers.get("Retry-After") if status in (429, 503) else None,
+                )
+        raise ProbeFailure(ErrorKind.OTHER, f"more than {MAX_REDIRECTS} redirects")
     except TimeoutError:
         raise timeout_failure(timeout_s) from None
     except aiohttp.ClientConnectorDNSError as exc:
@@ -128,48 +169,15 @@ async def fetch(
         raise classify_client_error(exc) from exc
 
 
-async def _follow(
-    ctx: ProbeContext,
-    target: Target,
-    url: str,
-    method: str,
-    max_bytes: int,
-    started: float,
-    follow_redirects: bool,
-) -> Fetched:
-    """The redirect loop of `fetch`; no timeout or error mapping here."""
-    problem = url_problem(url, target.official_domains, target.allow_local)
-    if problem:
-        raise ProbeFailure(ErrorKind.OTHER, problem)
-    ssl_arg: ssl.SSLContext | bool = ctx.ssl_context if ctx.ssl_context is not None else True
-    # `make_session` already sends the User-Agent; passing it again costs a header merge on
-    # every request, so only a session with another (or no) default gets it per request.
-    headers = None
-    if ctx.session.headers.get("User-Agent") != ctx.user_agent:
-        headers = {"User-Agent": ctx.user_agent}
-    for _ in range(MAX_REDIRECTS + 1):
-        async with ctx.session.request(
-            method, url, allow_redirects=False, ssl=ssl_arg, headers=headers
-        ) as resp:
-            location = resp.headers.get("Location")
-            if follow_redirects and resp.status in REDIRECT_STATUSES and location:
-                url = next_url(url, location, target)
-                # Browsers turn a 303 into a GET; HEAD stays HEAD so no body is fetched.
-                method = "GET" if resp.status == 303 and method != "HEAD" else method
-                continue
-            body, truncated = b"", False
-            if method != "HEAD":
-                body, truncated = await read_capped(resp, max_bytes)
-            return Fetched(
-                status=resp.status,
-                body=body,
-                truncated=truncated,
-                url=url,
-                content_type=resp.headers.get("Content-Type"),
-                latency_ms=(time.perf_counter() - started) * 1000.0,
-                retry_after=resp.headers.get("Retry-After"),
-            )
-    raise ProbeFailure(ErrorKind.OTHER, f"more than {MAX_REDIRECTS} redirects")
+def _timeout(left_s: float) -> aiohttp.ClientTimeout:
+    """aiohttp's timer for a request that may take `left_s` seconds (at least 1 ms: a redirect
+    chain that used the time up times out at once). Not rounded up to whole seconds as aiohttp
+    does by default, so "timeout after 10 s" is 10 s."""
+    return aiohttp.ClientTimeout(total=max(left_s, 0.001), ceil_threshold=math.inf)
+
+
+# The first request of every check gets its probe's whole timeout: one object per value.
+_full_timeout = lru_cache(maxsize=32)(_timeout)
 
 
 def next_url(current: str, location: str, target: Target) -> str:

@@ -91,6 +91,37 @@ async def test_it_times_out_on_a_hanging_server_quickly(ctx: ProbeContext, serve
     )
 
 
+async def test_the_timeout_covers_a_body_that_trickles(ctx: ProbeContext, serve: Serve) -> None:
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)  # the headers at once, then a byte every 0.1 s
+        for _ in range(100):
+            await response.write(b"x")
+            await asyncio.sleep(0.1)
+        return response
+
+    base = await serve(_app({"t": web.get("/", trickle)}))
+    started = time.monotonic()
+    result = await http.probe(ctx, target_for(HttpProbe(url=f"{base}/", timeout_s=0.5)))
+    assert time.monotonic() - started < 3.0
+    assert (result.error, result.detail) == (ErrorKind.TIMEOUT, "timeout after 0.5 s")
+
+
+async def test_the_timeout_covers_the_whole_redirect_chain(ctx: ProbeContext, serve: Serve) -> None:
+    """Each hop answers well within the timeout; all of them together do not."""
+
+    async def hop(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.2)
+        step = int(request.match_info["n"])
+        raise web.HTTPFound(f"/{step + 1}")
+
+    base = await serve(_app({"hop": web.get("/{n}", hop)}))
+    started = time.monotonic()
+    result = await http.probe(ctx, target_for(HttpProbe(url=f"{base}/0", timeout_s=0.5)))
+    assert time.monotonic() - started < 3.0
+    assert (result.error, result.detail) == (ErrorKind.TIMEOUT, "timeout after 0.5 s")
+
+
 async def test_it_caps_the_read_of_an_endless_body(ctx: ProbeContext, serve: Serve) -> None:
     sent = 0
 
