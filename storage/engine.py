@@ -132,8 +132,11 @@ def json_list(
 ROWS_PER_STATEMENT = 100
 
 
-async def insert_rows(conn: Conn, head: str, rows: Sequence[Row], tail: str = "") -> None:
+async def insert_rows(
+    conn: Conn, head: str, rows: Sequence[Row], tail: str = "", *, group: str | None = None
+) -> None:
     """Run `head VALUES (?, ...), (?, ...) tail` for all rows, up to 100 rows per statement.
+    `group` replaces the `(?, ...)` of a row (SQL around its placeholders, one per value).
 
     Why not `executemany` row by row: SQLite runs in its own thread, and `executemany` takes
     the GIL back for every row, each time making the event loop's thread wait for a thread
@@ -143,11 +146,10 @@ async def insert_rows(conn: Conn, head: str, rows: Sequence[Row], tail: str = ""
     """
     if not rows:
         return
-    width = len(rows[0])
-    group = "(" + ", ".join("?" * width) + ")"
+    values = group if group is not None else "(" + ", ".join("?" * len(rows[0])) + ")"
 
     def statement(count: int) -> str:
-        return f"{head} VALUES {', '.join([group] * count)} {tail}"
+        return f"{head} VALUES {', '.join([values] * count)} {tail}"
 
     whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
     if whole:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # Nine bounds per decade (1, 1.3, 1.7, 2.2, 2.8, 3.6, 4.7, 6, 8): consecutive ratio <= 4/3.
@@ -140,9 +140,16 @@ def merge_encoded(blobs: Iterable[bytes | None]) -> bytes:
     for blob in blobs:
         if blob:
             _add_sparse(merged, blob)
+    return encode_sparse(merged)
+
+
+def encode_sparse(counts: Mapping[int, int]) -> bytes:
+    """`encode_counts` of the histogram whose bucket `i` holds `counts.get(i, 0)`."""
     out = bytearray((_VERSION,))
-    for index in sorted(merged):
-        count = merged[index]
+    for index in sorted(counts):
+        if not 0 <= index < BUCKETS:
+            raise ValueError(f"a histogram has {BUCKETS} buckets, not bucket {index}")
+        count = counts[index]
         if count:
             out.append(index)
             _put_varint(out, count)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from probes.result import ErrorKind, ProbeResult
-from storage.engine import Conn, Database, insert_rows, json_list
-from storage.histogram import BUCKETS, Histogram, bucket_index, encode_counts
+from storage.engine import Conn, Database, Row, insert_rows, json_list
+from storage.histogram import UPPER_BOUNDS_MS, Histogram, encode_sparse
 from storage.records import RollupSummary
-from storage.times import from_unix, hour_start, to_unix, to_unix_ms
+from storage.times import from_unix, hour_start, to_unix
 
 _INSERT_RAW = (
     "INSERT INTO probe_results (channel_id, at_ms, ok, slow, latency_us, error, detail, region)"
 )
+# A check without error gives '' for it, stored as NULL: SQLite's driver binds a Python None
+# only after two failed attribute look-ups, a few microseconds for every row of every batch.
+_RAW_VALUES = "(?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?)"
 # The merge happens inside the database (hist_merge: a Python function on SQLite, PL/pgSQL
 # on PostgreSQL): no read-modify-write round trips.
 _INSERT_ROLLUP = (
@@ -55,40 +59,63 @@ SELECT
 """
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tally:
     count: int = 0
     failures: int = 0
     slow: int = 0
     latency_sum_ms: float = 0.0
-    buckets: list[int] = field(default_factory=lambda: [0] * BUCKETS)
-
-    def add(self, result: ProbeResult) -> None:
-        self.count += 1
-        self.slow += result.slow
-        if not result.ok:
-            self.failures += 1
-        elif result.latency_ms is not None and math.isfinite(result.latency_ms):
-            self.latency_sum_ms += result.latency_ms
-            self.buckets[bucket_index(result.latency_ms)] += 1
+    # Bucket index -> successful checks: an hour of one channel fills a few of the 45.
+    buckets: dict[int, int] = field(default_factory=dict)
 
 
-def _tally_hours(results: Iterable[ProbeResult]) -> dict[tuple[str, int], _Tally]:
-    """Results summed per (channel, unix hour start); latency counts successes only.
+def _rows(
+    results: Iterable[ProbeResult], ids: Mapping[str, int], region: str | None
+) -> tuple[list[Row], dict[tuple[str, int], _Tally]]:
+    """A batch's raw rows, and its checks summed per (channel, unix hour start), in one pass
+    (it runs for every result: one time conversion each, no calls it can do without).
 
-    A blind result (every canary failed too) is no check of the channel: it is kept raw, but
-    counts neither as a check nor as a failure, so our own outage lowers no one's uptime.
+    Latency counts successes only. A blind result (every canary failed too) is no check of the
+    channel: it is kept raw, but counts neither as a check nor as a failure, so our own outage
+    lowers no one's uptime.
     """
+    raw: list[Row] = []
     tallies: dict[tuple[str, int], _Tally] = {}
     for result in results:
-        if result.error is ErrorKind.BLIND:
+        at = result.at
+        at_s = at.timestamp() if at.tzinfo is UTC else to_unix(at)  # to_unix refuses naive
+        # Latency only when it is a number (a probe that measured nothing gives None).
+        ms = result.latency_ms
+        if ms is not None and not math.isfinite(ms):
+            ms = None
+        error = result.error
+        raw.append(
+            (
+                ids[result.channel],
+                round(at_s * 1000),
+                int(result.ok),
+                int(result.slow),
+                None if ms is None else round(ms * 1000),
+                "" if error is None else str(error),
+                result.detail,
+                region,
+            )
+        )
+        if error is ErrorKind.BLIND:
             continue
-        key = (result.channel, hour_start(result.at))
+        key = (result.channel, int(at_s // 3600) * 3600)
         tally = tallies.get(key)
         if tally is None:
             tally = tallies[key] = _Tally()
-        tally.add(result)
-    return tallies
+        tally.count += 1
+        tally.slow += result.slow
+        if not result.ok:
+            tally.failures += 1
+        elif ms is not None:
+            tally.latency_sum_ms += ms
+            bucket = bisect_left(UPPER_BOUNDS_MS, ms)  # `bucket_index` of a number
+            tally.buckets[bucket] = tally.buckets.get(bucket, 0) + 1
+    return raw, tallies
 
 
 class ResultStore:
@@ -107,13 +134,13 @@ class ResultStore:
             return
         async with self._db.transaction() as conn:
             ids = await self._ensure_channels(conn, {r.channel for r in results})
-            raw = [_raw_row(ids[r.channel], r, region) for r in results]
-            await insert_rows(conn, _INSERT_RAW, raw)
+            raw, tallies = _rows(results, ids, region)
+            await insert_rows(conn, _INSERT_RAW, raw, group=_RAW_VALUES)
             if rollups:
                 hours = [
                     (ids[channel], hour, t.count, t.failures, t.slow, t.latency_sum_ms,
-                     encode_counts(t.buckets))
-                    for (channel, hour), t in _tally_hours(results).items()
+                     encode_sparse(t.buckets))
+                    for (channel, hour), t in tallies.items()
                 ]  # fmt: skip
                 await insert_rows(conn, _INSERT_ROLLUP, hours, _MERGE_ROLLUP)
         # Only now: ids made by a transaction that rolled back must not be remembered.
@@ -216,19 +243,3 @@ class ResultStore:
             )
             ids.update((key, channel_id) for key, channel_id in rows)
         return ids
-
-
-def _raw_row(channel_id: int, result: ProbeResult, region: str | None) -> tuple[object, ...]:
-    latency_us = None
-    if result.latency_ms is not None and math.isfinite(result.latency_ms):
-        latency_us = round(result.latency_ms * 1000)
-    return (
-        channel_id,
-        to_unix_ms(result.at),
-        int(result.ok),
-        int(result.slow),
-        latency_us,
-        None if result.error is None else str(result.error),
-        result.detail,
-        region,
-    )

@@ -111,6 +111,23 @@ async def test_it_reads_a_channels_recent_results_newest_first(store: Store) -> 
     assert recent[1].latency_ms == 104.25 and recent[1].ok
 
 
+async def test_a_raw_row_says_what_the_check_said(store: Store) -> None:
+    at = START + timedelta(seconds=1.2345)
+    await store.write_results(
+        [ok("x/y", at, 12.3456), failed("x/y", at), ProbeResult("x/y", at, True, math.inf)]
+    )
+    async with store.db.reading() as conn:
+        rows = await conn.fetchall(
+            "SELECT at_ms, ok, slow, latency_us, error, detail FROM probe_results ORDER BY id"
+        )
+    at_ms = round(at.timestamp() * 1000)
+    assert rows == [
+        (at_ms, 1, 0, 12346, None, ""),  # no error: NULL, not an empty text
+        (at_ms, 0, 0, None, "timeout", "timeout after 10 s"),
+        (at_ms, 1, 0, None, None, ""),  # a latency that is no number is none
+    ]
+
+
 async def test_it_refuses_naive_datetimes(store: Store) -> None:
     with pytest.raises(ValueError, match="no time zone"):
         await store.write_results([ok("x/y", datetime(2026, 1, 1), 1.0)])
