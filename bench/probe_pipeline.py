@@ -6,15 +6,22 @@ the same connection mode, and read the whole body, in the same run, so the ratio
 new connection per request, what a probe of a far site mostly pays) and `pooled` (keep-alive).
 The pipeline side runs the real probe (`probes.registry.run_probe`), the real `Monitor` (health
 state machine, latency summary) and its periodic flushes into a real SQLite file; the final
-flush is inside the timed span too.
+flush is inside the timed span too. Not in it: the bot's scheduler and its `/metrics` counter
+per result (`Monitor(observe=...)`).
+
+Both sides first make `--warmup` requests untimed (then the pipeline flushes them), so what is
+timed is the steady pace a running bot keeps: connections open (pooled mode), and every channel
+past its first checks. A bot meets those first checks once per start (the first result of each
+channel is a transition, and ten results fill its recent outcomes); left in the timed span of a
+short run they were a tenth of it.
 
 Rounds alternate which side goes first, so drift in machine load hits both alike; the median of
 the rounds' own ratios is the steadiest rate figure when the machine is shared. Besides the
 rates it prints CPU time per request (`time.process_time`, all threads: SQLite's worker thread
 counts), the steadier signal on a busy machine.
 
-    .venv/bin/python bench/probe_pipeline.py [--requests 6000] [--concurrency 32] [--rounds 5]
-        [--modes fresh,pooled]
+    .venv/bin/python bench/probe_pipeline.py [--requests 6000] [--warmup 2400]
+        [--concurrency 32] [--rounds 5] [--modes fresh,pooled]
 
 Target: pipeline rate ≥ 0.8 × raw rate, in each mode.
 """
@@ -57,24 +64,35 @@ async def measure(
     concurrency: int,
     one: Callable[[int], Awaitable[None]],
     finish: Callable[[], Awaitable[None]] | None = None,
+    *,
+    warmup: int = 0,
 ) -> Measured:
-    """Run `one(i)` for every i with `concurrency` workers, then `finish()`, all timed."""
-    counter = iter(range(requests))
-
-    async def worker() -> None:
-        for i in counter:
-            await one(i)
-
-    # Garbage the other side left behind is not this side's cost.
+    """Run `one(i)` for every i with `concurrency` workers, then `finish()`, all timed; before
+    that, untimed, `warmup` requests and `finish()`."""
+    if warmup:
+        await _each(warmup, concurrency, one)
+        if finish is not None:
+            await finish()
+    # Garbage the other side (or the warm-up) left behind is not this side's cost.
     gc.collect()
     started, cpu = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await _each(requests, concurrency, one)
     if finish is not None:
         await finish()
     return Measured(
         requests / (time.perf_counter() - started),
         (time.process_time() - cpu) / requests * 1e6,
     )
+
+
+async def _each(requests: int, concurrency: int, one: Callable[[int], Awaitable[None]]) -> None:
+    counter = iter(range(requests))
+
+    async def worker() -> None:
+        for i in counter:
+            await one(i)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
 def serve(port_out: Connection) -> None:
@@ -120,8 +138,11 @@ def catalog_for(port: int) -> dict[str, object]:
     }
 
 
-async def raw_rate(port: int, requests: int, concurrency: int, fresh: bool) -> Measured:
-    """A bare aiohttp client with the probe session's limits and connection mode."""
+async def raw_rate(
+    port: int, requests: int, concurrency: int, fresh: bool, warmup: int = 0
+) -> Measured:
+    """A bare aiohttp client (its defaults: a cookie jar, a 5-minute timer per request) with the
+    probe session's limits and connection mode."""
     connector = aiohttp.TCPConnector(
         force_close=fresh, limit=concurrency, limit_per_host=concurrency
     )
@@ -131,11 +152,11 @@ async def raw_rate(port: int, requests: int, concurrency: int, fresh: bool) -> M
             async with session.get(f"http://127.0.0.1:{port}/p{i % CHANNELS}") as response:
                 await response.read()
 
-        return await measure(requests, concurrency, one)
+        return await measure(requests, concurrency, one, warmup=warmup)
 
 
 async def pipeline_rate(
-    port: int, requests: int, concurrency: int, fresh: bool, folder: Path
+    port: int, requests: int, concurrency: int, fresh: bool, folder: Path, warmup: int = 0
 ) -> Measured:
     """Probe → Monitor → SQLite, flushed as the bot does; the last flush is timed too."""
     catalog = check_data(Path("bench.yaml"), catalog_for(port), allow_local=True)
@@ -151,10 +172,10 @@ async def pipeline_rate(
         async def one(i: int) -> None:
             monitor.on_result(await run_probe(ctx, targets[i % CHANNELS]))
 
-        measured = await measure(requests, concurrency, one, finish=monitor.flush)
+        measured = await measure(requests, concurrency, one, monitor.flush, warmup=warmup)
         async with db.reading() as conn:
             stored = await conn.fetchval("SELECT count(*) FROM probe_results")
-        assert stored == requests, "every result must be stored"
+        assert stored == warmup + requests, "every result must be stored"
         return measured
     finally:
         flusher.cancel()
@@ -166,6 +187,9 @@ async def pipeline_rate(
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=6000)
+    parser.add_argument(
+        "--warmup", type=int, default=12 * CHANNELS, help="untimed requests per side first"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--modes", default="fresh,pooled", help="fresh, pooled or both")
@@ -177,7 +201,10 @@ async def main() -> None:
     server = multiprocessing.Process(target=serve, args=(send,), daemon=True)
     server.start()
     port: int = receive.recv()
-    print(f"requests per side per round: {args.requests}, concurrency {args.concurrency}")
+    print(
+        f"requests per side per round: {args.requests} timed after {args.warmup} untimed, "
+        f"concurrency {args.concurrency}"
+    )
     try:
         with tempfile.TemporaryDirectory() as folder:
             for mode in modes:
@@ -195,8 +222,10 @@ async def compare(
     raws: list[Measured] = []
     pipes: list[Measured] = []
     for round_no in range(args.rounds):
-        raw = raw_rate(port, args.requests, args.concurrency, fresh)
-        pipe = pipeline_rate(port, args.requests, args.concurrency, fresh, folder / str(round_no))
+        raw = raw_rate(port, args.requests, args.concurrency, fresh, args.warmup)
+        pipe = pipeline_rate(
+            port, args.requests, args.concurrency, fresh, folder / str(round_no), args.warmup
+        )
         # Alternate which side goes first so drift in machine load hits both alike.
         if round_no % 2:
             pipes.append(await pipe)
