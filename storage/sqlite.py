@@ -384,21 +384,51 @@ async def _migrate(conn: aiosqlite.Connection, path: Path, migrations: list[Migr
             f"knows ({len(migrations)}); run a newer supportlive"
         )
     for migration in migrations[version:]:
-        sql = migration.read()
-        # executescript would commit a pending transaction, so BEGIN/COMMIT live in the
-        # script itself; the version bump is part of the same transaction.
-        script = f"BEGIN IMMEDIATE;\n{sql}\n;\nPRAGMA user_version = {migration.number};\nCOMMIT;"
-        try:
-            await conn.executescript(script)
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            if _is_locked(exc):
-                raise explain(path, exc) from exc
-            raise StorageError(
-                f"migration {migration.name} failed: {exc}; database file {path} is "
-                f"unchanged by it (schema version {migration.number - 1})"
-            ) from exc
+        await _apply(conn, path, migration)
+
+
+async def _apply(conn: aiosqlite.Connection, path: Path, migration: Migration) -> None:
+    """Apply one migration and bump the version in ONE transaction, unless another process
+    starting at the same moment (a replica, a probe node) applied it first: the version is
+    read again once this connection holds the write lock (BEGIN IMMEDIATE), so no migration
+    runs twice and the version never goes back."""
+    statements = _statements(migration.read())
+    try:
+        await conn.execute("BEGIN IMMEDIATE")
+        if await _schema_version(conn) >= migration.number:
+            await conn.execute("ROLLBACK")
+            return
+        for statement in statements:
+            await conn.execute(statement)
+        await conn.execute(f"PRAGMA user_version = {migration.number}")
+        await conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        if _is_locked(exc):
+            raise explain(path, exc) from exc
+        raise StorageError(
+            f"migration {migration.name} failed: {exc}; database file {path} is "
+            f"unchanged by it (schema version {migration.number - 1})"
+        ) from exc
+
+
+def _statements(sql: str) -> list[str]:
+    """The SQL statements of a migration file, one by one (`;` in strings, comments and
+    trigger bodies does not end one); a last statement may lack its `;`."""
+    found, start = [], 0
+    for end, char in enumerate(sql):
+        if char == ";" and sqlite3.complete_statement(sql[start : end + 1]):
+            found.append(sql[start : end + 1])
+            start = end + 1
+    if sql[start:].strip():
+        found.append(sql[start:])  # comments alone run as nothing
+    return found
+
+
+async def _schema_version(conn: aiosqlite.Connection) -> int:
+    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
+    return int(rows[0][0])
 
 
 def _check_writable(path: Path) -> None:
