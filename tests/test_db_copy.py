@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from storage.copier import SKIPPED, copy_database
-from storage.engine import StorageError, open_database
+from storage.engine import open_database
 from tests.pg import PgServer
 from tests.test_bad_starts import env_for, one_line, supportlive
 
@@ -84,18 +84,6 @@ ROWS = {
 }
 
 
-@pytest.fixture
-async def target_dsn(pg_dsn: str) -> str:
-    """An empty PostgreSQL database; skipped while this build cannot open PostgreSQL yet."""
-    try:
-        await (await open_database(pg_dsn)).close()
-    except StorageError as error:
-        if "not supported yet" in str(error):  # until the engine's asyncpg side is in
-            pytest.skip(f"the PostgreSQL engine is not in this build yet ({error})")
-        raise
-    return pg_dsn
-
-
 async def make_install(path: Path) -> None:
     """A migrated SQLite file (the engine's own opening) with rows in every table."""
     await (await open_database(path)).close()
@@ -133,17 +121,17 @@ def copy_command(tmp_path: Path, source: Path, *args: str) -> tuple[int, str, st
     )
 
 
-async def test_every_kept_table_arrives_row_for_row(tmp_path: Path, target_dsn: str) -> None:
+async def test_every_kept_table_arrives_row_for_row(tmp_path: Path, pg_dsn: str) -> None:
     source = tmp_path / "install.sqlite3"
     await make_install(source)
-    code, out, err = copy_command(tmp_path, source, "--to", target_dsn)
+    code, out, err = copy_command(tmp_path, source, "--to", pg_dsn)
     assert code == 0, err
     kept = [table for table in sqlite_tables(source) if table not in SKIPPED]
     assert "install_secrets" in kept  # the source's key replaced the one the target made
     for table in kept:
-        assert await pg_rows(target_dsn, table) == sqlite_rows(source, table), table
+        assert await pg_rows(pg_dsn, table) == sqlite_rows(source, table), table
     for table in SKIPPED:
-        assert await pg_rows(target_dsn, table) == [], table
+        assert await pg_rows(pg_dsn, table) == [], table
     assert "  rollups                       4 copied, 4 counted there" in out
     assert "  outbox                        2 copied, 2 counted there" in out
     assert "  probe_results        skipped: raw probe results, kept 48 h" in out
@@ -153,12 +141,12 @@ async def test_every_kept_table_arrives_row_for_row(tmp_path: Path, target_dsn: 
     assert "into PostgreSQL database test_" in out
 
 
-async def test_ids_continue_after_the_copied_ones(tmp_path: Path, target_dsn: str) -> None:
+async def test_ids_continue_after_the_copied_ones(tmp_path: Path, pg_dsn: str) -> None:
     source = tmp_path / "install.sqlite3"
     await make_install(source)
-    code, _, err = copy_command(tmp_path, source, "--to", target_dsn)
+    code, _, err = copy_command(tmp_path, source, "--to", pg_dsn)
     assert code == 0, err
-    conn = await asyncpg.connect(target_dsn)
+    conn = await asyncpg.connect(pg_dsn)
     try:
         new = await conn.fetchval(
             "INSERT INTO subscriptions (platform, chat_id, exchange, locale, created_at) "
@@ -170,42 +158,40 @@ async def test_ids_continue_after_the_copied_ones(tmp_path: Path, target_dsn: st
     assert (new, channel) == (9, 6)
 
 
-async def test_a_target_with_data_is_refused_unless_replaced(
-    tmp_path: Path, target_dsn: str
-) -> None:
+async def test_a_target_with_data_is_refused_unless_replaced(tmp_path: Path, pg_dsn: str) -> None:
     source = tmp_path / "install.sqlite3"
     await make_install(source)
-    assert copy_command(tmp_path, source, "--to", target_dsn)[0] == 0
+    assert copy_command(tmp_path, source, "--to", pg_dsn)[0] == 0
     with closing(sqlite3.connect(source, isolation_level=None)) as conn:
         conn.execute("DELETE FROM wait_reports WHERE id = 10")
-    code, _, err = copy_command(tmp_path, source, "--to", target_dsn)
+    code, _, err = copy_command(tmp_path, source, "--to", pg_dsn)
     assert code == 2
     assert one_line(err).startswith("supportlive: db copy: PostgreSQL database test_")
     assert err.rstrip().endswith(
         "already holds data (table channels has rows); copy into an empty database, or add "
         "--replace to empty it first"
     )
-    assert len(await pg_rows(target_dsn, "wait_reports")) == 2  # untouched
-    code, out, err = copy_command(tmp_path, source, "--to", target_dsn, "--replace")
+    assert len(await pg_rows(pg_dsn, "wait_reports")) == 2  # untouched
+    code, out, err = copy_command(tmp_path, source, "--to", pg_dsn, "--replace")
     assert code == 0, err
-    assert await pg_rows(target_dsn, "wait_reports") == sqlite_rows(source, "wait_reports")
+    assert await pg_rows(pg_dsn, "wait_reports") == sqlite_rows(source, "wait_reports")
     assert "  wait_reports                  1 copied, 1 counted there" in out
 
 
 async def test_batches_walk_composite_keys_without_losing_a_row(
-    tmp_path: Path, target_dsn: str
+    tmp_path: Path, pg_dsn: str
 ) -> None:
     source_path = tmp_path / "install.sqlite3"
     await make_install(source_path)
     source = await open_database(source_path)
-    target = await open_database(target_dsn)
+    target = await open_database(pg_dsn)
     try:
         copied = await copy_database(source, target, batch_rows=1)
     finally:
         await target.close()
         await source.close()
     assert {c.table: c.target_rows for c in copied}["rollups"] == 4
-    assert await pg_rows(target_dsn, "rollups") == sqlite_rows(source_path, "rollups")
+    assert await pg_rows(pg_dsn, "rollups") == sqlite_rows(source_path, "rollups")
     # Parents before children: an outbox row needs its subscription and transition first.
     order = [c.table for c in copied]
     assert order.index("subscriptions") < order.index("outbox")
@@ -241,11 +227,11 @@ def test_a_missing_source_file_is_one_line(tmp_path: Path, pg_dsn: str) -> None:
 
 
 async def test_a_server_that_is_down_is_one_line_without_the_password(
-    tmp_path: Path, pg_server: PgServer, target_dsn: str
+    tmp_path: Path, pg_server: PgServer, pg_dsn: str
 ) -> None:
     source = tmp_path / "install.sqlite3"
     await make_install(source)
-    wrong = target_dsn.replace(pg_server.password, "not-the-Password9")
+    wrong = pg_dsn.replace(pg_server.password, "not-the-Password9")
     code, out, err = copy_command(tmp_path, source, "--to", wrong)
     assert code == 2
     assert one_line(err).startswith("supportlive: db copy: PostgreSQL database test_")
@@ -253,7 +239,7 @@ async def test_a_server_that_is_down_is_one_line_without_the_password(
     assert "not-the-Password9" not in out + err
     pg_server.stop()
     try:
-        code, out, err = copy_command(tmp_path, source, "--to", target_dsn)
+        code, out, err = copy_command(tmp_path, source, "--to", pg_dsn)
     finally:
         pg_server.start()
     assert code == 2

@@ -4,7 +4,7 @@ keys and indexes; and constraints that accept and refuse the same rows.
 
 So a migration added to one dialect only, or a column added in one and not the other, fails
 here. The SQLite side is migrated by `open_database` and read with PRAGMAs; the PostgreSQL
-side is migrated on the test server and read from its catalogs.
+side is migrated on the test server by the bot's own runner and read from its catalogs.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ import asyncpg
 import pytest
 
 from storage import open_database
-from tests.pg import MIGRATIONS_ROOT, PG_MIGRATIONS_DIR, PgServer, apply_pg_migrations
+from tests.pg import MIGRATIONS_ROOT, PG_MIGRATIONS_DIR, PgServer
 
-# SQLite's declared type -> PostgreSQL's, as ENGINE.md's mapping has it.
+# The PostgreSQL runner's own record of applied migrations (SQLite keeps PRAGMA user_version).
+BOOKKEEPING = {"schema_migrations"}
+# SQLite's declared type -> PostgreSQL's, as the engines' mapping has it.
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "BLOB": "bytea"}
 
 
@@ -98,7 +100,7 @@ async def pg_tables(conn: asyncpg.Connection) -> dict[str, Table]:
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
     )
-    return {row[0]: await _pg_table(conn, row[0]) for row in names}
+    return {row[0]: await _pg_table(conn, row[0]) for row in names if row[0] not in BOOKKEEPING}
 
 
 async def _pg_table(conn: asyncpg.Connection, name: str) -> Table:
@@ -168,7 +170,8 @@ def _without_cast(default: str | None) -> str | None:
 
 @pytest.fixture
 async def pg(pg_dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    await apply_pg_migrations(pg_dsn)
+    """A database migrated by the bot's own runner (storage/postgres.py), as a start does."""
+    await (await open_database(pg_dsn)).close()
     conn = await asyncpg.connect(pg_dsn)
     try:
         yield conn
@@ -305,7 +308,7 @@ async def test_each_install_gets_its_own_32_byte_reporter_key(
 ) -> None:
     other = pg_server.create_database()
     try:
-        await apply_pg_migrations(pg_server.dsn(other))
+        await (await open_database(pg_server.dsn(other))).close()
         conn = await asyncpg.connect(pg_server.dsn(other))
         try:
             theirs = await conn.fetchval("SELECT value FROM install_secrets")
