@@ -37,6 +37,22 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class OneLine(logging.Filter):
+    """A record's traceback becomes `: ErrorType: message` on its own line.
+
+    For a client that logs every retry with its traceback: asyncpg's pool, while PostgreSQL is
+    away, warns with a 40-line traceback at each try (1 s, 2 s, 4 s... apart); what failed is
+    all a reader needs, and the supervisor already says which task waits on the database.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
     """Log to stderr at `level`, with secrets redacted on every handler."""
     handler = logging.StreamHandler()
@@ -52,3 +68,6 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     # reporter) or every statement with its values; what users send stays out of the logs.
     for name in ("telegram.ext.Application", "discord.gateway", "aiosqlite"):
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    pool = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, OneLine) for f in pool.filters):
+        pool.addFilter(OneLine())

@@ -114,8 +114,14 @@ def _rowcount(status: str) -> int:
 # -- errors ----------------------------------------------------------------------------------
 
 _UNAVAILABLE_STATES = ("08", "57P", "53300", "55P03", "40001", "40P01", "25006")
-# The server cannot be reached, or the connection went away in the middle of a statement.
-_CONNECTION_LOST = (OSError, TimeoutError, asyncpg.exceptions.ConnectionDoesNotExistError)
+# The server cannot be reached, or the connection went away in the middle of a statement
+# (asyncpg's InternalClientError: a pooled connection the server closed failing its next one).
+_CONNECTION_LOST = (
+    OSError,
+    TimeoutError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.InternalClientError,
+)
 
 
 def database_error(where: str, exc: BaseException) -> DatabaseError:
@@ -138,7 +144,15 @@ def database_error(where: str, exc: BaseException) -> DatabaseError:
     return kind(message, code=code, explained=f"{where}: {message}")
 
 
-_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+# InternalClientError: a pooled connection the server closed can fail its next statement in
+# asyncpg's protocol itself ("cannot switch to state 15; another operation is in progress").
+_DRIVER_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 
 
 @contextlib.contextmanager
