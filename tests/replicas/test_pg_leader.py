@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 
 from bot.leader import ADVISORY_KEY, AdvisoryLock, Election, Role, leadership_for
+from storage.postgres import MIGRATION_LOCK_KEY
 
 APPLICATION = "supportlive leader lock"
 
@@ -47,6 +48,12 @@ def test_a_database_url_takes_the_advisory_lock(tmp_path: Path) -> None:
     lock = leadership_for(tmp_path / "unused.sqlite3", "postgresql://u:p@127.0.0.1:5432/db")
     assert isinstance(lock, AdvisoryLock)
     assert "p@" not in lock.description, "the description never shows the URL"
+
+
+def test_the_leader_lock_is_not_the_migrations_lock() -> None:
+    """The leader holds its lock for its life: with the migrations' key, a replica starting
+    next to it would wait for it for ever before migrating."""
+    assert ADVISORY_KEY != MIGRATION_LOCK_KEY
 
 
 async def test_only_one_session_holds_the_lock_until_it_lets_go(pg_dsn: str) -> None:
