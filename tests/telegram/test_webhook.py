@@ -180,6 +180,7 @@ async def test_a_request_without_the_right_secret_is_refused_and_not_answered(
             "JSON without update_id": await post(url, json.dumps({"message": {}})),
             "an update_id that is text": await post(url, json.dumps({"update_id": "7"})),
             "fields no update has": await post(url, json.dumps({"update_id": 9, "message": 5})),
+            "an update_id no database holds": await post(url, json.dumps({"update_id": 2**63})),
             "a body over the cap": await post(url, " " * 300_000),
         }
         # A round trip through the same door: whatever was let in has been answered by now.
@@ -195,12 +196,13 @@ async def test_a_request_without_the_right_secret_is_refused_and_not_answered(
         "JSON without update_id": 400,
         "an update_id that is text": 400,
         "fields no update has": 400,
+        "an update_id no database holds": 400,
         "a body over the cap": 413,
     }
     assert answers["no header"][1] == "401: unauthorized\n"
     assert tg.sent_messages(CHAT) == []
     # 405 is the router's, before the webhook sees the request.
-    assert counted == {"taken": 1, "duplicate": 0, "refused": 8, "unavailable": 0}
+    assert counted == {"taken": 1, "duplicate": 0, "refused": 9, "unavailable": 0}
 
 
 async def test_an_update_delivered_twice_is_answered_once(

@@ -37,6 +37,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # An update is a few KiB (a 4,096-character message, its entities, the message it replies
 # to); far more is not Telegram.
 MAX_UPDATE_BYTES = 256 * 1024
+MAX_UPDATE_ID = 2**63 - 1  # the widest integer both databases store (BIGINT)
 # How long Telegram is asked to wait before delivering again when we cannot take an update.
 RETRY_AFTER_S = 5
 
@@ -179,7 +180,11 @@ def _parse(body: bytes) -> tuple[dict[str, Any], int]:
         raise NotAnUpdate("the body is not a JSON object")
     update_id = data.get("update_id")
     # bool is an int in Python, never in Telegram.
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise NotAnUpdate("no update_id")
+    # Telegram's are far smaller; a wider one would fail the claim's INSERT (SQLite: a 500,
+    # PostgreSQL: a 503 that tells Telegram to deliver it again and again).
+    if not 0 <= update_id <= MAX_UPDATE_ID:
         raise NotAnUpdate("no update_id")
     return data, update_id
 
