@@ -60,7 +60,13 @@ def max_age_s(interval_s: float, timeout_s: float) -> float:
 
 
 def is_recent(sighting: Sighting, now: datetime, max_age: float) -> bool:
-    return (now - sighting.at).total_seconds() <= max_age
+    """Whether the check was made within `max_age` of `now`, before or after it.
+
+    A node's check may start a little after ours (so after `now`), but a sighting further in
+    the future comes from a node whose clock runs ahead: taken as recent, a node that stopped
+    would keep its say (an 'up' hiding a real outage) until our clock caught up with its.
+    """
+    return abs((now - sighting.at).total_seconds()) <= max_age
 
 
 @dataclass(frozen=True, slots=True)

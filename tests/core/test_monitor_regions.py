@@ -169,3 +169,17 @@ async def test_a_sighting_that_arrives_after_a_read_of_its_time_is_still_heard(
     await store.write_region_results("b", [], [late])
     await world.monitor.hear_regions()
     assert [(s.region, s.ok) for s in world.monitor.sightings(KEY)] == [("b", False)]
+
+
+async def test_a_stopped_node_whose_clock_ran_ahead_hides_no_outage(store: Store) -> None:
+    """A node's sightings carry its own clock: one an hour ahead, written just before the node
+    stopped, must not keep the node's say (its 'up') for the hour to come."""
+    world = World(store)
+    ahead = SightingRow(KEY, "b", world.clock.now() + timedelta(hours=1), True, "up")
+    await store.write_region_results("b", [], [ahead])
+    await world.check_here(ok=True)
+    world.clock.advance(600)
+    await world.monitor.hear_regions()
+    for _ in range(3):
+        await world.check_here(ok=False)
+    assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN]
