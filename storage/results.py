@@ -45,6 +45,22 @@ FROM channels AS c {join} rollups AS r ON r.channel_id = c.id
 WHERE r.hour >= ? AND r.hour < ? {only}
 GROUP BY c.id
 """
+# PostgreSQL, for named channels: the same sums per channel in a LATERAL subquery, so each
+# channel's window is one range of the rollups primary key. With the join above PostgreSQL
+# takes the key list for 100 channels (json_array_elements_text's fixed estimate) and reads
+# every channel's rollups in the window instead: one exchange's 10 channels over 30 days
+# took ~50 ms with 200 channels' data, ~1 ms this way (bench/status.py). A channel with no
+# rollup in the window has no row (n = 0), as with the join.
+_CHANNEL_SUMMARIES_PG = """
+SELECT c.key, s.count, s.failures, s.slow, s.latency_sum_ms, s.histogram
+FROM channels AS c CROSS JOIN LATERAL (
+    SELECT count(*) AS n, CAST(sum(r.count) AS BIGINT) AS count,
+           CAST(sum(r.failures) AS BIGINT) AS failures, CAST(sum(r.slow) AS BIGINT) AS slow,
+           sum(r.latency_sum_ms) AS latency_sum_ms, {histogram} AS histogram
+    FROM rollups AS r WHERE r.channel_id = c.id AND r.hour >= ? AND r.hour < ?
+) AS s
+WHERE s.n > 0 {only}
+"""
 
 # The exchange's channels are the keys from "<exchange>/" up to (not) "<exchange>0" ("0"
 # follows "/"): a range of the unique key index. Per channel, its earliest rollup and raw
@@ -175,8 +191,11 @@ class ResultStore:
             parameters.append(json.dumps(wanted))
         async with self._db.reading() as conn:
             only = "" if wanted is None else f"AND c.key IN ({json_list(conn.dialect)})"
-            join = "CROSS JOIN" if conn.dialect == "sqlite" else "JOIN"
-            sql = _SUMMARIES.format(histogram=histogram, only=only, join=join)
+            if conn.dialect == "postgresql" and wanted is not None:
+                sql = _CHANNEL_SUMMARIES_PG.format(histogram=histogram, only=only)
+            else:
+                join = "CROSS JOIN" if conn.dialect == "sqlite" else "JOIN"
+                sql = _SUMMARIES.format(histogram=histogram, only=only, join=join)
             rows = await conn.fetchall(sql, parameters)
         found = {
             key: RollupSummary(

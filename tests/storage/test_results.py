@@ -188,3 +188,38 @@ async def test_a_blind_check_counts_neither_as_a_check_nor_as_a_failure(store: S
     summary = await store.rollup_summary("x/y", START, START + HOUR)
     assert (summary.count, summary.failures, summary.uptime) == (1, 0, 1.0)
     assert [r.error for r in await store.recent_results("x/y", limit=5)].count(ErrorKind.BLIND) == 2
+
+
+@pytest.mark.parametrize("with_latency", [True, False])
+async def test_named_channels_sum_as_every_channel_does(store: Store, with_latency: bool) -> None:
+    """On PostgreSQL named channels take their own query (a LATERAL one, storage/results.py):
+    the same figures as the query for every channel, a channel without rollups in the window
+    left out of the one and empty in the other."""
+    rng = random.Random(7)
+    keys = [f"ex{n}/c{m}" for n in range(3) for m in range(4)]
+    results = [
+        ok(key, START + timedelta(minutes=m), rng.uniform(50, 900))
+        if rng.random() < 0.9
+        else failed(key, START + timedelta(minutes=m))
+        for key in keys[:-1]  # the last channel is only checked later, outside the window
+        for m in range(0, 180, 7)
+    ]
+    await store.write_results([*results, ok(keys[-1], START + 5 * HOUR, 100.0)])
+    since, until = START + timedelta(minutes=30), START + 3 * HOUR
+
+    every = await store.rollup_summaries(None, since, until, with_latency=with_latency)
+    named = await store.rollup_summaries(
+        [*keys, "never/seen"], since, until, with_latency=with_latency
+    )
+
+    def figures(summaries: dict[str, RollupSummary]) -> dict[str, tuple[object, ...]]:
+        # Sums of floats may add up in another order: equal to 1e-6 ms.
+        return {
+            key: (s.count, s.failures, s.slow, round(s.latency_sum_ms, 6), s.histogram)
+            for key, s in summaries.items()
+        }
+
+    assert set(every) == set(keys[:-1])
+    empty = RollupSummary()
+    assert figures(named) == figures({**every, keys[-1]: empty, "never/seen": empty})
+    assert all(summary.count == 26 for summary in every.values())
