@@ -1,12 +1,18 @@
 """Fan-out of one transition to 100,000 subscriptions (docs/design.md section 10).
 
     .venv/bin/python bench/fanout.py [--subscribers 100000] [--paced-seconds 20]
+        [--database sqlite|postgresql|both]
 
 Prints: time to write the outbox (budget < 2 s); drain rate with pacing off against a recording
 notifier (budget >= 5,000 sends/s); with Telegram pacing on against the fake Bot API enforcing
 Telegram's limits: sent rate vs the configured pace (budget within 5 %), the largest number of
 sends in any one-second window as the fake Bot API saw them (budget <= the pace, 25), and 429s
 (budget 0); peak RSS.
+
+The same workload runs on SQLite and on PostgreSQL (a throw-away local server started from
+Debian's package, as the tests start it; skipped with one line saying why when the binaries
+are missing), one after the other in one run; the last lines give each figure on both and the
+ratio PostgreSQL/SQLite. The budgets apply to both engines.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ import asyncio
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,12 +44,13 @@ from storage import open_database  # noqa: E402
 from storage.store import Store  # noqa: E402
 from tests.alerts.conftest import CATALOG_DATA, FakeLive, down  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, most_in_a_second  # noqa: E402
+from tests.support.engines import DATABASE_ARGUMENT, Engine, bench_engines, ratio_line  # noqa: E402
 
 TOKEN = "123:ABC"
 
 
-async def fresh_store(folder: Path, name: str, subscribers: int) -> Store:
-    db = await open_database(folder / name)
+async def fresh_store(engine: Engine, name: str, subscribers: int) -> Store:
+    db = await open_database(engine.new_database(name))
     now = time.time()
     async with db.transaction() as conn:
         await conn.executemany(
@@ -110,36 +116,59 @@ async def drain_paced(store: Store, seconds: float) -> tuple[float, float, int, 
         return pace, rate, len(sent), most_in_a_second(sent), tg.too_many_count
 
 
-async def main() -> None:
+async def measure(engine: Engine, subscribers: int, paced_seconds: float) -> dict[str, float]:
+    """Every figure on one engine, printed as measured; returned for the comparison."""
+    print(f"== {engine.label} ==", flush=True)
+    store = await fresh_store(engine, "unpaced", subscribers)
+    write_s, rows = await write_outbox(store)
+    print(f"outbox write: {rows} rows in {write_s:.3f} s (budget < 2 s)", flush=True)
+    drain_s, delivered = await drain_unpaced(store, rows)
+    print(
+        f"drain, pacing off, recording notifier: {delivered} sends in {drain_s:.2f} s "
+        f"= {delivered / drain_s:,.0f} sends/s (budget >= 5,000)",
+        flush=True,
+    )
+    await store.db.close()
+
+    store = await fresh_store(engine, "paced", subscribers)
+    await write_outbox(store)
+    pace, rate, sent, most, too_many = await drain_paced(store, paced_seconds)
+    off = abs(rate - pace) / pace * 100
+    print(
+        f"drain, Telegram pacing on, fake Bot API enforcing limits: {sent} sends in "
+        f"{paced_seconds:.0f} s at {rate:.2f}/s vs pace {pace:.0f}/s ({off:.1f} % off, "
+        f"budget 5 %); 429s: {too_many} (budget 0)"
+    )
+    print(f"largest number of sends in any one-second window: {most} (budget <= {pace:.0f})")
+    await store.db.close()
+    return {"write_s": write_s, "drain_rate": delivered / drain_s, "paced_rate": rate}
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--paced-seconds", type=float, default=20.0)
+    parser.add_argument("--database", **DATABASE_ARGUMENT)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        store = await fresh_store(Path(folder), "unpaced.sqlite3", args.subscribers)
-        write_s, rows = await write_outbox(store)
-        print(f"outbox write: {rows} rows in {write_s:.3f} s (budget < 2 s)")
-        drain_s, delivered = await drain_unpaced(store, rows)
-        print(
-            f"drain, pacing off, recording notifier: {delivered} sends in {drain_s:.2f} s "
-            f"= {delivered / drain_s:,.0f} sends/s (budget >= 5,000)"
-        )
-        await store.db.close()
-
-        store = await fresh_store(Path(folder), "paced.sqlite3", args.subscribers)
-        await write_outbox(store)
-        pace, rate, sent, most, too_many = await drain_paced(store, args.paced_seconds)
-        off = abs(rate - pace) / pace * 100
-        print(
-            f"drain, Telegram pacing on, fake Bot API enforcing limits: {sent} sends in "
-            f"{args.paced_seconds:.0f} s at {rate:.2f}/s vs pace {pace:.0f}/s ({off:.1f} % off, "
-            f"budget 5 %); 429s: {too_many} (budget 0)"
-        )
-        print(f"largest number of sends in any one-second window: {most} (budget <= {pace:.0f})")
-        await store.db.close()
+    measured: dict[str, dict[str, float]] = {}
+    with bench_engines(args.database) as engines:  # in the main thread: see tests/pg.py
+        for engine in engines:
+            measured[engine.label] = asyncio.run(
+                measure(engine, args.subscribers, args.paced_seconds)
+            )
+    if len(measured) > 1:
+        print("== compared, one run ==")
+        for key, label, unit in (
+            ("write_s", "outbox write", " s"),
+            ("drain_rate", "drain, pacing off", " sends/s"),
+            ("paced_rate", "drain, Telegram pacing on", " sends/s"),
+        ):
+            print(ratio_line(label, {e: m[key] for e, m in measured.items()}, unit))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak:.0f} MB")
+    print(
+        f"peak RSS: {peak:.0f} MB" + (" (the whole run, both engines)" if len(measured) > 1 else "")
+    )
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

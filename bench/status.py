@@ -9,12 +9,13 @@ may touch `probe_results` (budget: p99 < 10 ms, no raw-row scan). Last, `/status
 wait-report figures read from the database for every answer against kept a minute (as
 `supportlive run` does), the two interleaved so both meet the same machine load.
 
+The same data and requests run on SQLite and on PostgreSQL (a throw-away local server
+started from Debian's package, as the tests start it; skipped with one line saying why when
+the binaries are missing), one after the other in one run; the last lines give each figure
+on both and the ratio PostgreSQL/SQLite. The budgets apply to both engines.
+
     .venv/bin/python bench/status.py [--exchanges 200] [--requests 2000] [--raw-hours 48]
         [--reports-per-day 48] [--database sqlite|postgresql|both]
-
-With `both` (the default) the same data and answers run on SQLite and then on PostgreSQL (a
-throw-away local server started from Debian's package as the tests start it), and the
-median answer times are compared: PostgreSQL's over SQLite's, figure by figure.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,10 @@ from bot.status import StatusService
 from bot.vocab import Case, Platform
 from probes.result import ErrorKind, ProbeResult
 from storage import Histogram, Store, open_database
-from storage.engine import Database, insert_rows
-from storage.sqlite import SqliteDatabase
+from storage.engine import Conn, Database, Params, insert_rows
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.engines import DATABASE_ARGUMENT, Engine, bench_engines, ratio_line
 
 DAYS = 30
 INTERVAL_S = 60
@@ -213,7 +216,8 @@ async def compare_report_figures(
     clock: FakeClock,
     settings: Any,
     requests: int,
-) -> dict[str, list[float]]:
+    measured: dict[str, float],
+) -> None:
     """`/status` with each exchange's wait-report figures kept a minute (every answer finds
     them kept: the clock stands still) against read from the database for every answer,
     interleaved so both meet the same machine load."""
@@ -230,37 +234,93 @@ async def compare_report_figures(
         began = time.perf_counter()
         await handle(Request(Platform.TELEGRAM, "1", "1", "en", line), cores[n % 2])
         took[n % 2].append((time.perf_counter() - began) * 1000)
-    measured = {
-        "/status, wait figures read every answer": took[0],
-        "/status, wait figures kept a minute": took[1],
-    }
-    for label, ms in measured.items():
-        print(figures(label, ms))
-    return measured
+    print(figures("/status, wait figures read every answer", took[0], measured))
+    print(figures("/status, wait figures kept a minute", took[1], measured))
 
 
-def figures(label: str, ms: list[float]) -> str:
-    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+def figures(label: str, ms: list[float], measured: dict[str, float] | None = None) -> str:
+    """One line of p50/p99/max; with `measured`, p50 and p99 are kept there under `label`."""
+    p50, p99 = statistics.median(ms), statistics.quantiles(ms, n=100, method="inclusive")[98]
+    if measured is not None:
+        measured[f"{label}: p50"], measured[f"{label}: p99"] = p50, p99
     return (
-        f"{label:<44} n={len(ms):>5}  p50 {statistics.median(ms):6.2f} ms  "
-        f"p99 {cuts[98]:6.2f} ms  max {max(ms):6.2f} ms"
+        f"{label:<44} n={len(ms):>5}  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  max {max(ms):6.2f} ms"
     )
 
 
-Figures = dict[str, list[float]]
+class TracedConn:
+    """A `Conn` that records the text of each statement it runs while `seen` is on."""
+
+    def __init__(self, conn: Conn, seen: Traced) -> None:
+        self._conn = conn
+        self._seen = seen
+        self.dialect = conn.dialect
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        self._seen.record(sql)
+        return await self._conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        self._seen.record(sql)
+        await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        self._seen.record(sql)
+        return await self._conn.fetchall(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
+        self._seen.record(sql)
+        return await self._conn.fetchone(sql, params)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        self._seen.record(sql)
+        return await self._conn.fetchval(sql, params)
+
+
+class Traced:
+    """The database `db` as storage code sees it, recording the SQL it is given (once `on`).
+
+    The same on both engines (SQLite's own trace callback has no PostgreSQL twin).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.on = False
+        self.statements: list[str] = []
+        self.dialect = db.dialect
+        self.name = db.name
+
+    def record(self, sql: str) -> None:
+        if self.on:
+            self.statements.append(sql)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[TracedConn]:
+        async with self.db.transaction() as conn:
+            yield TracedConn(conn, self)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[TracedConn]:
+        async with self.db.reading() as conn:
+            yield TracedConn(conn, self)
+
+    def __getattr__(self, name: str) -> Any:  # verify, stop_waiting, close
+        return getattr(self.db, name)
 
 
 async def measure(
     target: str | Path, exchanges: int, requests: int, raw_hours: int, reports_per_day: int
-) -> Figures:
-    """Build the data in the database at `target`, answer, print and return the figures."""
+) -> dict[str, float]:
+    """Every figure on the database at `target`, printed as measured; returned (ms, s) for
+    the comparison."""
+    measured: dict[str, float] = {}
     catalog = check_data(Path("bench"), catalog_data(exchanges))
     keys = keys_of(catalog)
     clock = FakeClock(NOW)
     settings = load_settings()
-    db = await open_database(target)
+    traced = Traced(await open_database(target))
+    db: Database = traced  # type: ignore[assignment]
     store = Store(db, clock.now)
-    measured: Figures = {}
     try:
         began = time.perf_counter()
         await fill(store, db, keys, raw_hours)
@@ -269,20 +329,24 @@ async def measure(
             raw = await conn.fetchval("SELECT count(*) FROM probe_results")
             rollups = await conn.fetchval("SELECT count(*) FROM rollups")
             reports = await conn.fetchval("SELECT count(*) FROM wait_reports")
+        measured["data built, s"] = time.perf_counter() - began
+        if db.dialect == "postgresql":
+            # A running install's tables were analyzed by autovacuum while 30 days of data
+            # came in; data written a moment ago has no statistics yet, and plans would be
+            # guesses no real install makes.
+            async with db.reading() as conn:
+                await conn.execute("ANALYZE")
         print(
             f"data: {len(catalog.exchanges)} exchanges, {len(keys):,} probed channels, "
             f"{rollups:,} rollup rows, {raw:,} raw rows, {reports:,} wait reports "
-            f"(built in {time.perf_counter() - began:.0f} s)"
+            f"(built in {measured['data built, s']:.0f} s)",
+            flush=True,
         )
         monitor = live_view(catalog, store, clock)
         book = WaitBook(store, clock)  # as `supportlive run` wires it
         status = StatusService(catalog, monitor, store, clock, reports=book)
         core = Core(catalog, status, store, clock, settings)
-        # Every statement is traced on SQLite (its trace callback); PostgreSQL runs the
-        # same storage code, so the count holds for it too.
-        statements: list[str] = []
-        if isinstance(db, SqliteDatabase):
-            await db.raw.set_trace_callback(statements.append)
+        traced.on = True
 
         async def answer(line: str) -> object:
             return await handle(Request(Platform.TELEGRAM, "1", "1", "en", line), core)
@@ -290,76 +354,59 @@ async def measure(
         rng = random.Random(4)
         ids = [e.id for e in catalog.exchanges]
         cold = await timed(len(ids), lambda n: f"/status {ids[n]}", answer)
-        measured["/status, first answer per exchange this hour"] = cold
+        print(figures("/status, first answer per exchange this hour", cold, measured))
 
         status = StatusService(catalog, monitor, store, clock, reports=book)
         core = Core(catalog, status, store, clock, settings)
         began = time.perf_counter()
         await status.warm()
-        took = time.perf_counter() - began
-        print(f"warm(): every channel's rollups for the hour in {took:.2f} s")
-        mark = len(statements)
+        measured["warm(), s"] = time.perf_counter() - began
+        print(f"warm(): every channel's rollups for the hour in {measured['warm(), s']:.2f} s")
+        mark = len(traced.statements)
         cases = [c.value for c in Case]
-        measured["/status, rollups cached (warm)"] = await timed(
-            requests, lambda n: f"/status {rng.choice(ids)}", answer
-        )
-        measured["/urgent <case>, rollups cached (warm)"] = await timed(
+        warm = await timed(requests, lambda n: f"/status {rng.choice(ids)}", answer)
+        urgent = await timed(
             requests, lambda n: f"/urgent {rng.choice(ids)} {rng.choice(cases)}", answer
         )
-        warm_sql = len(statements) - mark
-        for label, ms in measured.items():
-            print(figures(label, ms))
-        measured.update(
-            await compare_report_figures(catalog, monitor, store, clock, settings, requests)
+        print(figures("/status, rollups cached (warm)", warm, measured))
+        print(figures("/urgent <case>, rollups cached (warm)", urgent, measured))
+        warm_sql = len(traced.statements) - mark
+        await compare_report_figures(catalog, monitor, store, clock, settings, requests, measured)
+        statements = traced.statements
+        raw_reads = [s for s in statements if "probe_results" in s]
+        print(
+            f"SQL: {warm_sql / (2 * requests):.1f} statements per warm answer; "
+            f"{len(raw_reads)} of {len(statements)} traced touch probe_results",
+            flush=True,
         )
-        if isinstance(db, SqliteDatabase):
-            raw_reads = [s for s in statements if "probe_results" in s]
-            print(
-                f"SQL: {warm_sql / (2 * requests):.1f} statements per warm answer; "
-                f"{len(raw_reads)} of {len(statements)} traced touch probe_results"
-            )
     finally:
-        if isinstance(db, SqliteDatabase):
-            await db.raw.set_trace_callback(None)  # type: ignore[arg-type]
         await db.close()
     return measured
 
 
-def ratios(sqlite: Figures, postgresql: Figures) -> list[str]:
-    """PostgreSQL's median answer time over SQLite's, figure by figure."""
-    lines = ["PostgreSQL / SQLite, median answer time:"]
-    for label, ms in sqlite.items():
-        other = statistics.median(postgresql[label])
-        lines.append(
-            f"  {label:<44} {other:6.2f} / {statistics.median(ms):6.2f} ms = "
-            f"{other / statistics.median(ms):4.2f}"
-        )
-    return lines
+def main(arguments: argparse.Namespace) -> None:
+    by_engine: dict[str, dict[str, float]] = {}
+    with bench_engines(arguments.database) as engines:  # in the main thread: see tests/pg.py
+        for engine in engines:
+            print(f"== {engine.label} ==", flush=True)
+            by_engine[engine.label] = asyncio.run(measure_on(engine, arguments))
+    if len(by_engine) > 1:
+        print("== compared, one run ==")
+        first = next(iter(by_engine.values()))
+        for key in first:
+            unit = " s" if key.endswith(", s") else " ms"
+            label = key.removesuffix(", s")
+            print(ratio_line(label, {e: m[key] for e, m in by_engine.items()}, unit))
 
 
-def main(which: str, *sizes: int) -> None:
-    measured: dict[str, Figures] = {}
-    if which in ("sqlite", "both"):
-        print("-- SQLite")
-        with tempfile.TemporaryDirectory() as folder:
-            measured["sqlite"] = asyncio.run(measure(Path(folder) / "bench.sqlite3", *sizes))
-    if which in ("postgresql", "both"):
-        print("-- PostgreSQL")
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' server
-        from tests.pg import PgServer, PgUnavailable, find_bin_dir
-
-        try:
-            server = PgServer.create(find_bin_dir())  # in the main thread: see tests/pg.py
-        except PgUnavailable as missing:
-            print(f"PostgreSQL: not measured: {missing}")
-        else:
-            try:
-                dsn = server.dsn(server.create_database())
-                measured["postgresql"] = asyncio.run(measure(dsn, *sizes))
-            finally:
-                server.remove()
-    if len(measured) == 2:
-        print("\n".join(ratios(measured["sqlite"], measured["postgresql"])))
+async def measure_on(engine: Engine, arguments: argparse.Namespace) -> dict[str, float]:
+    return await measure(
+        engine.new_database("bench"),
+        arguments.exchanges,
+        arguments.requests,
+        arguments.raw_hours,
+        arguments.reports_per_day,
+    )
 
 
 if __name__ == "__main__":
@@ -368,12 +415,5 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--raw-hours", type=int, default=48)
     parser.add_argument("--reports-per-day", type=int, default=48)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    arguments = parser.parse_args()
-    main(
-        arguments.database,
-        arguments.exchanges,
-        arguments.requests,
-        arguments.raw_hours,
-        arguments.reports_per_day,
-    )
+    parser.add_argument("--database", **DATABASE_ARGUMENT)
+    main(parser.parse_args())
