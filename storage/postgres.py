@@ -45,6 +45,11 @@ CONNECT_TIMEOUT_S = 10.0
 ACQUIRE_TIMEOUT_S = 30.0  # waiting for a free pooled connection (or a new one) while running
 STOP_ACQUIRE_TIMEOUT_S = 1.0
 CLOSE_TIMEOUT_S = 10.0
+# Sent when each connection starts: they hold for its whole life. No JIT: our queries
+# are short, and PostgreSQL compiles one when its cost estimate passes jit_above_cost, which
+# a guess can do (json_array_elements_text counts as 100 rows): compiling took 35-75 ms in
+# bench/status.py, the query itself a few.
+SERVER_SETTINGS = {"jit": "off"}
 
 _VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
@@ -352,6 +357,7 @@ async def _connect(url: str, name: str, pool_min: int, pool_max: int) -> asyncpg
             max_size=pool_max,
             timeout=CONNECT_TIMEOUT_S,
             reset=_keep_session,
+            server_settings=SERVER_SETTINGS,
         )
     if pool is None:  # only when awaited outside a loop; keeps the type checker honest
         raise StorageError(f"{name}: no connection pool")
