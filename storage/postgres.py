@@ -50,6 +50,11 @@ CLOSE_TIMEOUT_S = 10.0
 # a guess can do (json_array_elements_text counts as 100 rows): compiling took 35-75 ms in
 # bench/status.py, the query itself a few.
 SERVER_SETTINGS = {"jit": "off"}
+# Giving a connection back (or rolling back a failed transaction) waits on the server; one
+# that stopped answering without closing the connection (a frozen host, a silent network)
+# would hold the task for ever, past any asyncio.timeout around its statements: the
+# connection is cut instead after this long.
+RELEASE_TIMEOUT_S = 5.0
 
 _VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
@@ -244,8 +249,11 @@ class PostgresDatabase:
             try:
                 yield conn
             except BaseException:
-                with contextlib.suppress(*_DRIVER_ERRORS):  # a lost connection rolls back
-                    await transaction.rollback()
+                try:
+                    async with asyncio.timeout(RELEASE_TIMEOUT_S):
+                        await transaction.rollback()
+                except (TimeoutError, *_DRIVER_ERRORS):  # a cut connection rolls back
+                    conn._raw.terminate()
                 raise
             with _mapped(self._name):
                 await transaction.commit()
@@ -281,7 +289,7 @@ class PostgresDatabase:
 
     async def _release(self, raw: asyncpg.Connection) -> None:
         try:
-            await self._pool.release(raw)
+            await self._pool.release(raw, timeout=RELEASE_TIMEOUT_S)  # else: cut, replaced
         except Exception as error:  # the pool replaces a broken connection; say it once
             log.debug("%s: a connection was not returned cleanly: %s", self._name, error)
 
