@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from probes.result import ErrorKind, ProbeResult
-from storage import DatabaseError, Histogram, RollupSummary, Store, open_database
+from storage import Database, DatabaseError, Histogram, RollupSummary, Store, open_database
 from storage.histogram import MAX_RELATIVE_ERROR, bucket_index
 
 from .conftest import NOW
@@ -111,7 +111,9 @@ async def test_it_reads_a_channels_recent_results_newest_first(store: Store) -> 
     assert recent[1].latency_ms == 104.25 and recent[1].ok
 
 
-async def test_a_raw_row_says_what_the_check_said(store: Store) -> None:
+async def test_a_raw_row_says_what_the_check_said(database: Database) -> None:
+    """On both engines: a check without error stores NULL (written as '' through NULLIF)."""
+    store = Store(database)
     at = START + timedelta(seconds=1.2345)
     await store.write_results(
         [ok("x/y", at, 12.3456), failed("x/y", at), ProbeResult("x/y", at, True, math.inf)]
