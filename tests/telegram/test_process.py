@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import sys
 import time
@@ -58,7 +59,8 @@ async def test_supportlive_run_answers_status_on_telegram(
             stopped_in = time.monotonic() - started
     log = err.decode()
     assert sent["text"].startswith("<b>Loopex — support is live now ✅</b>\n"), log
-    assert in_group["text"] == sent["text"]
+    # The same answer in the group; a check may land between the two, so figures may move.
+    assert _figures_out(in_group["text"]) == _figures_out(sent["text"])
     assert tg.commands()[0]["command"] == "status"
     assert process.returncode == 0, log
     assert stopped_in < 5
@@ -124,3 +126,8 @@ async def test_supportlive_run_in_webhook_mode_answers_what_telegram_delivers(
     assert not tg.calls("getUpdates")
     assert "takes updates by webhook under https://bot.example.org" in log
     assert secret not in log
+
+
+def _figures_out(reply: str) -> str:
+    """A reply with its numbers (latencies, seconds ago, times) blanked."""
+    return re.sub(r"\d+", "#", reply)
