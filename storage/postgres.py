@@ -253,7 +253,10 @@ class PostgresDatabase:
                     async with asyncio.timeout(RELEASE_TIMEOUT_S):
                         await transaction.rollback()
                 except (TimeoutError, *_DRIVER_ERRORS):  # a cut connection rolls back
-                    conn._raw.terminate()
+                    # A connection the server closed may already be detached from the pool:
+                    # then there is nothing left to cut.
+                    with contextlib.suppress(asyncpg.InterfaceError):
+                        conn._raw.terminate()
                 raise
             with _mapped(self._name):
                 await transaction.commit()

@@ -12,9 +12,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import asyncpg
 import pytest
 
-from storage.engine import Database, open_database
+from storage.engine import Database, DatabaseError, open_database
 from tests.pg import PgServer
 
 pytestmark = pytest.mark.timeout(180)
@@ -81,3 +82,31 @@ async def test_a_statement_given_up_on_returns_although_the_server_is_frozen(
             assert await conn.fetchval("SELECT count(*) FROM subscriptions") == 0
     finally:
         await asyncio.wait_for(db.close(), 30)
+
+
+async def test_a_session_the_server_ends_inside_a_transaction_is_a_database_error(
+    pg_dsn: str,
+) -> None:
+    """The server ends the session mid-transaction (restart, admin): the caller gets the
+    engine's DatabaseUnavailable, never a driver error from cleaning up the dead connection
+    (asyncpg's 'connection has been released back to the pool' escaped as InterfaceError)."""
+    db = await open_database(pg_dsn, pool_min=1, pool_max=2)
+    try:
+        for _ in range(5):  # the cleanup race shows on some tries only
+            with pytest.raises(DatabaseError):
+                async with db.transaction() as conn:
+                    pid = await conn.fetchval("SELECT pg_backend_pid()")
+                    await _end_session(pg_dsn, pid)
+                    await conn.fetchval("SELECT count(*) FROM subscriptions")
+            async with db.reading() as conn:  # the pool carries on with a new connection
+                assert await conn.fetchval("SELECT count(*) FROM subscriptions") == 0
+    finally:
+        await asyncio.wait_for(db.close(), 30)
+
+
+async def _end_session(dsn: str, pid: int) -> None:
+    killer = await asyncpg.connect(dsn)
+    try:
+        assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid) is True
+    finally:
+        await killer.close()
