@@ -88,7 +88,7 @@ async def test_a_session_the_server_ends_inside_a_transaction_is_a_database_erro
     pg_dsn: str,
 ) -> None:
     """The server ends the session mid-transaction (restart, admin): the caller gets the
-    engine's DatabaseUnavailable, never a driver error from cleaning up the dead connection
+    engine's DatabaseError family, never a driver error from cleaning up the dead connection
     (asyncpg's 'connection has been released back to the pool' escaped as InterfaceError)."""
     db = await open_database(pg_dsn, pool_min=1, pool_max=2)
     try:
