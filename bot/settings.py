@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
+from dotenv.parser import parse_stream
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
@@ -39,6 +40,9 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 # A region names where a process probes from (bot/regions.py): short, lowercase, URL-safe.
 _REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
+# The name at the start of a `.env` line, to say which setting a line that cannot be read was.
+_DOTENV_NAME = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+DOTENV = Path(".env")
 DEFAULT_REGION = "main"
 
 
@@ -337,6 +341,7 @@ def canary_problem(url: str, allow_local: bool) -> str | None:
 def load_settings(**overrides: object) -> Settings:
     """Read settings; raise SettingsError with one line per bad setting, never a traceback."""
     try:
+        check_dotenv(DOTENV)
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         lines = []
@@ -354,3 +359,23 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(f".env: {error.strerror or error}") from None
     except SourceError as error:
         raise SettingsError(str(error)) from None
+
+
+def check_dotenv(path: Path) -> None:
+    """Raise SettingsError for the first line of `path` that is not `NAME=value`.
+
+    python-dotenv skips such a line with a warning: a token with a stray quote would start
+    the bot without that platform, and its subscribers would get no alert. The message names
+    the line and its setting, never its value (it may be a token).
+    """
+    if not path.is_file():
+        return
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                name = _DOTENV_NAME.match(binding.original.string)
+                which = f" ({name[1]})" if name else ""
+                raise SettingsError(
+                    f".env: line {binding.original.line}{which} cannot be read: write it as "
+                    "NAME=value, with a closing quote if the value starts with one"
+                )

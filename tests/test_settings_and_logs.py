@@ -40,6 +40,39 @@ def test_it_reads_a_dotenv_file_and_splits_admin_ids(
     assert TOKEN not in repr(settings)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        f'TELEGRAM_BOT_TOKEN="{TOKEN}',
+        f"TELEGRAM_BOT_TOKEN='{TOKEN}",
+        f'TELEGRAM_BOT_TOKEN = "{TOKEN}" x',
+    ],
+)
+def test_a_dotenv_line_that_cannot_be_read_stops_the_start_naming_it_not_its_value(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, line: str
+) -> None:
+    # python-dotenv skips such a line with a warning: the bot then started without Telegram,
+    # its subscribers got no alert, and nothing said the token was missing.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"PORT=9000\n{line}\nADMIN_USER_IDS=1\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(".env: line 2 (TELEGRAM_BOT_TOKEN) cannot be read")
+    assert TOKEN not in message and TOKEN[:12] not in message
+
+
+def test_comments_blank_lines_and_export_in_dotenv_are_fine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(
+        "# settings\n\nexport PORT=9001\nLOG_LEVEL='DEBUG'  # loud\n", encoding="utf-8"
+    )
+    settings = load_settings()
+    assert (settings.port, settings.log_level) == (9001, "DEBUG")
+
+
 def test_it_names_the_bad_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORT", "eighty")
     with pytest.raises(SettingsError, match=r"^PORT: "):
