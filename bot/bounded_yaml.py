@@ -6,6 +6,8 @@ the result (validation, our rules) then takes minutes and gigabytes. `load_bound
 the document first, counts the values it stands for with every alias expanded (each shared
 node counted once per use, in time linear in the text), and refuses it past `max_values`
 before anything is built. Only plain data comes back (YAML's safe loader: no Python tags).
+A key written twice in one mapping is refused too: YAML readers silently keep the last one,
+so the file would not say what it seems to.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ MAX_VALUES = 200_000
 
 class YamlLimitError(ValueError):
     """The text is too big, expands too far through aliases, or nests too deep."""
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping names one key twice; `problem_mark` is where the second one is."""
 
 
 def load_bounded(text: str, *, max_bytes: int = MAX_BYTES, max_values: int = MAX_VALUES) -> Any:
@@ -55,9 +61,25 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int])
     if isinstance(node, yaml.SequenceNode):
         size += sum(_expanded_size(item, sizes, open_nodes) for item in node.value)
     elif isinstance(node, yaml.MappingNode):
+        _refuse_duplicate_keys(node)
         for name, value in node.value:
             size += _expanded_size(name, sizes, open_nodes)
             size += _expanded_size(value, sizes, open_nodes)
     open_nodes.discard(key)
     sizes[key] = size
     return size
+
+
+def _refuse_duplicate_keys(node: yaml.MappingNode) -> None:
+    """Raise DuplicateKeyError at the second of two equal plain keys (merge keys `<<` aside)."""
+    seen: dict[tuple[str, str], yaml.Node] = {}
+    for name, _value in node.value:
+        if not isinstance(name, yaml.ScalarNode) or name.tag == "tag:yaml.org,2002:merge":
+            continue
+        first = seen.setdefault((name.tag, name.value), name)
+        if first is not name:
+            raise DuplicateKeyError(
+                problem=f"key {name.value!r} written twice (first on line "
+                f"{first.start_mark.line + 1}): keep one",
+                problem_mark=name.start_mark,
+            )

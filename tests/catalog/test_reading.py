@@ -71,6 +71,36 @@ def test_a_text_over_the_size_cap_is_refused_unread() -> None:
         load_bounded("a: " + "x" * (1024 * 1024) + "\n", max_bytes=1024 * 1024)
 
 
+def test_a_key_written_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    # YAML readers keep the last of two equal keys without a word: a reviewer reading the
+    # first `url` would approve a link the bot never shows, and the bot would show the other.
+    text = yaml.safe_dump(GOOD, allow_unicode=True, sort_keys=False)
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("url: "))
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines.insert(at + 1, f"{indent}url: https://www.mexc.com/elsewhere\n")
+    text = "".join(lines)
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert problems_in(path) == [
+        f"line {at + 2}: key 'url' written twice (first on line {at + 1}): keep one"
+    ]
+
+
+def test_a_second_exchanges_list_is_named_not_mistaken_for_an_empty_catalog(
+    tmp_path: Path,
+) -> None:
+    text = yaml.safe_dump(GOOD, allow_unicode=True) + "exchanges: []\n"
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text, encoding="utf-8")
+    [problem] = problems_in(path)
+    assert problem.endswith("key 'exchanges' written twice (first on line 1): keep one")
+
+
+def test_merge_keys_may_still_be_overridden() -> None:
+    assert load_bounded("base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  a: 3\n")["x"] == {"a": 3, "b": 2}
+
+
 def test_a_catalog_that_is_not_utf8_is_one_problem(tmp_path: Path) -> None:
     path = tmp_path / "catalog.yaml"
     path.write_bytes(b"exchanges:\n  - id: \xff\xfe\n")
