@@ -71,6 +71,7 @@ def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Proble
         )
     for channel in exchange.channels:
         yield from _channel_problems(exchange, channel, allow_local)
+    yield from _status_page_problems(exchange)
     ids = {c.id for c in exchange.channels}
     for case, route in exchange.routes.items():
         place = f"{exchange.id} / routes / {case.value}"
@@ -86,6 +87,49 @@ def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Proble
         yield from _maintenance_problems(
             exchange, window, f"{exchange.id} / maintenance / #{number}"
         )
+
+
+def _status_page_problems(exchange: Exchange) -> Iterator[Problem]:
+    """One status page per exchange: its channels' `statuspage` probes and `status_page` agree.
+
+    The bot keeps one reading of an exchange's status page (its upstream: incidents and
+    their alerts); two pages would take turns, each read announcing the other's incidents
+    as resolved and its own as opened again.
+    """
+    first: tuple[str, str] | None = None  # (place, url) of the first channel reading a page
+    for channel in exchange.channels:
+        probe = channel.probe
+        if not isinstance(probe, StatuspageProbe):
+            continue
+        place = f"{exchange.id} / {channel.id}"
+        if first is None:
+            first = (place, probe.url)
+        elif _same_page(first[1], probe.url) is False:
+            yield Problem(
+                f"{place} / probe",
+                f"reads the status page {probe.url}, but {first[0]} reads {first[1]}: "
+                "an exchange has one status page",
+            )
+    if first and exchange.status_page and _same_page(first[1], exchange.status_page) is False:
+        yield Problem(
+            f"{exchange.id} / status_page",
+            f"{exchange.status_page} is not the status page its channels read "
+            f"({first[0]}: {first[1]}): an exchange has one status page",
+        )
+
+
+def _same_page(a: str, b: str) -> bool | None:
+    """Whether two status page URLs name one page (None when one is not a URL: said elsewhere)."""
+    try:
+        one, two = parse_url(a), parse_url(b)
+    except UrlError:
+        return None
+    return (one.scheme, one.host, one.port, one.rest.rstrip("/")) == (
+        two.scheme,
+        two.host,
+        two.port,
+        two.rest.rstrip("/"),
+    )
 
 
 def _official_domain_problems(exchange: Exchange, domain: str) -> Iterator[Problem]:

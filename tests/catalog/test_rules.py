@@ -192,6 +192,39 @@ def test_it_refuses_duplicate_ids() -> None:
     assert "mexc / live_chat: channel id is used more than once" in found
 
 
+def status_page_channel(channel_id: str, url: str, **probe: Any) -> dict[str, Any]:
+    return {
+        "id": channel_id,
+        "kind": "status_page",
+        "mode": "broadcast",
+        "name": "Status",
+        "url": url,
+        "probe": {"kind": "statuspage", "url": url, **probe},
+    }
+
+
+def test_an_exchange_reads_one_status_page_however_many_channels_read_it() -> None:
+    # The bot keeps one status page reading per exchange (its incidents, its alerts): two
+    # pages took turns, and each read announced the other page's incidents as resolved and
+    # its own as opened again, to every subscriber, at every read.
+    data = copy.deepcopy(GOOD)
+    channels = data["exchanges"][0]["channels"]
+    channels.append(status_page_channel("status", "https://status.mexc.com"))
+    channels.append(status_page_channel("wallets", "https://wallets.mexc.com/"))
+    assert problems_of(data) == [
+        "mexc / wallets / probe: reads the status page https://wallets.mexc.com/, but "
+        "mexc / status reads https://status.mexc.com: an exchange has one status page"
+    ]
+    data["exchanges"][0]["status_page"] = "https://status.mexc.com"
+    channels[-1] = status_page_channel("wallets", "https://status.mexc.com/", components=["A"])
+    check_data(Path("test.yaml"), data)  # the same page, for other components: fine
+    data["exchanges"][0]["status_page"] = "https://other.mexc.com"
+    assert problems_of(data) == [
+        "mexc / status_page: https://other.mexc.com is not the status page its channels read "
+        "(mexc / status: https://status.mexc.com): an exchange has one status page"
+    ]
+
+
 def test_it_lists_every_problem_not_just_the_first() -> None:
     data = broken([*CHANNEL, "url"], "http://www.mexc.com/")
     data["exchanges"][0]["channels"][1]["address"] = "help@evil.example"
