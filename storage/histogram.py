@@ -120,6 +120,16 @@ class Histogram:
         """The histogram `encode` wrote; ValueError on anything else."""
         return cls(tuple(_decode_counts(blob)))
 
+    @classmethod
+    def sum_encoded(cls, blobs: Iterable[bytes | None]) -> Histogram:
+        """The merge of encoded histograms (None or empty counts as none): what the SQL
+        aggregate `hist_sum` gives, without the encoding it then goes through."""
+        counts = [0] * BUCKETS
+        for blob in blobs:
+            if blob:
+                _decode_counts(blob, counts)
+        return cls(tuple(counts))
+
 
 def merge_all(histograms: Iterable[Histogram]) -> Histogram:
     """The exact merge of many histograms."""
@@ -195,6 +205,15 @@ def _decode_counts(blob: bytes, counts: list[int] | None = None) -> list[int]:
         raise ValueError("not an encoded histogram (unknown version)")
     if counts is None:
         counts = [0] * BUCKETS
+    # The usual blob, every count under 128 (an hour of one channel), is (bucket, count) byte
+    # pairs: the first count of two bytes or more would have its first byte, >= 0x80, among
+    # the pairs' second bytes. Read so, it sums a third faster (rollup sums read thousands).
+    if len(blob) % 2 == 1:
+        indexes, values = blob[1::2], blob[2::2]
+        if not values or (max(values) < 0x80 and max(indexes) < BUCKETS):
+            for index, count in zip(indexes, values, strict=True):
+                counts[index] += count
+            return counts
     position = 1
     end = len(blob)
     while position < end:

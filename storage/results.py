@@ -62,6 +62,12 @@ FROM channels AS c CROSS JOIN LATERAL (
 ) AS s
 WHERE s.n > 0 {only}
 """
+# A group's histograms, summed. SQLite: `hist_sum`, an aggregate written in Python
+# (storage/sqlite.py). PostgreSQL: the encoded histograms come back as an array and the same
+# Python code sums them (`_summed`); its PL/pgSQL `hist_sum` took ~7 us a row, every
+# channel's 24 h (12,000 rows for 500 channels) ~90 ms of the server's time, against ~15 ms to
+# send the bytes and ~40 ms to sum them here.
+_HISTOGRAMS = {"sqlite": "hist_sum(r.histogram)", "postgresql": "array_agg(r.histogram)"}
 
 # The exchange's channels are the keys from "<exchange>/" up to (not) "<exchange>0" ("0"
 # follows "/"): a range of the unique key index. Per channel, its earliest rollup and raw
@@ -74,6 +80,16 @@ SELECT
      FROM channels AS c WHERE c.key >= :low AND c.key < :high),
     (SELECT min(at) FROM transitions WHERE exchange = :exchange)
 """
+
+
+def _summed(histograms: bytes | list[bytes] | None) -> Histogram:
+    """A summary's histogram from what `_HISTOGRAMS` gave: one encoded sum (SQLite), the
+    encoded histograms to sum (PostgreSQL), or NULL (latency not asked for)."""
+    if not histograms:
+        return Histogram()
+    if isinstance(histograms, bytes):
+        return Histogram.decode(histograms)
+    return Histogram.sum_encoded(histograms)
 
 
 @dataclass(slots=True)
@@ -186,11 +202,11 @@ class ResultStore:
         ~0.3 s): use that for uptime over long windows, and cache (not per /status).
         """
         wanted = None if channels is None else list(dict.fromkeys(channels))
-        histogram = "hist_sum(r.histogram)" if with_latency else "NULL"
         parameters: list[object] = [hour_start(since), to_unix(until)]
         if wanted is not None:
             parameters.append(json.dumps(wanted))
         async with self._db.reading() as conn:
+            histogram = _HISTOGRAMS[conn.dialect] if with_latency else "NULL"
             only = "" if wanted is None else f"AND c.key IN ({json_list(conn.dialect)})"
             if conn.dialect == "postgresql" and wanted is not None:
                 sql = _CHANNEL_SUMMARIES_PG.format(histogram=histogram, only=only)
@@ -199,10 +215,8 @@ class ResultStore:
                 sql = _SUMMARIES.format(histogram=histogram, only=only, join=join)
             rows = await conn.fetchall(sql, parameters)
         found = {
-            key: RollupSummary(
-                count, failures, slow, latency_sum, Histogram.decode(blob) if blob else Histogram()
-            )
-            for key, count, failures, slow, latency_sum, blob in rows
+            key: RollupSummary(count, failures, slow, latency_sum, _summed(histograms))
+            for key, count, failures, slow, latency_sum, histograms in rows
         }
         if wanted is None:
             return found

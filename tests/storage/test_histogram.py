@@ -13,12 +13,14 @@ from storage.histogram import (
     OVERFLOW,
     UPPER_BOUNDS_MS,
     Histogram,
+    _put_varint,
     bucket_bounds,
     bucket_index,
     encode_counts,
     merge_all,
     merge_encoded,
 )
+from storage.sqlite import _HistSum
 
 latencies = st.floats(min_value=0, max_value=120_000, allow_nan=False)
 
@@ -111,6 +113,65 @@ def test_merging_encoded_histograms_gives_the_encoded_sum(parts: list[list[int]]
     blobs = [encode_counts(counts) for counts in parts]
     assert merge_encoded(blobs) == encode_counts(summed)
     assert merge_encoded([None, *blobs]) == encode_counts(summed)
+
+
+def _pairs_blob(pairs: list[tuple[int, int]]) -> bytes:
+    """An encoded histogram written pair by pair (buckets in any order, repeated, zero counts
+    too): what the decoders also take."""
+    out = bytearray((1,))
+    for index, count in pairs:
+        out.append(index)
+        _put_varint(out, count)
+    return bytes(out)
+
+
+# Counts around 128, where a count takes a second byte; sometimes a huge one.
+pair_lists = st.lists(
+    st.tuples(
+        st.integers(0, BUCKETS - 1),
+        st.one_of(st.integers(0, 300), st.integers(0, 2**40)),
+    ),
+    max_size=12,
+)
+
+
+@given(st.lists(st.one_of(pair_lists, st.none()), max_size=6))
+def test_summing_encoded_histograms_adds_every_pairs_count(parts: list[object]) -> None:
+    """PostgreSQL's rollup sums (`Histogram.sum_encoded`, in Python) and SQLite's `hist_sum`
+    give the same histogram: each bucket holds the sum of the counts written for it."""
+    expected = [0] * BUCKETS
+    blobs: list[bytes | None] = []
+    for pairs in parts:
+        if pairs is None:
+            blobs.append(None)
+            continue
+        assert isinstance(pairs, list)
+        for index, count in pairs:
+            expected[index] += count
+        blobs.append(_pairs_blob(pairs))
+    summed = Histogram.sum_encoded(blobs)
+    assert summed.counts == tuple(expected)
+    sqlite_sum = _HistSum()
+    for blob in blobs:
+        sqlite_sum.step(blob)
+    assert Histogram.decode(sqlite_sum.finalize()) == summed
+    assert Histogram.decode(merge_encoded(blobs)) == summed
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"\x01\x2d\x01",  # bucket 45: there are 45 (0..44)
+        b"\x01\x03\x01\x2d\x01",  # the same after a good pair
+        b"\x01\x03\x81",  # ends inside a count
+        b"\x01\x03\x81\x01\x04",  # a two-byte count, then a bucket without a count
+    ],
+)
+def test_a_blob_of_byte_pairs_is_checked_as_any_other(blob: bytes) -> None:
+    with pytest.raises(ValueError):
+        Histogram.sum_encoded([blob])
+    with pytest.raises(ValueError):
+        merge_encoded([blob])
 
 
 @pytest.mark.parametrize("blob", [b"", b"\x02", b"\x01\x99\x01", b"\x01\x03\x80"])

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from probes.result import ErrorKind, ProbeResult
 from storage import Database, DatabaseError, Histogram, RollupSummary, Store, open_database
-from storage.histogram import MAX_RELATIVE_ERROR, bucket_index
+from storage.histogram import BUCKETS, MAX_RELATIVE_ERROR, _put_varint, bucket_index
 
 from .conftest import NOW
 
@@ -81,6 +81,51 @@ async def test_batches_into_the_same_hour_merge_exactly(store: Store) -> None:
     summary = await store.rollup_summary("x/y", START, START + HOUR)
     assert summary.histogram == Histogram.of(values)
     assert summary.count == 300
+
+
+async def test_window_sums_add_every_hours_histogram_as_written(store: Store) -> None:
+    """Hours holding counts of one byte and of several, buckets repeated or out of order (the
+    decoder takes them all): each engine's sum over the window, for every channel and for
+    named ones, holds per bucket the sum of what the hours hold, not one count more or less."""
+    rng = random.Random(11)
+    expected: dict[str, list[int]] = {}
+    rows = []
+    await store.write_results([ok(f"x/c{n}", START, 10.0) for n in range(3)])  # the channels
+    async with store.db.reading() as conn:
+        ids = dict(await conn.fetchall("SELECT key, id FROM channels"))
+    for key, channel_id in ids.items():
+        counts = expected.setdefault(key, [0] * BUCKETS)
+        counts[bucket_index(10.0)] += 1
+        for hour in range(1, 30):
+            pairs = [(rng.randrange(BUCKETS), rng.choice((1, 5, 127, 128, 300, 2**33)))
+                     for _ in range(rng.randrange(6))]  # fmt: skip
+            for index, count in pairs:
+                counts[index] += count
+            at = int((START + hour * HOUR).timestamp())
+            rows.append((channel_id, at, 1, 0, 0, 1.0, _pairs_blob(pairs)))
+    async with store.db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO rollups (channel_id, hour, count, failures, slow, latency_sum_ms, "
+            "histogram) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    until = START + 30 * HOUR
+
+    every = await store.rollup_summaries(None, START, until)
+    named = await store.rollup_summaries(list(ids), START, until)
+
+    assert {key: s.histogram.counts for key, s in every.items()} == {
+        key: tuple(counts) for key, counts in expected.items()
+    }
+    assert named == every
+
+
+def _pairs_blob(pairs: list[tuple[int, int]]) -> bytes:
+    out = bytearray((1,))
+    for index, count in pairs:
+        out.append(index)
+        _put_varint(out, count)
+    return bytes(out)
 
 
 async def test_the_window_is_whole_hours_from_sinces_hour_up_to_until(store: Store) -> None:
