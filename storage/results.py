@@ -34,19 +34,32 @@ ON CONFLICT (channel_id, hour) DO UPDATE SET
     latency_sum_ms = rollups.latency_sum_ms + excluded.latency_sum_ms,
     histogram = hist_merge(rollups.histogram, excluded.histogram)
 """
-# Driven by channels (on SQLite, CROSS JOIN fixes the order; PostgreSQL has no CROSS JOIN
-# ... ON and plans the join itself), so each channel's window is one range of the rollups
-# primary key and the groups come out in order: 10x faster than the hour index. The casts
-# keep PostgreSQL's sums of BIGINT integers (it makes them NUMERIC).
+# SQLite: driven by channels (CROSS JOIN fixes the order), so each channel's window is one
+# range of the rollups primary key and the groups come out in order: 10x faster than the hour
+# index. The casts keep PostgreSQL's sums of BIGINT integers (it makes them NUMERIC).
 _SUMMARIES = """
 SELECT c.key, CAST(sum(r.count) AS BIGINT), CAST(sum(r.failures) AS BIGINT),
        CAST(sum(r.slow) AS BIGINT), sum(r.latency_sum_ms), {histogram}
-FROM channels AS c {join} rollups AS r ON r.channel_id = c.id
+FROM channels AS c CROSS JOIN rollups AS r ON r.channel_id = c.id
 WHERE r.hour >= ? AND r.hour < ? {only}
 GROUP BY c.id
 """
+# PostgreSQL, every channel: the window's rollups summed per channel id first, then named by
+# a join with the channels. Joined first, every rollup row went through the join (PostgreSQL
+# does not sum before a join by itself): 500 channels' 30 days, 360,000 rows, took 155 ms,
+# 115 ms this way (7 days: 80 ms, 50 ms).
+_EVERY_SUMMARY_PG = """
+SELECT c.key, s.count, s.failures, s.slow, s.latency_sum_ms, s.histogram
+FROM (
+    SELECT r.channel_id, CAST(sum(r.count) AS BIGINT) AS count,
+           CAST(sum(r.failures) AS BIGINT) AS failures, CAST(sum(r.slow) AS BIGINT) AS slow,
+           sum(r.latency_sum_ms) AS latency_sum_ms, {histogram} AS histogram
+    FROM rollups AS r WHERE r.hour >= ? AND r.hour < ?
+    GROUP BY r.channel_id
+) AS s JOIN channels AS c ON c.id = s.channel_id
+"""
 # PostgreSQL, for named channels: the same sums per channel in a LATERAL subquery, so each
-# channel's window is one range of the rollups primary key. With the join above PostgreSQL
+# channel's window is one range of the rollups primary key. Joined as on SQLite, PostgreSQL
 # takes the key list for 100 channels (json_array_elements_text's fixed estimate) and reads
 # every channel's rollups in the window instead: with 2,000 channels' data, one exchange's 10
 # channels over 24 h took 30 ms (40 ms with latency), 0.5 ms (1.7 ms) this way; 30 days cost
@@ -208,11 +221,12 @@ class ResultStore:
         async with self._db.reading() as conn:
             histogram = _HISTOGRAMS[conn.dialect] if with_latency else "NULL"
             only = "" if wanted is None else f"AND c.key IN ({json_list(conn.dialect)})"
-            if conn.dialect == "postgresql" and wanted is not None:
-                sql = _CHANNEL_SUMMARIES_PG.format(histogram=histogram, only=only)
+            if conn.dialect == "sqlite":
+                sql = _SUMMARIES.format(histogram=histogram, only=only)
+            elif wanted is None:
+                sql = _EVERY_SUMMARY_PG.format(histogram=histogram)
             else:
-                join = "CROSS JOIN" if conn.dialect == "sqlite" else "JOIN"
-                sql = _SUMMARIES.format(histogram=histogram, only=only, join=join)
+                sql = _CHANNEL_SUMMARIES_PG.format(histogram=histogram, only=only)
             rows = await conn.fetchall(sql, parameters)
         found = {
             key: RollupSummary(count, failures, slow, latency_sum, _summed(histograms))
