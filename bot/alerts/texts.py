@@ -1,7 +1,9 @@
 """Alert texts in English and Simplified Chinese: one outbox payload + locale → one `Reply`.
 
 Names and links come from the catalog at render time (the payload holds ids only), so an alert
-can only ever link what the catalog lists. Times are shown in UTC for English readers and in
+can only ever link what the catalog lists; what a remote side wrote (a probe's detail, an
+incident's or a maintenance's title, an API's network name) goes through `echo`, which leaves
+nothing a chat app would make a link of. Times are shown in UTC for English readers and in
 Beijing time (UTC+8) for Chinese readers.
 """
 
@@ -12,10 +14,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from bot.catalog import Catalog, Channel, Exchange
+from bot.render.words import echo
 from bot.reply import Button, Line, Reply, Span, Style, bold, link, text
 from bot.vocab import Locale
 
 Payload = dict[str, Any]
+# Remote words are cut here: a probe's reason, an incident's title, a maintenance note.
+REMOTE_CHARS = 200
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -110,18 +115,19 @@ class _Context:
 
     def note(self) -> str:
         """A maintenance window's reason in the reader's locale, else as declared."""
-        return str(self.payload.get(f"note_{self.locale.value}") or self.payload.get("note") or "")
+        note = self.payload.get(f"note_{self.locale.value}") or self.payload.get("note") or ""
+        return echo(str(note), REMOTE_CHARS)
 
     def reason(self, *, capital: bool = True) -> str:
         """What failed, in the reader's words: the probe's detail in English, a label in Chinese."""
         error = self.payload.get("error")
-        detail = str(self.payload.get("detail") or "")
+        detail = echo(str(self.payload.get("detail") or ""), REMOTE_CHARS)
         if self.zh:
             label = _ERRORS_ZH.get(str(error), "检测失败")
             if error == "http_status" and detail:
                 return f"{label}（{detail}）"
             return label
-        said = str(self.payload.get("reason") or "") or detail
+        said = echo(str(self.payload.get("reason") or ""), REMOTE_CHARS) or detail
         said = said or str(error or "check failed").replace("_", " ")
         return said[:1].upper() + said[1:] if capital else said
 
@@ -224,7 +230,7 @@ def _flapping(c: _Context) -> Reply:
 
 def _incident_opened(c: _Context) -> Reply:
     w = c.words
-    name = str(c.payload.get("incident") or "")
+    name = echo(str(c.payload.get("incident") or ""), REMOTE_CHARS)
     lines: list[Line] = []
     impact = str(c.payload.get("impact") or "")
     if impact and impact != "none":
@@ -237,7 +243,7 @@ def _incident_opened(c: _Context) -> Reply:
 
 def _incident_resolved(c: _Context) -> Reply:
     w = c.words
-    name = str(c.payload.get("incident") or "")
+    name = echo(str(c.payload.get("incident") or ""), REMOTE_CHARS)
     line = text(w["incident_lasted"].format(duration=c.duration("duration_s")))
     return Reply(
         title=w["incident_resolved"].format(subject=c.subject()),
@@ -275,11 +281,11 @@ def _wallet(c: _Context) -> Reply:
     other networks of the coin that changed in the same reading follow, one line each."""
     w, p = c.words, c.payload
     bad, moves = _network_moves(w, p)
-    network = w["wallet_all"] if p.get("scope") == "asset" else str(p.get("network") or "")
+    network = w["wallet_all"] if p.get("scope") == "asset" else echo(str(p.get("network") or ""))
     title = w["wallet_title"].format(
         mark="⛔" if bad else "✅",
         exchange=c.exchange.name,
-        coin=str(p.get("coin") or ""),
+        coin=echo(str(p.get("coin") or "")),
         network=network,
         moves=moves,
     )
@@ -291,7 +297,9 @@ def _wallet(c: _Context) -> Reply:
             worse, said = _network_moves(w, {**other, "scope": p.get("scope")})
             bad = bad or worse
             line = w["wallet_also"].format(
-                mark="⛔" if worse else "✅", network=str(other.get("network") or ""), moves=said
+                mark="⛔" if worse else "✅",
+                network=echo(str(other.get("network") or "")),
+                moves=said,
             )
             lines.append((text(line),))
     lines.append((text(w["wallet_source"].format(exchange=c.exchange.name, at=c.time("at"))),))
