@@ -192,6 +192,30 @@ def is_checkable(text: str) -> bool:
     )
 
 
+# Around a link in a sentence: quotes, brackets and the sentence's own punctuation.
+_AROUND = "\"'“”‘’«»()<>,;!?。，；！？、"
+# A message is read for at most this many links (each is checked).
+MAX_CHECKED = 20
+_RISK = {Verdict.LOOKALIKE: 0, Verdict.UNKNOWN: 1, Verdict.OFFICIAL: 2}
+
+
+def riskiest(message: str, catalog: Catalog) -> str | None:
+    """The link, e-mail or @account of a pasted message to answer about, or None if it has none.
+
+    A scam message is pasted whole ("claim your refund at https://..."): its words are read
+    for what `/verify` checks, and the one to warn about comes first — a look-alike, else one
+    we cannot vouch for, else the first official one. An official link beside a fake one
+    never makes the message read as fine.
+    """
+    found: list[str] = []
+    for word in message.split():
+        word = word.strip(_AROUND).rstrip(".:")
+        if word not in found and is_checkable(word):
+            found.append(word)
+    found = found[:MAX_CHECKED]
+    return min(found, key=lambda word: _RISK[check(word, catalog).verdict], default=None)
+
+
 def _ends_in_a_name(typed: str) -> bool:
     """True when the host part ends in a label of letters, as a site's name does ("com",
     "io", "中国"), so "1.5", "v2.0" and "e.g." in a chat are not taken for links."""

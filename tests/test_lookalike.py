@@ -14,7 +14,15 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from bot.catalog import Catalog, load_catalog
-from bot.lookalike import WHOLE_WORD_BRANDS, Reason, Verdict, check, defang, is_checkable
+from bot.lookalike import (
+    WHOLE_WORD_BRANDS,
+    Reason,
+    Verdict,
+    check,
+    defang,
+    is_checkable,
+    riskiest,
+)
 from bot.render.verify import verify_reply
 from bot.render.words import Words, echo
 from bot.settings import SHIPPED_CATALOG
@@ -250,6 +258,31 @@ def test_defang_leaves_nothing_clickable(text: str, expected: str) -> None:
 )
 def test_only_a_pasted_link_is_checked_without_a_command(text: str, checkable: bool) -> None:
     assert is_checkable(text) is checkable
+
+
+@pytest.mark.parametrize(
+    ("message", "checked"),
+    [
+        # A scam message pasted whole: the link in it is checked, not the first word.
+        (
+            "MEXC support: claim your refund at https://mexc-support.com/refund",
+            "https://mexc-support.com/refund",
+        ),
+        ("is (mexc-support.com) legit?", "mexc-support.com"),
+        ("“https://www.mexc.com/support”", "https://www.mexc.com/support"),
+        # The riskiest first: an official link beside a fake one never makes it read as fine.
+        (
+            "Official https://www.mexc.com, or faster: https://mexc-crypto.com.",
+            "https://mexc-crypto.com",
+        ),
+        ("write service@mexc.com or @mexc_help_desk", "@mexc_help_desk"),
+        ("both fine: mexc.com and https://www.mexc.com/support", "mexc.com"),
+        ("hello, v2.0 is out, e.g. 1.5", None),
+        ("提币没到账", None),
+    ],
+)
+def test_a_message_is_checked_by_its_riskiest_link(message: str, checked: str | None) -> None:
+    assert riskiest(message, CATALOG) == checked
 
 
 # ---------------------------------------------------------------- properties

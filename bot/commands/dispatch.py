@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot.commands.args import parse_line
 from bot.commands.context import Context, Core, Request
 from bot.commands.table import find_command, usages
-from bot.lookalike import is_checkable
+from bot.lookalike import riskiest
 from bot.render.budget import LIMIT, fit, size
 from bot.render.chat import notice, unknown_command_reply
 from bot.render.words import Words
@@ -29,10 +29,15 @@ async def handle(request: Request, core: Core) -> Reply:
     locale = await locale_of(request, core)
     w = Words.of(locale, core.clock.now())
     line = parse_line(request.text)
-    if find_command(line.name, admin=request.is_admin) is None and is_checkable(request.text):
-        # A bare link, e-mail or @account pasted without a command (a private chat, the
-        # "Check a link" button's follow-up): check it.
-        request = replace(request, text=f"/verify {request.text.strip()}")
+    pasted = (
+        None
+        if find_command(line.name, admin=request.is_admin)
+        else riskiest(request.text, core.catalog)
+    )
+    if pasted is not None:
+        # A link, e-mail or @account pasted without a command, alone or in a message (a
+        # private chat, the "Check a link" button's follow-up): check it.
+        request = replace(request, text=f"/verify {pasted}")
         line = parse_line(request.text)
     command = find_command(line.name or "help", admin=request.is_admin)
     if command is None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.commands.table import COMMANDS
-from tests.telegram.conftest import ADMIN, Bot
+from tests.telegram.conftest import ADMIN, GROUP, Bot
 
 STATUS = (
     "<b>Loopex — support is live now ✅</b>\n"
@@ -254,3 +254,32 @@ async def test_wallet_answers_in_html_and_never_guesses_without_a_source(bot: Bo
     }
     # The Chinese name of the command works as private text.
     assert (await bot.ask("充提 usdt"))["text"].startswith("<b>Loopex · USDT")
+
+
+async def test_a_pasted_scam_message_is_checked_by_the_link_in_it(bot: Bot) -> None:
+    sent = await bot.ask("Loopex support: claim your refund at https://loopex-support.example/r")
+    assert sent["text"].startswith("<b>❌ Not Loopex</b>\n")
+    assert "loopex-support.example" not in sent["text"]  # never a tap away
+
+
+async def test_a_forwarded_message_is_checked_by_the_link_hidden_behind_its_words(
+    bot: Bot,
+) -> None:
+    # Telegram shows "here" and hides the address: the one a trader would tap.
+    hidden = {
+        "type": "text_link",
+        "offset": 34,
+        "length": 4,
+        "url": "https://loopex-support.example/r",
+    }
+    text = "Loopex support: claim your refund here"
+    sent = await bot.ask(text, extra={"entities": [hidden]})
+    assert sent["text"].startswith("<b>❌ Not Loopex</b>\n")
+
+
+async def test_a_message_with_a_link_in_a_group_is_left_alone(bot: Bot) -> None:
+    before = len(bot.tg.sent_messages(GROUP))
+    bot.tg.push_message(
+        "see https://loopex-support.example/r", chat_id=GROUP, user_id=5, chat_type="supergroup"
+    )
+    assert await bot.quiet(GROUP, before)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
@@ -70,6 +70,16 @@ BUTTON_EXPIRED = {
 }
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def hidden_links(message: Message) -> list[str]:
+    """The addresses behind a message's linked words ("claim it here"): Telegram shows the
+    words and hides the address, the one a reader would tap, so `/verify` must see it."""
+    return [
+        entity.url
+        for entity in message.entities
+        if entity.type == MessageEntityType.TEXT_LINK and entity.url
+    ]
 
 
 def menu(locale: Locale) -> list[BotCommand]:
@@ -375,6 +385,8 @@ class TelegramAdapter:
         line = addressed(message.text, self.username, is_group=is_group(chat))
         if line is None:
             return
+        if not line.startswith("/"):  # a message pasted or forwarded to us in private
+            line = " ".join([line, *hidden_links(message)])
         thread = message.message_thread_id if message.is_topic_message else None
         async with self._turns.in_order(chat.id):
             await self._answer(chat, user_id, message.from_user.language_code, line, thread)
