@@ -25,6 +25,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands.context import Core
 from bot.commands.table import COMMANDS
 from bot.feeds import feed_targets
-from bot.following import FOLLOW_EVERY_S, ReplicaView
+from bot.following import BEAT_EVERY_S, FOLLOW_EVERY_S, ReplicaView, leader_beats
 from bot.leader import Election, leadership_for
 from bot.logs import configure_logging
 from bot.maintenance import sync_catalog_maintenance
@@ -133,13 +134,37 @@ class Runtime:
             stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
             if self.scheduler.channels() and stalled > SCHEDULER_STALL_S:
                 return False, f"scheduler has not ticked for {stalled:.0f} s"
+        problems = self.supervisor.problems()
+        stopped = self.view.stopped_since() if self.view is not None else None
+        if stopped is not None:  # first: a frozen leader's open write can fail ours too
+            return False, "; ".join((silent_leader(stopped, self.clock.now()), *problems))
         live = self.view if self.view is not None else self.monitor
         if (blind := live.blind_since()) is not None:
             return False, f"blind since {blind:%Y-%m-%d %H:%M:%S} UTC: we can't check from here"
-        problems = self.supervisor.problems()
         if problems:
             return False, "; ".join(problems)
         return True, "ok"
+
+    def describe(self) -> dict[str, str | None]:
+        """This replica's role for /healthz (and, on a standby, the leader's last heartbeat)."""
+        if self.election is None:
+            return {}
+        return {**self.election.describe(), **(self.view.describe() if self.view else {})}
+
+    def scheduler_ticks(self) -> bool:
+        """The scheduler runs here and its timer loop woke lately (a leader's, probing)."""
+        stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
+        return self.probing and stalled <= SCHEDULER_STALL_S
+
+
+def silent_leader(last: datetime, now: datetime) -> str:
+    """/healthz's reason on a standby whose leader went silent (bot/following.py)."""
+    ago = (now - last).total_seconds()
+    return (
+        f"the leader has not checked anything since {last:%Y-%m-%d %H:%M:%S} UTC ({ago:.0f} s "
+        "ago) but still holds the lock: it is frozen or cut off from the database; this "
+        "standby shows its last checks as unconfirmed and takes over once the lock is free"
+    )
 
 
 Serve = Callable[[Settings, Catalog], Coroutine[Any, Any, None]]
@@ -210,7 +235,11 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
     runtime: Runtime | None = None
     url = settings.database_url
     election = Election(
-        leadership_for(settings.database_path, None if url is None else url.get_secret_value())
+        leadership_for(
+            settings.database_path,
+            None if url is None else url.get_secret_value(),
+            beating=partial(leader_beats, store, clock),
+        )
     )
     try:
         metrics = Metrics(command.name for command in COMMANDS)
@@ -254,7 +283,14 @@ async def running(settings: Settings, catalog: Catalog, clock: Clock) -> AsyncIt
         # What each probing region saw, from this replica's view (bot/regions.py).
         regions = RegionsSeen(monitor.region, monitor.other_regions, view.health)
         status = StatusService(
-            catalog, view, store, clock, feeds=feeds, reports=reports, regions=regions
+            catalog,
+            view,
+            store,
+            clock,
+            feeds=feeds,
+            reports=reports,
+            regions=regions,
+            stopped=view.stopped_since,  # a standby whose leader went silent says so
         )
         core = Core(catalog, status, store, clock, settings)
         runtime = Runtime(settings, catalog, clock, store, monitor, new_scheduler(), core, metrics)
@@ -308,6 +344,8 @@ def leader_parts(
         "monitor": (monitor.flush, monitor.wait_for_batch),
         "maintenance announcer": (drainer.announce_maintenance, every(5.0)),
         "retention": (lambda: _prune(store, clock), every(RETENTION_EVERY_S)),
+        # Tells the standbys the checks run (bot/following.py): not while the scheduler stalls.
+        "heartbeat": (lambda: _beat(runtime), every(BEAT_EVERY_S)),
     }
     telegram = runtime.telegram
     if telegram is not None and not telegram.uses_webhook:
@@ -375,6 +413,13 @@ def supervise(runtime: Runtime, drainer: Drainer) -> None:
     if runtime.feeds is not None:
         runtime.metrics.watch_feeds(runtime.feeds.all_facts, runtime.clock.now)
     runtime.metrics.watch_leader(lambda: runtime.leading)
+    if view is not None:
+        runtime.metrics.watch_following(view.stopped_since, view.heartbeat, runtime.clock.now)
+
+
+async def _beat(runtime: Runtime) -> None:
+    if runtime.scheduler_ticks():
+        await runtime.store.beat(runtime.clock.now())
 
 
 async def _prune(store: Store, clock: Clock) -> None:
@@ -447,7 +492,7 @@ def web_service(runtime: Runtime, routes: Sequence[web.RouteDef] = ()) -> Servic
         runtime.metrics,
         runtime.health_check,
         routes=routes,
-        describe=runtime.election.describe if runtime.election is not None else None,
+        describe=runtime.describe if runtime.election is not None else None,
     )
     servers = []
 

@@ -38,6 +38,7 @@ class StoredView:
     states: dict[str, HealthState] = field(default_factory=dict)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     blind: datetime | None = None
+    heartbeat: datetime | None = None  # when the running bot's leader last said it probes
 
     def health(self, channel_key: str) -> HealthState | None:
         return self.states.get(channel_key)
@@ -129,4 +130,4 @@ async def stored_view(store: Store, catalog: Catalog, clock: Clock) -> StoredVie
             for r in reversed(results)
             if r.ok and r.latency_ms is not None and r.at >= horizon
         ]
-    return StoredView(states, latencies, await store.load_sight())
+    return StoredView(states, latencies, await store.load_sight(), await store.load_heartbeat())

@@ -7,7 +7,8 @@ that the operating system or the database drops when the process dies:
 
 - SQLite (`FileLock`): an exclusive `flock` on a file beside the database
   (`<DATABASE_PATH>.leader`). Processes on one machine share one file, so they also share
-  one lock; a killed process's lock goes with it at once.
+  one lock; a killed process's lock goes with it at once. A lock file deleted (or replaced)
+  under a running leader is locked again by that leader, not by a standby (see `FileLock`).
 - PostgreSQL (`AdvisoryLock`): a session-level `pg_try_advisory_lock` on a connection of its
   own (not one of the pool's, which are lent out and given back), held for the process's
   life. A killed process's connection closes, and PostgreSQL drops its lock with it.
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 RETRY_S = 3.0
 # A leader checks its lock this often (PostgreSQL; a lost connection is noticed at once).
 CHECK_S = 5.0
+# A leader looks this often whether its lock file is still the one at its path (a `stat`).
+FILE_POLL_S = 0.25
 # How long one check of the PostgreSQL lock connection may take before it counts as lost.
 CHECK_TIMEOUT_S = 5.0
 # The PostgreSQL advisory lock's key: any fixed 64-bit number no other program of the
@@ -45,6 +48,7 @@ CHECK_TIMEOUT_S = 5.0
 ADVISORY_KEY = 0x534C_6C65_6164_6572
 
 Hook = Callable[[], Awaitable[None]]
+Beating = Callable[[], Awaitable[bool]]
 
 
 class Role(StrEnum):
@@ -82,12 +86,21 @@ class FileLock:
 
     `flock` belongs to the open file, so the lock lasts as long as the descriptor, and the
     kernel drops it when the process dies, however it dies. The file holds the leader's pid
-    for the operator; its content plays no part in the lock.
+    for the operator.
+
+    A lock file deleted or replaced while the leader runs would let a standby lock a new file
+    at the same path: two leaders. So the leader looks every `FILE_POLL_S` whether its file is
+    still the one at the path, and if not locks the one there now (`held`); and a standby
+    never locks an empty file (one no leader ever wrote its pid in) while `beating` says a
+    leader's heartbeat is fresh: that leader is about to lock it. Only when another process
+    did lock the new file first (it held pid, or no leader beat) does the leader step down.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, beating: Beating | None = None) -> None:
         self.path = path
+        self._beating = beating
         self._fd: int | None = None
+        self._waiting = False  # a new file is left to a beating leader (logged once)
 
     @property
     def description(self) -> str:
@@ -98,38 +111,92 @@ class FileLock:
             return True
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
+            if os.fstat(fd).st_size == 0 and await self._leader_beats():
+                os.close(fd)
+                return False
+            self._waiting = False
+            if not _lock(fd):
+                os.close(fd)
+                return False
         except BaseException:
             os.close(fd)
             raise
-        self._fd = fd
-        with contextlib.suppress(OSError):  # only a note for the operator
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._own(fd)
         return True
 
     async def held(self) -> bool:
-        """Still ours, unless someone deleted or replaced the file: another process would then
-        lock a new file at the same path, and two would lead."""
+        """Still ours; or, when someone deleted or replaced the file, ours again: the file now
+        at the path is locked, unless another process was first."""
         if self._fd is None:
             return False
+        if self._still_at_path(self._fd):
+            return True
         try:
-            ours, there = os.fstat(self._fd), os.stat(self.path)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError:
             return False
-        return (ours.st_dev, ours.st_ino) == (there.st_dev, there.st_ino)
+        if not _lock(fd):
+            os.close(fd)
+            return False
+        old, self._fd = self._fd, None
+        os.close(old)
+        self._own(fd)
+        log.warning(
+            "%s was deleted or replaced: locked the file now at that path, still leading",
+            self.description,
+        )
+        return True
 
     async def wait_lost(self, timeout: float) -> None:
-        await asyncio.sleep(timeout)
+        """Return once the lock file is no longer ours at its path, or after `timeout`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (left := deadline - loop.time()) > 0:
+            await asyncio.sleep(min(FILE_POLL_S, left))
+            fd = self._fd
+            if fd is None or not self._still_at_path(fd):
+                return
 
     async def release(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+    def _still_at_path(self, fd: int) -> bool:
+        try:
+            ours, there = os.fstat(fd), os.stat(self.path)
+        except OSError:
+            return False
+        return (ours.st_dev, ours.st_ino) == (there.st_dev, there.st_ino)
+
+    def _own(self, fd: int) -> None:
+        self._fd = fd
+        with contextlib.suppress(OSError):  # a note for the operator, and for `acquire`
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+
+    async def _leader_beats(self) -> bool:
+        """Whether a leader's heartbeat is fresh (said once per wait in the log)."""
+        if self._beating is None or not await self._beating():
+            return False
+        if not self._waiting:
+            self._waiting = True
+            log.warning(
+                "%s is new while a leader's heartbeat is fresh: it may hold the lock of a "
+                "deleted file; leaving the new file to it",
+                self.description,
+            )
+        return True
+
+
+def _lock(fd: int) -> bool:
+    """An exclusive `flock` without waiting: False when another process holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 class AdvisoryLock:
@@ -204,11 +271,14 @@ class AdvisoryLock:
         return self._conn
 
 
-def leadership_for(database_path: Path, database_url: str | None = None) -> Leadership:
-    """The lock that fits the database: an advisory lock on PostgreSQL, else a lock file."""
+def leadership_for(
+    database_path: Path, database_url: str | None = None, beating: Beating | None = None
+) -> Leadership:
+    """The lock that fits the database: an advisory lock on PostgreSQL, else a lock file
+    (`beating`: whether a leader's heartbeat is fresh; see `FileLock`)."""
     if database_url:
         return AdvisoryLock(database_url)
-    return FileLock(database_path.with_name(database_path.name + ".leader"))
+    return FileLock(database_path.with_name(database_path.name + ".leader"), beating)
 
 
 async def _nothing() -> None:

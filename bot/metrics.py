@@ -185,6 +185,34 @@ class Metrics:
         )
         gauge.set_function(lambda: 1.0 if leading() else 0.0)
 
+    def watch_following(
+        self,
+        stopped: Callable[[], datetime | None],
+        heartbeat: Callable[[], datetime | None],
+        now: Callable[[], datetime],
+    ) -> None:
+        """`supportlive_checks_stopped` (1 on a standby whose leader went silent: its answers
+        are the last checks, unconfirmed; bot/following.py) and
+        `supportlive_leader_heartbeat_age_seconds` (on a standby: how old the leader's last
+        heartbeat is, as last read; NaN on the leader, or before any)."""
+        gauge = Gauge(
+            "supportlive_checks_stopped",
+            "1 while this standby's leader has not checked anything for too long, else 0.",
+            registry=self.registry,
+        )
+        gauge.set_function(lambda: 0.0 if stopped() is None else 1.0)
+
+        def age() -> float:
+            beat = heartbeat()
+            return float("nan") if beat is None else (now() - beat).total_seconds()
+
+        heard = Gauge(
+            "supportlive_leader_heartbeat_age_seconds",
+            "Seconds since the leader's last heartbeat, as this standby last read it.",
+            registry=self.registry,
+        )
+        heard.set_function(age)
+
     def before_scrape(self, hook: ScrapeHook) -> None:
         """Run `hook` before every scrape (e.g. read the outbox depth from the database)."""
         self._hooks.append(hook)

@@ -8,7 +8,7 @@ cached until the hour turns, so a `/status` costs a few dictionary look-ups.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -56,6 +56,13 @@ class LiveView(Protocol):
     def blind_since(self) -> datetime | None:
         """Since when our own connection fails (every canary does), None while we can see."""
         ...
+
+
+class BlindCause(StrEnum):
+    """Why we can't check (`ExchangeStatus.blind_since`)."""
+
+    CONNECTION = "connection"  # our own connection fails: every canary does (bot/blind.py)
+    CHECKS_STOPPED = "checks_stopped"  # a standby's leader went silent (bot/following.py)
 
 
 class RegionView(Protocol):
@@ -228,7 +235,10 @@ class ExchangeStatus:
     channels: tuple[ChannelStatus, ...]
     answer: Answer
     upstream: Upstream | None
-    blind_since: datetime | None = None  # see `LiveView.blind_since`
+    # Since when we can't check (None: we can), and why: `LiveView.blind_since`, or since the
+    # last check we know of when the checks stopped (`StatusService.stopped`).
+    blind_since: datetime | None = None
+    blind_cause: BlindCause = BlindCause.CONNECTION
     # What the exchange's own status API said last (None: not read by this process).
     feed: FeedFacts | None = None
 
@@ -256,9 +266,12 @@ class StatusService:
         feeds: FeedView | None = None,
         reports: WaitBook | None = None,
         regions: RegionView | None = None,
+        stopped: Callable[[], datetime | None] | None = None,
     ) -> None:
         """`reports`: where traders' wait reports are kept (None: none are, or shown).
-        `regions`: what probe nodes saw (None: this process's probes are the only ones)."""
+        `regions`: what probe nodes saw (None: this process's probes are the only ones).
+        `stopped`: since when the checks `live` reads have stopped (None while they run; a
+        standby's `ReplicaView.stopped_since`): every verdict is then unknown, as stale."""
         self.catalog = catalog
         self.live = live
         self.store = store
@@ -267,6 +280,7 @@ class StatusService:
         self.feeds = feeds
         self.reports = reports
         self.regions = regions
+        self.stopped = stopped
         self._rollups: dict[str, _Windows] = {}
         self._rollup_hour: datetime | None = None
         self._lock = asyncio.Lock()
@@ -277,16 +291,20 @@ class StatusService:
         windows = await self._windows(exchange, now)
         maintenance = await self._maintenance(exchange, now)
         upstream = self.live.upstream(exchange.id)
+        stopped = self.stopped() if self.stopped is not None else None
         channels = tuple(
-            self._channel_status(exchange, c, now, windows, maintenance, upstream)
+            self._channel_status(
+                exchange, c, now, windows, maintenance, upstream, stopped=stopped is not None
+            )
             for c in exchange.channels
         )
         channels = await self._with_reports(exchange, channels)
         answer = answer_of(channels, now)
         feed = self.feeds.facts(exchange.id) if self.feeds is not None else None
-        return ExchangeStatus(
-            exchange, now, channels, answer, upstream, self.live.blind_since(), feed=feed
-        )
+        blind, cause = stopped, BlindCause.CHECKS_STOPPED
+        if stopped is None:
+            blind, cause = self.live.blind_since(), BlindCause.CONNECTION
+        return ExchangeStatus(exchange, now, channels, answer, upstream, blind, cause, feed=feed)
 
     async def _with_reports(
         self, exchange: Exchange, channels: tuple[ChannelStatus, ...]
@@ -335,6 +353,8 @@ class StatusService:
         windows: Mapping[str, _Windows],
         maintenance: Mapping[str | None, Maintenance],
         upstream: Upstream | None,
+        *,
+        stopped: bool = False,
     ) -> ChannelStatus:
         key = exchange.key(channel)
         state = self.live.health(key) if channel.probe is not None else None
@@ -347,6 +367,7 @@ class StatusService:
             upstream=upstream,
             latency=self._latency(key, state, windows.get(key)),
             uptime=_uptime(windows.get(key)),
+            stopped=stopped,
         )
         return self._with_regions(status, now)
 
@@ -450,14 +471,19 @@ def channel_status(
     upstream: Upstream | None = None,
     latency: Latency | None = None,
     uptime: Uptime | None = None,
+    stopped: bool = False,
 ) -> ChannelStatus:
     """One channel's verdict from its health state (None: no result yet), pure.
 
     `upstream` is the exchange's status page; only the status-page channel takes its
-    verdict from it (the page speaks for the exchange, not for each channel).
+    verdict from it (the page speaks for the exchange, not for each channel). `stopped`:
+    the checks have stopped (`StatusService.stopped`), so the last one, however recent, is
+    stale: unknown, never live or down from it.
     """
     interval = channel.probe.interval_s if channel.probe is not None else DEFAULT_INTERVAL_S
     health = effective_health(state, now, interval) if state is not None else Health.UNKNOWN
+    if stopped:
+        health = Health.UNKNOWN
     result = decide(
         channel,
         health,
@@ -467,7 +493,8 @@ def channel_status(
         evidence_at=state.last_at if state is not None else None,
         detail=state.last_detail if state is not None else "",
         degraded_by=state.degraded_by if state is not None else None,
-        stale_after_s=DEFAULT_POLICY.stale_intervals * interval,
+        # Stopped: any age is too old (and a blind last check is no more than stale).
+        stale_after_s=-1.0 if stopped else DEFAULT_POLICY.stale_intervals * interval,
         blind=state is not None and state.last_error == ErrorKind.BLIND,
     )
     return ChannelStatus(

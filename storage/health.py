@@ -53,6 +53,24 @@ class HealthStore:
                 (None if blind_since is None else to_unix(blind_since), to_unix(at)),
             )
 
+    async def beat(self, at: datetime) -> None:
+        """The leader's heartbeat: its probes run as of `at` (the sight row's `updated_at`;
+        whether they see is left as it is). Standbys read it (`load_heartbeat`) to tell when
+        the leader has stopped checking (bot/following.py)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sight (id, blind_since, updated_at) VALUES (1, NULL, ?) "
+                "ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at",
+                (to_unix(at),),
+            )
+
+    async def load_heartbeat(self) -> datetime | None:
+        """When the leader last said its probes run (`beat`, or a change of sight); None
+        before any leader ran on this database."""
+        async with self._db.reading() as conn:
+            at = await conn.fetchval("SELECT updated_at FROM sight WHERE id = 1")
+        return None if at is None else from_unix(at)
+
     async def load_sight(self) -> datetime | None:
         """Since when the probes are blind, as the running bot last wrote it; None: they see."""
         async with self._db.reading() as conn:

@@ -78,6 +78,7 @@ async def test_no_alert_while_blind_and_a_real_outage_alerts_afterwards(tmp_path
     assert healthz[0] == 503, healthz
     assert "blind since" in healthz[1] and "can't check from here" in healthz[1]
     assert api["blind"]["since"].endswith("Z")
+    assert api["blind"]["cause"] == "connection"
     assert {c["id"]: c["verdict"] for c in api["channels"]}["live_chat"] == "unknown"
     live_chat = next(c for c in api["channels"] if c["id"] == "live_chat")
     assert live_chat["reasons"][0]["code"] == "blind"

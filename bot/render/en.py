@@ -126,6 +126,9 @@ EN = Strings(
     "(since {since}).",
     blind_next="Until it's back, nothing below is confirmed. "
     "We'll say so the moment we can see again.",
+    stopped_line="⚠️ We can't check right now: our checks stopped at {since}.",
+    stopped_next="Nothing below is confirmed since then; it updates by itself once the checks "
+    "resume.",
     status_page_title="Status page",
     indicator={
         Indicator.NONE: "All systems operational",

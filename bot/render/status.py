@@ -12,7 +12,7 @@ from bot.render.marks import ANSWER_MARK, channel_mark
 from bot.render.reports import reports_detail_lines, reports_lines
 from bot.render.words import Words, echo
 from bot.reply import Button, Line, Reply, Section, Span, Style, bold, link, text
-from bot.status import Answer, AnswerKind, ChannelStatus, ExchangeStatus
+from bot.status import Answer, AnswerKind, BlindCause, ChannelStatus, ExchangeStatus
 from bot.verdict import ComponentStatus, ReasonCode, Upstream
 from bot.vocab import Locale, Mode, Verdict
 from bot.wallet import system_view
@@ -45,7 +45,7 @@ def status_reply(
     lines = answer_lines(view.exchange, answer, w, in_chat=in_chat)
     if view.blind_since is not None:
         title_words, mark, tone = w.s.blind_headline, BLIND_MARK, "info"
-        lines = blind_lines(view.blind_since, w) if banner else ()
+        lines = blind_lines(view.blind_since, w, view.blind_cause) if banner else ()
     title = w.s.title.format(exchange=view.exchange.name, headline=title_words, mark=mark)
     channel_lines = tuple(
         line for c in view.channels for line in (channel_line(c, w), *reports_lines(c, w))
@@ -80,9 +80,14 @@ def headline(answer: Answer, w: Words) -> str:
     return template.format(channel=name)
 
 
-def blind_lines(since: datetime, w: Words) -> tuple[Line, ...]:
-    """ "We can't check from here right now … (since 03:12 UTC)", once, instead of red."""
+def blind_lines(
+    since: datetime, w: Words, cause: BlindCause = BlindCause.CONNECTION
+) -> tuple[Line, ...]:
+    """ "We can't check from here right now … (since 03:12 UTC)", once, instead of red; or
+    that our checks stopped at 03:12 UTC (`BlindCause`)."""
     when = w.when(since, w.zone_for(None))
+    if cause is BlindCause.CHECKS_STOPPED:
+        return ((text(w.s.stopped_line.format(since=when)),), (text(w.s.stopped_next),))
     return ((text(w.s.blind_line.format(since=when)),), (text(w.s.blind_next),))
 
 

@@ -94,6 +94,8 @@ class Strings:
     blind_headline: str
     blind_line: str
     blind_next: str
+    stopped_line: str
+    stopped_next: str
 
     # Status page
     status_page_title: str

@@ -19,7 +19,7 @@ from bot.lookalike import Finding, check
 from bot.render.words import clean
 from bot.reports import WaitSummary
 from bot.routes import route_view
-from bot.status import Answer, ChannelStatus, ExchangeStatus, TransitionRow
+from bot.status import Answer, BlindCause, ChannelStatus, ExchangeStatus, TransitionRow
 from bot.verdict import Reason, Upstream
 from bot.vocab import Case, Locale
 from bot.web import feeds_api
@@ -72,7 +72,7 @@ async def list_exchanges(request: web.Request) -> web.Response:
     return _json(
         {
             "generated_at": _iso(ctx.status.clock.now()),
-            "blind": blind_json(views[0].blind_since if views else None),
+            "blind": blind_json(views[0].blind_since, views[0].blind_cause) if views else None,
             "exchanges": [summary_json(view, locale) for view in views],
         }
     )
@@ -161,7 +161,7 @@ def detail_json(view: ExchangeStatus, locale: Locale, hours_of: HoursOf = _no_ho
         "name": exchange.name,
         "official_domains": list(exchange.official_domains),
         "at": _iso(view.at),
-        "blind": blind_json(view.blind_since),
+        "blind": blind_json(view.blind_since, view.blind_cause),
         "answer": answer_json(view.answer),
         "status_page": exchange.status_page,
         "upstream": upstream_json(view.upstream),
@@ -171,11 +171,16 @@ def detail_json(view: ExchangeStatus, locale: Locale, hours_of: HoursOf = _no_ho
     }
 
 
-def blind_json(since: datetime | None) -> Json | None:
-    """Null while the probes can see; else since when every canary fails (`bot.blind`)."""
+def blind_json(since: datetime | None, cause: BlindCause = BlindCause.CONNECTION) -> Json | None:
+    """Null while we can check; else since when every canary fails (`bot.blind`), or, when
+    the checks stopped (a standby's leader went silent), the time of the last one."""
     if since is None:
         return None
-    return {"since": _iso(since), "reason": "our own connection is failing: every canary fails"}
+    if cause is BlindCause.CHECKS_STOPPED:
+        reason = "our checks have stopped: the answers are the last we saw, unconfirmed since"
+    else:
+        reason = "our own connection is failing: every canary fails"
+    return {"since": _iso(since), "cause": cause.value, "reason": reason}
 
 
 def answer_json(answer: Answer) -> Json:

@@ -15,10 +15,10 @@ from bot.web.bars import Bars, DailyBars
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
 # What /healthz adds about this replica ({"role": "leader", "role_since": ...}).
-Describe = Callable[[], Mapping[str, str]]
+Describe = Callable[[], Mapping[str, str | None]]
 
 
-def _alone() -> Mapping[str, str]:
+def _alone() -> Mapping[str, str | None]:
     return {}
 
 

@@ -29,7 +29,7 @@ from bot.render.verify import verify_reply
 from bot.render.words import Words, echo
 from bot.reply import Line, Section, text
 from bot.routes import route_view
-from bot.status import ExchangeStatus, TransitionRow
+from bot.status import BlindCause, ExchangeStatus, TransitionRow
 from bot.vocab import Case, Locale, Verdict
 from bot.wallet import system_view
 from bot.web import views
@@ -81,7 +81,7 @@ async def index_page(request: web.Request) -> web.Response:
     summary = views.overall(statuses, w)
     # Blind: said once, as the overall line, instead of on each row.
     since = statuses[0].blind_since if statuses else None
-    blind = _blind_banner(since, w) if since is not None else ()
+    blind = _blind_banner(since, w, statuses[0].blind_cause) if since is not None else ()
     rows = [views.row(v, w, hours, ctx.bars.empty()) for v in statuses]
     return render(request, ctx, locale, w, "index.html", overall=summary, blind=blind, rows=rows)
 
@@ -121,7 +121,8 @@ async def exchange_page(request: web.Request) -> web.Response:
     ]
     # The impostor warning and the verify tool once for the page, not once per case.
     warning = phishing_lines(exchange, route_view(view, Case.ACCOUNT_COMPROMISED), w)
-    blind = _blind_banner(view.blind_since, w) if view.blind_since is not None else ()
+    unseen = view.blind_since
+    blind = _blind_banner(unseen, w, view.blind_cause) if unseen is not None else ()
     return render(
         request,
         ctx,
@@ -229,9 +230,9 @@ def _verdict(state: str) -> Verdict:
     return Verdict.DEGRADED if state == "degraded" else Verdict.DOWN
 
 
-def _blind_banner(since: datetime, w: Words) -> tuple[Line, ...]:
+def _blind_banner(since: datetime, w: Words, cause: BlindCause) -> tuple[Line, ...]:
     """The blind lines without their emoji (the page draws its own icon)."""
-    lines = blind_lines(since, w)
+    lines = blind_lines(since, w, cause)
     return tuple((text(line[0].text.removeprefix(BLIND_MARK).strip()), *line[1:]) for line in lines)
 
 

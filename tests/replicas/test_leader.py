@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -78,12 +79,75 @@ async def test_a_lock_held_by_a_killed_process_is_free_at_once(tmp_path: Path) -
             await holder.wait()
 
 
-async def test_a_deleted_lock_file_is_no_longer_held(tmp_path: Path) -> None:
-    """Another process would lock a new file at the same path: two would lead."""
-    lock = FileLock(tmp_path / "x.leader")
+async def beating() -> bool:
+    """A leader's heartbeat is fresh (bot/following.py `leader_beats`)."""
+    return True
+
+
+async def silent() -> bool:
+    return False
+
+
+async def test_a_leader_whose_lock_file_is_deleted_locks_the_new_one_and_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Else a standby would lock a new file at the same path: two would lead."""
+    path = tmp_path / "x.leader"
+    lock = FileLock(path, silent)  # the first start: no heartbeat yet
     assert await lock.acquire()
-    (tmp_path / "x.leader").unlink()
+    path.unlink()
+    standby = FileLock(path, beating)  # the leader's beats
+    with caplog.at_level(logging.WARNING, logger="bot.leader"):
+        assert not await standby.acquire(), "a new file is left to the leader that beats"
+        assert await lock.held()
+    assert path.read_text() == f"{os.getpid()}\n", "the new file names the leader"
+    assert not await standby.acquire(), "the leader holds the new file"
+    assert not await FileLock(path, silent).acquire()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"lock file {path} is new while a leader's heartbeat is fresh: it may hold the lock "
+        "of a deleted file; leaving the new file to it",
+        f"lock file {path} was deleted or replaced: locked the file now at that path, "
+        "still leading",
+    ]
+    await lock.release()
+    assert await standby.acquire(), "its pid is in the file: not new, taken at once"
+    await standby.release()
+
+
+async def test_a_standby_locks_a_new_lock_file_once_no_leader_beats(tmp_path: Path) -> None:
+    """A first start (no heartbeat stored), or a leader gone silent."""
+    path = tmp_path / "x.leader"
+    assert not await FileLock(path, beating).acquire()
+    lock = FileLock(path, silent)
+    assert await lock.acquire()
+    await lock.release()
+
+
+async def test_a_leader_whose_deleted_lock_file_another_locked_first_steps_down(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "x.leader"
+    lock = FileLock(path)
+    assert await lock.acquire()
+    path.unlink()
+    other = FileLock(path, silent)  # no heartbeat fresh: it takes the new file
+    assert await other.acquire()
     assert not await lock.held()
+    await lock.release()
+    await other.release()
+
+
+async def test_a_leader_sees_its_lock_file_gone_within_a_poll(tmp_path: Path) -> None:
+    path = tmp_path / "x.leader"
+    lock = FileLock(path)
+    assert await lock.acquire()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    waiting = asyncio.create_task(lock.wait_lost(60))
+    await asyncio.sleep(0.1)
+    path.unlink()
+    await asyncio.wait_for(waiting, 30)
+    assert loop.time() - started < 30, "it did not wait out the whole check period"
     await lock.release()
 
 
@@ -120,10 +184,13 @@ async def test_a_leader_that_lost_its_lock_steps_down_and_says_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     journal = Journal()
-    leader = election(FileLock(tmp_path / "x.leader"), journal)
+    path = tmp_path / "x.leader"
+    leader = election(FileLock(path), journal)
+    other = FileLock(path)
     with caplog.at_level(logging.WARNING, logger="bot.leader"):
         await leader.step()
-        (tmp_path / "x.leader").unlink()
+        path.unlink()
+        assert await other.acquire()  # a new file, locked by another process first
         await leader.step()
     assert leader.role is Role.STANDBY
     assert journal.events == ["elected", "deposed"]
@@ -132,7 +199,8 @@ async def test_a_leader_that_lost_its_lock_steps_down_and_says_so(
     assert lines[0].startswith("leadership taken (lock file ")
     assert lines[1].startswith("leadership lost (lock file ")
     assert lines[1].endswith("its lock was lost; standing by")
-    await leader.step()  # a new file: it leads again
+    await other.release()
+    await leader.step()  # the lock is free: it leads again
     assert leader.role is Role.LEADER
     await leader.resign()
 

@@ -47,14 +47,6 @@ def delivered_to(tg: FakeTelegram, update: dict[str, Any]) -> list[str]:
 QUIET_S = 3.0  # room for a duplicate to show up, if there were one
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def replica_database(request: pytest.FixtureRequest) -> dict[str, str]:
-    """The replicas' shared database: the environment that names it (SQLite: bot_env's)."""
-    if request.param == "sqlite":
-        return {}
-    return {"DATABASE_URL": request.getfixturevalue("pg_dsn")}
-
-
 async def test_two_replicas_answer_and_alert_once_and_the_standby_takes_over(
     tmp_path: Path, replica_database: dict[str, str]
 ) -> None:
