@@ -370,20 +370,34 @@ def leader_parts(
             runtime.feeds.on_facts = feed_sink(store, runtime.catalog, clock.now, drainer.wake)
 
     async def stop() -> None:
+        # Called when the process stops, and when the replica steps down and goes on.
+        when = "at stop" if runtime.stopping else "on stepping down"
         if runtime.feeds is not None:
             runtime.feeds.on_facts = None
         if runtime.discord is not None:
             drainer.hold(Platform.DISCORD)
-            await stop_quietly("discord", runtime.discord.stop())
+            await stop_quietly("discord", runtime.discord.stop(), when)
         if telegram is not None:
-            await stop_quietly("telegram poller", telegram.stop_polling())
-        await stop_quietly("scheduler", runtime.scheduler.stop())
+            await stop_quietly("telegram poller", telegram.stop_polling(), when)
+        await stop_quietly("scheduler", runtime.scheduler.stop(), when)
         runtime.probing = False
         await asyncio.gather(*(supervisor.drop(name) for name in loops))
-        await stop_quietly("final flush", monitor.flush())
-        await stop_quietly("sight", monitor.stop_seeing())
-        if runtime.view is not None and not runtime.stopping:  # now, not an old one
-            await stop_quietly("following", runtime.view.follow())
+        await stop_quietly("final flush", monitor.flush(), when)
+        await stop_quietly("sight", monitor.stop_seeing(), when)
+        if runtime.stopping:
+            return
+        results, transitions = monitor.drop_unwritten()
+        if results or transitions:
+            # Written later, should this replica lead again, they would contradict the states
+            # it then restores (an old down alert, or the same one twice).
+            log.warning(
+                "%d probe results and %d health changes could not be stored before standing "
+                "by and are dropped: the next leader decides from the stored states",
+                results,
+                transitions,
+            )
+        if runtime.view is not None:  # now, not an old one
+            await stop_quietly("following", runtime.view.follow(), when)
 
     return start, stop
 
@@ -564,13 +578,17 @@ async def _nothing() -> None:
     return None
 
 
-async def stop_quietly(name: str, stopping: Awaitable[None]) -> None:
+async def stop_quietly(name: str, stopping: Awaitable[None], when: str = "at stop") -> None:
+    """Await `stopping` for STOP_TIMEOUT_S at most; a failure is one log line, saying `when`
+    ("at stop", or "on stepping down" for a leader that goes on as a standby)."""
     try:
         await asyncio.wait_for(stopping, timeout=STOP_TIMEOUT_S)
     except TimeoutError:  # e.g. the database is locked by another process
-        log.error("%s did not finish within %.0f s; stopping without it", name, STOP_TIMEOUT_S)
+        log.error(
+            "%s did not finish within %.0f s %s; going on without it", name, STOP_TIMEOUT_S, when
+        )
     except (DatabaseError, StorageError, OSError) as error:
         # Expected at stop (a full disk, a database locked or gone read-only): one line.
-        log.error("%s failed at stop: %s", name, str(error) or type(error).__name__)
+        log.error("%s failed %s: %s", name, when, str(error) or type(error).__name__)
     except Exception:
-        log.exception("%s did not stop cleanly", name)
+        log.exception("%s did not stop cleanly %s", name, when)

@@ -531,6 +531,13 @@ class Monitor:
             await self.flush()
             await self.wait_for_batch(every_s)
 
+    def drop_unwritten(self) -> tuple[int, int]:
+        """Forget the batch failed flushes kept: (its probe results, its transitions). For a
+        leader stepping down: the next leader decides from the stored states, and this batch,
+        written should this process lead again, would contradict them."""
+        dropped, self._pending = self._pending, _Pending()
+        return len(dropped.results), len(dropped.transitions)
+
     def _requeue(self, failed: _Pending) -> None:
         newer = self._pending
         failed.results.extend(newer.results)

@@ -1,6 +1,6 @@
 """Two replicas on PostgreSQL while the server goes away and comes back: every replica's
 /healthz says so (503) and none leads meanwhile; once the server is back one leads again and
-the next update is answered."""
+the next update is answered. The leader that stepped down logs nothing as if it had stopped."""
 
 from __future__ import annotations
 
@@ -55,3 +55,10 @@ async def test_replicas_say_when_postgresql_is_gone_and_lead_again_when_it_is_ba
         [answer] = await tg.wait_for_messages(1, chat_id=CHAT, timeout=60)
         assert "Loopex" in answer["text"], answer["text"]
         await until("both replicas to be healthy again", all_healthy, timeout=90)
+    for replica in both:  # the leader stepped down and went on: nothing stopped
+        assert " at stop" not in replica.process.log, replica.process.log
+    [stepped_down] = [r.process.log for r in both if "leadership lost" in r.process.log]
+    # Its final write met the server gone (before, that was "final flush failed at stop").
+    for line in stepped_down.splitlines():
+        if "final flush failed" in line:
+            assert "final flush failed on stepping down: " in line, line

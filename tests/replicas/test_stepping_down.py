@@ -1,0 +1,59 @@
+"""A leader stepping down whose final write fails (the database gone) drops what it could not
+store: written later, should it lead again, its old transitions would contradict the states it
+restores then (an old down alert, or one already sent by the leader in between)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.catalog.models import catalog_from_data
+from bot.clock import FakeClock
+from bot.health import Transition
+from bot.monitor import Monitor
+from probes.result import ErrorKind, ProbeResult
+from storage import open_database
+from storage.store import Store
+from tests.alerts.conftest import CATALOG_DATA, START
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    db = await open_database(tmp_path / "monitor.sqlite3")
+    try:
+        yield Store(db)
+    finally:
+        await db.close()
+
+
+async def test_a_batch_dropped_on_stepping_down_is_never_written(store: Store) -> None:
+    clock = FakeClock(current=START)
+    monitor = Monitor(catalog_from_data(CATALOG_DATA), store, clock)
+    written: list[Transition] = []
+
+    async def gone(transition: Transition) -> None:
+        raise OSError("the database is gone")
+
+    async def sink(transition: Transition) -> None:
+        written.append(transition)
+
+    monitor.on_transition = gone
+    for i in range(3):
+        at = START + timedelta(seconds=30 * i)
+        monitor.on_result(
+            ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "timeout")
+        )
+    with pytest.raises(OSError):
+        await monitor.flush()  # the final flush on stepping down
+    # The help center checks the same URL: it shares the results, and the outage.
+    assert monitor.drop_unwritten() == (6, 2)
+    assert monitor.drop_unwritten() == (0, 0)
+
+    monitor.on_transition = sink
+    await monitor.restore()  # elected again later: from the stored states
+    await monitor.flush()
+    assert written == [], "no transition from the earlier term"
+    assert await store.recent_results("mexc/live_chat") == []
