@@ -42,23 +42,33 @@ async def run_probe(ctx: ProbeContext, target: Target) -> ProbeResult:
     The result's remote text is bounded (`probes.result.bounded`): this is the one door
     through which what a remote side wrote reaches health states, alerts and the database.
     """
-    at = ctx.now()
-    limit_s = target.spec.timeout_s + GRACE_S
     probe = PROBES.get(target.spec.kind)
     if probe is None:
-        return _failed(target, at, ErrorKind.OTHER, f"no probe for kind {target.spec.kind!r}")
-    try:
-        if target.spec.kind in BOUNDED_BY_FETCH:
+        return _failed(
+            target, ctx.now(), ErrorKind.OTHER, f"no probe for kind {target.spec.kind!r}"
+        )
+    if target.spec.kind in BOUNDED_BY_FETCH:
+        # The probe reads the clock itself; only a crash needs a time here.
+        try:
             return bounded(await probe(ctx, target))
+        except Exception as exc:
+            return _crashed(target, ctx.now(), exc)
+    at = ctx.now()
+    limit_s = target.spec.timeout_s + GRACE_S
+    try:
         async with asyncio.timeout(limit_s):
             return bounded(await probe(ctx, target))
     except TimeoutError:
         detail = f"timeout after {seconds_text(limit_s)} (hard limit)"
         return _failed(target, at, ErrorKind.TIMEOUT, detail)
     except Exception as exc:
-        # A bug in a probe must not take the scheduler down; log it loudly and report it.
-        log.exception("probe %s crashed", target.channel)
-        return _failed(target, at, ErrorKind.OTHER, f"{type(exc).__name__}: {exc}")
+        return _crashed(target, at, exc)
+
+
+def _crashed(target: Target, at: datetime, exc: Exception) -> ProbeResult:
+    """A bug in a probe must not take the scheduler down: log it loudly and report it."""
+    log.exception("probe %s crashed", target.channel)
+    return _failed(target, at, ErrorKind.OTHER, f"{type(exc).__name__}: {exc}")
 
 
 def _failed(target: Target, at: datetime, kind: ErrorKind, detail: str) -> ProbeResult:
