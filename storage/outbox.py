@@ -38,6 +38,11 @@ UNSUBSCRIBED = "subscription inactive"
 # A fan-out of this many rows or more refreshes PostgreSQL's statistics of the outbox (see
 # `fan_out`). Below it even the bad plan costs little (200 rows: ~0.06 s per claim).
 ANALYZE_AFTER_ROWS = 200
+# The statistics target of that ANALYZE: a sample of 300 x 10 rows, not the default 30,000.
+# What `claim`'s plan needs (how many rows, how many pending) comes out the same; 100,000
+# rows took 0.13 s of the server's time with the default, 0.01 s with this. Autovacuum
+# later replaces these statistics with full ones.
+ANALYZE_SAMPLE_TARGET = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +153,8 @@ async def fan_out(
     `claim`'s per-chat order check it then picks a nested loop comparing every pending row
     with every other one (bench/fanout.py, 10,000 rows: 142 s per claim, then 0.02 s with
     fresh statistics). Autovacuum would analyze the table only later, after the drain that
-    follows at once. ANALYZE reads a bounded sample, and counts this transaction's rows.
+    follows at once. ANALYZE reads a bounded sample, and counts this transaction's rows; a
+    small one (`ANALYZE_SAMPLE_TARGET`) is enough for `claim`'s plan.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
@@ -185,6 +191,8 @@ async def fan_out(
         },
     )
     if conn.dialect == "postgresql" and rows >= ANALYZE_AFTER_ROWS:
+        # For this transaction only (SET LOCAL): the pooled connection keeps no setting.
+        await conn.execute(f"SET LOCAL default_statistics_target = {ANALYZE_SAMPLE_TARGET}")
         await conn.execute("ANALYZE outbox")
     return rows
 
