@@ -210,8 +210,12 @@ async def supersede_pending(
     )
 
 
+# LEFT JOIN: a row whose subscription is not there (the outbox's references are not foreign
+# keys, see migration 0011; no code writes such a row) dies as an inactive one's does, rather
+# than hold its chat's later rows back for ever.
 _HEADS = (
-    "SELECT o.id, s.active FROM outbox AS o JOIN subscriptions AS s ON s.id = o.subscription_id "
+    "SELECT o.id, s.active FROM outbox AS o "
+    "LEFT JOIN subscriptions AS s ON s.id = o.subscription_id "
     "WHERE o.state = 'pending' AND o.due_at <= ? AND o.platform IN ({platforms}) "
     "AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.platform = o.platform "
     "  AND e.chat_id = o.chat_id AND e.state IN ('pending', 'sending') AND e.id < o.id) "

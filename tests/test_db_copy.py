@@ -192,9 +192,9 @@ async def test_batches_walk_composite_keys_without_losing_a_row(
         await source.close()
     assert {c.table: c.target_rows for c in copied}["rollups"] == 4
     assert await pg_rows(pg_dsn, "rollups") == sqlite_rows(source_path, "rollups")
-    # Parents before children: an outbox row needs its subscription and transition first.
+    # Parents before children: a rollup needs its channel first, a held alert its transition.
     order = [c.table for c in copied]
-    assert order.index("subscriptions") < order.index("outbox")
+    assert order.index("channels") < order.index("rollups")
     assert order.index("transitions") < order.index("held_down")
 
 
