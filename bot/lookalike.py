@@ -207,13 +207,34 @@ def riskiest(message: str, catalog: Catalog) -> str | None:
     we cannot vouch for, else the first official one. An official link beside a fake one
     never makes the message read as fine.
     """
+    whole = message.strip()
+    if _is_pasted_phone(whole):
+        return whole
     found: list[str] = []
-    for word in message.split():
+    for word in message.replace("](", "] (").split():  # [label](link) as two words
         word = word.strip(_AROUND).rstrip(".:")
         if word not in found and is_checkable(word):
             found.append(word)
     found = found[:MAX_CHECKED]
     return min(found, key=lambda word: _RISK[check(word, catalog).verdict], default=None)
+
+
+def check_message(text: str, catalog: Catalog) -> Finding:
+    """`check` of the text, or, when it is no link as a whole (a sentence around one), of
+    its riskiest link, e-mail or @account (see `riskiest`)."""
+    finding = check(text, catalog)
+    if finding.reason is Reason.NOT_A_LINK:
+        word = riskiest(text, catalog)
+        if word is not None:
+            return check(word, catalog)
+    return finding
+
+
+def _is_pasted_phone(text: str) -> bool:
+    """A phone number pasted alone: international (+...) or of 10 digits or more, so a date
+    or an amount typed in a chat is no phone number."""
+    digits = sum(ch.isdigit() for ch in text)
+    return bool(_PHONE.match(text)) and (digits >= 10 or (text.startswith("+") and digits >= 7))
 
 
 def _ends_in_a_name(typed: str) -> bool:

@@ -277,6 +277,11 @@ def test_only_a_pasted_link_is_checked_without_a_command(text: str, checkable: b
         ),
         ("write service@mexc.com or @mexc_help_desk", "@mexc_help_desk"),
         ("both fine: mexc.com and https://www.mexc.com/support", "mexc.com"),
+        ("[support](https://mexc-support.com)", "https://mexc-support.com"),
+        # A phone number pasted alone (the "Check a link" prompt asks for one too).
+        ("+1 (415) 555-0100", "+1 (415) 555-0100"),
+        ("1-888-555-0100", "1-888-555-0100"),
+        ("2026-11-29", None),
         ("hello, v2.0 is out, e.g. 1.5", None),
         ("提币没到账", None),
     ],

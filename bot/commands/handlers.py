@@ -27,7 +27,7 @@ from bot.commands.wallet_alerts import (
     wallet_label,
     wallet_target,
 )
-from bot.lookalike import check
+from bot.lookalike import check_message
 from bot.render.chat import (
     exchange_choice_reply,
     help_reply,
@@ -168,7 +168,7 @@ async def verify(ctx: Context) -> Reply:
     if rest.strip():  # "/verify kraken +44 …": the exchange the number is said to be
         hint = find_exchange(ctx.catalog, first)
         typed = rest.strip() if hint is not None else typed
-    return verify_reply(check(typed, ctx.catalog), ctx.catalog, ctx.w, hint)
+    return verify_reply(check_message(typed, ctx.catalog), ctx.catalog, ctx.w, hint)
 
 
 def _typed_after_command(line: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.catalog import Catalog, Exchange
-from bot.lookalike import Finding, check
+from bot.lookalike import Finding, check_message
 from bot.render.words import clean
 from bot.reports import WaitSummary
 from bot.routes import route_view
@@ -121,7 +121,7 @@ async def verify(request: web.Request) -> web.Response:
     typed = request.query.get("q", "").strip()
     if not typed:
         raise api_error(400, "missing q: the link, e-mail, @account or phone number to check")
-    return _json(finding_json(check(typed, context_of(request).catalog)))
+    return _json(finding_json(check_message(typed, context_of(request).catalog)))
 
 
 def finding_json(finding: Finding) -> Json:

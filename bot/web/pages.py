@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from bot.lookalike import check
+from bot.lookalike import check_message
 from bot.render.feeds import api_section
 from bot.render.history import reason_words
 from bot.render.reports import this_hour_lines
@@ -151,7 +151,7 @@ async def verify_page(request: web.Request) -> web.Response:
     locale = page_locale(request)
     w = Words.of(locale, ctx.status.clock.now())
     typed = request.query.get("q", "").strip()
-    reply = verify_reply(check(typed, ctx.catalog), ctx.catalog, w) if typed else None
+    reply = verify_reply(check_message(typed, ctx.catalog), ctx.catalog, w) if typed else None
     title = reply.title if reply is not None else w.s.verify_title_usage
     return render(request, ctx, locale, w, "verify.html", title=title, reply=reply, q=typed)
 

@@ -283,3 +283,18 @@ async def test_a_message_with_a_link_in_a_group_is_left_alone(bot: Bot) -> None:
         "see https://loopex-support.example/r", chat_id=GROUP, user_id=5, chat_type="supergroup"
     )
     assert await bot.quiet(GROUP, before)
+
+
+async def test_verify_of_a_whole_message_checks_its_link(bot: Bot) -> None:
+    sent = await bot.ask("/verify Loopex support: claim it at https://loopex-support.example/r")
+    assert sent["text"].startswith("<b>❌ Not Loopex</b>\n")
+    assert "hxxps[:]//loopex-support[.]example/r is a known fake" in sent["text"]
+
+
+async def test_a_phone_number_pasted_after_check_a_link_is_checked(bot: Bot) -> None:
+    await bot.ask("/urgent loopex login")
+    prompt = await bot.press("/verify")
+    assert "phone number" in prompt["text"]
+    checked = await bot.ask("+1 (415) 555-0100")
+    assert "I don't know the command" not in checked["text"]
+    assert checked["text"] == (await bot.ask("/verify +1 (415) 555-0100"))["text"]

@@ -235,6 +235,14 @@ async def test_verify_says_a_look_alike_is_not_the_exchange(client: Client) -> N
         ("@MEXC_Official", "official", "mexc", "official_account"),
         ("https://nova.example.security-check.io/", "lookalike", "nova", "official_as_subdomain"),
         ("example.org", "unknown", None, "no_exchange"),
+        # A message pasted whole is answered by its riskiest link.
+        (
+            "Official: https://www.mexc.com or https://mexc-crypto.com",
+            "lookalike",
+            "mexc",
+            "known_fake",
+        ),
+        ("hello there", "unknown", None, "not_a_link"),
     ],
 )
 async def test_verify_answers_in_codes(
