@@ -42,9 +42,11 @@ BEAT_EVERY_S = 2.0
 # 60 s, and the newest stored check can lag by two intervals in normal running (an unchanged
 # state is stored once a minute), so a bound from the checks would say "live" for over two
 # minutes after they stopped. Seven beats missed is far from a slow write under load (the
-# database's busy timeout is 5 s), and the standby reads the beat at most FOLLOW_EVERY_S late:
-# a silent leader is noticed 15 to 20 s after its last beat. A leader whose probes stall
-# while it beats is caught by each channel's own staleness (three intervals: bot/health.py).
+# database's busy timeout is 5 s). The age is taken when asked, from the last beat read
+# (a read every FOLLOW_EVERY_S keeps that within about 7 s of the newest), so a frozen leader
+# is called silent 15 s after its last beat: 13-15 s after it froze (bench/frozen.py). A
+# leader whose probes stall while it beats is caught by each channel's own staleness (three
+# intervals: bot/health.py).
 SILENT_AFTER_S = 15.0
 
 
