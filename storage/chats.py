@@ -139,8 +139,11 @@ class ChatStore:
             rows = list(await conn.fetchall(f"SELECT count(*) FROM subscriptions{where}"))
         return int(rows[0][0])
 
-    async def set_locale(self, platform: str, user_id: ChatId, locale: str) -> None:
-        """Remember a user's chosen locale (`/lang`)."""
+    async def set_locale(
+        self, platform: str, user_id: ChatId, locale: str, own_chat: ChatId | None = None
+    ) -> None:
+        """Remember a user's chosen locale (`/lang`); with `own_chat` (the user's private
+        chat), that chat's alerts are in it from now on too."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO preferences (platform, user_id, locale, updated_at) "
@@ -148,6 +151,11 @@ class ChatStore:
                 "locale = excluded.locale, updated_at = excluded.updated_at",
                 (platform, str(user_id), locale, to_unix(self._now())),
             )
+            if own_chat is not None:
+                await conn.execute(
+                    "UPDATE subscriptions SET locale = ? WHERE platform = ? AND chat_id = ?",
+                    (locale, platform, str(own_chat)),
+                )
 
     async def get_locale(self, platform: str, user_id: ChatId) -> str | None:
         """The user's chosen locale, None if they never chose one."""

@@ -305,7 +305,12 @@ async def set_language(ctx: Context) -> Reply:
         return notice(words.s.lang_console.format(code=locale.value))
     store = ctx.core.store
     if store is not None:
-        await store.set_locale(ctx.request.platform.value, ctx.request.user_id, locale.value)
+        # In a private chat the chat is the user's own: its alerts follow the choice. A
+        # group's alerts stay in the language they were subscribed in.
+        own_chat = None if ctx.request.is_group else ctx.request.chat_id
+        await store.set_locale(
+            ctx.request.platform.value, ctx.request.user_id, locale.value, own_chat
+        )
     return lang_reply(Words.of(locale, ctx.w.now, ctx.w.user_tz), changed=True)
 
 

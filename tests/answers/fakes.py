@@ -144,7 +144,9 @@ class FakeChats:
         chat = self.subscriptions.get((platform, chat_id), set())
         return [SubscriptionRecord(e, c) for e, c in sorted(chat, key=str)]
 
-    async def set_locale(self, platform: str, user_id: str, locale: str) -> None:
+    async def set_locale(
+        self, platform: str, user_id: str, locale: str, own_chat: str | None = None
+    ) -> None:
         self.locales[(platform, user_id)] = locale
 
     async def get_locale(self, platform: str, user_id: str) -> str | None:

@@ -12,6 +12,7 @@ from bot.alerts.record import transition_sink
 from bot.vocab import Platform
 from probes.result import ErrorKind, ProbeResult
 from tests.telegram.conftest import ADMIN, Bot
+from tests.telegram.test_groups import OWNER, group_roles
 
 SUBSCRIBER = 42
 STRANGER = 43
@@ -138,3 +139,42 @@ async def test_ending_maintenance_on_a_channel_still_down_alerts_its_subscribers
         "网页返回错误（HTTP 503） · 自 北京时间 03:05 起。\n"
         "可先使用：邮箱 service@loopex.example · 回复时间：1–3个工作日"
     )
+
+
+async def test_alerts_follow_the_language_a_user_chose_after_subscribing(bot: Bot) -> None:
+    """A Chinese reader with an English phone subscribes (English, from the client), then asks
+    for Chinese with /lang zh: the alerts come in Chinese too; a group's stay as they were."""
+    monitor, store, clock = bot.monitor, bot.store, bot.clock
+    monitor.on_transition = transition_sink(store, bot.catalog, monitor, clock.now)
+    drainer = Drainer(
+        store,
+        {Platform.TELEGRAM: bot.adapter.notifier},
+        bot.catalog,
+        clock,
+        PacingSettings.off(),
+        DrainerSettings(maintenance_every_s=0.0),
+        live=monitor,
+    )
+    group_roles(bot.tg)
+    group = -100777
+    in_group = {"chat_id": group, "user_id": OWNER, "chat_type": "supergroup"}
+    await bot.ask("/subscribe loopex", chat_id=SUBSCRIBER)
+    await bot.ask("/lang zh", chat_id=SUBSCRIBER)
+    await bot.ask("/subscribe loopex", **in_group)
+    await bot.ask("/lang zh", **in_group)
+    sent = {chat: len(bot.tg.sent_messages(chat)) for chat in (SUBSCRIBER, group)}
+
+    clock.advance(60)
+    for _ in range(3):
+        monitor.on_result(
+            ProbeResult(
+                "loopex/live_chat", clock.now(), False, None, ErrorKind.HTTP_STATUS, "HTTP 503"
+            )
+        )
+    await monitor.flush()
+    await drainer.run_once()
+
+    [alert] = bot.tg.sent_messages(SUBSCRIBER)[sent[SUBSCRIBER] :]
+    assert alert["text"].startswith("<b>❌ Loopex 在线客服 无法访问</b>")
+    [group_alert] = bot.tg.sent_messages(group)[sent[group] :]
+    assert group_alert["text"].startswith("<b>❌ Loopex Live chat is down</b>")
