@@ -17,6 +17,8 @@ EXAMPLE = "postgresql://user:password@host:5432/database"
 # Query options that carry a secret (libpq and asyncpg read `password` from the query too).
 _SECRET_OPTIONS = frozenset({"password", "sslpassword"})
 _SPACE = re.compile(r"\s")
+# Passwords shorter than this are hidden only where they stand alone (see `scrub`).
+_SHORT = 4
 
 
 def check_database_url(url: str) -> str:
@@ -76,7 +78,12 @@ def redact_url(url: str) -> str:
 
 
 def scrub(text: str, url: str) -> str:
-    """`text` (a driver's message, say) with `url` shown redacted and its password hidden."""
+    """`text` (a driver's message, say) with `url` shown redacted and its password hidden.
+
+    A password shorter than `_SHORT` characters is hidden where it stands alone (not inside a
+    longer run of letters and digits): hiding a password `p` in every word would turn the
+    rest of the message (a path such as /tmp/...) into nonsense, and show nothing more.
+    """
     text = text.replace(url, redact_url(url))
     parts = _split(url.strip())
     password = parts.password if parts is not None else None
@@ -84,9 +91,28 @@ def scrub(text: str, url: str) -> str:
     if parts is not None and parts.query:
         options = parse_qsl(parts.query, keep_blank_values=True)
         secrets += [value for key, value in options if key in _SECRET_OPTIONS and value]
-    for secret in secrets:
-        text = text.replace(secret, HIDDEN).replace(unquote(secret), HIDDEN)
+    for secret in {form for raw in secrets for form in (raw, unquote(raw))}:
+        if len(secret) >= _SHORT:
+            text = text.replace(secret, HIDDEN)
+        else:
+            alone = rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])"
+            text = re.sub(alone, HIDDEN, text)
     return text
+
+
+def host_names(url: str) -> list[str]:
+    """The server hosts the URL names, without their ports (empty: none, or unreadable)."""
+    parts = _split(url.strip())
+    if parts is None:
+        return []
+    names = []
+    for host in _hosts(parts):
+        name, colon, port = host.rpartition(":")
+        names.append(name if colon and not host.endswith("]") and port.isdigit() else host)
+    for key, value in parse_qsl(parts.query):  # `?host=`: where libpq and asyncpg look too
+        if key == "host":
+            names += [host for host in value.split(",") if host and not host.startswith("/")]
+    return names
 
 
 def _split(text: str) -> SplitResult | None:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import re
+import socket
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
+from storage.database_url import host_names
 from storage.engine import (
     ConstraintViolation,
     DatabaseDamaged,
@@ -405,6 +407,9 @@ def _opening(url: str, name: str) -> Iterator[None]:
         raise StorageError(
             f"{name} did not answer within {CONNECT_TIMEOUT_S:.0f} s; is the server up?"
         ) from exc
+    except socket.gaierror as exc:  # its errno is a resolver code: os.strerror cannot say it
+        hosts = ", ".join(host_names(url)) or "localhost"
+        raise StorageError(f"cannot resolve the database host {hosts} ({exc.strerror})") from exc
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)  # "Connection refused"
         raise StorageError(f"cannot reach {name}: {reason}") from exc

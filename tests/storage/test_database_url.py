@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.database_url import check_database_url, redact_url, scrub
+from storage.database_url import check_database_url, host_names, redact_url, scrub
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,27 @@ def test_scrub_hides_the_url_and_its_passwords_in_any_message() -> None:
         "could not connect to postgresql://bot:***@db/x?sslpassword=***: password *** refused; "
         "*** unreadable"
     )
+
+
+def test_scrub_hides_a_short_password_where_it_stands_alone_and_leaves_words_be() -> None:
+    url = "postgresql://u:p@db/x"
+    said = "no database file at /tmp/pg/install.sqlite3; password p refused (u:p)"
+    assert scrub(said, url) == (
+        "no database file at /tmp/pg/install.sqlite3; password *** refused (u:***)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "hosts"),
+    [
+        ("postgresql://u:p@no-such-host.invalid/db", ["no-such-host.invalid"]),
+        ("postgresql://bot:s3cret@h1:5432,h2:5433/x", ["h1", "h2"]),
+        ("postgresql://bot@[::1]:5432/x", ["[::1]"]),
+        ("postgresql://[::1]/x", ["[::1]"]),
+        ("postgresql:///x?host=/var/run/postgresql", []),  # a socket folder: no lookup
+        ("postgresql:///x?host=db.example.org&port=5433", ["db.example.org"]),
+        ("not a url", []),
+    ],
+)
+def test_host_names_are_the_urls_hosts_without_ports(url: str, hosts: list[str]) -> None:
+    assert host_names(url) == hosts
