@@ -14,7 +14,9 @@ every few seconds and decides with them:
 - With two or more, a channel is `down` only when at least two regions see it down. One region
   failing alone while another sees the channel up is a network problem near that region, not
   the exchange's: the channel keeps the health it had and the page says "unreachable from
-  <region>".
+  <region>". A channel down is back once another region's check made since it went down
+  answered: not on a region whose health is still up while its latest check failed (its own
+  count short of the threshold), nor on an answer older than the outage.
 
 `reconcile` applies that to one step of the local state machine (`bot.health.advance`).
 """
@@ -85,6 +87,13 @@ class Agreement:
     def is_down(self) -> bool:
         return self.shared and len(self.down) >= QUORUM
 
+    def answered_since(self, at: datetime | None) -> tuple[Sighting, ...]:
+        """The regions whose latest check was made at or after `at` (None: any) and answered.
+
+        Not every region in `up`: a region's health stays up through its first failures,
+        until its own threshold; only its latest check says whether the channel answers."""
+        return tuple(s for s in self.up if s.ok and (at is None or s.at >= at))
+
     def reached_elsewhere(self, region: str) -> bool:
         """Another region reaches the channel and it is not down by agreement: a failure in
         `region` now is that region's network, not the exchange's."""
@@ -154,20 +163,26 @@ class RegionsSeen:
         return others if here is None else (here, *others)
 
 
-def published_health(before: Health, proposed: Health, agreement: Agreement) -> Health:
+def published_health(
+    before: Health, proposed: Health, agreement: Agreement, since: datetime | None = None
+) -> Health:
     """The channel's health once the regions are heard, from the local state machine's step.
 
-    `before`: the health before the step; `proposed`: what the local state machine says after
-    it (the local region's own view).
+    `before`: the health before the step, held since `since`; `proposed`: what the local
+    state machine says after it (the local region's own view).
     """
     if not agreement.shared:
         return proposed
     if agreement.is_down:
         return Health.DOWN
-    if proposed is Health.DOWN:
-        # Down here alone: the channel keeps what it had (and is back if it was down).
-        return before if before is not Health.DOWN else Health.UP
-    return proposed
+    if proposed is not Health.DOWN:
+        return proposed
+    if before is not Health.DOWN:
+        return before  # down here alone: the channel keeps what it had
+    # Down, and still failing here: back only when another region's check made since it went
+    # down answered. A "back" on older evidence, or on a region whose latest check failed
+    # too (its own count of failures still short of its threshold), would be false news.
+    return Health.UP if agreement.answered_since(since) else Health.DOWN
 
 
 def reconcile(
@@ -185,10 +200,10 @@ def reconcile(
     while two other regions still see it down. The local counters keep counting, so the
     state machine proposes the change again at the next result and it goes through as soon
     as the regions agree. Changed here (a transition the local step did not make): a channel
-    down here and already down is back when the others see it up; a channel two other
-    regions see down is down although this region reaches it.
+    down here and already down is back when another region's check made since it went down
+    answered; a channel two other regions see down is down although this region reaches it.
     """
-    published = published_health(before.health, after.health, agreement)
+    published = published_health(before.health, after.health, agreement, before.since)
     if published is after.health:
         return after, transition
     if published is before.health:
@@ -245,7 +260,7 @@ def _changed(
         cause, error, detail = Cause.FAILURES, seen.error, seen.detail
         reason = f"{seen.detail or 'check failed'} (down from {regions})"
     else:
-        regions = ", ".join(s.region for s in agreement.up)
+        regions = ", ".join(s.region for s in agreement.answered_since(before.since))
         cause, error, detail = Cause.RECOVERED, None, ""
         reason = f"answering from {regions}"
     transition = Transition(

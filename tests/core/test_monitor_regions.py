@@ -183,3 +183,56 @@ async def test_a_stopped_node_whose_clock_ran_ahead_hides_no_outage(store: Store
     for _ in range(3):
         await world.check_here(ok=False)
     assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN]
+
+
+async def test_a_channel_down_is_not_back_on_a_node_whose_own_check_failed_too(
+    store: Store,
+) -> None:
+    """The node was silent when this region took the channel down alone; its next sighting
+    says "up" only because its own count of failures has not reached the threshold yet: its
+    check failed, so nothing answered, and no "back" is announced (a live right after the
+    down alert would be false)."""
+    world = World(store)
+    await world.node_sees(ok=True)
+    await world.check_here(ok=True)
+    world.clock.advance(600)  # the node is silent: this region decides alone
+    await world.monitor.hear_regions()
+    for _ in range(3):
+        await world.check_here(ok=False)
+    first_failure = SightingRow(KEY, "b", world.clock.now(), False, "up", "http_status", "HTTP 503")
+    await store.write_region_results("b", [], [first_failure])
+    await world.monitor.hear_regions()
+    await world.check_here(ok=False)
+    assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN]
+    assert (await world.live_chat()).verdict is Verdict.DOWN
+
+
+async def test_a_channel_down_is_not_back_on_a_node_check_made_before_it_went_down(
+    store: Store,
+) -> None:
+    """A node's answer from before the outage began proves nothing about now."""
+    world = World(store)
+    await world.check_here(ok=True)
+    for _ in range(2):
+        await world.check_here(ok=False)
+    answered_before = SightingRow(KEY, "b", world.clock.now() - timedelta(seconds=1), True, "up")
+    await world.check_here(ok=False)  # the third failure: down, the node not heard yet
+    await store.write_region_results("b", [], [answered_before])
+    await world.monitor.hear_regions()
+    await world.check_here(ok=False)
+    assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN]
+    assert (await world.live_chat()).verdict is Verdict.DOWN
+
+
+async def test_a_channel_down_is_back_once_the_node_answers_after_it_went_down(
+    store: Store,
+) -> None:
+    world = World(store)
+    await world.check_here(ok=True)
+    for _ in range(3):
+        await world.check_here(ok=False)
+    await world.node_sees(ok=True)
+    await world.check_here(ok=False)
+    assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN, Health.UP]
+    assert world.transitions[-1].reason == "answering from b"
+    assert (await world.live_chat()).verdict is Verdict.LIVE

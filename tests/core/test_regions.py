@@ -23,18 +23,20 @@ KEY = "mexc/live_chat"
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 MAX_AGE = max_age_s(interval_s=30, timeout_s=10)  # 60 + 10 + the delay to reach the monitor
 LETTER = {"U": Health.UP, "G": Health.DEGRADED, "D": Health.DOWN, "?": Health.UNKNOWN}
+FAILING = {"u": Health.UP}  # up by the region's own count, but its latest check failed
 
 
 def seen(spec: str, now: datetime = NOW) -> list[Sighting]:
     """Sightings from words like `a:D b:U:200`: region, health letter, age in s at `now`
-    (default 5); a blind region is `B` (health unknown, error blind)."""
+    (default 5); a blind region is `B` (health unknown, error blind); `u` is up with a
+    failed latest check (the region's first failures)."""
     found = []
     for word in spec.split():
         region, letter, *age = word.split(":")
         blind = letter == "B"
-        health = Health.UNKNOWN if blind else LETTER[letter]
+        health = Health.UNKNOWN if blind else {**LETTER, **FAILING}[letter]
         at = now - timedelta(seconds=float(age[0]) if age else 5.0)
-        ok = health in (Health.UP, Health.DEGRADED)
+        ok = health in (Health.UP, Health.DEGRADED) and letter not in FAILING
         error = ErrorKind.BLIND if blind else (None if ok else ErrorKind.TIMEOUT)
         found.append(Sighting(region, KEY, at, ok, health, error, "" if ok else "timeout"))
     return found
@@ -81,6 +83,11 @@ def test_a_channel_is_down_by_agreement_only_when_two_regions_with_a_say_see_it_
         ("G", "D", "a:D b:U", "G"),
         ("?", "D", "a:D b:U", "?"),
         ("D", "D", "a:D b:U", "U"),
+        # ... but not on a region whose latest check failed too (its health is up only until
+        # its own threshold): nothing answered.
+        ("U", "D", "a:D b:u", "U"),
+        ("D", "D", "a:D b:u", "D"),
+        ("D", "D", "a:D b:u c:U", "U"),
         # Both see it down: down.
         ("U", "D", "a:D b:D", "D"),
         ("D", "D", "a:D b:D", "D"),
@@ -97,6 +104,14 @@ def test_the_published_health_follows_the_agreement(
 ) -> None:
     agreement = agree(seen(regions), NOW, MAX_AGE)
     assert published_health(LETTER[before], LETTER[proposed], agreement) is LETTER[published]
+
+
+def test_a_channel_down_is_back_only_on_a_check_made_since_it_went_down() -> None:
+    agreement = agree(seen("a:D b:U:30 c:u:2"), NOW, MAX_AGE)
+    down_since = NOW - timedelta(seconds=10)
+    assert published_health(Health.DOWN, Health.DOWN, agreement, down_since) is Health.DOWN
+    earlier = NOW - timedelta(seconds=30)
+    assert published_health(Health.DOWN, Health.DOWN, agreement, earlier) is Health.UP
 
 
 def test_unreachable_from_names_the_regions_failing_while_another_answers() -> None:
