@@ -2,26 +2,38 @@
 
 The same core as the chat adapters answers. With the running bot's database present, the
 answer reads what the bot wrote (health states, latencies, rollups, history); without one,
-every channel is probed once and the answer rests on that single round.
+the channels of the exchange the command names are probed once and the answer rests on that
+single round. Either way the status API of that exchange is read once (its facts live in the
+running bot's memory only). A command naming no exchange (/help, /verify) waits on nothing.
+
+The network gets `NETWORK_WAIT_S` at most: what has not answered by then is told as not
+checked, never as down. Offline, the probes' and status APIs' own timeouts (10 s each, two
+reads per API, every exchange) made a `/help` wait 20 s and a `/status` 40 s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from bot.catalog import Catalog, CatalogError, load_catalog
+from bot.catalog import Catalog, CatalogError, Exchange, load_catalog
+from bot.check import Snapshot, probe_once
 from bot.clock import Clock, SystemClock
+from bot.commands.args import parse_line, pick_exchange
 from bot.commands.dispatch import Core, Request, handle
-from bot.feeds import read_feeds_once
+from bot.feeds import FeedView, read_feeds_once
 from bot.health import HealthState
 from bot.latency import ExactQuantiles
 from bot.render.plain import to_plain
 from bot.reports import WaitBook
 from bot.settings import Settings
-from bot.status import LiveView, StatusService
+from bot.status import StatusService
 from bot.verdict import Upstream
 from bot.vocab import Locale, Platform
 from storage.engine import DatabaseError, StorageError, open_database
@@ -29,6 +41,7 @@ from storage.store import Store
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 RECENT_RESULTS = 240  # at most an hour of results at a 15 s interval
+NETWORK_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,34 @@ class StoredView:
         return self.blind
 
 
+_T = TypeVar("_T")
+
+
+class DaemonThreads(concurrent.futures.ThreadPoolExecutor):
+    """Each call in a daemon thread of its own: `ask`'s loop runs the system resolver there.
+
+    A name lookup cannot be stopped: behind a DNS server that never answers, one `ask` gave
+    up on keeps its thread for 20 s, and a pool's threads are waited for at exit. Daemon
+    threads are not, so the answer is the last wait. (A handful of lookups per `ask`.)
+    """
+
+    def submit(
+        self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[_T]:
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+
+        def call() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:  # handed to the waiter, as a pool does
+                future.set_exception(error)
+
+        threading.Thread(target=call, daemon=True, name="ask lookup").start()
+        return future
+
+
 def ask(settings: Settings, line: str, lang: str | None, clock: Clock | None = None) -> int:
     """Print the answer to one command line; exit status 0, or 1/2 when it cannot answer."""
     try:
@@ -61,7 +102,9 @@ def ask(settings: Settings, line: str, lang: str | None, clock: Clock | None = N
         print(str(error), file=sys.stderr)
         return EXIT_USAGE
     try:
-        text = asyncio.run(answer(settings, catalog, line, lang, clock or SystemClock()))
+        with asyncio.Runner() as runner:
+            runner.get_loop().set_default_executor(DaemonThreads())
+            text = runner.run(answer(settings, catalog, line, lang, clock or SystemClock()))
     except StorageError as error:
         print(f"supportlive: database: {error}", file=sys.stderr)
         return EXIT_PROBLEM
@@ -87,14 +130,12 @@ async def answer(
         # choice stored in the database (not even one an older version stored there).
         locale=Locale(lang) if lang in (Locale.EN.value, Locale.ZH.value) else Locale.EN,
     )
-    # The status APIs' facts live in the running bot's memory only: read them once here.
-    feeds = await read_feeds_once(catalog, clock.now, allow_local=settings.allow_local_targets)
+    named = exchanges_named(catalog, line)
     if settings.database_url is None and not settings.database_path.exists():
-        from bot.check import probe_once
-
-        live: LiveView = await probe_once(settings, catalog)
+        feeds, live = await _look(settings, named, clock, probe=True)
         status = StatusService(catalog, live, None, clock, feeds=feeds)
         return to_plain(await handle(request, Core(catalog, status, None, clock, settings)))
+    feeds, _ = await _look(settings, named, clock, probe=False)
     db = await open_database(
         settings.database_target,
         pool_min=settings.database_pool_min,
@@ -110,6 +151,33 @@ async def answer(
         return to_plain(await handle(request, core))
     finally:
         await db.close()
+
+
+async def _look(
+    settings: Settings, exchanges: tuple[Exchange, ...], clock: Clock, *, probe: bool
+) -> tuple[FeedView | None, Snapshot]:
+    """The exchanges' status APIs read once and, with `probe`, their channels probed once, at
+    the same time, for `NETWORK_WAIT_S` at most; nothing at all without an exchange.
+
+    """
+    if not exchanges:
+        return None, Snapshot({}, {}, {})
+    catalog = Catalog(exchanges=exchanges)
+    allow_local = settings.allow_local_targets
+    reading = read_feeds_once(catalog, clock.now, allow_local=allow_local, wait_s=NETWORK_WAIT_S)
+    if not probe:
+        return await reading, Snapshot({}, {}, {})
+    probing = probe_once(settings, catalog, wait_s=NETWORK_WAIT_S)
+    return await asyncio.gather(reading, probing)
+
+
+def exchanges_named(catalog: Catalog, line: str) -> tuple[Exchange, ...]:
+    """The exchange a command line is about, found as the handlers find it: the one its words
+    name, else the catalog's only one; none for a command about no exchange (/help)."""
+    exchange, _ = pick_exchange(catalog, parse_line(line).words)
+    if exchange is not None:
+        return (exchange,)
+    return catalog.exchanges if len(catalog.exchanges) == 1 else ()
 
 
 async def stored_view(store: Store, catalog: Catalog, clock: Clock) -> StoredView:

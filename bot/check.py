@@ -26,7 +26,8 @@ from bot.probe_plan import probe_plan
 from bot.settings import Settings
 from bot.verdict import Upstream, VerdictResult, decide
 from bot.vocab import Verdict
-from probes.context import ProbeContext, make_session
+from probes.context import ProbeContext, Target, make_session
+from probes.registry import run_probe
 from probes.result import ErrorKind, ProbeResult
 from probes.scheduler import probe_all_once
 from storage.engine import StorageError
@@ -71,8 +72,18 @@ class Snapshot:
         return self.blind
 
 
-async def probe_once(settings: Settings, catalog: Catalog) -> Snapshot:
-    """Probe every channel of `catalog` once, concurrently, and keep what was seen."""
+async def probe_once(
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    wait_s: float | None = None,
+) -> Snapshot:
+    """Probe every channel of `catalog` once, concurrently, and keep what was seen.
+
+    `wait_s`: the longest to wait (None: each probe's own timeout). A channel not answered
+    by then is unknown ("can't check from here"), never down: its probe's timeout, which
+    decides down, had not run out. A canary not answered by then counts as failed (blind).
+    """
     allow_local = settings.allow_local_targets
     plan = probe_plan(catalog, allow_local=allow_local)
     pages = status_page_targets(catalog, allow_local=allow_local)
@@ -80,15 +91,16 @@ async def probe_once(settings: Settings, catalog: Catalog) -> Snapshot:
     async with make_session() as session:
         ctx = ProbeContext(session=session, dns_nameservers=settings.dns_nameservers)
         everything = [*canaries, *plan.targets, *pages]
-        found = await probe_all_once(ctx, everything, concurrency=settings.probe_concurrency)
+        found, late = await _probe_within(ctx, everything, settings.probe_concurrency, wait_s)
     # Channels that share a probe share its result (one check, one answer).
     found = [each for result in found for each in plan.results_for(result)]
+    unanswered = {each.channel for result in late for each in plan.results_for(result)}
     channels = [exchange.key(c) for exchange, c in catalog.channels() if c.probe]
     sight = Sight([t.channel for t in canaries], channels)
     for result in found:
         sight.observe(result)
     results = [
-        blinded(r) if sight.blind and not r.ok else r
+        blinded(r) if not r.ok and (sight.blind or r.channel in unanswered) else r
         for r in found
         if not sight.is_canary(r.channel)
     ]
@@ -101,6 +113,35 @@ async def probe_once(settings: Settings, catalog: Catalog) -> Snapshot:
         if kinds[r.channel] == "statuspage"
     }
     return Snapshot(states, upstreams, {r.channel: r for r in results}, sight.since)
+
+
+async def _probe_within(
+    ctx: ProbeContext, targets: list[Target], concurrency: int, wait_s: float | None
+) -> tuple[list[ProbeResult], list[ProbeResult]]:
+    """(every target's result in order, those of targets not answered within `wait_s`): a
+    probe still running then is stopped, and its result is a timeout saying so."""
+    if wait_s is None:
+        return await probe_all_once(ctx, targets, concurrency=concurrency), []
+    started, limit = ctx.now(), asyncio.Semaphore(concurrency)
+
+    async def one(target: Target) -> ProbeResult:
+        async with limit:
+            return await run_probe(ctx, target)
+
+    probing = [asyncio.create_task(one(target)) for target in targets]
+    done, pending = await asyncio.wait(probing, timeout=wait_s) if probing else (set(), set())
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    results, late = [], []
+    for target, task in zip(targets, probing, strict=True):
+        if task in done:
+            results.append(task.result())
+            continue
+        detail = f"no answer within {wait_s:g} s"
+        late.append(ProbeResult(target.channel, started, False, None, ErrorKind.TIMEOUT, detail))
+        results.append(late[-1])
+    return results, late
 
 
 def verdict_of(

@@ -6,6 +6,8 @@ reads; `FeedView` is the read side chat answers and the web use (memory only).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -27,13 +29,21 @@ class FeedView(Protocol):
 
 
 async def read_feeds_once(
-    catalog: Catalog, now: Callable[[], datetime], *, allow_local: bool = False
+    catalog: Catalog,
+    now: Callable[[], datetime],
+    *,
+    allow_local: bool = False,
+    wait_s: float | None = None,
 ) -> FeedRunner:
-    """Read every status API of the catalog once (the console, like one round of probes)."""
+    """Read every status API of the catalog once (the console, like one round of probes).
+
+    `wait_s`: the longest to wait (None: the reads' own timeouts); an API not read by then
+    has no reading, and answers say they cannot tell."""
     async with make_session() as session:
         ctx = ProbeContext(session=session, now=now)
         runner = FeedRunner(ctx, feed_targets(catalog, allow_local=allow_local))
-        await runner.read_all()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runner.read_all(), wait_s)
     return runner
 
 

@@ -1,10 +1,12 @@
 """`supportlive` on a machine whose resolver knows no host name, without asking any server.
 
     python -m tests.support.no_names run
+    python -m tests.support.no_names --hang ask "/status loopex"
 
 Everything is the real program, except one thing: a lookup of a host name (not an IP address
 or `localhost`) fails at once the way the system resolver reports an unknown name
-(`socket.gaierror`, EAI_NONAME), so tests of an unresolvable DATABASE_URL stay off the network.
+(`socket.gaierror`, EAI_NONAME), or with `--hang` blocks its thread for a minute, as behind
+a DNS server that never answers. Tests of unresolvable names stay off the network.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 import sys
+import time
 from typing import Any
 
 from bot.cli import main
 
+HANG_S = 60.0
 _getaddrinfo = socket.getaddrinfo
 
 
@@ -30,12 +34,21 @@ def _known(host: object) -> bool:
     return True
 
 
-def _no_names(host: Any, *args: Any, **kwargs: Any) -> Any:
+def _unknown(host: Any, *args: Any, **kwargs: Any) -> Any:
     if _known(host):
         return _getaddrinfo(host, *args, **kwargs)
     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
 
+def _unanswered(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if _known(host):
+        return _getaddrinfo(host, *args, **kwargs)
+    time.sleep(HANG_S)
+    raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+
 if __name__ == "__main__":
-    socket.getaddrinfo = _no_names
-    raise SystemExit(main(sys.argv[1:]))
+    argv = sys.argv[1:]
+    hang = argv[:1] == ["--hang"]
+    socket.getaddrinfo = _unanswered if hang else _unknown
+    raise SystemExit(main(argv[1:] if hang else argv))

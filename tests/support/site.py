@@ -49,7 +49,10 @@ class SupportSite:
     async def __aenter__(self) -> SupportSite:
         app = web.Application()
         app.router.add_get("/{name}", self._page)
-        self._runner = web.AppRunner(app, access_log=None)
+        # handler_cancellation: a hanging page ends when the client goes away, not at exit.
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=0.2, handler_cancellation=True
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
