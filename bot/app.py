@@ -152,9 +152,10 @@ class Runtime:
         return {**self.election.describe(), **(self.view.describe() if self.view else {})}
 
     def scheduler_ticks(self) -> bool:
-        """The scheduler runs here and its timer loop woke lately (a leader's, probing)."""
+        """The scheduler runs here (a leader's, probing) and its timer loop woke lately, or
+        it has nothing to run (a catalog without probes: nothing to check is no stall)."""
         stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
-        return self.probing and stalled <= SCHEDULER_STALL_S
+        return self.probing and (not self.scheduler.channels() or stalled <= SCHEDULER_STALL_S)
 
 
 def silent_leader(last: datetime, now: datetime) -> str:
