@@ -383,7 +383,7 @@ def leader_parts(
         await stop_quietly("scheduler", runtime.scheduler.stop(), when)
         runtime.probing = False
         await asyncio.gather(*(supervisor.drop(name) for name in loops))
-        await stop_quietly("final flush", monitor.flush(), when)
+        await stop_quietly("final flush", monitor.flush_everything(), when)
         await stop_quietly("sight", monitor.stop_seeing(), when)
         if runtime.stopping:
             return

@@ -497,6 +497,14 @@ class Monitor:
             self._stored(states, now)
             self._backlog_written()
 
+    async def flush_everything(self) -> None:
+        """The last flush, at stop (or on stepping down): every state newer than its stored
+        copy is written, due or not (`_Saved`), so the next start restores each channel as
+        of its last check, not up to one interval before it (a re-test's failure, say)."""
+        for channel in self._unsaved:
+            self._saved.pop(channel, None)  # as if never stored: due
+        await self.flush()
+
     def _states_to_save(self, now: datetime) -> dict[str, HealthState]:
         """The unsaved states that changed in a way that matters, or waited long enough;
         they leave `_unsaved` (a result taken during the write puts its channel back)."""

@@ -208,6 +208,29 @@ async def test_a_restart_restores_health_and_counters_at_most_the_save_interval_
     assert (await _stored(store, "mexc/live_chat")).consecutive_successes == 61
 
 
+async def test_the_final_flush_stores_every_state_as_of_its_last_check(store: Store) -> None:
+    """A re-test's failure 5 s after the first changes nothing salient: a plain flush leaves
+    it for later; the one at stop must not, or the next start counts one failure too few."""
+    clock = FakeClock(current=START)
+    catalog = catalog_from_data(CATALOG_DATA)
+    first = Monitor(catalog, store, clock, save_every_s=60)
+    first.on_result(ProbeResult("mexc/live_chat", clock.now(), True, 50.0))
+    for _ in range(2):
+        clock.advance(5)
+        failed = ProbeResult("mexc/live_chat", clock.now(), False, None, ErrorKind.TIMEOUT, "t")
+        first.on_result(failed)
+        await first.flush()
+    live = first.health("mexc/live_chat")
+    assert live is not None and live.consecutive_failures == 2
+    assert (await _stored(store, "mexc/live_chat")).consecutive_failures == 1  # not due yet
+
+    await first.flush_everything()
+    assert await _stored(store, "mexc/live_chat") == live
+    second = Monitor(catalog, store, clock, save_every_s=60)
+    await second.restore()
+    assert second.health("mexc/live_chat") == live
+
+
 def _random_check(rng: random.Random, at: datetime) -> ProbeResult:
     """Mostly normal checks, some slow, some failing: runs of each, as channels give them."""
     kind = rng.choices(["ok", "slow", "fail"], weights=[8, 1, 2])[0]
