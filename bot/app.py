@@ -136,8 +136,8 @@ class Runtime:
                 return False, f"scheduler has not ticked for {stalled:.0f} s"
         problems = self.supervisor.problems()
         stopped = self.view.stopped_since() if self.view is not None else None
-        if stopped is not None:  # first: a frozen leader's open write can fail ours too
-            return False, "; ".join((silent_leader(stopped, self.clock.now()), *problems))
+        if stopped is not None:  # before blind: the leader's stored blind state is old too
+            return False, silent_leader(stopped, self.clock.now(), problems)
         live = self.view if self.view is not None else self.monitor
         if (blind := live.blind_since()) is not None:
             return False, f"blind since {blind:%Y-%m-%d %H:%M:%S} UTC: we can't check from here"
@@ -158,13 +158,17 @@ class Runtime:
         return self.probing and (not self.scheduler.channels() or stalled <= SCHEDULER_STALL_S)
 
 
-def silent_leader(last: datetime, now: datetime) -> str:
-    """/healthz's reason on a standby whose leader went silent (bot/following.py)."""
-    ago = (now - last).total_seconds()
+def silent_leader(last: datetime, now: datetime, problems: Sequence[str] = ()) -> str:
+    """/healthz's reason on a standby whose leader went silent (bot/following.py). With this
+    replica's own tasks failing (its database reads, say) they come first: the silence may be
+    theirs, or a frozen leader's open write may be failing them."""
+    when = f"since {last:%Y-%m-%d %H:%M:%S} UTC ({(now - last).total_seconds():.0f} s ago)"
+    if problems:
+        return "; ".join((*problems, f"no heartbeat from the leader read {when}"))
     return (
-        f"the leader has not checked anything since {last:%Y-%m-%d %H:%M:%S} UTC ({ago:.0f} s "
-        "ago) but still holds the lock: it is frozen or cut off from the database; this "
-        "standby shows its last checks as unconfirmed and takes over once the lock is free"
+        f"the leader has not checked anything {when} but still holds the lock: it is frozen "
+        "or cut off from the database; this standby shows its last checks as unconfirmed and "
+        "takes over once the lock is free"
     )
 
 

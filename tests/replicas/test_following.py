@@ -4,10 +4,11 @@ SILENT_AFTER_S; on both engines, with a fake clock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.app import silent_leader
 from bot.catalog import Catalog, load_catalog
 from bot.clock import FakeClock
 from bot.following import SILENT_AFTER_S, ReplicaView, leader_beats
@@ -118,3 +119,17 @@ async def test_the_leader_itself_is_never_judged(database: Database, catalog: Ca
     assert leading.stopped_since() is None
     assert leading.heartbeat() is None
     assert leading.describe() == {}
+
+
+def test_healthz_names_the_silence_and_puts_this_replicas_own_failures_first() -> None:
+    last = datetime(2026, 11, 29, 10, 2, 13, 600_000, tzinfo=UTC)
+    now = last + timedelta(seconds=45)
+    assert silent_leader(last, now) == (
+        "the leader has not checked anything since 2026-11-29 10:02:13 UTC (45 s ago) but "
+        "still holds the lock: it is frozen or cut off from the database; this standby shows "
+        "its last checks as unconfirmed and takes over once the lock is free"
+    )
+    following = "following is down for 20 s (4 failures): DatabaseUnavailable: connection refused"
+    assert silent_leader(last, now, [following]) == (
+        f"{following}; no heartbeat from the leader read since 2026-11-29 10:02:13 UTC (45 s ago)"
+    )

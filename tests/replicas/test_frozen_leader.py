@@ -81,10 +81,12 @@ async def test_a_standby_says_the_checks_stopped_while_the_leader_is_frozen(
             status, health = await standby.health(http)
             assert (status, health["role"]) == (503, "standby")
             beat = health["leader_heartbeat"]
-            assert health["reason"].startswith(
-                f"the leader has not checked anything since {beat[:10]} {beat[11:19]} UTC ("
+            # (Should the leader have frozen inside a write, the standby's own writes wait on
+            # it and fail: those failures come first, then the silence.)
+            silence = f"since {beat[:10]} {beat[11:19]} UTC ("
+            assert f"the leader has not checked anything {silence}" in health["reason"] or (
+                f"no heartbeat from the leader read {silence}" in health["reason"]
             ), health
-            assert "frozen or cut off from the database" in health["reason"]
             assert await metric(http, standby, "supportlive_checks_stopped") == "1.0"
 
             async def said_everywhere() -> bool:  # pages and answers are cached a moment
