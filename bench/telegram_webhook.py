@@ -40,36 +40,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bot.adapters.telegram import TelegramAdapter  # noqa: E402
+from bench.telegram_replies import (  # noqa: E402
+    TOKEN,
+    Answering,
+    answering,
+    command_rounds,
+    reply_latencies,
+)
 from bot.adapters.telegram.webhook import Webhook  # noqa: E402
-from bot.catalog import load_catalog  # noqa: E402
-from bot.clock import SystemClock  # noqa: E402
-from bot.commands.context import Core  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
-from bot.monitor import Monitor  # noqa: E402
-from bot.settings import SHIPPED_CATALOG, load_settings  # noqa: E402
-from bot.status import StatusService  # noqa: E402
 from bot.web import build_app, start_web, stop_web  # noqa: E402
-from probes.result import ProbeResult  # noqa: E402
-from storage import open_database  # noqa: E402
-from storage.store import Store  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, JsonDict  # noqa: E402
 
-TOKEN = "123456789:AAHbenchTokenNotARealOne_abcdefghijk"
 SECRET = "bench_webhook_secret"
-FIRST_USER = 10_000
-
-
-def commands_for(exchanges: list[str]) -> list[str]:
-    lines = []
-    for exchange in exchanges:
-        lines += [f"/status {exchange}", f"/urgent {exchange} withdrawal", f"/channels {exchange}"]
-    return [*lines, "/help"]
 
 
 @dataclass
 class Running:
-    adapter: TelegramAdapter
+    bot: Answering
     webhook: Webhook | None
     base: str  # the web side, in webhook mode
 
@@ -77,61 +65,28 @@ class Running:
 @asynccontextmanager
 async def bot(tg: FakeTelegram, folder: Path, webhook: bool) -> AsyncIterator[Running]:
     """The adapter (and in webhook mode the web side serving its webhook) until the block ends."""
-    clock = SystemClock()
-    catalog = load_catalog(SHIPPED_CATALOG)
     extra: dict[str, Any] = (
         {"telegram_webhook_url": "https://bot.example.org", "telegram_webhook_secret": SECRET}
         if webhook
         else {}
     )
-    settings = load_settings(
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=tg.base_url,
-        database_path=folder / f"bench-{'webhook' if webhook else 'polling'}.sqlite3",
-        **extra,
-    )
-    db = await open_database(settings.database_path)
-    store = Store(db, clock.now)
-    monitor = Monitor(catalog, store, clock)
-    for _ in range(2):
-        for exchange, channel in catalog.channels():
-            if channel.probe is not None:
-                monitor.on_result(ProbeResult(exchange.key(channel), clock.now(), True, 150))
-    await monitor.flush()
-    status = StatusService(catalog, monitor, store, clock)
-    core = Core(catalog, status, store, clock, settings)
-    adapter = TelegramAdapter(settings, core, store, clock, sends_per_s=0)
-    hook = adapter.webhook(store) if webhook else None
-    server = None
-    if hook is not None:
+    database = folder / f"bench-{'webhook' if webhook else 'polling'}.sqlite3"
+    async with answering(tg, database, 0, **extra) as answers:
+        if not webhook:
+            yield Running(answers, None, "")
+            return
+        hook = answers.adapter.webhook(answers.store)
 
         async def healthy() -> tuple[bool, str]:
             return True, "ok"
 
-        app = build_app(status, catalog, Metrics(), healthy, routes=hook.routes())
+        routes = hook.routes()
+        app = build_app(answers.status, answers.catalog, Metrics(), healthy, routes=routes)
         server = await start_web(app, "127.0.0.1", 0)
-    await adapter.start()
-    assert await adapter.wait_ready(10)
-    try:
-        yield Running(adapter, hook, f"http://127.0.0.1:{server.port}" if server else "")
-    finally:
-        await adapter.stop()
-        if server is not None:
+        try:
+            yield Running(answers, hook, f"http://127.0.0.1:{server.port}")
+        finally:
             await stop_web(server)
-        await db.close()
-
-
-def reply_latencies(tg: FakeTelegram, started: dict[int, list[float]]) -> list[float]:
-    """Per command: ms from its start to the reply to its chat (one reply per command)."""
-    replies: dict[int, list[float]] = defaultdict(list)
-    for call in tg.calls("sendMessage"):
-        if call.ok:
-            replies[int(call.params["chat_id"])].append(call.at)
-    return [
-        (replies[chat][i] - at) * 1000
-        for chat, times in started.items()
-        for i, at in enumerate(times)
-    ]
 
 
 async def by_webhook(users: int, rounds: int, connections: int, folder: Path) -> dict[str, Any]:
@@ -156,15 +111,11 @@ async def by_webhook(users: int, rounds: int, connections: int, folder: Path) ->
                         statuses.append(response.status)
                     acks.append((time.monotonic() - began) * 1000)
 
-            began = time.monotonic()
-            for round_ in range(rounds):
-                batch = [
-                    tg.push_message(line, chat_id=chat) for chat, line in commands(users, round_)
-                ]
-                tg.clear_pending()  # delivered here, not by the fake
+            async def deliver_all(batch: list[JsonDict]) -> None:
                 await asyncio.gather(*(deliver(update) for update in batch))
-                await tg.wait_for_messages(users * (round_ + 1), timeout=120)
-            elapsed = time.monotonic() - began
+
+            catalog = running.bot.catalog
+            elapsed = await command_rounds(tg, catalog, users, rounds, started, deliver_all)
         counts = running.webhook.counts
         return {
             "replies": len(tg.sent_messages()),
@@ -181,25 +132,13 @@ async def by_webhook(users: int, rounds: int, connections: int, folder: Path) ->
 async def by_polling(users: int, rounds: int, folder: Path) -> dict[str, Any]:
     """The same commands queued at the fake for the long poll, each once."""
     started: dict[int, list[float]] = defaultdict(list)
-    async with FakeTelegram(token=TOKEN) as tg, bot(tg, folder, webhook=False):
-        began = time.monotonic()
-        for round_ in range(rounds):
-            for chat, line in commands(users, round_):
-                tg.push_message(line, chat_id=chat)
-                started[chat].append(time.monotonic())
-            await tg.wait_for_messages(users * (round_ + 1), timeout=120)
-        elapsed = time.monotonic() - began
+    async with FakeTelegram(token=TOKEN) as tg, bot(tg, folder, webhook=False) as running:
+        elapsed = await command_rounds(tg, running.bot.catalog, users, rounds, started)
         return {
             "replies": len(tg.sent_messages()),
             "reply": reply_latencies(tg, started),
             "per_s": users * rounds / elapsed,
         }
-
-
-def commands(users: int, round_: int) -> list[tuple[int, str]]:
-    """(chat, command line) of every user in a round: different commands, all exchanges."""
-    lines = commands_for([e.id for e in load_catalog(SHIPPED_CATALOG).exchanges])
-    return [(FIRST_USER + user, lines[(user + round_) % len(lines)]) for user in range(users)]
 
 
 def spread(values: list[float]) -> str:

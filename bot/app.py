@@ -209,11 +209,7 @@ def run(settings: Settings, main: Serve | None = None) -> int:
 
 async def serve(settings: Settings, catalog: Catalog, clock: Clock | None = None) -> None:
     """Start everything, wait for a stop signal, stop everything."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_signal()
     async with running(settings, catalog, clock or SystemClock()) as runtime:
         log.info(
             "supportlive running: %d exchanges, %d probes, %d canaries",
@@ -223,6 +219,17 @@ async def serve(settings: Settings, catalog: Catalog, clock: Clock | None = None
         )
         await stop.wait()
         log.info("stopping")
+
+
+def stop_signal() -> asyncio.Event:
+    """An event SIGINT or SIGTERM sets, from now on: what a process waits for before stopping
+    everything in order. Made before the start, so a signal during it is not lost."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals here
+            loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 @contextlib.asynccontextmanager

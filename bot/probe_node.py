@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +22,7 @@ from functools import partial
 
 from aiohttp import web
 
-from bot.app import STOP_TIMEOUT_S, cannot_listen, every, stop_quietly
+from bot.app import STOP_TIMEOUT_S, cannot_listen, every, stop_quietly, stop_signal
 from bot.blind import Sight, blinded, canary_targets
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
@@ -157,11 +156,7 @@ class NodeRuntime:
 
 async def serve_node(settings: Settings, catalog: Catalog, clock: Clock | None = None) -> None:
     """Probe until SIGINT/SIGTERM, then stop everything."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_signal()
     if settings.probe_region == DEFAULT_REGION:
         # The bot ignores sightings of its own region: a node it cannot tell apart is unheard.
         log.warning(
