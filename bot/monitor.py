@@ -142,6 +142,13 @@ class _Channel:
         self.last_at = at
         return True
 
+    def add_latency(self, at: datetime, ms: float) -> None:
+        """Keep a successful check's latency in the hour's summary."""
+        window = self.window
+        if window is None:
+            window = self.window = LatencyWindow()
+        window.add(at.timestamp(), ms)
+
     def current(self) -> HealthState:
         """The state with every counted check folded in."""
         if self.normal and self.last is not None:
@@ -221,6 +228,8 @@ class Monitor:
         self._observe = observe
         self._batch_max = batch_max
         self._channels: dict[str, _Channel] = {}
+        # The channels whose normal checks take the fast path of `on_result` (`_is_plain`).
+        self._plain: dict[str, _Channel] = {}
         self._upstream: dict[str, Upstream] = {}
         self._probed = {e.key(c) for e, c in catalog.channels() if c.probe is not None}
         self._save_every = {
@@ -327,6 +336,21 @@ class Monitor:
         Canary and exchange status page results are no channel's: they only update what they
         stand for.
         """
+        live = self._plain.get(result.channel)
+        if live is not None and live.take_normal(result):
+            # What a healthy channel gives nearly every time, so the least work that keeps
+            # everything exact: counted (`_Channel`), its latency kept, buffered for the flush.
+            # Sight needs no look: this channel's last result was a success (`_take`).
+            if result.latency_ms is not None:
+                live.add_latency(result.at, result.latency_ms)
+            self._unsaved.add(result.channel)
+            results = self._pending.results
+            results.append(result)
+            if len(results) >= self._batch_max:
+                self._batch_filled()
+            if self._observe is not None:
+                self._observe(result)
+            return
         if result.channel in self._pages or self._sight.is_canary(result.channel):
             self._on_side_result(result)
             return
@@ -346,10 +370,16 @@ class Monitor:
             # Not a normal check of a steady channel: the state machine decides.
             result, transition = self._advance(result, live)
             live = self._channels[channel]
-        if result.ok and result.latency_ms is not None:
-            if live.window is None:
-                live.window = LatencyWindow()
-            live.window.add(result.at.timestamp(), result.latency_ms)
+        if not result.ok:
+            # Off the fast path (`on_result`) until a success comes through here: it skips
+            # sight, which is exact only while the channel's last result (even a late one,
+            # which leaves the state as it was) was a success.
+            live.until = None
+        else:
+            if result.latency_ms is not None:
+                live.add_latency(result.at, result.latency_ms)
+            if channel not in self._plain and self._is_plain(channel):
+                self._plain[channel] = live
         pending = self._pending
         if channel in self._status_channels:
             exchange_id = self._status_channels[channel]
@@ -359,9 +389,21 @@ class Monitor:
         if transition is not None:
             pending.transitions.append(transition)
         if len(pending.results) >= self._batch_max or transition is not None:
-            self._full.set()
-            if len(pending.results) > self._backlog_max:
-                self._trim()  # the database is out and results keep coming
+            self._batch_filled()
+
+    def _batch_filled(self) -> None:
+        self._full.set()
+        if len(self._pending.results) > self._backlog_max:
+            self._trim()  # the database is out and results keep coming
+
+    def _is_plain(self, channel: str) -> bool:
+        """Whether the channel's normal checks need nothing but counting: no other region
+        reports on it, no channel shares its probe, and it reads no status page."""
+        return (
+            channel not in self._others
+            and channel not in self._plan.shared
+            and channel not in self._status_channels
+        )
 
     def _advance(
         self, result: ProbeResult, live: _Channel | None
@@ -424,6 +466,7 @@ class Monitor:
             regions = self._heard[channel]
             if regions:
                 self._others[channel] = tuple(regions.values())
+                self._plain.pop(channel, None)  # back once no other region reports (`_take`)
             else:
                 self._others.pop(channel, None)
                 del self._heard[channel]

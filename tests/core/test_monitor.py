@@ -14,6 +14,7 @@ import pytest
 from bot.catalog.models import catalog_from_data
 from bot.clock import FakeClock
 from bot.health import HealthState, Transition, advance, initial
+from bot.latency import LatencyWindow
 from bot.monitor import Monitor
 from bot.vocab import Health
 from probes.result import ErrorKind, ProbeResult
@@ -231,46 +232,98 @@ async def test_the_final_flush_stores_every_state_as_of_its_last_check(store: St
     assert second.health("mexc/live_chat") == live
 
 
-def _random_check(rng: random.Random, at: datetime) -> ProbeResult:
+def _random_check(rng: random.Random, at: datetime, channel: str) -> ProbeResult:
     """Mostly normal checks, some slow, some failing: runs of each, as channels give them."""
     kind = rng.choices(["ok", "slow", "fail"], weights=[8, 1, 2])[0]
     if kind == "fail":
-        return ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "timeout")
+        return ProbeResult(channel, at, False, None, ErrorKind.TIMEOUT, "timeout")
     if kind == "slow":
-        return ProbeResult("mexc/live_chat", at, True, 4000.0, detail="HTTP 200", slow=True)
-    return ProbeResult("mexc/live_chat", at, True, rng.uniform(20, 300), detail="HTTP 200")
+        return ProbeResult(channel, at, True, 4000.0, detail="HTTP 200", slow=True)
+    return ProbeResult(channel, at, True, rng.uniform(20, 300), detail="HTTP 200")
 
 
+# The first shares its probe with the help center; the second is a channel alone, whose
+# normal checks take the monitor's fast path.
+@pytest.mark.parametrize("channel", ["mexc/live_chat", "kraken/live_chat"])
 @pytest.mark.parametrize("seed", range(12))
 async def test_health_in_memory_stored_and_alerted_is_what_advance_gives_check_by_check(
-    store: Store, seed: int
+    store: Store, seed: int, channel: str
 ) -> None:
     """Normal checks of a steady channel are only counted (`_Channel`): what a reader sees,
-    what is stored and the transitions are still exactly those of one `advance` per check."""
+    what is stored, the transitions and the latency summary are still exactly those of one
+    `advance` per check, late checks among them."""
     rng = random.Random(seed)
     clock = FakeClock(current=START)
     monitor = Monitor(catalog_from_data(CATALOG_DATA), store, clock, save_every_s=60)
     written: list[Transition] = []
 
     async def sink(transition: Transition) -> None:
-        if transition.channel == "mexc/live_chat":
+        if transition.channel == channel:
             written.append(transition)
 
     monitor.on_transition = sink
-    exact, expected = initial("mexc/live_chat"), []
+    exact, expected, window = initial(channel), [], LatencyWindow()
     for _ in range(60):
-        check = _random_check(rng, clock.now())
+        check = _random_check(rng, clock.now(), channel)
         for _ in range(rng.choice([1, 1, 3, 15])):  # a run of the same outcome
-            check = replace(check, at=clock.now())
+            late = rng.random() < 0.05  # a check that started before the last one taken
+            check = replace(check, at=clock.now() - timedelta(seconds=90 if late else 0))
             exact, transition = advance(exact, check)
             expected += [transition] if transition is not None else []
+            if check.ok and check.latency_ms is not None:
+                window.add(check.at.timestamp(), check.latency_ms)
             monitor.on_result(check)
             if rng.random() < 0.1:  # read now and then: unread, counted checks pile up
-                assert monitor.health("mexc/live_chat") == exact
+                assert monitor.health(channel) == exact
             clock.advance(rng.choice([1, 30, 60]))
         if rng.random() < 0.3:
             await monitor.flush()
     clock.advance(61)  # the state is due to be stored
     await monitor.flush()
     assert written == expected
-    assert await _stored(store, "mexc/live_chat") == exact
+    assert await _stored(store, channel) == exact
+    now = clock.now().timestamp()
+    assert monitor.recent_latency(channel) == window.quantiles(now)
+
+
+def _alone(exchange: str) -> dict[str, object]:
+    return {
+        "id": exchange,
+        "name": exchange.title(),
+        "official_domains": [f"{exchange}.com"],
+        "channels": [
+            {
+                "id": "help_center",
+                "kind": "help_center",
+                "mode": "self_service",
+                "name": "Help center",
+                "url": f"https://{exchange}.com/help",
+                "probe": {"kind": "http", "url": f"https://{exchange}.com/help"},
+            }
+        ],
+    }
+
+
+async def test_steady_channels_that_answer_again_after_a_late_network_failure_end_blindness(
+    store: Store,
+) -> None:
+    """Without canaries, three exchanges whose latest checks failed at the network level make
+    the probes blind, even when those checks came back late; their next successes, though
+    normal checks of steady channels, end it."""
+    exchanges = ["aaa", "bbb", "ccc"]
+    catalog = catalog_from_data({"exchanges": [_alone(e) for e in exchanges]})
+    clock = FakeClock(current=START)
+    monitor = Monitor(catalog, store, clock)
+    keys = [f"{e}/help_center" for e in exchanges]
+    for _ in range(12):  # steady: up, and ten successes in a row
+        for key in keys:
+            monitor.on_result(ProbeResult(key, clock.now(), True, 50.0, detail="HTTP 200"))
+        clock.advance(30)
+    for key in keys:
+        late = clock.now() - timedelta(seconds=45)
+        monitor.on_result(ProbeResult(key, late, False, None, ErrorKind.CONNECT, "refused"))
+    assert monitor.blind_since() is not None
+    for key in keys:
+        monitor.on_result(ProbeResult(key, clock.now(), True, 50.0, detail="HTTP 200"))
+    assert monitor.blind_since() is None
+    assert all(monitor.health(key).health is Health.UP for key in keys)  # type: ignore[union-attr]
