@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from probes.result import ErrorKind, ProbeResult
-from storage.engine import Conn, Database, Row, insert_rows, json_list
+from storage.engine import Conn, Database, insert_rows, insert_values, json_list
 from storage.histogram import UPPER_BOUNDS_MS, Histogram, encode_sparse
 from storage.records import RollupSummary
 from storage.times import from_unix, hour_start, to_unix
@@ -115,17 +115,23 @@ class _Tally:
     buckets: dict[int, int] = field(default_factory=dict)
 
 
+# Values per raw row (`_INSERT_RAW`).
+_RAW_WIDTH = 8
+
+
 def _rows(
     results: Iterable[ProbeResult], ids: Mapping[str, int], region: str | None
-) -> tuple[list[Row], dict[tuple[str, int], _Tally]]:
-    """A batch's raw rows, and its checks summed per (channel, unix hour start), in one pass
-    (it runs for every result: one time conversion each, no calls it can do without).
+) -> tuple[list[object], dict[tuple[str, int], _Tally]]:
+    """A batch's raw rows laid end to end (`_RAW_WIDTH` values each), and its checks summed
+    per (channel, unix hour start), in one pass (it runs for every result: one time
+    conversion each, no tuple per row, no calls it can do without).
 
     Latency counts successes only. A blind result (every canary failed too) is no check of the
     channel: it is kept raw, but counts neither as a check nor as a failure, so our own outage
-    lowers no one's uptime.
+    lowers no one's uptime. KeyError when a result's channel has no id in `ids`.
     """
-    raw: list[Row] = []
+    raw: list[object] = []
+    put = raw.extend
     tallies: dict[tuple[str, int], _Tally] = {}
     for result in results:
         at = result.at
@@ -135,9 +141,10 @@ def _rows(
         if ms is not None and not math.isfinite(ms):
             ms = None
         error = result.error
-        raw.append(
+        channel = result.channel
+        put(
             (
-                ids[result.channel],
+                ids[channel],
                 round(at_s * 1000),
                 int(result.ok),
                 int(result.slow),
@@ -149,7 +156,7 @@ def _rows(
         )
         if error is ErrorKind.BLIND:
             continue
-        key = (result.channel, int(at_s // 3600) * 3600)
+        key = (channel, int(at_s // 3600) * 3600)
         tally = tallies.get(key)
         if tally is None:
             tally = tallies[key] = _Tally()
@@ -179,9 +186,13 @@ class ResultStore:
         if not results:
             return
         async with self._db.transaction() as conn:
-            ids = await self._ensure_channels(conn, {r.channel for r in results})
-            raw, tallies = _rows(results, ids, region)
-            await insert_rows(conn, _INSERT_RAW, raw, group=_RAW_VALUES)
+            ids: Mapping[str, int] = self._channel_ids
+            try:
+                raw, tallies = _rows(results, ids, region)
+            except KeyError:  # a channel new to this process: rarely, so not looked for first
+                ids = await self._ensure_channels(conn, {r.channel for r in results})
+                raw, tallies = _rows(results, ids, region)
+            await insert_values(conn, _INSERT_RAW, raw, _RAW_WIDTH, group=_RAW_VALUES)
             if rollups:
                 hours = [
                     (ids[channel], hour, t.count, t.failures, t.slow, t.latency_sum_ms,
@@ -190,7 +201,8 @@ class ResultStore:
                 ]  # fmt: skip
                 await insert_rows(conn, _INSERT_ROLLUP, hours, _MERGE_ROLLUP)
         # Only now: ids made by a transaction that rolled back must not be remembered.
-        self._channel_ids.update(ids)
+        if ids is not self._channel_ids:
+            self._channel_ids.update(ids)
 
     async def rollup_summary(self, channel: str, since: datetime, until: datetime) -> RollupSummary:
         """One channel's checks in the hours starting from since's hour up to (not) until."""
