@@ -194,6 +194,10 @@ def is_checkable(text: str) -> bool:
 
 # Around a link in a sentence: quotes, brackets and the sentence's own punctuation.
 _AROUND = "\"'“”‘’«»()<>,;!?。，；！？、"
+# Chinese characters and punctuation, where a link glued into a Chinese sentence ends.
+_CJK_TEXT = re.compile(
+    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，、；：？！「」『』（）【】《》〈〉]+"
+)
 # A message is read for at most this many links (each is checked).
 MAX_CHECKED = 20
 _RISK = {Verdict.LOOKALIKE: 0, Verdict.UNKNOWN: 1, Verdict.OFFICIAL: 2}
@@ -211,23 +215,38 @@ def riskiest(message: str, catalog: Catalog) -> str | None:
     if _is_pasted_phone(whole):
         return whole
     found: list[str] = []
-    for word in message.replace("](", "] (").split():  # [label](link) as two words
-        word = word.strip(_AROUND).rstrip(".:")
-        if word not in found and is_checkable(word):
+    for word in _candidates(message):
+        if word not in found:
             found.append(word)
     found = found[:MAX_CHECKED]
     return min(found, key=lambda word: _RISK[check(word, catalog).verdict], default=None)
 
 
+def _candidates(message: str) -> Iterator[str]:
+    """The words of a message that `/verify` reads, in order.
+
+    Words end at spaces, and at Chinese characters and punctuation too, since Chinese is
+    written without spaces around a link ("去https://...领取"); a word made only of those
+    pieces (a Chinese domain name) is tried whole. Dot-likes ("。") stay: a browser reads
+    them as dots.
+    """
+    for word in message.replace("](", "] (").split():  # [label](link) as two words
+        pieces = [_trim(piece) for piece in _CJK_TEXT.split(word)]
+        good = [piece for piece in pieces if piece and is_checkable(piece)]
+        if not good and len(pieces) > 1 and is_checkable(_trim(word)):
+            good = [_trim(word)]
+        yield from good
+
+
+def _trim(word: str) -> str:
+    return word.strip(_AROUND).rstrip(".:" + DOT_LIKES)
+
+
 def check_message(text: str, catalog: Catalog) -> Finding:
-    """`check` of the text, or, when it is no link as a whole (a sentence around one), of
-    its riskiest link, e-mail or @account (see `riskiest`)."""
-    finding = check(text, catalog)
-    if finding.reason is Reason.NOT_A_LINK:
-        word = riskiest(text, catalog)
-        if word is not None:
-            return check(word, catalog)
-    return finding
+    """`check` of the riskiest link, e-mail, @account or phone number in the text (see
+    `riskiest`: a sentence around links, Chinese glued to one), else of the text as typed."""
+    word = riskiest(text, catalog)
+    return check(text if word is None else word, catalog)
 
 
 def _is_pasted_phone(text: str) -> bool:

@@ -282,6 +282,13 @@ def test_only_a_pasted_link_is_checked_without_a_command(text: str, checkable: b
         ("+1 (415) 555-0100", "+1 (415) 555-0100"),
         ("1-888-555-0100", "1-888-555-0100"),
         ("2026-11-29", None),
+        # Chinese writes no spaces around a link: it ends where the Chinese begins.
+        ("客服说去https://mexc-crypto.com领取补偿", "https://mexc-crypto.com"),
+        ("快去 https://www.mexc.com/support，看看", "https://www.mexc.com/support"),
+        ("请访问mexc-crypto.com领取。", "mexc-crypto.com"),
+        ("官网是mexc.com。", "mexc.com"),
+        # Letters that only look Latin stay one word (a homoglyph host is checked whole).
+        ("visit m\u0435xc.com now", "m\u0435xc.com"),
         ("hello, v2.0 is out, e.g. 1.5", None),
         ("提币没到账", None),
     ],

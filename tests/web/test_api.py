@@ -243,6 +243,8 @@ async def test_verify_says_a_look_alike_is_not_the_exchange(client: Client) -> N
             "known_fake",
         ),
         ("hello there", "unknown", None, "not_a_link"),
+        ("请访问mexc-crypto.com领取", "lookalike", "mexc", "known_fake"),
+        ("MEXC Support <support@mexc-help.com>", "lookalike", "mexc", "brand_in_domain"),
     ],
 )
 async def test_verify_answers_in_codes(
