@@ -298,3 +298,33 @@ async def test_a_phone_number_pasted_after_check_a_link_is_checked(bot: Bot) -> 
     checked = await bot.ask("+1 (415) 555-0100")
     assert "I don't know the command" not in checked["text"]
     assert checked["text"] == (await bot.ask("/verify +1 (415) 555-0100"))["text"]
+
+
+async def test_a_forwarded_picture_is_checked_by_the_link_in_its_caption(bot: Bot) -> None:
+    # Scam posts are often a picture with the link in its caption, or behind its words.
+    photo = [{"file_id": "p", "file_unique_id": "u", "width": 9, "height": 9}]
+    hidden = {
+        "type": "text_link",
+        "offset": 0,
+        "length": 5,
+        "url": "https://loopex-support.example",
+    }
+    shown = {"text": None, "photo": photo, "caption": "Claim at https://loopex-support.example/r"}
+    sent = await bot.ask("", extra=shown)
+    assert sent["text"].startswith("<b>❌ Not Loopex</b>\n")
+    behind = {"text": None, "photo": photo, "caption": "Claim", "caption_entities": [hidden]}
+    sent = await bot.ask("", extra=behind)
+    assert sent["text"].startswith("<b>❌ Not Loopex</b>\n")
+
+
+async def test_a_picture_in_a_group_is_left_alone(bot: Bot) -> None:
+    before = len(bot.tg.sent_messages(GROUP))
+    photo = [{"file_id": "p", "file_unique_id": "u", "width": 9, "height": 9}]
+    bot.tg.push_message(
+        "",
+        chat_id=GROUP,
+        user_id=5,
+        chat_type="supergroup",
+        extra={"text": None, "photo": photo, "caption": "/status https://loopex-support.example"},
+    )
+    assert await bot.quiet(GROUP, before)

@@ -77,7 +77,7 @@ def hidden_links(message: Message) -> list[str]:
     words and hides the address, the one a reader would tap, so `/verify` must see it."""
     return [
         entity.url
-        for entity in message.entities
+        for entity in (*message.entities, *message.caption_entities)
         if entity.type == MessageEntityType.TEXT_LINK and entity.url
     ]
 
@@ -259,7 +259,9 @@ class TelegramAdapter:
             builder = builder.updater(None)  # updates come from the web side (`take_update`)
         app = builder.build()
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migration))
-        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_text))
+        # A picture's caption counts in a private chat: scam posts forwarded to check them.
+        said = filters.TEXT | (filters.CAPTION & filters.ChatType.PRIVATE)
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & said, self._on_text))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
         return app
@@ -372,9 +374,13 @@ class TelegramAdapter:
     # -------------------------------------------------------------------- updates
 
     async def _on_text(self, update: Update, _: Any) -> None:
-        """A text message: a command for us gets its reply, anything else is ignored."""
+        """A text message (or a picture's caption in private): a command for us gets its
+        reply, a link pasted in private is checked, anything else is ignored."""
         message = update.message
-        if message is None or message.text is None or message.from_user is None:
+        if message is None or message.from_user is None:
+            return
+        said = message.text if message.text is not None else message.caption
+        if said is None:
             return
         chat = message.chat
         if chat.type == ChatType.CHANNEL:
@@ -382,7 +388,7 @@ class TelegramAdapter:
         user_id = sender(message)
         if user_id is None:
             return
-        line = addressed(message.text, self.username, is_group=is_group(chat))
+        line = addressed(said, self.username, is_group=is_group(chat))
         if line is None:
             return
         if not line.startswith("/"):  # a message pasted or forwarded to us in private
