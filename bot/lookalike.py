@@ -216,9 +216,10 @@ def riskiest(message: str, catalog: Catalog) -> str | None:
         return whole
     found: list[str] = []
     for word in _candidates(message):
+        if len(found) == MAX_CHECKED:
+            break
         if word not in found:
             found.append(word)
-    found = found[:MAX_CHECKED]
     return min(found, key=lambda word: _RISK[check(word, catalog).verdict], default=None)
 
 
