@@ -44,9 +44,10 @@ BEAT_EVERY_S = 2.0
 # minutes after they stopped. Seven beats missed is far from a slow write under load (the
 # database's busy timeout is 5 s). The age is taken when asked, from the last beat read
 # (a read every FOLLOW_EVERY_S keeps that within about 7 s of the newest), so a frozen leader
-# is called silent 15 s after its last beat: 13-15 s after it froze (bench/frozen.py). A
-# leader whose probes stall while it beats is caught by each channel's own staleness (three
-# intervals: bot/health.py).
+# is called silent 15 s after its last beat: 13-15 s after it froze (bench/frozen.py). The
+# leader beats only while its scheduler ticks (it stops 30 s into a stall: bot/app.py), and a
+# channel whose own checks stop is still caught by its staleness (three intervals:
+# bot/health.py).
 SILENT_AFTER_S = 15.0
 
 
