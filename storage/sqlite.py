@@ -291,6 +291,7 @@ class SqliteDatabase:
         async with self._lock:
             try:
                 await self.stop_waiting()
+                await self._raw.execute(_ANALYZE_AT_STOP)
                 await self._raw.execute("PRAGMA optimize")
             except sqlite3.Error as error:  # only an optimisation; the cause is said elsewhere
                 log.debug("database file %s: statistics not saved at stop: %s", self.path, error)
@@ -298,6 +299,14 @@ class SqliteDatabase:
                 await self._raw.close()
             except sqlite3.Error as error:
                 log.error("database file %s: closing failed: %s", self.path, error)
+
+
+# PRAGMA optimize keeps statistics for the tables whose indexes this run's queries searched:
+# rollups, never channels (scanned whole when every channel's window is summed). With
+# statistics for rollups alone SQLite takes channels for a million rows and reads every rollup
+# into a Bloom filter before each window's sums: after the first stop, 500 channels' 30 days
+# took 150 ms instead of 60 ms. Channels are a few thousand rows: analyzing them is quick.
+_ANALYZE_AT_STOP = "ANALYZE channels"
 
 
 def _identity(path: Path) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from probes.result import ErrorKind, ProbeResult
 from storage import Database, DatabaseError, Histogram, RollupSummary, Store, open_database
 from storage.histogram import BUCKETS, MAX_RELATIVE_ERROR, _put_varint, bucket_index
+from storage.results import _SUMMARIES
 
 from .conftest import NOW
 
@@ -270,3 +271,32 @@ async def test_named_channels_sum_as_every_channel_does(store: Store, with_laten
     empty = RollupSummary()
     assert figures(named) == figures({**every, keys[-1]: empty, "never/seen": empty})
     assert all(summary.count == 26 for summary in every.values())
+
+
+async def test_after_a_stop_summing_every_channel_reads_no_other_rollups(tmp_path: Path) -> None:
+    """SQLite keeps planner statistics at stop (PRAGMA optimize) for the tables this run's
+    queries searched: rollups, not channels. Had it statistics for rollups alone, it would
+    take channels for a million rows and read every rollup into a Bloom filter before each
+    window's sums (2.5x the time for 500 channels' 30 days)."""
+    path = tmp_path / "bot.sqlite3"
+    db = await open_database(path)
+    store = Store(db)
+    await store.write_results(
+        [ok(f"ex{n}/c{m}", START + h * HOUR, 100.0) for n in range(5) for m in range(4)
+         for h in range(6)]
+    )  # fmt: skip
+    await store.rollup_summaries(None, START, START + 6 * HOUR)
+    await db.close()  # keeps the statistics
+
+    db = await open_database(path)
+    try:
+        async with db.reading() as conn:
+            analyzed = {row[0] for row in await conn.fetchall("SELECT tbl FROM sqlite_stat1")}
+            query = _SUMMARIES.format(histogram="hist_sum(r.histogram)", only="")
+            plan = [
+                str(row[-1]) for row in await conn.fetchall(f"EXPLAIN QUERY PLAN {query}", (0, 1))
+            ]
+    finally:
+        await db.close()
+    assert {"rollups", "channels"} <= analyzed
+    assert not [step for step in plan if "BLOOM" in step], plan
