@@ -36,7 +36,8 @@ ON CONFLICT (channel_id, hour) DO UPDATE SET
 """
 # SQLite: driven by channels (CROSS JOIN fixes the order), so each channel's window is one
 # range of the rollups primary key and the groups come out in order: 10x faster than the hour
-# index. The casts keep PostgreSQL's sums of BIGINT integers (it makes them NUMERIC).
+# index. (The casts change nothing here; in the PostgreSQL queries below they keep the sums
+# of BIGINT integers, which PostgreSQL makes NUMERIC.)
 _SUMMARIES = """
 SELECT c.key, CAST(sum(r.count) AS BIGINT), CAST(sum(r.failures) AS BIGINT),
        CAST(sum(r.slow) AS BIGINT), sum(r.latency_sum_ms), {histogram}
