@@ -115,6 +115,11 @@ class PgServer:
         return self.root / "postgres.log"
 
     @property
+    def pid(self) -> int | None:
+        """The server's main process (the postmaster), while it runs."""
+        return self._process.pid if self.running and self._process is not None else None
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

@@ -14,13 +14,15 @@ still runs on SQLite and prints one line saying PostgreSQL was not measured, and
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.pg import PgServer, PgUnavailable, find_bin_dir
+from tests.pg import SUPERUSER, PgServer, PgUnavailable, find_bin_dir
 
 SQLITE = "SQLite"
 POSTGRESQL = "PostgreSQL"
@@ -38,6 +40,15 @@ class Engine:
     label: str
     folder: Path
     server: PgServer | None = None
+
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by this process and, on PostgreSQL, the whole server (its
+        main process, every session and worker running, and those that ended). Wall times of
+        the two engines can meet different loads on a shared machine; CPU time much less so."""
+        used = time.process_time()
+        if self.server is not None and self.server.pid is not None:
+            used += _tree_cpu_s(self.server.pid)
+        return used
 
     def new_database(self, name: str) -> str | Path:
         """A fresh empty database for `open_database`: a file path or a `postgresql://` DSN."""
@@ -69,6 +80,33 @@ def bench_engines(which: str) -> Iterator[list[Engine]]:
         finally:
             if server is not None:
                 server.remove()
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a PostgreSQL server's main process, of the processes it ran that ended
+    (the kernel adds them to it once they are reaped: closed sessions, parallel workers) and
+    of the sessions and parallel workers running; not of its running background processes
+    (checkpointer, autovacuum...), which work on their own schedule. Linux /proc; 0 where it
+    cannot be read."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            own, parent = int(stat.parent.name), int(fields[1])
+            if own == pid:  # utime, stime, cutime, cstime
+                total += sum(int(f) for f in fields[11:15])
+            elif parent == pid and _serves_queries(stat.with_name("cmdline").read_bytes()):
+                total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+    return total / tick
+
+
+def _serves_queries(cmdline: bytes) -> bool:
+    """A session of the tests' superuser (`postgres: postgres <database> ...`) or a parallel
+    worker running part of one's query."""
+    return cmdline.startswith(f"postgres: {SUPERUSER} ".encode()) or b"parallel worker" in cmdline
 
 
 def ratio_line(label: str, figures: dict[str, float], unit: str = "") -> str:
