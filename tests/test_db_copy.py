@@ -92,14 +92,20 @@ async def make_install(path: Path) -> None:
         for table, inserts in ROWS.items():
             for values in inserts:
                 conn.execute(f"INSERT INTO {table} {values}")
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        tables = sqlite_tables(path)
         empty = [t for t in tables if not conn.execute(f"SELECT 1 FROM {t}").fetchone()]
     assert not empty, f"give these tables rows in ROWS: {empty}"
 
 
 def sqlite_tables(path: Path) -> list[str]:
     with closing(sqlite3.connect(path)) as conn:
-        return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        # SQLite's own tables aside (sqlite_stat1: the planner statistics kept at stop).
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
 
 
 def sqlite_rows(path: Path, table: str) -> list[tuple[Any, ...]]:
