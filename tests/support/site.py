@@ -74,12 +74,10 @@ class SupportSite:
         return f"http://127.0.0.1:{self.port}/{name}"
 
 
-def loopback_catalog(
-    port: int, *, interval_s: float = 1.0, timeout_s: float = 2.0
-) -> dict[str, object]:
+def loopback_catalog(port: int, *, interval_s: float = 1.0) -> dict[str, object]:
     """The catalog data for one exchange probing the site on `port`."""
     base = f"http://127.0.0.1:{port}"
-    probe = {"kind": "http", "interval_s": interval_s, "timeout_s": timeout_s, "slow_ms": 1500}
+    probe = {"kind": "http", "interval_s": interval_s, "timeout_s": 2, "slow_ms": 1500}
     return {
         "exchanges": [
             {
@@ -145,10 +143,8 @@ def loopback_catalog(
     }
 
 
-def write_catalog(
-    folder: Path, port: int, *, interval_s: float = 1.0, timeout_s: float = 2.0
-) -> Path:
+def write_catalog(folder: Path, port: int, *, interval_s: float = 1.0) -> Path:
     path = folder / "catalog.yaml"
-    data = loopback_catalog(port, interval_s=interval_s, timeout_s=timeout_s)
+    data = loopback_catalog(port, interval_s=interval_s)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
