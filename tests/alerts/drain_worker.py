@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bot.alerts.drainer import Drainer, DrainerSettings
 from bot.alerts.pacing import TELEGRAM, Pace, PacingSettings
@@ -33,7 +34,10 @@ async def main(path: Path, base_url: str, rate: float, lease_s: float | None = N
     db = await open_database(path)
     store = Store(db)
     pace = Pace(per_s=rate, chat_gap_s=TELEGRAM.chat_gap_s, group_gap_s=TELEGRAM.group_gap_s)
-    async with Bot(TOKEN, base_url=base_url) as bot:
+    # A test may hold sends at its fake Bot API for a while: wait for the answer rather than
+    # time out after PTB's default 5 s and send again.
+    request = HTTPXRequest(read_timeout=150.0)
+    async with Bot(TOKEN, base_url=base_url, request=request) as bot:
         drainer = Drainer(
             store,
             {Platform.TELEGRAM: TelegramNotifier(bot)},

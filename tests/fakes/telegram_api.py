@@ -680,6 +680,10 @@ class FakeTelegram:
         """Add or override a method: ``handler(params) -> result`` (raise :class:`ApiError`)."""
         self._methods[name.lower()] = (name, handler)
 
+    def method_handler(self, name: str) -> MethodHandler:
+        """The handler that answers `name` now: an override can wrap it (e.g. hold a send)."""
+        return self._methods[name.lower()][1]
+
     # ---------------------------------------------------------------- inspection
 
     def calls(self, method: str | None = None) -> list[Call]:
