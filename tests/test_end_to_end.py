@@ -23,6 +23,11 @@ from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.site import SupportSite, write_catalog
 
+# Every wait below is on a condition; the timeouts are generous because a loaded 2-core
+# machine can hold the bot's checks and sends back for many seconds (a pass takes a few).
+WAIT_S = 45
+pytestmark = pytest.mark.timeout(180)
+
 TOKEN = "987654321:AAHendToEndTokenForTestsOnly_xyzabc"
 CHAT = 42
 DISCORD_TOKEN = "fake-discord-token-end-to-end-0123456789"
@@ -33,7 +38,7 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
-async def until(what: str, check: Any, timeout: float = 20.0) -> None:
+async def until(what: str, check: Any, timeout: float = WAIT_S) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -72,13 +77,13 @@ async def test_a_subscriber_hears_about_the_outage_and_the_recovery(
         async with running(settings, catalog, SystemClock()) as runtime:
             await until("live chat up", lambda: live_chat_health(runtime) is Health.UP)
             tg.push_message("/subscribe loopex", chat_id=CHAT)
-            [subscribed] = await tg.wait_for_messages(1, chat_id=CHAT, timeout=10)
+            [subscribed] = await tg.wait_for_messages(1, chat_id=CHAT, timeout=WAIT_S)
             assert "Loopex" in subscribed["text"]
 
             site.down.add("chat")
-            [_, down] = await tg.wait_for_messages(2, chat_id=CHAT, timeout=30)
+            [_, down] = await tg.wait_for_messages(2, chat_id=CHAT, timeout=WAIT_S)
             site.down.clear()
-            [*_, back] = await tg.wait_for_messages(3, chat_id=CHAT, timeout=30)
+            [*_, back] = await tg.wait_for_messages(3, chat_id=CHAT, timeout=WAIT_S)
 
     assert down["parse_mode"] == "HTML"
     first, reason, meanwhile = down["text"].splitlines()
@@ -155,11 +160,11 @@ async def test_a_discord_channel_hears_about_the_outage_and_the_recovery(tmp_pat
                 user_id=USER_ID,
                 permissions=MANAGER,
             )
-            await dc.wait_for_callback(iid)
+            await dc.wait_for_callback(iid, timeout=WAIT_S)
             site.down.add("chat")
-            [down] = await dc.wait_for_messages(1, channel_id=ALERTS_ID, timeout=30)
+            [down] = await dc.wait_for_messages(1, channel_id=ALERTS_ID, timeout=WAIT_S)
             site.down.clear()
-            [_, back] = await dc.wait_for_messages(2, channel_id=ALERTS_ID, timeout=30)
+            [_, back] = await dc.wait_for_messages(2, channel_id=ALERTS_ID, timeout=WAIT_S)
     [down_embed], [back_embed] = down["embeds"], back["embeds"]
     assert down_embed["title"] == "❌ Loopex Live chat is down"
     assert "HTTP 503 (3 checks in a row)" in down_embed["description"]
