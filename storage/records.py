@@ -135,6 +135,7 @@ class PruneReport:
     rollups_deleted: int
     reports_deleted: int = 0
     updates_deleted: int = 0  # claims on Telegram updates (telegram_updates)
+    outbox_deleted: int = 0  # finished outbox rows (sent, superseded, dead)
 
 
 @dataclass(frozen=True, slots=True)

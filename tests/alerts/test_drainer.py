@@ -412,6 +412,43 @@ async def test_rows_a_crash_left_in_sending_are_sent_after_restart(
     assert len(notifier.texts("1")) == 1
 
 
+async def test_after_a_prune_and_a_restart_each_alert_is_sent_exactly_once(
+    store: Store, catalog: Catalog, clock: FakeClock, live: FakeLive
+) -> None:
+    await store.subscribe("telegram", 1, "mexc", None, "en")
+    await store.subscribe("discord", 2, "mexc", None, "en")  # Discord not running this week
+    await record(store, catalog, live, down())
+    telegram = RecordingNotifier()
+    await drainer(store, catalog, clock, telegram).run_once()  # chat 1's alert sent
+    await record(store, catalog, live, down("mexc/email"))
+    async with store.transaction() as conn:  # claimed for chat 1, then the process died
+        assert len(await outbox.claim(conn, clock.now().timestamp(), 10, ["telegram"])) == 1
+
+    clock.advance(8 * 24 * 3600)
+    report = await store.prune(clock.now())
+
+    assert report.outbox_deleted == 1  # chat 1's sent alert; the pending and the claimed stay
+    telegram_again = RecordingNotifier()
+    discord = RecordingNotifier(platform_name=Platform.DISCORD)
+    restarted = Drainer(
+        store,
+        {Platform.TELEGRAM: telegram_again, Platform.DISCORD: discord},
+        catalog,
+        clock,
+        PacingSettings.off(),
+        DrainerSettings(),
+    )
+    assert await restarted.start() == 1
+    while await restarted.run_once():
+        pass
+    assert len(telegram.texts("1")) == 1
+    assert [text.splitlines()[0] for text in telegram_again.texts("1")] == [
+        "❌ MEXC Customer service e-mail is down"
+    ]
+    assert len(discord.texts("2")) == 2
+    assert await states(store) == {"sent": 3}
+
+
 async def test_a_20_percent_failure_storm_loses_nothing(
     store: Store, catalog: Catalog, clock: FakeClock, live: FakeLive
 ) -> None:
