@@ -580,6 +580,8 @@ def alert_drainer(runtime: Runtime) -> Drainer:
 
     async def outbox_depth() -> None:
         runtime.metrics.set_outbox_depth(await drainer.depth())
+        unreachable = drainer.unreachable()
+        runtime.metrics.set_alerts_unreachable({p.value: s for p, s in unreachable.items()})
 
     runtime.monitor.on_upstream = upstream_changed
     runtime.metrics.before_scrape(outbox_depth)

@@ -94,6 +94,13 @@ class Metrics:
             ["platform", "outcome"],
             registry=self.registry,
         )
+        self.alerts_unreachable = Gauge(
+            "alerts_unreachable_seconds",
+            "Seconds alert sends to a platform have been paused because it cannot be reached "
+            "(0 while it can); the alerts wait in the outbox.",
+            ["platform"],
+            registry=self.registry,
+        )
         self.commands = Counter(
             "commands",
             "Chat commands answered, by platform and command.",
@@ -123,6 +130,11 @@ class Metrics:
         """Outbox rows per state, as `AlertDrainer.depth()` / `storage.outbox.depth` give them."""
         for state, count in by_state.items():
             self.outbox_depth.labels(state=_bounded(state)).set(count)
+
+    def set_alerts_unreachable(self, seconds: Mapping[str, float]) -> None:
+        """Per platform, as `Drainer.unreachable()` gives them."""
+        for platform, value in seconds.items():
+            self.alerts_unreachable.labels(platform=_bounded(platform)).set(value)
 
     def probe_observer(self, catalog: Catalog) -> Callable[[ProbeResult], None]:
         """A `Monitor(observe=...)` callback that counts each result under its probe kind."""

@@ -6,8 +6,14 @@
 - A chat's rows go out one at a time in id order: `storage.outbox.claim` only hands out the
   earliest unfinished row of a chat, and the next one only once the previous is settled.
 - Errors: `rate_limited` pauses the platform for `retry_after` and retries the row without
-  counting an attempt; `transient` retries with exponential backoff up to `max_attempts`;
-  `permanent` kills the row and deactivates every subscription of the chat.
+  counting an attempt; `unreachable` (the platform or our connection to it is down) pauses the
+  platform with backoff (`backoff_s` doubling to `backoff_max_s`) and retries the row without
+  counting an attempt, for as long as the outage lasts: alerts wait in the outbox, never die of
+  it; `transient` (this message was refused) retries with exponential backoff up to
+  `max_attempts`; `permanent` kills the row and deactivates every subscription of the chat.
+- No age limit: an alert that waited out an outage is still true when it goes out, or it was
+  superseded meanwhile (a down alert still pending when the channel is back becomes "was down
+  N min, now back", see `storage.outbox.supersede_pending`).
 """
 
 from __future__ import annotations
@@ -38,9 +44,9 @@ log = logging.getLogger(__name__)
 class DrainerSettings:
     batch: int = 500  # rows per claim
     max_in_flight: int = 1000  # claimed rows not yet settled
-    # 12 attempts back off over about 25 min: a platform outage of that long loses nothing.
+    # Only `transient` failures (the message refused) count: a platform outage never kills.
     max_attempts: int = 12  # failed sends before a row is dead
-    backoff_s: float = 2.0  # first retry delay; doubles per failed attempt
+    backoff_s: float = 2.0  # first retry delay; doubles per failed attempt (or outage retry)
     backoff_max_s: float = 300.0
     poll_s: float = 1.0  # idle: look for due rows this often (wake() is immediate)
     flush_s: float = 0.05  # longest wait before outcomes are written
@@ -67,10 +73,20 @@ class DrainStats:
     sent: int = 0
     retried: int = 0
     rate_limited: int = 0
+    unreachable: int = 0  # sends that met a platform we could not reach (not counted attempts)
     dead: int = 0
     deactivated: int = 0
     reclaimed: int = 0
     by_platform: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Outage:
+    """A platform we cannot reach: since when (epoch s), how many pauses, the current one's end."""
+
+    since: float
+    pauses: int = 0
+    until: float = float("-inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +134,7 @@ class Drainer:
         self._last_stuck_check = 0.0
         self._last_renewal = 0.0
         self._held: set[Platform] = set()
+        self._outages: dict[Platform, _Outage] = {}
         self._more = False
         self._replies: dict[tuple[str, str, str, str], Reply] = {}
         self.stats = DrainStats()
@@ -134,6 +151,13 @@ class Drainer:
         else:
             self._held.discard(platform)
             self.wake()
+
+    def unreachable(self) -> dict[Platform, float]:
+        """Per platform sent to: seconds its sends have been paused because it cannot be
+        reached (0.0 while it can)."""
+        now = self._now()
+        outages = self._outages
+        return {p: now - outages[p].since if p in outages else 0.0 for p in self._notifiers}
 
     def wake(self) -> None:
         """New rows were written: look now instead of at the next poll."""
@@ -262,6 +286,7 @@ class Drainer:
             failure = SendError(SendErrorKind.TRANSIENT, f"{type(error).__name__}: {error}")
             self._settle(self._classify(row, platform, failure))
         else:
+            self._reached(platform)
             self._settle(_Settled(row, Outcome.SENT))
         finally:
             self._on_wire.discard(row.id)
@@ -283,8 +308,13 @@ class Drainer:
         if error.kind is SendErrorKind.RATE_LIMITED:
             wait = error.retry_after if error.retry_after is not None else 1.0
             self._pacer.pause(platform, wait)
+            self._reached(platform)
             self.stats.rate_limited += 1
             return _Settled(row, Outcome.RETRY, error.detail, now + wait, failed=False)
+        if error.kind is SendErrorKind.UNREACHABLE:
+            due = self._unreachable(platform, error, now)
+            return _Settled(row, Outcome.RETRY, error.detail, due, failed=False)
+        self._reached(platform)  # it answered about this message
         if error.kind is SendErrorKind.PERMANENT:
             return _Settled(row, Outcome.DEAD, error.detail, deactivate=True)
         attempts = row.attempts + 1
@@ -292,6 +322,34 @@ class Drainer:
             return _Settled(row, Outcome.DEAD, f"gave up after {attempts} attempts: {error.detail}")
         delay = min(self._settings.backoff_s * 2 ** (attempts - 1), self._settings.backoff_max_s)
         return _Settled(row, Outcome.RETRY, error.detail, now + delay)
+
+    def _unreachable(self, platform: Platform, error: SendError, now: float) -> float:
+        """Pause the platform (rows in hand wait for the pause in the pacer); returns when to
+        try again. The backoff grows per pause, not per row: failures of sends that were
+        already under way when the pause began do not push it to its cap."""
+        self.stats.unreachable += 1
+        outage = self._outages.get(platform)
+        if outage is None:
+            outage = self._outages[platform] = _Outage(since=now)
+            log.warning(
+                "%s unreachable (%s): alerts wait in the outbox", platform.value, error.detail
+            )
+        if now >= outage.until:
+            delay = self._settings.backoff_s * 2**outage.pauses
+            delay = min(delay, self._settings.backoff_max_s)
+            outage.pauses += 1
+            outage.until = now + delay
+            self._pacer.pause(platform, delay)
+        return outage.until
+
+    def _reached(self, platform: Platform) -> None:
+        outage = self._outages.pop(platform, None)
+        if outage is not None:
+            log.warning(
+                "%s reachable again after %.0f s: sending the alerts that waited",
+                platform.value,
+                self._now() - outage.since,
+            )
 
     def _settle(self, settled: _Settled) -> None:
         self._settled.append(settled)

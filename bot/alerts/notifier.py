@@ -1,8 +1,12 @@
 """The boundary between the drainer and a chat platform: send one reply to one chat.
 
 A notifier classifies every failure as a `SendError`: `permanent` (the bot was blocked, the chat
-is gone, no access: never retried, the subscription is deactivated), `transient` (network, 5xx:
-retried with backoff) or `rate_limited` (the platform said wait `retry_after` seconds).
+is gone, no access: never retried, the subscription is deactivated), `transient` (the platform
+refused this message for another reason: retried a bounded number of times), `unreachable` (the
+platform could not be reached or failed on its side: connection refused/reset, timeout, DNS,
+5xx, not connected yet, token refused; it says nothing about the message or the chat, so the
+message waits for as long as that lasts) or `rate_limited` (the platform said wait `retry_after`
+seconds).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from bot.vocab import Platform
 class SendErrorKind(StrEnum):
     PERMANENT = "permanent"
     TRANSIENT = "transient"
+    UNREACHABLE = "unreachable"
     RATE_LIMITED = "rate_limited"
 
 

@@ -3,9 +3,10 @@
 PTB picks the exception from the Bot API's HTTP status: `RetryAfter` (429 with
 retry_after) → rate_limited; `Forbidden` (blocked, kicked, user deactivated) and `BadRequest`
 "chat not found" → permanent; `ChatMigrated` → permanent (the old id is dead; the adapter's
-update handler moves subscriptions); `TimedOut`, `NetworkError` (5xx, dropped connections) and
-other `BadRequest`s (our own message was refused: retrying a bounded number of times costs
-little and never deactivates a reader) → transient.
+update handler moves subscriptions); other `BadRequest`s (our own message was refused:
+retrying a bounded number of times costs little and never deactivates a reader) → transient;
+`TimedOut`, `NetworkError` (5xx, refused or dropped connections, DNS) and `InvalidToken` (our
+token, not the message) → unreachable: the alert waits until Telegram takes it.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ def classify(error: TelegramError) -> SendError:
         lowered = detail.lower()
         kind = SendErrorKind.PERMANENT if any(g in lowered for g in _GONE) else None
         return SendError(kind or SendErrorKind.TRANSIENT, detail)
-    if isinstance(error, InvalidToken | NetworkError):
-        return SendError(SendErrorKind.TRANSIENT, detail)
+    if isinstance(error, InvalidToken | NetworkError):  # BadRequest is a NetworkError: above
+        return SendError(SendErrorKind.UNREACHABLE, detail)
     return SendError(SendErrorKind.TRANSIENT, detail)
 
 

@@ -233,6 +233,33 @@ async def test_transient_errors_are_retried_with_growing_backoff_then_given_up(
     assert sender.stats.dead == 1 and sender.stats.deactivated == 0
 
 
+async def test_an_unreachable_platform_never_uses_up_attempts_and_the_alert_waits(
+    store: Store, catalog: Catalog, clock: FakeClock, live: FakeLive
+) -> None:
+    await store.subscribe("telegram", 1, "mexc", None, "en")
+    notifier = RecordingNotifier()
+    unreachable = SendError(SendErrorKind.UNREACHABLE, "ConnectError: connection refused")
+    notifier.fail_next(unreachable, times=40)  # about 3 h of retries, far past max_attempts
+    sender = drainer(store, catalog, clock, notifier, max_attempts=3, backoff_max_s=300.0)
+    await record(store, catalog, live, down())
+
+    for attempt in range(40):
+        assert await sender.run_once() == 1  # never more than backoff_max_s between tries
+        assert sender.unreachable() == {Platform.TELEGRAM: 300.0 * attempt}
+        clock.advance(300)
+    assert await states(store) == {"pending": 1}
+    assert await sender.run_once() == 1  # Telegram is back
+
+    assert [t.split("\n")[0] for t in notifier.texts("1")] == [
+        "❌ MEXC Online customer service is down"
+    ]
+    assert await states(store) == {"sent": 1}
+    assert sender.stats.unreachable == 40 and sender.stats.dead == 0
+    assert sender.unreachable() == {Platform.TELEGRAM: 0.0}
+    async with store.transaction() as conn:
+        assert list(await conn.fetchall("SELECT attempts FROM outbox")) == [(0,)]
+
+
 async def test_a_chat_that_blocked_the_bot_is_deactivated_and_never_retried(
     store: Store, catalog: Catalog, clock: FakeClock, live: FakeLive
 ) -> None:

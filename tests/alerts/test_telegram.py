@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from telegram import Bot
@@ -15,7 +16,7 @@ from bot.alerts.notifier import SendError, SendErrorKind
 from bot.alerts.pacing import PacingSettings
 from bot.alerts.telegram_notifier import TelegramNotifier
 from bot.catalog import Catalog
-from bot.clock import SystemClock
+from bot.clock import FakeClock, SystemClock
 from bot.reply import Button, Reply, bold, link, text
 from bot.vocab import Platform
 from storage.store import Store
@@ -68,8 +69,9 @@ async def test_it_sends_escaped_html_with_a_stop_button(
         (403, "Forbidden: user is deactivated", SendErrorKind.PERMANENT),
         (400, "Bad Request: chat not found", SendErrorKind.PERMANENT),
         (429, None, SendErrorKind.RATE_LIMITED),
-        (502, "Bad Gateway", SendErrorKind.TRANSIENT),
-        (0, None, SendErrorKind.TRANSIENT),  # connection dropped
+        (502, "Bad Gateway", SendErrorKind.UNREACHABLE),
+        (500, "Internal Server Error", SendErrorKind.UNREACHABLE),
+        (0, None, SendErrorKind.UNREACHABLE),  # connection dropped
         (400, "Bad Request: can't parse entities", SendErrorKind.TRANSIENT),
     ],
 )
@@ -128,3 +130,60 @@ async def test_a_storm_of_5xx_and_429_loses_nothing_and_blocked_chats_are_droppe
     zh = tg.sent_messages(3)[0]["text"]
     assert en.startswith("<b>❌ MEXC Online customer service is down</b>")
     assert zh.startswith("<b>❌ MEXC 在线客服 无法访问</b>")
+
+
+async def test_a_bot_api_down_for_hours_delays_the_alert_and_loses_nothing(
+    tg: FakeTelegram, store: Store, catalog: Catalog, live: FakeLive
+) -> None:
+    await store.subscribe("telegram", 5, "mexc", None, "en")
+    await record(store, catalog, live, down())
+    # Dropped connections and 5xx for far longer than the old give-up span (12 attempts).
+    tg.fail_next("sendMessage", 502, times=20)
+    tg.fail_next("sendMessage", 0, times=20)
+    tg.fail_next("sendMessage", 503, times=20)
+    clock = FakeClock(current=live.clock.now())
+    async with Bot(TOKEN, base_url=tg.base_url) as bot:
+        drainer = Drainer(
+            store, {Platform.TELEGRAM: TelegramNotifier(bot)}, catalog, clock, PacingSettings.off()
+        )
+        for _ in range(61):
+            await drainer.run_once()
+            clock.advance(300)
+
+    assert clock.now() - live.clock.now() > timedelta(hours=5)
+    [sent] = tg.sent_messages(5)
+    assert sent["text"].startswith("<b>❌ MEXC Online customer service is down</b>")
+    assert drainer.stats.unreachable == 60 and drainer.stats.dead == 0
+    assert [s.active for s in await store.subscriptions_of("telegram", 5)] == [True]
+
+
+async def test_refused_messages_still_die_and_blocked_chats_are_still_dropped(
+    tg: FakeTelegram, store: Store, catalog: Catalog, live: FakeLive
+) -> None:
+    await store.subscribe("telegram", 5, "mexc", None, "en")
+    await store.subscribe("telegram", 7, "kraken", None, "en")
+    tg.block_chat(7)
+    await record(store, catalog, live, down())
+    tg.fail_next("sendMessage", 400, "Bad Request: can't parse entities", times=3)
+    clock = FakeClock(current=live.clock.now())
+    async with Bot(TOKEN, base_url=tg.base_url) as bot:
+        drainer = Drainer(
+            store,
+            {Platform.TELEGRAM: TelegramNotifier(bot)},
+            catalog,
+            clock,
+            PacingSettings.off(),
+            DrainerSettings(max_attempts=3),
+        )
+        for _ in range(4):
+            await drainer.run_once()
+            clock.advance(300)
+        assert drainer.stats.dead == 1 and drainer.stats.deactivated == 0
+        await record(store, catalog, live, down("kraken/live_chat"))
+        await drainer.run_once()
+
+    assert len(tg.calls("sendMessage")) == 4
+    assert tg.sent_messages() == []
+    assert drainer.stats.dead == 2 and drainer.stats.deactivated == 1
+    assert [s.exchange for s in await store.subscriptions_of("telegram", 7)] == []
+    assert [s.active for s in await store.subscriptions_of("telegram", 5)] == [True]

@@ -101,7 +101,12 @@ async def test_the_notifier_classifies_failures(bot: Bot) -> None:
     bot.dc.fail_next("POST", r"^/channels/\d+/messages$", 503)
     with pytest.raises(SendError) as busy:
         await notifier.send(f"c:{ALERTS_ID}", ALERT)
-    assert busy.value.kind is SendErrorKind.TRANSIENT
+    assert busy.value.kind is SendErrorKind.UNREACHABLE  # Discord failed: the alert waits
+
+    bot.dc.fail_next("POST", r"^/channels/\d+/messages$", 400)
+    with pytest.raises(SendError) as refused:
+        await notifier.send(f"c:{ALERTS_ID}", ALERT)
+    assert refused.value.kind is SendErrorKind.TRANSIENT  # our message: bounded attempts
 
     bot.dc.fail_next("POST", r"^/channels/\d+/messages$", 429, retry_after=45.0)
     with pytest.raises(SendError) as limited:

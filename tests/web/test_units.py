@@ -124,6 +124,14 @@ async def test_it_runs_scrape_hooks_and_survives_a_failing_one() -> None:
     assert b'outbox_depth{state="pending"} 7.0' in await metrics.scrape()
 
 
+def test_it_shows_how_long_alerts_to_an_unreachable_platform_have_waited() -> None:
+    metrics = Metrics()
+    metrics.set_alerts_unreachable({"telegram": 1500.0, "discord": 0.0})
+
+    assert sample(metrics, "alerts_unreachable_seconds", platform="telegram") == 1500.0
+    assert sample(metrics, "alerts_unreachable_seconds", platform="discord") == 0.0
+
+
 async def test_it_reads_complete_hours_once_an_hour_and_this_hour_every_30_s() -> None:
     clock = FakeClock(AT + timedelta(minutes=5))
     store = HourlyStore()

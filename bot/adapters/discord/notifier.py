@@ -29,7 +29,11 @@ def classify(error: BaseException) -> SendError:
         if error.status == 429:  # no `Via`: Cloudflare's limit, not Discord's; wait longer
             retry_after = _retry_after(error.response) or 60.0
             return SendError(SendErrorKind.RATE_LIMITED, detail, retry_after=retry_after)
+        if error.status >= 500:  # Discord failed, not our message: wait for it
+            return SendError(SendErrorKind.UNREACHABLE, detail)
         return SendError(SendErrorKind.TRANSIENT, detail)
+    if isinstance(error, aiohttp.ClientError | OSError | TimeoutError):  # refused, reset, DNS
+        return SendError(SendErrorKind.UNREACHABLE, f"{type(error).__name__}: {error}")
     return SendError(SendErrorKind.TRANSIENT, f"{type(error).__name__}: {error}")
 
 
@@ -58,7 +62,7 @@ class DiscordNotifier:
             raise SendError(SendErrorKind.PERMANENT, f"not a Discord chat id: {chat_id!r}")
         client = self._adapter.client
         if client is None or not self._adapter.logged_in:
-            raise SendError(SendErrorKind.TRANSIENT, "the Discord bot is not connected yet")
+            raise SendError(SendErrorKind.UNREACHABLE, "the Discord bot is not connected yet")
         kind, number = target
         embed = reply_to_embed(reply)
         view = reply_to_view(reply)

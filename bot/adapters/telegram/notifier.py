@@ -53,7 +53,7 @@ class FollowingNotifier:
         """Deliver an alert; raise a classified `SendError` when Telegram did not take it."""
         bot = self._adapter.bot
         if bot is None:
-            raise SendError(SendErrorKind.TRANSIENT, "the Telegram bot is not connected yet")
+            raise SendError(SendErrorKind.UNREACHABLE, "the Telegram bot is not connected yet")
         notifier = TelegramNotifier(bot)
         try:
             await notifier.send(chat_id, reply)
