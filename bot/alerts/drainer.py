@@ -339,7 +339,7 @@ class Drainer:
             delay = min(delay, self._settings.backoff_max_s)
             outage.pauses += 1
             outage.until = now + delay
-            self._pacer.pause(platform, delay)
+            self._pacer.pause(platform, delay, replies_too=False)
         return outage.until
 
     def _reached(self, platform: Platform) -> None:

@@ -260,10 +260,12 @@ class Pacer:
             horizon = now - max(lane.pace.chat_gap_s, lane.pace.group_gap_s) - 1.0
             lane.chat_done = {c: t for c, t in lane.chat_done.items() if t > horizon}
 
-    def pause(self, platform: Platform, seconds: float) -> None:
-        """Stop every send on the platform for `seconds` (a 429 said so)."""
+    def pause(self, platform: Platform, seconds: float, *, replies_too: bool = True) -> None:
+        """Stop every alert send on the platform for `seconds`; with `replies_too` (a 429:
+        the limit is the bot's) the shared budget's replies too. An outage pauses alerts only:
+        a reply is a probe of its own, and it should not wait out an alert's backoff."""
         lane = self._lane(platform)
         until = self._clock.monotonic() + max(seconds, 0.0)
         lane.paused_until = max(lane.paused_until, until)
-        if lane.budget is not None:
+        if replies_too and lane.budget is not None:
             lane.budget.pause(seconds)

@@ -212,7 +212,8 @@ async def test_transient_errors_are_retried_with_growing_backoff_then_given_up(
 ) -> None:
     await store.subscribe("telegram", 1, "mexc", None, "en")
     notifier = RecordingNotifier()
-    notifier.fail_next(SendError(SendErrorKind.TRANSIENT, "HTTP 500"), times=3)
+    refused = SendError(SendErrorKind.TRANSIENT, "Bad Request: message is too long")
+    notifier.fail_next(refused, times=3)
     sender = drainer(store, catalog, clock, notifier, backoff_s=2.0, max_attempts=3)
     await record(store, catalog, live, down())
 

@@ -91,3 +91,13 @@ async def test_replies_and_alerts_share_one_budget_and_no_second_holds_too_many(
             assert later[1] >= earlier[2] + 1.0
     replies = [s for s in sends if s[0] is SendKind.REPLY]
     assert max(s[1] for s in replies) < max(s[1] for s in sends)  # replies were not starved
+
+
+async def test_an_outage_pause_holds_alerts_but_not_the_replies_sharing_the_budget() -> None:
+    clock = FakeClock()
+    budget = SendBudget(30.0, 25.0, now=clock.monotonic)
+    p = Pacer(PacingSettings(), clock, budgets={TG: budget})
+    p.pause(TG, 300.0, replies_too=False)
+    assert p.paused_for(TG) == 300.0 and budget.paused_for() == 0.0
+    p.pause(TG, 5.0)  # a 429: the bot's limit, replies wait too
+    assert budget.paused_for() == 5.0
