@@ -3,8 +3,9 @@
 One server per pytest session (fixture `pg_server`), in a temporary directory: `initdb`, then
 the `postgres` binary itself, listening on 127.0.0.1 at a free port and on a unix socket in
 that directory. Each test that asks for `pg_dsn` gets a fresh empty database (dropped after
-the test) and its `postgresql://` DSN. Durability is off (fsync, full_page_writes,
-synchronous_commit): a crash can lose only a test's data.
+the test) and its `postgresql://` DSN; `pg_migrated_dsn` gives one with the bot's schema
+already in it, copied from a template migrated once a session. Durability is off (fsync,
+full_page_writes, synchronous_commit): a crash can lose only a test's data.
 
 PostgreSQL refuses to run as root, and tests often run as root (CI containers): the server
 then runs as `nobody`, its directory chowned to it. It is started through `setpriv
@@ -20,6 +21,7 @@ installs the package and a silent skip there would hide the whole PostgreSQL sui
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import os
@@ -235,11 +237,26 @@ class PgServer:
             self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def create_database(self) -> str:
-        """A new empty database's name."""
+    def create_database(self, template: str | None = None) -> str:
+        """A new database's name: empty, or a copy of `template` (see `seal_template`)."""
         name = f"test_{next(self._names)}_{secrets.token_hex(3)}"
-        self.psql(f'CREATE DATABASE "{name}"')
+        copy_of = "" if template is None else f' TEMPLATE "{template}"'
+        self.psql(f'CREATE DATABASE "{name}"{copy_of}')
         return name
+
+    def seal_template(self, name: str, timeout_s: float = 30.0) -> None:
+        """Make database `name` a template: no connection to it any more (PostgreSQL copies a
+        database only while no one is connected), and none allowed from now on."""
+        self.psql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        deadline = time.monotonic() + timeout_s
+        # A closed client's server process may still be finishing: wait until it is gone.
+        while self.psql(f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}'") != "0":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"database {name} still has connections after {timeout_s} s")
+            self.psql(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            )
+            time.sleep(0.05)
 
     def drop_database(self, name: str) -> None:
         """Drop a database, cutting any connection a test left open."""
@@ -369,10 +386,38 @@ def pg_server() -> Iterator[PgServer]:
 @pytest.fixture
 def pg_dsn(pg_server: PgServer) -> Iterator[str]:
     """A fresh empty database for this test: its DSN (`postgresql://postgres:…@127.0.0.1:…`)."""
+    yield from _database_for_a_test(pg_server, template=None)
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_template(pg_server: PgServer) -> str:
+    """A database with the bot's schema (every migration applied by `open_database`) that
+    `pg_migrated_dsn` copies: copying takes a tenth of a second, migrating well over one."""
+    from storage import open_database  # the storage package, not needed by tests of pg.py
+
+    async def migrate(dsn: str) -> None:
+        db = await open_database(dsn)
+        await db.close()
+
+    pg_server.start()
+    name = pg_server.create_database()
+    asyncio.run(migrate(pg_server.dsn(name)))
+    pg_server.seal_template(name)
+    return name
+
+
+@pytest.fixture
+def pg_migrated_dsn(pg_server: PgServer, pg_migrated_template: str) -> Iterator[str]:
+    """Like `pg_dsn`, but the database already has the bot's schema, as `open_database`
+    leaves it."""
+    yield from _database_for_a_test(pg_server, template=pg_migrated_template)
+
+
+def _database_for_a_test(pg_server: PgServer, template: str | None) -> Iterator[str]:
     # A test that stopped the server and failed before starting it again must not take the
     # following tests down with it.
     pg_server.start()
-    name = pg_server.create_database()
+    name = pg_server.create_database(template)
     try:
         yield pg_server.dsn(name)
     finally:
