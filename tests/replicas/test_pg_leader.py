@@ -93,7 +93,8 @@ async def test_a_leader_whose_session_ends_steps_down_at_once(pg_dsn: str) -> No
         assert await kill_sessions(pg_dsn) == 2  # the standby's waiting session too
         started = time.monotonic()
         await leader.pause()  # returns when the connection is lost, not after 60 s
-        assert time.monotonic() - started < 10
+        # Well short of the 60 s check, with room for a loaded machine.
+        assert time.monotonic() - started < 30
         await leader.step()
         assert leader.role is Role.STANDBY
         assert events == ["elected", "deposed"]
