@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,9 +147,16 @@ def summary(label: str, answered: list[float]) -> str:
 
 
 def main(rounds: int, which: str) -> None:
+    on_engines(which, lambda label, env: summary(label, asyncio.run(measure(rounds, label, env))))
+
+
+def on_engines(which: str, one: Callable[[str, dict[str, str]], str]) -> None:
+    """Print `one(label, env)` for SQLite and/or PostgreSQL (`which`: sqlite, postgresql or
+    both); `env` is what the replicas' environment needs for that engine. PostgreSQL runs on a
+    throw-away server, or prints why it was not measured."""
     lines = []
     if which in ("sqlite", "both"):
-        lines.append(summary("SQLite", asyncio.run(measure(rounds, "SQLite", {}))))
+        lines.append(one("SQLite", {}))
     if which in ("postgresql", "both"):
         try:
             server = PgServer.create(find_bin_dir())  # in the main thread: see tests/pg.py
@@ -156,9 +164,9 @@ def main(rounds: int, which: str) -> None:
             lines.append(f"PostgreSQL: not measured: {missing}")
         else:
             try:
-                env = {"DATABASE_URL": server.dsn(server.create_database())}
-                answered = asyncio.run(measure(rounds, "PostgreSQL", env))
-                lines.append(summary("PostgreSQL", answered))
+                lines.append(
+                    one("PostgreSQL", {"DATABASE_URL": server.dsn(server.create_database())})
+                )
             finally:
                 server.remove()
     print("\n".join(lines))

@@ -32,10 +32,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import aiohttp  # noqa: E402
 
-from bench.failover import healthy, start_replica  # noqa: E402
+from bench.failover import healthy, on_engines, start_replica  # noqa: E402
 from bot.following import BEAT_EVERY_S, FOLLOW_EVERY_S, SILENT_AFTER_S  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
-from tests.pg import PgServer, PgUnavailable, find_bin_dir  # noqa: E402
 from tests.support.replicas import Replica, leader_of  # noqa: E402
 from tests.support.site import SupportSite  # noqa: E402
 from tests.telegram.conftest import TOKEN  # noqa: E402
@@ -111,21 +110,7 @@ def summary(label: str, results: list[tuple[float, float]]) -> str:
 
 
 def main(rounds: int, which: str) -> None:
-    lines = []
-    if which in ("sqlite", "both"):
-        lines.append(summary("SQLite", asyncio.run(measure(rounds, "SQLite", {}))))
-    if which in ("postgresql", "both"):
-        try:
-            server = PgServer.create(find_bin_dir())  # in the main thread: see tests/pg.py
-        except PgUnavailable as missing:
-            lines.append(f"PostgreSQL: not measured: {missing}")
-        else:
-            try:
-                env = {"DATABASE_URL": server.dsn(server.create_database())}
-                lines.append(summary("PostgreSQL", asyncio.run(measure(rounds, "PostgreSQL", env))))
-            finally:
-                server.remove()
-    print("\n".join(lines))
+    on_engines(which, lambda label, env: summary(label, asyncio.run(measure(rounds, label, env))))
 
 
 if __name__ == "__main__":
