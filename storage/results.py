@@ -123,8 +123,15 @@ _RAW_WIDTH = 8
 def _rows(
     results: Iterable[ProbeResult], ids: Mapping[str, int], region: str | None
 ) -> tuple[list[object], dict[tuple[str, int], _Tally]]:
-    """A batch's raw rows laid end to end (`_RAW_WIDTH` values each), and its checks summed
-    per (channel, unix hour start), in one pass.
+    """A batch's raw rows laid end to end (`_RAW_WIDTH` values each), grouped by channel (in
+    channel id order, each channel's in the order given), and its checks summed per (channel,
+    unix hour start), in one pass.
+
+    Grouped by channel because each raw row also goes into the (channel_id, at_ms) index:
+    rows in arrival order, one channel after another, land each on another leaf of that index;
+    a channel's rows together land on one leaf, one after another. For a batch of 5,000 rows
+    of 200 channels SQLite's insert took ~2.4 us a row instead of ~5 (`bench/probe_pipeline.py`
+    pays it for every check).
 
     It runs for every result, so it does each thing once: one time conversion, no tuple per
     row, the hour worked out again only when a result leaves the hour of the one before (a
@@ -134,8 +141,7 @@ def _rows(
     channel: it is kept raw, but counts neither as a check nor as a failure, so our own outage
     lowers no one's uptime. KeyError when a result's channel has no id in `ids`.
     """
-    raw: list[object] = []
-    put = raw.extend
+    by_id: dict[int, list[object]] = {}  # channel id -> its raw rows laid end to end
     tallies: dict[tuple[str, int], _Tally] = {}
     hours: dict[int, dict[str, _Tally]] = {}  # the same tallies, by hour and channel
     hour, hour_end = 0, -math.inf  # the hour [hour, hour_end) of the result before
@@ -151,9 +157,13 @@ def _rows(
         channel = result.channel
         ok = result.ok
         slow = 1 if result.slow else 0
-        put(
+        channel_id = ids[channel]
+        rows = by_id.get(channel_id)
+        if rows is None:
+            rows = by_id[channel_id] = []
+        rows.extend(
             (
-                ids[channel],
+                channel_id,
                 round(at_s * 1000),
                 1 if ok else 0,
                 slow,
@@ -181,6 +191,9 @@ def _rows(
             bucket = bisect_left(UPPER_BOUNDS_MS, ms)  # `bucket_index` of a number
             buckets = tally.buckets
             buckets[bucket] = buckets.get(bucket, 0) + 1
+    raw: list[object] = []
+    for channel_id in sorted(by_id):
+        raw += by_id[channel_id]
     return raw, tallies
 
 
