@@ -65,9 +65,17 @@ async def test_a_standby_says_the_checks_stopped_while_the_leader_is_frozen(
 
         async def live_on_the_standby() -> bool:
             healthy = (await standby.health(http))[0] == 200
-            return healthy and await live_chat_verdict(http, standby.base) == "live"
+            if not healthy or await live_chat_verdict(http, standby.base) != "live":
+                return False
+            # Every probed channel checked once and stored, so each has evidence to go stale.
+            channels = (await exchange_json(http, standby))["channels"]
+            codes = {r["code"] for c in channels if c["probed"] for r in c["reasons"]}
+            return "no_evidence" not in codes
 
-        await until("the standby to be healthy and see the live chat live", live_on_the_standby)
+        await until(
+            "the standby to be healthy, see the live chat live and every channel checked",
+            live_on_the_standby,
+        )
         assert await metric(http, standby, "supportlive_checks_stopped") == "0.0"
 
         assert leader.process.process is not None
