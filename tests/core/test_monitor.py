@@ -263,6 +263,7 @@ async def test_health_in_memory_stored_and_alerted_is_what_advance_gives_check_b
 
     monitor.on_transition = sink
     exact, expected, window = initial(channel), [], LatencyWindow()
+    checks: list[ProbeResult] = []
     for _ in range(60):
         check = _random_check(rng, clock.now(), channel)
         for _ in range(rng.choice([1, 1, 3, 15])):  # a run of the same outcome
@@ -273,6 +274,7 @@ async def test_health_in_memory_stored_and_alerted_is_what_advance_gives_check_b
             if check.ok and check.latency_ms is not None:
                 window.add(check.at.timestamp(), check.latency_ms)
             monitor.on_result(check)
+            checks.append(check)
             if rng.random() < 0.1:  # read now and then: unread, counted checks pile up
                 assert monitor.health(channel) == exact
             clock.advance(rng.choice([1, 30, 60]))
@@ -284,6 +286,32 @@ async def test_health_in_memory_stored_and_alerted_is_what_advance_gives_check_b
     assert await _stored(store, channel) == exact
     now = clock.now().timestamp()
     assert monitor.recent_latency(channel) == window.quantiles(now)
+    # Stored raw, each check as itself, whichever way the monitor kept it until the flush.
+    async with store.db.reading() as conn:
+        stored = await conn.fetchall(
+            "SELECT at_ms, ok, slow, latency_us, error, detail FROM probe_results "
+            "WHERE channel_id = (SELECT id FROM channels WHERE key = ?)",
+            (channel,),
+        )
+    assert sorted(stored) == sorted(_raw_row(check) for check in checks)
+    summary = await store.rollup_summary(channel, START, clock.now())
+    assert (summary.count, summary.failures, summary.slow) == (
+        len(checks),
+        sum(not c.ok for c in checks),
+        sum(c.slow for c in checks),
+    )
+
+
+def _raw_row(check: ProbeResult) -> tuple[object, ...]:
+    latency = check.latency_ms
+    return (
+        round(check.at.timestamp() * 1000),
+        int(check.ok),
+        int(check.slow),
+        None if latency is None else round(latency * 1000),
+        None if check.error is None else str(check.error),
+        check.detail,
+    )
 
 
 def _alone(exchange: str) -> dict[str, object]:
