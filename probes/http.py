@@ -16,6 +16,7 @@ from typing import NamedTuple
 from urllib.parse import urljoin
 
 import aiohttp
+from aiohttp import hdrs
 from yarl import URL
 
 from probes.context import ProbeContext, Target
@@ -130,7 +131,7 @@ async def fetch(
     # `make_session` already sends the User-Agent; passing it again costs a header merge on
     # every request, so only a session with another (or no) default gets it per request.
     headers = None
-    if ctx.session.headers.get("User-Agent") != ctx.user_agent:
+    if ctx.session.headers.get(hdrs.USER_AGENT) != ctx.user_agent:
         headers = {"User-Agent": ctx.user_agent}
     timeout = _full_timeout(timeout_s)
     request_url = parsed_url(url)
@@ -146,7 +147,7 @@ async def fetch(
             ) as resp:
                 status = resp.status
                 if follow_redirects and status in REDIRECT_STATUSES:
-                    location = resp.headers.get("Location")
+                    location = resp.headers.get(hdrs.LOCATION)
                     if location:
                         url = next_url(url, location, target)
                         request_url = URL(url)  # not cached: a remote side chose it
@@ -165,9 +166,9 @@ async def fetch(
                     body,
                     truncated,
                     url,
-                    resp.headers.get("Content-Type"),
+                    resp.headers.get(hdrs.CONTENT_TYPE),
                     (time.perf_counter() - started) * 1000.0,
-                    resp.headers.get("Retry-After") if status in (429, 503) else None,
+                    resp.headers.get(hdrs.RETRY_AFTER) if status in (429, 503) else None,
                 )
         raise ProbeFailure(ErrorKind.OTHER, f"more than {MAX_REDIRECTS} redirects")
     except TimeoutError:
@@ -210,10 +211,17 @@ def next_url(current: str, location: str, target: Target) -> str:
 def whole_in_one_read(resp: aiohttp.ClientResponse, max_bytes: int) -> bool:
     """Whether the body is known to fit in max_bytes, so one plain read is safe and enough.
 
-    The common small page: the parser stops at Content-Length, so no second read for the end.
-    Only unencoded: a small gzip body can inflate to any size."""
+    The common small page came in with its headers: the whole body, decoded, is waiting, and
+    its size is known. Else the parser stops at Content-Length, so no second read for the
+    end; only unencoded, though: a small gzip body can inflate to any size. (Header names as
+    aiohttp's `hdrs` constants: a plain string is case-folded on every look-up.)"""
+    content = resp.content
+    if content.is_eof():
+        return content.total_bytes <= max_bytes
     length = resp.content_length
-    return length is not None and length <= max_bytes and not resp.headers.get("Content-Encoding")
+    return (
+        length is not None and length <= max_bytes and not resp.headers.get(hdrs.CONTENT_ENCODING)
+    )
 
 
 async def read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
