@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,7 +14,6 @@ from bot.clock import FakeClock
 from bot.latency import ExactQuantiles, LatencyWindow
 from bot.monitor import Monitor
 from probes.result import ProbeResult
-from storage import open_database
 from storage.histogram import MAX_RELATIVE_ERROR
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
@@ -71,15 +67,6 @@ def test_a_late_check_within_the_hour_still_counts() -> None:
     window.add(NOW + 600, 100.0)
     window.add(NOW, 2_000.0)
     assert within_precision(window.quantiles(NOW + 600).quantile(1.0), 2_000.0)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    db = await open_database(tmp_path / "latency.sqlite3")
-    try:
-        yield Store(db)
-    finally:
-        await db.close()
 
 
 async def test_the_monitor_answers_the_last_hour(store: Store) -> None:

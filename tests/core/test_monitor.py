@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,18 +16,9 @@ from bot.latency import LatencyWindow
 from bot.monitor import Monitor
 from bot.vocab import Health
 from probes.result import ErrorKind, ProbeResult
-from storage import DatabaseUnavailable, open_database
+from storage import DatabaseUnavailable
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    db = await open_database(tmp_path / "monitor.sqlite3")
-    try:
-        yield Store(db)
-    finally:
-        await db.close()
 
 
 async def test_a_stop_in_the_middle_of_a_write_keeps_the_outage_for_the_final_flush(

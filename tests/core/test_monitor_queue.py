@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,15 +20,6 @@ from probes.result import ErrorKind, ProbeResult
 from storage import open_database
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    db = await open_database(tmp_path / "queue.sqlite3")
-    try:
-        yield Store(db)
-    finally:
-        await db.close()
 
 
 def ok(channel: str, seconds: int) -> ProbeResult:

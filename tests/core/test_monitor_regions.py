@@ -3,11 +3,7 @@ nothing but the page's words; two regions seeing it down make one down transitio
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.catalog.models import catalog_from_data
 from bot.clock import FakeClock
@@ -20,21 +16,11 @@ from bot.status import ChannelStatus, StatusService
 from bot.vocab import Health, Locale, Verdict
 from bot.web.views import region_lines
 from probes.result import ErrorKind, ProbeResult
-from storage import open_database
 from storage.records import SightingRow
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
 
 KEY = "mexc/live_chat"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    db = await open_database(tmp_path / "regions.sqlite3")
-    try:
-        yield Store(db)
-    finally:
-        await db.close()
 
 
 class World:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.catalog import load_catalog
 from bot.catalog.models import catalog_from_data
@@ -17,18 +13,8 @@ from bot.settings import SHIPPED_CATALOG
 from bot.status import StatusService
 from bot.vocab import Health, Verdict
 from probes.result import ErrorKind, ProbeResult
-from storage import open_database
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    db = await open_database(tmp_path / "plan.sqlite3")
-    try:
-        yield Store(db)
-    finally:
-        await db.close()
 
 
 def test_channels_with_the_same_probe_share_one_target() -> None:

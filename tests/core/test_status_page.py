@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +21,7 @@ from bot.vocab import Locale
 from bot.web.api import upstream_json
 from probes.result import ErrorKind, ProbeResult
 from probes.spec import StatuspageProbe
-from storage import open_database, outbox
+from storage import outbox
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
 
@@ -46,15 +44,6 @@ READ = ProbeResult(
 UNREADABLE = ProbeResult(
     PAGE, START + timedelta(minutes=2), False, None, ErrorKind.TIMEOUT, "timeout after 10 s"
 )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    db = await open_database(tmp_path / "pages.sqlite3")
-    try:
-        yield Store(db)
-    finally:
-        await db.close()
 
 
 @pytest.fixture
