@@ -268,6 +268,7 @@ class Monitor:
         self._pending = _Pending()
         self._queued: list[ProbeResult] = []  # handed over, not yet taken (`settle`)
         self._settle_timer: asyncio.TimerHandle | None = None
+        self._settle_loop: asyncio.AbstractEventLoop | None = None  # the timer's
         self._full = asyncio.Event()
         self._flush_lock = asyncio.Lock()
         self._backlog_max = backlog_max
@@ -327,12 +328,17 @@ class Monitor:
     # -- the pipeline ---------------------------------------------------------------------
 
     async def restore(self) -> None:
-        """Load the stored health states, so a restart neither forgets nor re-alerts."""
+        """Load the stored health states, so a restart neither forgets nor re-alerts.
+
+        Also when a replica leads again: the channels loaded replace those in memory, and
+        leave the fast path (`_plain`), which would count their normal checks on the old
+        ones, unread; each joins it again by its next check (`_take`)."""
         self.settle()
         for channel, row in (await self._store.load_health()).items():
             if channel in self._probed:
                 state = HealthState.from_json(row.state)
                 self._channels[channel] = _Channel(state, self._policy)
+                self._plain.pop(channel, None)
                 self._saved[channel] = _Saved(_salient(state), row.updated_at)
 
     async def see_afresh(self) -> None:
@@ -359,12 +365,14 @@ class Monitor:
         queued.append(result)
         if len(queued) >= SETTLE_MAX:
             self.settle()
-        elif self._settle_timer is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.settle()
-                return
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.settle()
+            return
+        if self._settle_loop is not loop:  # no timer yet, or one of a loop that has ended
+            self._settle_loop = loop
             self._settle_timer = loop.call_later(SETTLE_AFTER_S, self.settle)
 
     def settle(self) -> None:
@@ -374,6 +382,7 @@ class Monitor:
         if self._settle_timer is not None:
             self._settle_timer.cancel()
             self._settle_timer = None
+            self._settle_loop = None
         if not self._queued:
             return
         queued, self._queued = self._queued, []
@@ -603,6 +612,7 @@ class Monitor:
         """The last flush, at stop (or on stepping down): every state newer than its stored
         copy is written, due or not (`_Saved`), so the next start restores each channel as
         of its last check, not up to one interval before it (a re-test's failure, say)."""
+        self.settle()  # the last checks may still be queued: they count as unsaved too
         for channel in self._unsaved:
             self._saved.pop(channel, None)  # as if never stored: due
         await self.flush()
