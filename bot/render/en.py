@@ -124,11 +124,10 @@ EN = Strings(
     blind_headline="we can't check from here right now",
     blind_line="⚠️ We can't check from here right now: our own connection is failing "
     "(since {since}).",
-    blind_next="Until it's back, nothing below is confirmed. "
-    "We'll say so the moment we can see again.",
+    # A chat reply never changes after it is sent: no promise to "say so" or "update" later.
+    blind_next="Until it's back, nothing below is confirmed: check again in a few minutes.",
     stopped_line="⚠️ We can't check right now: our checks stopped at {since}.",
-    stopped_next="Nothing below is confirmed since then; it updates by itself once the checks "
-    "resume.",
+    stopped_next="Nothing below is confirmed since then: check again in a few minutes.",
     status_page_title="Status page",
     indicator={
         Indicator.NONE: "All systems operational",

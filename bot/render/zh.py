@@ -122,9 +122,9 @@ ZH = Strings(
     more="…更多：{command}",
     blind_headline="我们这边暂时无法检测",
     blind_line="⚠️ 我们这边的网络暂时异常，目前无法检测（自 {since} 起）。",
-    blind_next="恢复之前，以下内容均未经确认；恢复后会立即更新。",
+    blind_next="恢复之前，以下内容均未经确认，请几分钟后再查看。",
     stopped_line="⚠️ 目前无法检测：我们的检测在 {since} 停止了。",
-    stopped_next="此后以下内容均未再确认；检测恢复后会自动更新。",
+    stopped_next="此后以下内容均未再确认，请几分钟后再查看。",
     status_page_title="官方状态页",
     indicator={
         Indicator.NONE: "所有系统运行正常",

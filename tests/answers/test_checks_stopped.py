@@ -34,7 +34,7 @@ async def test_status_says_the_checks_stopped_and_calls_nothing_down_or_live(
     assert english.split("\n\n")[:2] == [
         "MEXC — we can't check from here right now ⚠️\n"
         "⚠️ We can't check right now: our checks stopped at 18:59 UTC.\n"
-        "Nothing below is confirmed since then; it updates by itself once the checks resume.",
+        "Nothing below is confirmed since then: check again in a few minutes.",
         "Channels\n"
         "❔ Online customer service — unknown · checked 30 s ago\n"
         "❔ Help center — unknown · checked 40 s ago\n"
@@ -44,7 +44,7 @@ async def test_status_says_the_checks_stopped_and_calls_nothing_down_or_live(
     assert chinese.split("\n\n")[0] == (
         "MEXC — 我们这边暂时无法检测 ⚠️\n"
         "⚠️ 目前无法检测：我们的检测在 18:59 UTC 停止了。\n"
-        "此后以下内容均未再确认；检测恢复后会自动更新。"
+        "此后以下内容均未再确认，请几分钟后再查看。"
     )
 
 
