@@ -210,6 +210,8 @@ EN = Strings(
     route_line="{n}. {mark} {channel} — {state}",
     route_pick=" ← use this now",
     route_none_live="Nobody on this route is confirmed to answer right now.",
+    route_no_channels="We know no contact channel of {exchange} for this: start from its "
+    "official site (below), never from a link someone sent you.",
     steps_title="What to do",
     facts_title="Good to know",
     have_ready="Have ready: {items}.",

@@ -134,6 +134,7 @@ class Strings:
     route_line: str
     route_pick: str
     route_none_live: str
+    route_no_channels: str  # the catalog has no contact channel for the case
     steps_title: str
     facts_title: str
     have_ready: str

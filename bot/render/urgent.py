@@ -69,7 +69,10 @@ def route_lines(view: RouteView, w: Words) -> tuple[Line, ...]:
             lines.append((text("   "), Span(status.channel.address, Style.CODE)))
         elif status.channel.url:
             lines.append((text("   "), link(status.channel.url, status.channel.url)))
-    if view.recommended is None:
+    if not view.channels:
+        name = view.status.exchange.name
+        lines.append((text(w.s.route_no_channels.format(exchange=name)),))
+    elif view.recommended is None:
         lines.append((text(w.s.route_none_live),))
         if view.best_async is not None:
             lines.append(contact_line(w.s.write_to, view.best_async, w, reply_time=True))

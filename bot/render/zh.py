@@ -207,6 +207,8 @@ ZH = Strings(
     route_line="{n}. {mark} {channel} — {state}",
     route_pick=" ← 现在就用这个",
     route_none_live="此路径上暂无确认可联系的人工客服。",
+    route_no_channels="我们没有{exchange}处理此事的联系渠道记录：请从其官网（见下方）开始，"
+    "切勿使用他人发来的链接。",
     steps_title="处理步骤",
     facts_title="须知",
     have_ready="请准备：{items}。",
