@@ -3,10 +3,10 @@
 The scheduler hands every `ProbeResult` to `Monitor.on_result`, which queues it; the monitor
 takes queued results in runs (`settle`: within `SETTLE_AFTER_S`, or at `SETTLE_MAX` queued, or
 before anything reads its state), each advancing its channel's health (pure, in memory) and
-buffered for storage. `flush` writes the buffered results,
-the health states due (see `_Saved`) and the transitions to the database; transitions go through
-`on_transition` (the alerts module writes them with their outbox rows in one transaction).
-Chat answers read `Monitor` as their `LiveView`: never the raw results table.
+buffered for storage. `flush` writes the buffered results, the health states due (see
+`_Saved`) and the transitions to the database; transitions go through `on_transition` (the
+alerts module writes them with their outbox rows in one transaction). Chat answers read
+`Monitor` as their `LiveView`: never the raw results table.
 """
 
 from __future__ import annotations
