@@ -28,7 +28,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,20 +50,46 @@ BUDGET_S = 30.0
 TAKEN = "leadership taken"
 
 
-async def start_replica(
-    stack: contextlib.AsyncExitStack,
-    folder: Path,
-    site: SupportSite,
-    tg: FakeTelegram,
-    name: str,
-    database: dict[str, str],
-) -> Replica:
-    process = await stack.enter_async_context(
-        BotProcess(replica_env(folder, site, tg, name, **database), folder)
-    )
-    replica = Replica(name, process)
-    replica.base = await process.web_base(timeout=60)
-    return replica
+@dataclass
+class Pair:
+    """Two replicas on one database, both healthy, and what a round needs to start more."""
+
+    folder: Path
+    site: SupportSite
+    tg: FakeTelegram
+    http: aiohttp.ClientSession
+    stack: contextlib.AsyncExitStack
+    database: dict[str, str]
+    both: list[Replica] = field(default_factory=list)
+    leader: Replica | None = None
+
+    async def start(self, name: str) -> Replica:
+        process = await self.stack.enter_async_context(
+            BotProcess(
+                replica_env(self.folder, self.site, self.tg, name, **self.database), self.folder
+            )
+        )
+        replica = Replica(name, process)
+        replica.base = await process.web_base(timeout=60)
+        return replica
+
+
+@contextlib.asynccontextmanager
+async def two_replicas(database: dict[str, str]) -> AsyncIterator[Pair]:
+    """Replicas r0 and r1 on `database` with a fake Bot API and support site, both healthy."""
+    with tempfile.TemporaryDirectory() as tmp:
+        async with (
+            SupportSite() as site,
+            FakeTelegram(token=TOKEN) as tg,
+            aiohttp.ClientSession() as http,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            pair = Pair(Path(tmp), site, tg, http, stack, database)
+            pair.both = [await pair.start(name) for name in ("r0", "r1")]
+            pair.leader = await leader_of(http, pair.both)
+            for replica in pair.both:
+                await healthy(http, replica)
+            yield pair
 
 
 async def healthy(http: aiohttp.ClientSession, replica: Replica, timeout: float = 60) -> None:
@@ -108,33 +135,24 @@ async def one_round(
 async def measure(rounds: int, label: str, database: dict[str, str]) -> list[float]:
     """Seconds from each kill to the answer, printed round by round."""
     results: list[tuple[float, float, float]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        async with (
-            SupportSite() as site,
-            FakeTelegram(token=TOKEN) as tg,
-            aiohttp.ClientSession() as http,
-            contextlib.AsyncExitStack() as stack,
-        ):
-            both = [await start_replica(stack, folder, site, tg, n, database) for n in ("r0", "r1")]
-            leader = await leader_of(http, both)
-            for replica in both:
-                await healthy(http, replica)
-            tg.push_message("/status loopex", chat_id=CHAT)  # warm: the leader answers
-            await tg.wait_for_messages(1, chat_id=CHAT, timeout=60)
-            for n in range(rounds):
-                [standby] = [r for r in both if r is not leader]
-                taken, polling, answered = await one_round(http, tg, leader, standby)
-                results.append((taken, polling, answered))
-                print(
-                    f"{label} round {n + 1}: taken {taken:5.2f} s · polling {polling:5.2f} s · "
-                    f"answered {answered:5.2f} s",
-                    flush=True,
-                )
-                # The killed one comes back as the standby of the next round.
-                fresh = await start_replica(stack, folder, site, tg, f"r{n + 2}", database)
-                both, leader = [standby, fresh], standby
-                await healthy(http, fresh)
+    async with two_replicas(database) as pair:
+        http, tg, both, leader = pair.http, pair.tg, pair.both, pair.leader
+        assert leader is not None
+        tg.push_message("/status loopex", chat_id=CHAT)  # warm: the leader answers
+        await tg.wait_for_messages(1, chat_id=CHAT, timeout=60)
+        for n in range(rounds):
+            [standby] = [r for r in both if r is not leader]
+            taken, polling, answered = await one_round(http, tg, leader, standby)
+            results.append((taken, polling, answered))
+            print(
+                f"{label} round {n + 1}: taken {taken:5.2f} s · polling {polling:5.2f} s · "
+                f"answered {answered:5.2f} s",
+                flush=True,
+            )
+            # The killed one comes back as the standby of the next round.
+            fresh = await pair.start(f"r{n + 2}")
+            both, leader = [standby, fresh], standby
+            await healthy(http, fresh)
     return [r[2] for r in results]
 
 

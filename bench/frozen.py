@@ -22,7 +22,6 @@ import random
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,12 +31,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import aiohttp  # noqa: E402
 
-from bench.failover import healthy, on_engines, start_replica  # noqa: E402
+from bench.failover import on_engines, two_replicas  # noqa: E402
 from bot.following import BEAT_EVERY_S, FOLLOW_EVERY_S, SILENT_AFTER_S  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
-from tests.support.replicas import Replica, leader_of  # noqa: E402
-from tests.support.site import SupportSite  # noqa: E402
-from tests.telegram.conftest import TOKEN  # noqa: E402
+from tests.support.replicas import Replica  # noqa: E402
 
 
 async def status_is(
@@ -74,27 +70,18 @@ async def one_round(
 
 async def measure(rounds: int, label: str, database: dict[str, str]) -> list[tuple[float, float]]:
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        async with (
-            SupportSite() as site,
-            FakeTelegram(token=TOKEN) as tg,
-            aiohttp.ClientSession() as http,
-            contextlib.AsyncExitStack() as stack,
-        ):
-            both = [await start_replica(stack, folder, site, tg, n, database) for n in ("r0", "r1")]
-            leader = await leader_of(http, both)
-            [standby] = [r for r in both if r is not leader]
-            for replica in both:
-                await healthy(http, replica)
-            for n in range(rounds):
-                said, back = await one_round(http, leader, standby)
-                results.append((said, back))
-                print(
-                    f"{label} round {n + 1}: SIGSTOP → standby 503 {said:5.2f} s · "
-                    f"SIGCONT → standby 200 {back:5.2f} s",
-                    flush=True,
-                )
+    async with two_replicas(database) as pair:
+        leader = pair.leader
+        assert leader is not None
+        [standby] = [r for r in pair.both if r is not leader]
+        for n in range(rounds):
+            said, back = await one_round(pair.http, leader, standby)
+            results.append((said, back))
+            print(
+                f"{label} round {n + 1}: SIGSTOP → standby 503 {said:5.2f} s · "
+                f"SIGCONT → standby 200 {back:5.2f} s",
+                flush=True,
+            )
     return results
 
 
