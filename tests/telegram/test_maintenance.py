@@ -18,6 +18,21 @@ SUBSCRIBER = 42
 STRANGER = 43
 
 
+def alerting(bot: Bot) -> Drainer:
+    """The bot's transitions written with their alerts, and a drainer that sends them (and
+    announces maintenance on every pass)."""
+    bot.monitor.on_transition = transition_sink(bot.store, bot.catalog, bot.monitor, bot.clock.now)
+    return Drainer(
+        bot.store,
+        {Platform.TELEGRAM: bot.adapter.notifier},
+        bot.catalog,
+        bot.clock,
+        PacingSettings.off(),
+        DrainerSettings(maintenance_every_s=0.0),
+        live=bot.monitor,
+    )
+
+
 async def test_an_admin_declares_maintenance_and_status_shows_it(bot: Bot) -> None:
     declared = await bot.ask(
         "/maintenance loopex live_chat 30 Chat <b>upgrade</b> & tests", chat_id=ADMIN
@@ -90,17 +105,8 @@ async def test_ending_maintenance_on_a_channel_still_down_alerts_its_subscribers
 ) -> None:
     """Subscribe, maintenance, the live chat fails inside it (no alert), the admin ends the
     window: the subscriber reads that maintenance is over and that the chat is still down."""
-    monitor, store, clock = bot.monitor, bot.store, bot.clock
-    monitor.on_transition = transition_sink(store, bot.catalog, monitor, clock.now)
-    drainer = Drainer(
-        store,
-        {Platform.TELEGRAM: bot.adapter.notifier},
-        bot.catalog,
-        clock,
-        PacingSettings.off(),
-        DrainerSettings(maintenance_every_s=0.0),
-        live=monitor,
-    )
+    monitor, clock = bot.monitor, bot.clock
+    drainer = alerting(bot)
     await bot.ask("/subscribe loopex", chat_id=SUBSCRIBER)
     await bot.ask("/lang zh", chat_id=STRANGER)
     await bot.ask("/subscribe loopex live_chat", chat_id=STRANGER)
@@ -144,17 +150,8 @@ async def test_ending_maintenance_on_a_channel_still_down_alerts_its_subscribers
 async def test_alerts_follow_the_language_a_user_chose_after_subscribing(bot: Bot) -> None:
     """A Chinese reader with an English phone subscribes (English, from the client), then asks
     for Chinese with /lang zh: the alerts come in Chinese too; a group's stay as they were."""
-    monitor, store, clock = bot.monitor, bot.store, bot.clock
-    monitor.on_transition = transition_sink(store, bot.catalog, monitor, clock.now)
-    drainer = Drainer(
-        store,
-        {Platform.TELEGRAM: bot.adapter.notifier},
-        bot.catalog,
-        clock,
-        PacingSettings.off(),
-        DrainerSettings(maintenance_every_s=0.0),
-        live=monitor,
-    )
+    monitor, clock = bot.monitor, bot.clock
+    drainer = alerting(bot)
     group_roles(bot.tg)
     group = -100777
     in_group = {"chat_id": group, "user_id": OWNER, "chat_type": "supergroup"}
