@@ -130,10 +130,9 @@ class Runtime:
         # Starting: e.g. a chat adapter's start waits on its platform.
         if not self.started or (self.leading and not self.probing):
             return False, "starting: the probes have not begun yet"
-        if self.leading:
+        if self.leading and not self.scheduler_ticks():
             stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
-            if self.scheduler.channels() and stalled > SCHEDULER_STALL_S:
-                return False, f"scheduler has not ticked for {stalled:.0f} s"
+            return False, f"scheduler has not ticked for {stalled:.0f} s"
         problems = self.supervisor.problems()
         stopped = self.view.stopped_since() if self.view is not None else None
         if stopped is not None:  # before blind: the leader's stored blind state is old too
@@ -155,7 +154,8 @@ class Runtime:
         """The scheduler runs here (a leader's, probing) and its timer loop woke lately, or
         it has nothing to run (a catalog without probes: nothing to check is no stall)."""
         stalled = asyncio.get_running_loop().time() - self.scheduler.last_tick
-        return self.probing and (not self.scheduler.channels() or stalled <= SCHEDULER_STALL_S)
+        # The clock first: listing the channels builds a list of them all.
+        return self.probing and (stalled <= SCHEDULER_STALL_S or not self.scheduler.channels())
 
 
 def silent_leader(last: datetime, now: datetime, problems: Sequence[str] = ()) -> str:

@@ -4,7 +4,8 @@ The same core as the chat adapters answers. With the running bot's database pres
 answer reads what the bot wrote (health states, latencies, rollups, history); without one,
 the channels of the exchange the command names are probed once and the answer rests on that
 single round. Either way the status API of that exchange is read once (its facts live in the
-running bot's memory only). A command naming no exchange (/help, /verify) waits on nothing.
+running bot's memory only). A command naming no exchange (/help, /verify) waits on nothing
+when the catalog has several; with one exchange, every command is about that one.
 
 The network gets `NETWORK_WAIT_S` at most: what has not answered by then is told as not
 checked, never as down. Offline, the probes' and status APIs' own timeouts (10 s each, two
@@ -173,7 +174,7 @@ async def _look(
 
 def exchanges_named(catalog: Catalog, line: str) -> tuple[Exchange, ...]:
     """The exchange a command line is about, found as the handlers find it: the one its words
-    name, else the catalog's only one; none for a command about no exchange (/help)."""
+    name, else the catalog's only one; with several, none for a command naming none (/help)."""
     exchange, _ = pick_exchange(catalog, parse_line(line).words)
     if exchange is not None:
         return (exchange,)

@@ -133,8 +133,8 @@ def _rows(
     of 200 channels SQLite's insert took ~2.4 us a row instead of ~5 (`bench/probe_pipeline.py`
     pays it for every check).
 
-    It runs for every result, so it does each thing once: one time conversion, no tuple per
-    row, the hour worked out again only when a result leaves the hour of the one before (a
+    It runs for every result, so it does each thing once: one time conversion, no tuple kept
+    per row, the hour worked out again only when a result leaves the hour of the one before (a
     batch nearly always lies in one hour), bools made 0/1 without a call.
 
     Latency counts successes only. A blind result (every canary failed too) is no check of the

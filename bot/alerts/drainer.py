@@ -46,7 +46,7 @@ class DrainerSettings:
     max_in_flight: int = 1000  # claimed rows not yet settled
     # Only `transient` failures (the message refused) count: a platform outage never kills.
     max_attempts: int = 12  # failed sends before a row is dead
-    backoff_s: float = 2.0  # first retry delay; doubles per failed attempt (or outage retry)
+    backoff_s: float = 2.0  # first retry delay; doubles per failed attempt (or outage pause)
     backoff_max_s: float = 300.0
     poll_s: float = 1.0  # idle: look for due rows this often (wake() is immediate)
     flush_s: float = 0.05  # longest wait before outcomes are written

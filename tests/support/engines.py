@@ -42,8 +42,9 @@ class Engine:
     server: PgServer | None = None
 
     def cpu_s(self) -> float:
-        """CPU seconds used so far by this process and, on PostgreSQL, the whole server (its
-        main process, every session and worker running, and those that ended). Wall times of
+        """CPU seconds used so far by this process and, on PostgreSQL, the server's main
+        process and its query sessions and workers, running or ended (`_tree_cpu_s`: not its
+        background processes). Wall times of
         the two engines can meet different loads on a shared machine; CPU time much less so."""
         used = time.process_time()
         if self.server is not None and self.server.pid is not None:

@@ -4,9 +4,7 @@ restores then (an old down alert, or one already sent by the leader in between).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,18 +13,8 @@ from bot.clock import FakeClock
 from bot.health import Transition
 from bot.monitor import Monitor
 from probes.result import ErrorKind, ProbeResult
-from storage import open_database
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    db = await open_database(tmp_path / "monitor.sqlite3")
-    try:
-        yield Store(db)
-    finally:
-        await db.close()
 
 
 async def test_a_batch_dropped_on_stepping_down_is_never_written(store: Store) -> None:
