@@ -27,9 +27,8 @@ from bot.settings import Settings
 from bot.verdict import Upstream, VerdictResult, decide
 from bot.vocab import Verdict
 from probes.context import ProbeContext, Target, make_session
-from probes.registry import run_probe
 from probes.result import ErrorKind, ProbeResult
-from probes.scheduler import probe_all_once
+from probes.scheduler import limited, probe_all_once
 from storage.engine import StorageError
 
 EXIT_OK, EXIT_DOWN, EXIT_USAGE, EXIT_BLIND = 0, 1, 2, 3
@@ -122,13 +121,8 @@ async def _probe_within(
     probe still running then is stopped, and its result is a timeout saying so."""
     if wait_s is None:
         return await probe_all_once(ctx, targets, concurrency=concurrency), []
-    started, limit = ctx.now(), asyncio.Semaphore(concurrency)
-
-    async def one(target: Target) -> ProbeResult:
-        async with limit:
-            return await run_probe(ctx, target)
-
-    probing = [asyncio.create_task(one(target)) for target in targets]
+    started, one = ctx.now(), limited(ctx, concurrency)
+    probing = [asyncio.ensure_future(one(target)) for target in targets]
     done, pending = await asyncio.wait(probing, timeout=wait_s) if probing else (set(), set())
     for task in pending:
         task.cancel()

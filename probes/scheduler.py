@@ -308,10 +308,16 @@ async def probe_all_once(
     ctx: ProbeContext, targets: Sequence[Target], concurrency: int = 32
 ) -> list[ProbeResult]:
     """Probe every target once (for `supportlive check`); results in the order of targets."""
+    one = limited(ctx, concurrency)
+    return list(await asyncio.gather(*(one(target) for target in targets)))
+
+
+def limited(ctx: ProbeContext, concurrency: int) -> Callable[[Target], Awaitable[ProbeResult]]:
+    """`run_probe` with at most `concurrency` of its calls running at once."""
     limit = asyncio.Semaphore(concurrency)
 
     async def one(target: Target) -> ProbeResult:
         async with limit:
             return await run_probe(ctx, target)
 
-    return list(await asyncio.gather(*(one(target) for target in targets)))
+    return one
