@@ -305,23 +305,25 @@ class Drainer:
 
     def _classify(self, row: OutboxRow, platform: Platform, error: SendError) -> _Settled:
         now = self._now()
-        if error.kind is SendErrorKind.RATE_LIMITED:
-            wait = error.retry_after if error.retry_after is not None else 1.0
-            self._pacer.pause(platform, wait)
-            self._reached(platform)
-            self.stats.rate_limited += 1
-            return _Settled(row, Outcome.RETRY, error.detail, now + wait, failed=False)
         if error.kind is SendErrorKind.UNREACHABLE:
             due = self._unreachable(platform, error, now)
             return _Settled(row, Outcome.RETRY, error.detail, due, failed=False)
         self._reached(platform)  # it answered about this message
+        if error.kind is SendErrorKind.RATE_LIMITED:
+            wait = error.retry_after if error.retry_after is not None else 1.0
+            self._pacer.pause(platform, wait)
+            self.stats.rate_limited += 1
+            return _Settled(row, Outcome.RETRY, error.detail, now + wait, failed=False)
         if error.kind is SendErrorKind.PERMANENT:
             return _Settled(row, Outcome.DEAD, error.detail, deactivate=True)
         attempts = row.attempts + 1
         if attempts >= self._settings.max_attempts:
             return _Settled(row, Outcome.DEAD, f"gave up after {attempts} attempts: {error.detail}")
-        delay = min(self._settings.backoff_s * 2 ** (attempts - 1), self._settings.backoff_max_s)
-        return _Settled(row, Outcome.RETRY, error.detail, now + delay)
+        return _Settled(row, Outcome.RETRY, error.detail, now + self._backoff(attempts - 1))
+
+    def _backoff(self, doublings: int) -> float:
+        """`backoff_s` doubled `doublings` times, at most `backoff_max_s`."""
+        return min(self._settings.backoff_s * 2**doublings, self._settings.backoff_max_s)
 
     def _unreachable(self, platform: Platform, error: SendError, now: float) -> float:
         """Pause the platform (rows in hand wait for the pause in the pacer); returns when to
@@ -335,8 +337,7 @@ class Drainer:
                 "%s unreachable (%s): alerts wait in the outbox", platform.value, error.detail
             )
         if now >= outage.until:
-            delay = self._settings.backoff_s * 2**outage.pauses
-            delay = min(delay, self._settings.backoff_max_s)
+            delay = self._backoff(outage.pauses)
             outage.pauses += 1
             outage.until = now + delay
             self._pacer.pause(platform, delay, replies_too=False)
