@@ -323,7 +323,8 @@ class Drainer:
 
     def _backoff(self, doublings: int) -> float:
         """`backoff_s` doubled `doublings` times, at most `backoff_max_s`."""
-        return min(self._settings.backoff_s * 2**doublings, self._settings.backoff_max_s)
+        delay: float = self._settings.backoff_s * 2**doublings
+        return min(delay, self._settings.backoff_max_s)
 
     def _unreachable(self, platform: Platform, error: SendError, now: float) -> float:
         """Pause the platform (rows in hand wait for the pause in the pacer); returns when to
