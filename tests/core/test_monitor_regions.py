@@ -3,7 +3,7 @@ nothing but the page's words; two regions seeing it down make one down transitio
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.catalog.models import catalog_from_data
 from bot.clock import FakeClock
@@ -41,12 +41,16 @@ class World:
         if transition.channel == KEY:  # the help center shares its probe: its own news
             self.transitions.append(transition)
 
-    async def node_sees(self, ok: bool) -> None:
-        """Region b's latest check of the live chat, just now, and its own health after it."""
+    async def node_sees(
+        self, ok: bool, *, health: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Region b's latest check of the live chat (made `at`, default now) and its own health
+        after it (default: up after a success, down after a failure)."""
+        at = self.clock.now() if at is None else at
         row = (
-            SightingRow(KEY, "b", self.clock.now(), True, "up")
+            SightingRow(KEY, "b", at, True, health or "up")
             if ok
-            else SightingRow(KEY, "b", self.clock.now(), False, "down", "http_status", "HTTP 503")
+            else SightingRow(KEY, "b", at, False, health or "down", "http_status", "HTTP 503")
         )
         await self.store.write_region_results("b", [], [row])
         await self.monitor.hear_regions()
@@ -185,9 +189,7 @@ async def test_a_channel_down_is_not_back_on_a_node_whose_own_check_failed_too(
     await world.monitor.hear_regions()
     for _ in range(3):
         await world.check_here(ok=False)
-    first_failure = SightingRow(KEY, "b", world.clock.now(), False, "up", "http_status", "HTTP 503")
-    await store.write_region_results("b", [], [first_failure])
-    await world.monitor.hear_regions()
+    await world.node_sees(ok=False, health="up")  # its first failure: still up there
     await world.check_here(ok=False)
     assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN]
     assert (await world.live_chat()).verdict is Verdict.DOWN
@@ -201,10 +203,9 @@ async def test_a_channel_down_is_not_back_on_a_node_check_made_before_it_went_do
     await world.check_here(ok=True)
     for _ in range(2):
         await world.check_here(ok=False)
-    answered_before = SightingRow(KEY, "b", world.clock.now() - timedelta(seconds=1), True, "up")
+    answered_at = world.clock.now() - timedelta(seconds=1)
     await world.check_here(ok=False)  # the third failure: down, the node not heard yet
-    await store.write_region_results("b", [], [answered_before])
-    await world.monitor.hear_regions()
+    await world.node_sees(ok=True, at=answered_at)  # an answer from before the outage began
     await world.check_here(ok=False)
     assert [t.new for t in world.transitions] == [Health.UP, Health.DOWN]
     assert (await world.live_chat()).verdict is Verdict.DOWN
