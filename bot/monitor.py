@@ -244,7 +244,8 @@ class Monitor:
         self._observe = observe
         self._batch_max = batch_max
         self._channels: dict[str, _Channel] = {}
-        # The channels whose normal checks take the fast path of `_decide` (`_is_plain`).
+        # The channels whose normal checks take the fast path of `_decide` (`_is_plain`): the
+        # same objects as in `_channels`, so whatever replaces one there must drop it here.
         self._plain: dict[str, _Channel] = {}
         self._upstream: dict[str, Upstream] = {}
         self._probed = {e.key(c) for e, c in catalog.channels() if c.probe is not None}
