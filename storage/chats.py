@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +84,29 @@ class ChatStore:
         return await self._deactivate(
             "platform = ? AND chat_id = ? AND active = 1", [platform, str(chat_id)], reason
         )
+
+    async def reactivate_chat(
+        self, platform: str, chat_id: ChatId, reasons: Sequence[str]
+    ) -> list[Subscription]:
+        """Turn back on the chat's subscriptions that stopped for one of `reasons` (words found
+        in the stored reason, any case): the bot lost a right it has again. Returns them; a
+        subscription its chat turned off (`unsubscribed`) or that stopped for another reason
+        stays off."""
+        if not reasons:
+            return []
+        matches = " OR ".join(["lower(deactivated_reason) LIKE ?"] * len(reasons))
+        where = f"platform = ? AND chat_id = ? AND active = 0 AND ({matches})"
+        parameters = [platform, str(chat_id), *(f"%{reason.lower()}%" for reason in reasons)]
+        async with self._db.transaction() as conn:
+            rows = await conn.fetchall(
+                f"SELECT {_COLUMNS} FROM subscriptions WHERE {where} ORDER BY id", parameters
+            )
+            await conn.execute(
+                "UPDATE subscriptions SET active = 1, deactivated_at = NULL, "
+                f"deactivated_reason = NULL WHERE {where}",
+                parameters,
+            )
+        return [replace(_subscription(row), active=True, deactivated_reason=None) for row in rows]
 
     async def migrate_chat(self, platform: str, old_chat_id: ChatId, new_chat_id: ChatId) -> int:
         """Move a chat's subscriptions to its new id (Telegram group -> supergroup).

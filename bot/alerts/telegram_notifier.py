@@ -31,8 +31,13 @@ from bot.render.telegram_html import keyboard, split_html
 from bot.reply import Reply
 from bot.vocab import Platform
 
-_GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights",
-         "have no rights", "need administrator rights", "bot is not a member")  # fmt: skip
+# Telegram's words when the bot may no longer post in a chat that is still there: a group
+# that muted its members, a channel admin who took the right to post. The right can come
+# back; when it does, the subscriptions these stopped are turned back on (the adapter's
+# `my_chat_member` handler).
+NO_RIGHTS = ("not enough rights", "have no rights", "need administrator rights")
+_GONE = ("chat not found", "user is deactivated", "bot was kicked", *NO_RIGHTS,
+         "bot is not a member")  # fmt: skip
 
 
 def classify(error: TelegramError) -> SendError:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from storage import Store
+from storage.engine import Database
 
 TG = "telegram"
 
@@ -93,3 +94,36 @@ async def test_it_remembers_a_users_locale(store: Store) -> None:
     await store.set_locale("discord", 7, "zh")
     assert await store.get_locale(TG, "7") == "en"
     assert await store.get_locale("discord", 7) == "zh"
+
+
+async def test_a_chat_gets_back_the_subscriptions_a_lost_right_stopped(database: Database) -> None:
+    """On both engines: only those that stopped for one of the reasons come back."""
+    store = Store(database)
+    chat = -100777
+    await store.subscribe(TG, chat, "mexc", None, "zh")
+    await store.subscribe(TG, chat, "okx", "ticket", "zh")
+    await store.deactivate_chat(TG, chat, "Not enough rights to send text messages to the chat")
+    await store.subscribe(TG, chat, "bybit", None, "zh")
+    await store.unsubscribe(TG, chat, "bybit")  # the chat's own choice: stays off
+    await store.subscribe(TG, -100778, "mexc", None, "en")
+    await store.deactivate_chat(TG, -100778, "Bad Request: not enough rights to send")  # other chat
+
+    back = await store.reactivate_chat(TG, chat, ["not enough rights", "have no rights"])
+
+    assert [(s.exchange, s.channel, s.active, s.deactivated_reason) for s in back] == [
+        ("mexc", None, True, None), ("okx", "ticket", True, None)
+    ]  # fmt: skip
+    assert [s.exchange for s in await store.subscriptions_of(TG, chat)] == ["mexc", "okx"]
+    off = await store.subscriptions_of(TG, chat, active_only=False)
+    assert [(s.exchange, s.deactivated_reason) for s in off if not s.active] == [
+        ("bybit", "unsubscribed")
+    ]
+    assert await store.subscriptions_of(TG, -100778) == []
+    assert await store.reactivate_chat(TG, chat, ["not enough rights"]) == []  # nothing left
+
+
+async def test_a_kicked_bots_subscriptions_do_not_come_back_with_a_right(store: Store) -> None:
+    await store.subscribe(TG, -5, "mexc", None, "en")
+    await store.deactivate_chat(TG, -5, "Forbidden: bot was kicked from the supergroup chat")
+    assert await store.reactivate_chat(TG, -5, ["not enough rights"]) == []
+    assert await store.subscriptions_of(TG, -5) == []

@@ -152,7 +152,7 @@ async def test_the_bot_registers_its_webhook_and_answers_what_telegram_delivers(
     assert registered.params == {
         "url": f"{PUBLIC}{PATH}",
         "secret_token": SECRET,
-        "allowed_updates": ["message", "callback_query"],
+        "allowed_updates": ["message", "callback_query", "my_chat_member"],
         "drop_pending_updates": False,
     }
     assert status["text"].startswith("<b>Loopex — "), status["text"]

@@ -15,6 +15,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     MessageHandler,
     filters,
 )
@@ -32,10 +33,12 @@ from bot.adapters.common import (
 from bot.adapters.telegram import notifier
 from bot.adapters.telegram.groups import GroupManagers, addressed, is_group, sender
 from bot.adapters.telegram.pacing import SLOW_DOWN, Admission, CommandLimit
+from bot.adapters.telegram.rights import alerts_back, can_post
 from bot.adapters.telegram.sending import deliver, send_reply
 from bot.adapters.telegram.turns import ChatTurns
 from bot.adapters.telegram.webhook import NotAnUpdate, UpdateClaims, Webhook, bot_id_of, webhook_url
 from bot.alerts.pacing import TELEGRAM_TOTAL_PER_S, SendBudget
+from bot.alerts.telegram_notifier import NO_RIGHTS
 from bot.clock import Clock
 from bot.commands.context import Core, Request
 from bot.commands.dispatch import handle
@@ -49,7 +52,8 @@ from bot.vocab import Locale, Platform
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+# `my_chat_member`: the bot's own rights in a chat changed (bot/adapters/telegram/rights.py).
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; the Telegram bot is off"
 
 
@@ -263,6 +267,7 @@ class TelegramAdapter:
         said = filters.TEXT | (filters.CAPTION & filters.ChatType.PRIVATE)
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & said, self._on_text))
         app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(ChatMemberHandler(self._on_my_rights, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
         return app
 
@@ -430,6 +435,25 @@ class TelegramAdapter:
             return
         async with self._turns.in_order(new):  # before the new chat's first commands
             await self.migrate(str(old), str(new))
+
+    async def _on_my_rights(self, update: Update, _: Any) -> None:
+        """The bot's rights in a chat changed: once it may post again, the subscriptions that
+        stopped because it could not are back on, and the chat is told (`rights`)."""
+        change = update.my_chat_member
+        if change is None or not can_post(change.new_chat_member, change.chat.type):
+            return
+        chat_id = change.chat.id
+        async with self._turns.in_order(chat_id):
+            back = await self._store.reactivate_chat(
+                Platform.TELEGRAM.value, str(chat_id), NO_RIGHTS
+            )
+            if back:
+                log.info(
+                    "Telegram chat %s lets the bot post again; %d subscription(s) back on",
+                    chat_id,
+                    len(back),
+                )
+                await self._deliver(chat_id, alerts_back(back), None)
 
     async def migrate(self, old_chat_id: str, new_chat_id: str) -> None:
         """Move a chat's subscriptions to the id Telegram gave it."""

@@ -7,6 +7,7 @@ replies), so a send here has had its turn already; a re-send to a moved group ta
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from telegram.error import ChatMigrated
@@ -17,6 +18,7 @@ from bot.alerts.pacing import SendKind
 from bot.alerts.telegram_notifier import TelegramNotifier
 from bot.reply import Reply
 from bot.vocab import Platform
+from storage.records import Subscription
 
 if TYPE_CHECKING:
     from bot.adapters.telegram.adapter import TelegramAdapter
@@ -28,6 +30,10 @@ class MigratingStore(Protocol):
     """What the adapter needs from storage (`storage.Store` has it)."""
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int: ...
+
+    async def reactivate_chat(
+        self, platform: str, chat_id: str, reasons: Sequence[str]
+    ) -> list[Subscription]: ...
 
 
 async def migrate(store: MigratingStore, old_chat_id: str, new_chat_id: str) -> None:
