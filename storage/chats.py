@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -92,21 +91,37 @@ class ChatStore:
         in the stored reason, any case): the bot lost a right it has again. Returns them; a
         subscription its chat turned off (`unsubscribed`) or that stopped for another reason
         stays off."""
-        if not reasons:
+        where, parameters = _stopped_for(platform, chat_id, reasons)
+        if not where:
             return []
-        matches = " OR ".join(["lower(deactivated_reason) LIKE ?"] * len(reasons))
-        where = f"platform = ? AND chat_id = ? AND active = 0 AND ({matches})"
-        parameters = [platform, str(chat_id), *(f"%{reason.lower()}%" for reason in reasons)]
         async with self._db.transaction() as conn:
             rows = await conn.fetchall(
-                f"SELECT {_COLUMNS} FROM subscriptions WHERE {where} ORDER BY id", parameters
-            )
-            await conn.execute(
                 "UPDATE subscriptions SET active = 1, deactivated_at = NULL, "
-                f"deactivated_reason = NULL WHERE {where}",
+                f"deactivated_reason = NULL WHERE {where} RETURNING {_COLUMNS}",
                 parameters,
             )
-        return [replace(_subscription(row), active=True, deactivated_reason=None) for row in rows]
+        return sorted((_subscription(row) for row in rows), key=lambda s: s.id)
+
+    async def retire_chat(
+        self, platform: str, chat_id: ChatId, reason: str, replacing: Sequence[str]
+    ) -> int:
+        """Stop the chat's subscriptions for `reason`: the active ones, and those stopped for
+        one of `replacing` (so `reactivate_chat` with those no longer brings them back).
+        Returns how many were active."""
+        stopped, parameters = _stopped_for(platform, chat_id, replacing)
+        where = "platform = ? AND chat_id = ? AND active = 1"
+        async with self._db.transaction() as conn:
+            active = await conn.execute(
+                "UPDATE subscriptions SET active = 0, deactivated_at = ?, deactivated_reason = ? "
+                f"WHERE {where}",
+                (to_unix(self._now()), reason, platform, str(chat_id)),
+            )
+            if stopped:
+                await conn.execute(
+                    f"UPDATE subscriptions SET deactivated_reason = ? WHERE {stopped}",
+                    (reason, *parameters),
+                )
+        return active
 
     async def migrate_chat(self, platform: str, old_chat_id: ChatId, new_chat_id: ChatId) -> int:
         """Move a chat's subscriptions to its new id (Telegram group -> supergroup).
@@ -199,6 +214,18 @@ class ChatStore:
                 f"deactivated_reason = ? WHERE {where}",
                 (to_unix(self._now()), reason, *parameters),
             )
+
+
+def _stopped_for(
+    platform: str, chat_id: ChatId, reasons: Sequence[str]
+) -> tuple[str, list[object]]:
+    """The WHERE clause (and its parameters) of a chat's subscriptions stopped for one of
+    `reasons`: words in the stored reason, any case. Empty when there are no reasons."""
+    if not reasons:
+        return "", []
+    matches = " OR ".join(["lower(deactivated_reason) LIKE ?"] * len(reasons))
+    where = f"platform = ? AND chat_id = ? AND active = 0 AND ({matches})"
+    return where, [platform, str(chat_id), *(f"%{reason.lower()}%" for reason in reasons)]
 
 
 # A twin is the same (exchange, channel) subscription on the other chat id.

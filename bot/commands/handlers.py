@@ -7,10 +7,10 @@ and rollups) and the store. Every user mistake gets a helpful reply, never an ex
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from bot.catalog import Channel, Exchange
+from bot.catalog import Catalog, Channel, Exchange
 from bot.commands.args import (
     find_channel,
     find_exchange,
@@ -20,7 +20,7 @@ from bot.commands.args import (
     suggest_cases,
     suggest_exchanges,
 )
-from bot.commands.context import CommandStore, Context
+from bot.commands.context import CommandStore, Context, SubscriptionRow
 from bot.commands.wallet_alerts import (
     subscribe_wallet,
     unsubscribe_wallet,
@@ -275,17 +275,25 @@ async def list_subscriptions(ctx: Context) -> Reply:
     if isinstance(store, Reply):
         return store
     rows = await store.subscriptions_of(ctx.request.platform.value, ctx.request.chat_id)
+    names = subscription_names(ctx.catalog, rows, ctx.locale)
+    return subscriptions_reply(names, ctx.catalog.exchanges[0].id, ctx.w)
+
+
+def subscription_names(
+    catalog: Catalog, rows: Iterable[SubscriptionRow], locale: Locale
+) -> list[tuple[str, str | None]]:
+    """Each subscription as (exchange name, channel name or None for every channel)."""
     names: list[tuple[str, str | None]] = []
     for row in rows:
-        exchange = ctx.catalog.exchange(row.exchange)
+        exchange = catalog.exchange(row.exchange)
         if exchange is None:
             names.append((echo(row.exchange), row.channel))
             continue
         channel = exchange.channel(row.channel) if row.channel else None
-        label = channel.name.get(ctx.locale) if channel else row.channel
-        label = wallet_label(row.channel or "", ctx.locale) or label
+        label = channel.name.get(locale) if channel else row.channel
+        label = wallet_label(row.channel or "", locale) or label
         names.append((exchange.name, label))
-    return subscriptions_reply(names, ctx.catalog.exchanges[0].id, ctx.w)
+    return names
 
 
 async def set_language(ctx: Context) -> Reply:

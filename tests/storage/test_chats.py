@@ -107,6 +107,8 @@ async def test_a_chat_gets_back_the_subscriptions_a_lost_right_stopped(database:
     await store.unsubscribe(TG, chat, "bybit")  # the chat's own choice: stays off
     await store.subscribe(TG, -100778, "mexc", None, "en")
     await store.deactivate_chat(TG, -100778, "Bad Request: not enough rights to send")  # other chat
+    await store.subscribe("discord", chat, "mexc", None, "en")  # the same id on another platform
+    await store.deactivate_chat("discord", chat, "not enough rights")
 
     back = await store.reactivate_chat(TG, chat, ["not enough rights", "have no rights"])
 
@@ -119,7 +121,32 @@ async def test_a_chat_gets_back_the_subscriptions_a_lost_right_stopped(database:
         ("bybit", "unsubscribed")
     ]
     assert await store.subscriptions_of(TG, -100778) == []
+    assert await store.subscriptions_of("discord", chat) == []
     assert await store.reactivate_chat(TG, chat, ["not enough rights"]) == []  # nothing left
+
+
+async def test_retiring_a_chat_stops_its_subscriptions_for_good(database: Database) -> None:
+    """On both engines: the active ones stop, and those stopped for the replaced reasons take
+    the new reason (so they no longer come back); other chats and reasons are left alone."""
+    store = Store(database)
+    chat = -100900
+    await store.subscribe(TG, chat, "mexc", "ticket", "en")
+    await store.deactivate_chat(TG, chat, "Not enough rights to send text messages")
+    await store.subscribe(TG, chat, "mexc", None, "en")
+    await store.subscribe(TG, chat, "okx", None, "en")
+    await store.unsubscribe(TG, chat, "okx")
+    await store.subscribe(TG, -100901, "mexc", None, "en")
+
+    assert await store.retire_chat(TG, chat, "removed", ["not enough rights"]) == 1
+
+    rows = await store.subscriptions_of(TG, chat, active_only=False)
+    assert [(s.exchange, s.channel, s.active, s.deactivated_reason) for s in rows] == [
+        ("mexc", None, False, "removed"),
+        ("mexc", "ticket", False, "removed"),
+        ("okx", None, False, "unsubscribed"),
+    ]
+    assert await store.reactivate_chat(TG, chat, ["not enough rights"]) == []
+    assert len(await store.subscriptions_of(TG, -100901)) == 1
 
 
 async def test_a_kicked_bots_subscriptions_do_not_come_back_with_a_right(store: Store) -> None:

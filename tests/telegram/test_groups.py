@@ -132,90 +132,163 @@ async def test_an_alert_before_the_bot_is_connected_waits_as_for_an_unreachable_
 
 
 _NO_RIGHT_TO_POST = "Bad Request: not enough rights to send text messages to the chat"
+CHANNEL = -1005551111
 
-
-def my_rights_changed(chat_id: int, new: JsonDict, chat_type: str = "supergroup") -> JsonDict:
-    """The `my_chat_member` update Telegram sends when the bot's own rights in a chat change
-    (from restricted without the right to send messages)."""
-    muted = {
-        "status": "restricted", "user": BOT_USER, "is_member": True, "until_date": 0,
-        "can_send_messages": False, "can_send_audios": False, "can_send_documents": False,
-        "can_send_photos": False, "can_send_videos": False, "can_send_video_notes": False,
-        "can_send_voice_notes": False, "can_send_polls": False, "can_send_other_messages": False,
-        "can_add_web_page_previews": False, "can_change_info": False, "can_invite_users": False,
-        "can_pin_messages": False, "can_manage_topics": False, "can_edit_tag": False,
-        "can_react_to_messages": False,
-    }  # fmt: skip
-    return {
-        "my_chat_member": {
-            "chat": {"id": chat_id, "type": chat_type, "title": "Traders"},
-            "from": {"id": OWNER, "is_bot": False, "first_name": "Owner"},
-            "date": 1_790_000_000,
-            "old_chat_member": muted,
-            "new_chat_member": {"user": BOT_USER, **new},
-        }
-    }
-
-
-async def test_when_the_bot_may_post_again_the_groups_alerts_come_back(bot: Bot) -> None:
-    await bot.store.subscribe("telegram", str(GROUP), "loopex", None, "zh")
-    await bot.store.subscribe("telegram", str(GROUP), "mexc", "live_chat", "zh")
-    await bot.store.deactivate_chat("telegram", str(GROUP), _NO_RIGHT_TO_POST)
-
-    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}))
-
-    [told] = await bot.tg.wait_for_messages(1, chat_id=GROUP)
-    assert told["text"] == (
-        "<b>🔔 本群的提醒已恢复</b>\n"
-        "我又可以在这里发消息了，2 项提醒订阅已重新开启。无法发消息期间的提醒没有送达，"
-        "发送 /status 查看当前状态。"
-    )
-    back = await bot.store.subscriptions_of("telegram", str(GROUP))
-    assert [(s.exchange, s.channel) for s in back] == [("loopex", None), ("mexc", "live_chat")]
-    await bot.adapter.notifier.send(str(GROUP), Reply(title="Loopex live chat is down"))
-    assert bot.tg.sent_messages(GROUP)[-1]["text"] == "<b>Loopex live chat is down</b>"
-
-
-async def test_a_right_that_still_does_not_allow_posting_changes_nothing(bot: Bot) -> None:
-    await bot.store.subscribe("telegram", str(GROUP), "loopex", None, "en")
-    await bot.store.deactivate_chat("telegram", str(GROUP), _NO_RIGHT_TO_POST)
-    still_muted = my_rights_changed(GROUP, {})["my_chat_member"]["old_chat_member"]
-    bot.tg.push_update(my_rights_changed(GROUP, {**still_muted, "can_pin_messages": True}))
-    # A channel whose admins made the bot an administrator without the right to post:
-    no_post = {"status": "administrator", "can_post_messages": False, **_ADMIN_RIGHTS}
-    bot.tg.push_update(my_rights_changed(-1005550000, no_post, chat_type="channel"))
-    bot.tg.push_message("/status loopex", **in_group(OWNER))  # taken after the two above
-    await bot.tg.wait_for_messages(1, chat_id=GROUP)
-    assert [m["text"] for m in bot.tg.sent_messages(GROUP)] == [STATUS]
-    assert bot.tg.sent_messages(-1005550000) == []
-    assert await bot.store.subscriptions_of("telegram", str(GROUP)) == []
-
-
-async def test_a_removed_bots_subscriptions_stay_off_when_it_is_added_again(bot: Bot) -> None:
-    await bot.store.subscribe("telegram", str(GROUP), "loopex", None, "en")
-    await bot.store.deactivate_chat("telegram", str(GROUP), "Forbidden: bot was kicked")
-    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}))
-    bot.tg.push_message("/status loopex", **in_group(OWNER))
-    await bot.tg.wait_for_messages(1, chat_id=GROUP)
-    assert [m["text"] for m in bot.tg.sent_messages(GROUP)] == [STATUS]
-    assert await bot.store.subscriptions_of("telegram", str(GROUP)) == []
-
-
-async def test_a_channel_that_lets_the_bot_post_again_gets_its_alerts_back(bot: Bot) -> None:
-    channel = -1005551111
-    await bot.store.subscribe("telegram", str(channel), "loopex", None, "en")
-    await bot.store.deactivate_chat("telegram", str(channel), _NO_RIGHT_TO_POST)
-    poster = {"status": "administrator", "can_post_messages": True, **_ADMIN_RIGHTS}
-    bot.tg.push_update(my_rights_changed(channel, poster, chat_type="channel"))
-    [told] = await bot.tg.wait_for_messages(1, chat_id=channel)
-    assert told["text"].startswith("<b>🔔 Alerts are back on here</b>\nI can post in this chat")
-    assert "its 1 alert subscription(s) are on again" in told["text"]
-    assert len(await bot.store.subscriptions_of("telegram", str(channel))) == 1
-
-
-_ADMIN_RIGHTS = {
+_MUTED: JsonDict = {
+    "status": "restricted", "is_member": True, "until_date": 0,
+    "can_send_messages": False, "can_send_audios": False, "can_send_documents": False,
+    "can_send_photos": False, "can_send_videos": False, "can_send_video_notes": False,
+    "can_send_voice_notes": False, "can_send_polls": False, "can_send_other_messages": False,
+    "can_add_web_page_previews": False, "can_change_info": False, "can_invite_users": False,
+    "can_pin_messages": False, "can_manage_topics": False, "can_edit_tag": False,
+    "can_react_to_messages": False,
+}  # fmt: skip
+_ADMIN_RIGHTS: JsonDict = {
     "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
     "can_delete_messages": False, "can_manage_video_chats": False, "can_restrict_members": False,
     "can_promote_members": False, "can_change_info": False, "can_invite_users": False,
     "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
 }  # fmt: skip
+_NO_GIFTS: JsonDict = {
+    "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+    "premium_subscription": False, "gifts_from_channels": False,
+}  # fmt: skip
+
+
+def my_rights_changed(
+    chat_id: int, new: JsonDict, chat_type: str = "supergroup", old: JsonDict | None = None
+) -> JsonDict:
+    """The `my_chat_member` update Telegram sends when the bot's own membership in a chat
+    changes (by default from restricted without the right to send messages)."""
+    return {
+        "my_chat_member": {
+            "chat": {"id": chat_id, "type": chat_type, "title": "Traders"},
+            "from": {"id": OWNER, "is_bot": False, "first_name": "Owner"},
+            "date": 1_790_000_000,
+            "old_chat_member": {"user": BOT_USER, **(old or _MUTED)},
+            "new_chat_member": {"user": BOT_USER, **new},
+        }
+    }
+
+
+def group_permissions(tg: FakeTelegram, *, can_send_messages: bool) -> None:
+    """getChat: the group's default member permissions."""
+
+    async def get_chat(params: JsonDict) -> JsonDict:
+        return {
+            "id": int(params["chat_id"]), "type": "supergroup", "title": "Traders",
+            "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": _NO_GIFTS,
+            "permissions": {"can_send_messages": can_send_messages},
+        }  # fmt: skip
+
+    tg.register_method("getChat", get_chat)
+
+
+async def stopped_for_no_rights(
+    bot: Bot, chat_id: int, *subscriptions: tuple[str, str | None]
+) -> None:
+    for exchange, channel in subscriptions:
+        await bot.store.subscribe("telegram", str(chat_id), exchange, channel, "zh")
+    await bot.store.deactivate_chat("telegram", str(chat_id), _NO_RIGHT_TO_POST)
+
+
+async def nothing_but_status(bot: Bot, chat_id: int = GROUP) -> None:
+    """The updates pushed before are taken (in order) before this command, and none of them
+    made the bot post: its answer is the chat's only message."""
+    bot.tg.push_message("/status loopex", chat_id=chat_id, user_id=OWNER, chat_type="supergroup")
+    await bot.tg.wait_for_messages(1, chat_id=chat_id)
+    assert [m["text"] for m in bot.tg.sent_messages(chat_id)] == [STATUS]
+
+
+async def test_when_the_bot_may_post_again_the_groups_alerts_come_back(bot: Bot) -> None:
+    group_permissions(bot.tg, can_send_messages=True)
+    await stopped_for_no_rights(bot, GROUP, ("loopex", None), ("loopex", "help_center"))
+
+    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}))
+
+    [told] = await bot.tg.wait_for_messages(1, chat_id=GROUP)
+    assert told["text"] == (
+        "<b>🔔 这里的提醒已恢复</b>\n"
+        "我又可以在这里发消息了，以下提醒已重新开启：\n"
+        "• Loopex — 所有渠道\n"
+        "• Loopex — 帮助中心\n"
+        "无法发消息期间的提醒没有送达。发送 /status 查看当前状态。"
+    )
+    back = await bot.store.subscriptions_of("telegram", str(GROUP))
+    assert [(s.exchange, s.channel) for s in back] == [("loopex", None), ("loopex", "help_center")]
+    await bot.adapter.notifier.send(str(GROUP), Reply(title="Loopex live chat is down"))
+    assert bot.tg.sent_messages(GROUP)[-1]["text"] == "<b>Loopex live chat is down</b>"
+
+
+async def test_a_channel_that_lets_the_bot_post_again_gets_its_alerts_back(bot: Bot) -> None:
+    await stopped_for_no_rights(bot, CHANNEL, ("loopex", None))
+    old = {"status": "administrator", **_ADMIN_RIGHTS, "can_post_messages": False}
+    poster = {**old, "can_post_messages": True}
+    bot.tg.push_update(my_rights_changed(CHANNEL, poster, chat_type="channel", old=old))
+    [told] = await bot.tg.wait_for_messages(1, chat_id=CHANNEL)
+    # A channel is not told to send /status: the bot answers no command there.
+    assert told["text"].endswith("• Loopex — 所有渠道\n无法发消息期间的提醒没有送达。")
+    assert len(await bot.store.subscriptions_of("telegram", str(CHANNEL))) == 1
+
+
+_ADMIN: JsonDict = {"status": "administrator", **_ADMIN_RIGHTS}
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "chat_type", "old", "new"),
+    [
+        # Still restricted without the right to send messages (another right changed).
+        (GROUP, "supergroup", None, {**_MUTED, "can_pin_messages": True}),
+        # Restricted "with every right" but no longer a member: it cannot post.
+        (GROUP, "supergroup", None, {**_MUTED, "can_send_messages": True, "is_member": False}),
+        # A channel admin without the right to post.
+        (CHANNEL, "channel", _ADMIN, {**_ADMIN, "can_edit_messages": True}),
+        # Added back after it was removed: whoever added it chooses its alerts afresh.
+        (GROUP, "supergroup", {"status": "left"}, {"status": "member"}),
+        (GROUP, "supergroup", {"status": "kicked", "until_date": 0}, {"status": "member"}),
+    ],
+)
+async def test_alerts_stay_off_unless_the_bot_in_the_chat_may_post_again(
+    bot: Bot, chat_id: int, chat_type: str, old: JsonDict | None, new: JsonDict
+) -> None:
+    """Each case is followed by a change that does let the bot post (in the same chat, so
+    taken after it): had the case turned the alerts on, that one would find none to turn on
+    and say nothing."""
+    group_permissions(bot.tg, can_send_messages=True)
+    await stopped_for_no_rights(bot, chat_id, ("loopex", None))
+    bot.tg.push_update(my_rights_changed(chat_id, new, chat_type=chat_type, old=old))
+    poster = {**_ADMIN, "can_post_messages": True}
+    bot.tg.push_update(my_rights_changed(chat_id, poster, chat_type=chat_type, old=_ADMIN))
+    [told] = await bot.tg.wait_for_messages(1, chat_id=chat_id)
+    assert told["text"].startswith("<b>🔔 这里的提醒已恢复</b>")
+    assert len(await bot.store.subscriptions_of("telegram", str(chat_id))) == 1
+
+
+async def test_a_group_that_still_mutes_its_members_does_not_get_alerts_back(bot: Bot) -> None:
+    group_permissions(bot.tg, can_send_messages=False)
+    await stopped_for_no_rights(bot, GROUP, ("loopex", None))
+    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}))
+    await nothing_but_status(bot)
+    assert await bot.store.subscriptions_of("telegram", str(GROUP)) == []
+    # An administrator is not bound by the group's default permissions.
+    admin = {"status": "administrator", **_ADMIN_RIGHTS}
+    bot.tg.push_update(my_rights_changed(GROUP, admin, old={"status": "member"}))
+    [_, told] = await bot.tg.wait_for_messages(2, chat_id=GROUP)
+    assert told["text"].startswith("<b>🔔 这里的提醒已恢复</b>")
+
+
+async def test_a_group_that_removes_the_bot_stops_its_alerts_for_good(bot: Bot) -> None:
+    group_permissions(bot.tg, can_send_messages=True)
+    await stopped_for_no_rights(bot, GROUP, ("loopex", "help_center"))
+    await bot.store.subscribe("telegram", str(GROUP), "loopex", None, "en")  # still on
+    bot.tg.push_update(my_rights_changed(GROUP, {"status": "left"}, old={"status": "member"}))
+    # Added back, later restricted and set free: nothing from before the removal comes back.
+    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}, old={"status": "left"}))
+    bot.tg.push_update(my_rights_changed(GROUP, _MUTED, old={"status": "member"}))
+    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}))
+    await nothing_but_status(bot)
+    stopped = await bot.store.subscriptions_of("telegram", str(GROUP), active_only=False)
+    assert [(s.channel, s.active, s.deactivated_reason) for s in stopped] == [
+        (None, False, "the bot was removed from the chat"),
+        ("help_center", False, "the bot was removed from the chat"),
+    ]

@@ -30,10 +30,9 @@ from bot.adapters.common import (
     receive,
     wait_set,
 )
-from bot.adapters.telegram import notifier
+from bot.adapters.telegram import notifier, rights
 from bot.adapters.telegram.groups import GroupManagers, addressed, is_group, sender
 from bot.adapters.telegram.pacing import SLOW_DOWN, Admission, CommandLimit
-from bot.adapters.telegram.rights import alerts_back, can_post
 from bot.adapters.telegram.sending import deliver, send_reply
 from bot.adapters.telegram.turns import ChatTurns
 from bot.adapters.telegram.webhook import NotAnUpdate, UpdateClaims, Webhook, bot_id_of, webhook_url
@@ -42,6 +41,7 @@ from bot.alerts.telegram_notifier import NO_RIGHTS
 from bot.clock import Clock
 from bot.commands.context import Core, Request
 from bot.commands.dispatch import handle
+from bot.commands.handlers import subscription_names
 from bot.commands.table import menu_commands
 from bot.render.chat import notice
 from bot.render.telegram_html import ACTIONS
@@ -49,6 +49,7 @@ from bot.reply import Reply
 from bot.settings import Settings
 from bot.supervisor import Supervisor
 from bot.vocab import Locale, Platform
+from storage.engine import DatabaseError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -437,23 +438,57 @@ class TelegramAdapter:
             await self.migrate(str(old), str(new))
 
     async def _on_my_rights(self, update: Update, _: Any) -> None:
-        """The bot's rights in a chat changed: once it may post again, the subscriptions that
-        stopped because it could not are back on, and the chat is told (`rights`)."""
+        """The bot's own membership in a chat changed (`rights`): removed, the chat's alerts
+        stop; still in it and free to post again, those a lost right stopped come back, and
+        the chat is told which. A database failure is logged, never apologised for in a chat
+        that asked nothing (nor any other failure)."""
         change = update.my_chat_member
-        if change is None or not can_post(change.new_chat_member, change.chat.type):
+        if change is None:
             return
-        chat_id = change.chat.id
-        async with self._turns.in_order(chat_id):
-            back = await self._store.reactivate_chat(
-                Platform.TELEGRAM.value, str(chat_id), NO_RIGHTS
-            )
-            if back:
-                log.info(
-                    "Telegram chat %s lets the bot post again; %d subscription(s) back on",
-                    chat_id,
-                    len(back),
-                )
-                await self._deliver(chat_id, alerts_back(back), None)
+        chat = change.chat
+        platform = Platform.TELEGRAM.value
+        try:
+            async with self._turns.in_order(chat.id):
+                if rights.removed(change):
+                    stopped = await self._store.retire_chat(
+                        platform, str(chat.id), rights.REMOVED, NO_RIGHTS
+                    )
+                    log.info("Telegram chat %s removed the bot; %d alert(s) off", chat.id, stopped)
+                elif rights.may_post_again(change) and (
+                    rights.above_defaults(change.new_chat_member)
+                    or await self._group_lets_members_post(chat)
+                ):
+                    back = await self._store.reactivate_chat(platform, str(chat.id), NO_RIGHTS)
+                    if back:
+                        log.info(
+                            "Telegram chat %s lets the bot post again; %d alert(s) back on",
+                            chat.id,
+                            len(back),
+                        )
+                        names = subscription_names(
+                            self._core.catalog, back, Locale.from_client(back[0].locale)
+                        )
+                        reply = rights.alerts_back(
+                            names, back[0].locale, channel=chat.type == ChatType.CHANNEL
+                        )
+                        await self._deliver(chat.id, reply, None)
+        except (DatabaseError, StorageError) as error:
+            log.error("could not update the alerts of Telegram chat %s: %s", chat.id, error)
+        except Exception:  # a bug: logged with its traceback, but no apology in a quiet chat
+            log.exception("could not follow the bot's rights in Telegram chat %s", chat.id)
+
+    async def _group_lets_members_post(self, chat: Chat) -> bool:
+        """Whether the group's default permissions let its plain members send messages (a
+        muted group mutes a bot that is no administrator); when Telegram cannot say, no."""
+        bot = self.bot
+        if bot is None:
+            return False
+        try:
+            full = await bot.get_chat(chat.id)
+        except TelegramError as error:
+            log.warning("could not read Telegram chat %s's permissions: %s", chat.id, error)
+            return False
+        return full.permissions is None or bool(full.permissions.can_send_messages)
 
     async def migrate(self, old_chat_id: str, new_chat_id: str) -> None:
         """Move a chat's subscriptions to the id Telegram gave it."""

@@ -35,6 +35,10 @@ class MigratingStore(Protocol):
         self, platform: str, chat_id: str, reasons: Sequence[str]
     ) -> list[Subscription]: ...
 
+    async def retire_chat(
+        self, platform: str, chat_id: str, reason: str, replacing: Sequence[str]
+    ) -> int: ...
+
 
 async def migrate(store: MigratingStore, old_chat_id: str, new_chat_id: str) -> None:
     """A group became a supergroup: its subscriptions move to the new id."""

@@ -1,44 +1,86 @@
 """The bot's own right to post in a chat, and the alerts that come back with it.
 
-When an alert cannot be posted because the bot lost the right to (a group muted its members,
-a channel admin took the bot's right to post), the drainer stops that chat's subscriptions:
-retrying every alert against a refusal helps no one. Telegram tells the bot when its rights
-change (a `my_chat_member` update); once it may post again, those subscriptions are turned back
-on and the chat is told, in the language it subscribed in. Subscriptions stopped because the
-bot was removed or blocked stay off: that was someone's choice, and subscribing again is one
-command.
+When an alert cannot be posted because the bot lost the right to (a group admin restricted
+the bot, a channel admin took its right to post), the drainer stops that chat's subscriptions:
+retrying every alert against a refusal helps no one. Telegram tells the bot when its own
+membership in a chat changes (a `my_chat_member` update). Once the bot, still in the chat, may
+post again, those subscriptions are turned back on and the chat is told which, in the language
+it subscribed in. What Telegram does not report, the bot cannot follow: a group-wide mute of
+every member (the group's default permissions) lifted, or a restriction that simply expired,
+sends no update; subscribing again is then one command.
+
+A bot removed from a chat (left, kicked) stops the chat's subscriptions for good, those a lost
+right had stopped too: whoever adds it back chooses its alerts afresh.
 """
 
 from __future__ import annotations
 
-from telegram import ChatMember, ChatMemberAdministrator, ChatMemberRestricted
+from collections.abc import Sequence
+
+from telegram import (
+    ChatMember,
+    ChatMemberAdministrator,
+    ChatMemberRestricted,
+    ChatMemberUpdated,
+)
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.render.chat import notice
 from bot.reply import Reply
 from bot.vocab import Locale
-from storage.records import Subscription
 
-ALERTS_BACK = {
-    Locale.EN: (
-        "🔔 Alerts are back on here",
-        "I can post in this chat again, so its {n} alert subscription(s) are on again. "
-        "Alerts from while I could not post were not delivered: send /status for the state "
-        "right now.",
-    ),
-    Locale.ZH: (
-        "🔔 本群的提醒已恢复",
-        "我又可以在这里发消息了，{n} 项提醒订阅已重新开启。无法发消息期间的提醒没有送达，"
-        "发送 /status 查看当前状态。",
-    ),
+# Still in the chat: a change between these is a change of rights, not a removal and return.
+_IN_CHAT = frozenset(
+    {
+        ChatMemberStatus.OWNER,
+        ChatMemberStatus.ADMINISTRATOR,
+        ChatMemberStatus.MEMBER,
+        ChatMemberStatus.RESTRICTED,
+    }
+)
+_OUT = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
+REMOVED = "the bot was removed from the chat"
+
+_TITLE = {Locale.EN: "🔔 Alerts are back on here", Locale.ZH: "🔔 这里的提醒已恢复"}
+_BACK = {
+    Locale.EN: "I can post here again, so these alerts are on again:",
+    Locale.ZH: "我又可以在这里发消息了，以下提醒已重新开启：",
 }
+_MISSED = {
+    Locale.EN: "Alerts from while I could not post were not delivered.",
+    Locale.ZH: "无法发消息期间的提醒没有送达。",
+}
+_NOW = {
+    Locale.EN: " Send /status for the state right now.",
+    Locale.ZH: "发送 /status 查看当前状态。",
+}
+_ALL_CHANNELS = {Locale.EN: "every channel", Locale.ZH: "所有渠道"}
+
+
+def removed(change: ChatMemberUpdated) -> bool:
+    """Whether the update says the bot left the chat or was removed from it."""
+    return change.new_chat_member.status in _OUT
+
+
+def may_post_again(change: ChatMemberUpdated) -> bool:
+    """Whether the update says the bot, in the chat before and after, may post there now
+    (as far as its own membership says; a group's default permissions are checked apart)."""
+    return change.old_chat_member.status in _IN_CHAT and can_post(
+        change.new_chat_member, change.chat.type
+    )
+
+
+def above_defaults(member: ChatMember) -> bool:
+    """Whether a group's default permissions (a mute of every member) leave this member be."""
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
 def can_post(member: ChatMember, chat_type: str) -> bool:
     """Whether the bot, as this member of a chat of this type, may post messages there.
 
-    In a channel only an administrator with the right to post may; in a group any member
-    may, unless restricted without the right to send messages."""
+    In a channel only its owner or an administrator with the right to post may; in a group
+    any member may, unless restricted without the right to send messages (or the group's
+    default permissions forbid it: not part of a member's record)."""
     if isinstance(member, ChatMemberAdministrator):
         return chat_type != ChatType.CHANNEL or bool(member.can_post_messages)
     if chat_type == ChatType.CHANNEL:
@@ -48,7 +90,11 @@ def can_post(member: ChatMember, chat_type: str) -> bool:
     return member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.OWNER)
 
 
-def alerts_back(subscriptions: list[Subscription]) -> Reply:
-    """What the chat is told when its subscriptions came back (in the first one's language)."""
-    title, line = ALERTS_BACK[Locale.from_client(subscriptions[0].locale)]
-    return notice(title, line.format(n=len(subscriptions)), ephemeral=False)
+def alerts_back(names: Sequence[tuple[str, str | None]], locale: str, *, channel: bool) -> Reply:
+    """What the chat is told when its subscriptions came back: which, in its language. A
+    channel is not told to send a command: the bot answers none there."""
+    lang = Locale.from_client(locale)
+    lines = [_BACK[lang]]
+    lines += [f"• {exchange} — {name or _ALL_CHANNELS[lang]}" for exchange, name in names]
+    lines.append(_MISSED[lang] if channel else _MISSED[lang] + _NOW[lang])
+    return notice(_TITLE[lang], *lines, ephemeral=False)
