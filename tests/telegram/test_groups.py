@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
+from bot.adapters.telegram.rights import REMOVED
 from bot.alerts.notifier import SendError
 from bot.render.en import EN
 from bot.reply import Reply
+from storage.engine import DatabaseError
 from tests.fakes.telegram_api import BOT_USER, FakeTelegram, JsonDict
 from tests.telegram.conftest import GROUP, Bot
 from tests.telegram.test_commands import STATUS
@@ -210,7 +213,7 @@ async def test_when_the_bot_may_post_again_the_groups_alerts_come_back(bot: Bot)
     assert told["text"] == (
         "<b>🔔 这里的提醒已恢复</b>\n"
         "我又可以在这里发消息了，以下提醒已重新开启：\n"
-        "• Loopex — 所有渠道\n"
+        "• Loopex — 全部渠道\n"
         "• Loopex — 帮助中心\n"
         "无法发消息期间的提醒没有送达。发送 /status 查看当前状态。"
     )
@@ -227,7 +230,7 @@ async def test_a_channel_that_lets_the_bot_post_again_gets_its_alerts_back(bot: 
     bot.tg.push_update(my_rights_changed(CHANNEL, poster, chat_type="channel", old=old))
     [told] = await bot.tg.wait_for_messages(1, chat_id=CHANNEL)
     # A channel is not told to send /status: the bot answers no command there.
-    assert told["text"].endswith("• Loopex — 所有渠道\n无法发消息期间的提醒没有送达。")
+    assert told["text"].endswith("• Loopex — 全部渠道\n无法发消息期间的提醒没有送达。")
     assert len(await bot.store.subscriptions_of("telegram", str(CHANNEL))) == 1
 
 
@@ -246,22 +249,49 @@ _ADMIN: JsonDict = {"status": "administrator", **_ADMIN_RIGHTS}
         # Added back after it was removed: whoever added it chooses its alerts afresh.
         (GROUP, "supergroup", {"status": "left"}, {"status": "member"}),
         (GROUP, "supergroup", {"status": "kicked", "until_date": 0}, {"status": "member"}),
+        (GROUP, "supergroup", {**_MUTED, "is_member": False}, {"status": "member"}),
     ],
 )
 async def test_alerts_stay_off_unless_the_bot_in_the_chat_may_post_again(
     bot: Bot, chat_id: int, chat_type: str, old: JsonDict | None, new: JsonDict
 ) -> None:
-    """Each case is followed by a change that does let the bot post (in the same chat, so
-    taken after it): had the case turned the alerts on, that one would find none to turn on
-    and say nothing."""
+    """Each case is followed, in the same chat (so taken after it), by the bot's removal:
+    once that is stored, the case has been taken, and it must have said nothing."""
     group_permissions(bot.tg, can_send_messages=True)
     await stopped_for_no_rights(bot, chat_id, ("loopex", None))
     bot.tg.push_update(my_rights_changed(chat_id, new, chat_type=chat_type, old=old))
-    poster = {**_ADMIN, "can_post_messages": True}
-    bot.tg.push_update(my_rights_changed(chat_id, poster, chat_type=chat_type, old=_ADMIN))
-    [told] = await bot.tg.wait_for_messages(1, chat_id=chat_id)
-    assert told["text"].startswith("<b>🔔 这里的提醒已恢复</b>")
-    assert len(await bot.store.subscriptions_of("telegram", str(chat_id))) == 1
+    gone = {"status": "left"}
+    bot.tg.push_update(my_rights_changed(chat_id, gone, chat_type=chat_type, old=_ADMIN))
+    await reasons_become(bot, chat_id, [REMOVED])
+    assert bot.tg.sent_messages(chat_id) == []
+
+
+async def reasons_become(bot: Bot, chat_id: int, reasons: list[str | None]) -> None:
+    """Wait until the chat's stored subscriptions stopped for these reasons (in their order)."""
+    seen: list[str | None] = []
+    for _ in range(200):
+        rows = await bot.store.subscriptions_of("telegram", str(chat_id), active_only=False)
+        seen = [s.deactivated_reason for s in rows]
+        if seen == reasons:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the reasons stayed {seen}")
+
+
+async def test_a_database_failure_is_logged_not_apologised_for_in_the_chat(
+    bot: Bot, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    group_permissions(bot.tg, can_send_messages=True)
+    await stopped_for_no_rights(bot, GROUP, ("loopex", None))
+
+    async def locked(*_: object) -> list[object]:
+        raise DatabaseError("database is locked", code="SQLITE_BUSY")
+
+    monkeypatch.setattr(bot.store, "reactivate_chat", locked)
+    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}))
+    await nothing_but_status(bot)  # no apology before the answer
+    logged = f"could not update the alerts of Telegram chat {GROUP}: database is locked"
+    assert logged in caplog.text
 
 
 async def test_a_group_that_still_mutes_its_members_does_not_get_alerts_back(bot: Bot) -> None:
@@ -277,13 +307,16 @@ async def test_a_group_that_still_mutes_its_members_does_not_get_alerts_back(bot
     assert told["text"].startswith("<b>🔔 这里的提醒已恢复</b>")
 
 
-async def test_a_group_that_removes_the_bot_stops_its_alerts_for_good(bot: Bot) -> None:
+@pytest.mark.parametrize("gone", [{"status": "left"}, {**_MUTED, "is_member": False}])
+async def test_a_group_that_removes_the_bot_stops_its_alerts_for_good(
+    bot: Bot, gone: JsonDict
+) -> None:
     group_permissions(bot.tg, can_send_messages=True)
     await stopped_for_no_rights(bot, GROUP, ("loopex", "help_center"))
     await bot.store.subscribe("telegram", str(GROUP), "loopex", None, "en")  # still on
-    bot.tg.push_update(my_rights_changed(GROUP, {"status": "left"}, old={"status": "member"}))
+    bot.tg.push_update(my_rights_changed(GROUP, gone, old={"status": "member"}))
     # Added back, later restricted and set free: nothing from before the removal comes back.
-    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}, old={"status": "left"}))
+    bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}, old=gone))
     bot.tg.push_update(my_rights_changed(GROUP, _MUTED, old={"status": "member"}))
     bot.tg.push_update(my_rights_changed(GROUP, {"status": "member"}))
     await nothing_but_status(bot)

@@ -26,6 +26,7 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.render.chat import notice
+from bot.render.strings import strings
 from bot.reply import Reply
 from bot.vocab import Locale
 
@@ -38,7 +39,6 @@ _IN_CHAT = frozenset(
         ChatMemberStatus.RESTRICTED,
     }
 )
-_OUT = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
 REMOVED = "the bot was removed from the chat"
 
 _TITLE = {Locale.EN: "🔔 Alerts are back on here", Locale.ZH: "🔔 这里的提醒已恢复"}
@@ -47,27 +47,32 @@ _BACK = {
     Locale.ZH: "我又可以在这里发消息了，以下提醒已重新开启：",
 }
 _MISSED = {
-    Locale.EN: "Alerts from while I could not post were not delivered.",
+    Locale.EN: "Alerts raised while I could not post here were not delivered.",
     Locale.ZH: "无法发消息期间的提醒没有送达。",
 }
 _NOW = {
     Locale.EN: " Send /status for the state right now.",
     Locale.ZH: "发送 /status 查看当前状态。",
 }
-_ALL_CHANNELS = {Locale.EN: "every channel", Locale.ZH: "所有渠道"}
+
+
+def in_chat(member: ChatMember) -> bool:
+    """Whether the member is in the chat: Telegram keeps a restricted member's record after it
+    left or was removed (`is_member` false)."""
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in _IN_CHAT
 
 
 def removed(change: ChatMemberUpdated) -> bool:
     """Whether the update says the bot left the chat or was removed from it."""
-    return change.new_chat_member.status in _OUT
+    return in_chat(change.old_chat_member) and not in_chat(change.new_chat_member)
 
 
 def may_post_again(change: ChatMemberUpdated) -> bool:
     """Whether the update says the bot, in the chat before and after, may post there now
     (as far as its own membership says; a group's default permissions are checked apart)."""
-    return change.old_chat_member.status in _IN_CHAT and can_post(
-        change.new_chat_member, change.chat.type
-    )
+    return in_chat(change.old_chat_member) and can_post(change.new_chat_member, change.chat.type)
 
 
 def above_defaults(member: ChatMember) -> bool:
@@ -81,13 +86,15 @@ def can_post(member: ChatMember, chat_type: str) -> bool:
     In a channel only its owner or an administrator with the right to post may; in a group
     any member may, unless restricted without the right to send messages (or the group's
     default permissions forbid it: not part of a member's record)."""
+    if not in_chat(member):
+        return False
     if isinstance(member, ChatMemberAdministrator):
         return chat_type != ChatType.CHANNEL or bool(member.can_post_messages)
     if chat_type == ChatType.CHANNEL:
         return member.status == ChatMemberStatus.OWNER
     if isinstance(member, ChatMemberRestricted):
-        return member.is_member and member.can_send_messages
-    return member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.OWNER)
+        return member.can_send_messages
+    return True  # an owner or a plain member of a group
 
 
 def alerts_back(names: Sequence[tuple[str, str | None]], locale: str, *, channel: bool) -> Reply:
@@ -95,6 +102,7 @@ def alerts_back(names: Sequence[tuple[str, str | None]], locale: str, *, channel
     channel is not told to send a command: the bot answers none there."""
     lang = Locale.from_client(locale)
     lines = [_BACK[lang]]
-    lines += [f"• {exchange} — {name or _ALL_CHANNELS[lang]}" for exchange, name in names]
+    every = strings(lang).subs_all_channels  # as /subscriptions says it
+    lines += [f"• {exchange} — {name or every}" for exchange, name in names]
     lines.append(_MISSED[lang] if channel else _MISSED[lang] + _NOW[lang])
     return notice(_TITLE[lang], *lines, ephemeral=False)
