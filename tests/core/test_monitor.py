@@ -19,6 +19,7 @@ from probes.result import ErrorKind, ProbeResult
 from storage import DatabaseUnavailable
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
+from tests.core.conftest import live_chat_times_out
 
 
 async def test_a_stop_in_the_middle_of_a_write_keeps_the_outage_for_the_final_flush(
@@ -44,11 +45,7 @@ async def test_a_stop_in_the_middle_of_a_write_keeps_the_outage_for_the_final_fl
             await monitor.wait_for_batch(0.01)
 
     running = asyncio.create_task(run())
-    for i in range(3):
-        at = START + timedelta(seconds=30 * i)
-        monitor.on_result(
-            ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "timeout")
-        )
+    live_chat_times_out(monitor)
     await asyncio.wait_for(entered.wait(), 2)
     running.cancel()  # what `supportlive run` does on SIGTERM
     await asyncio.gather(running, return_exceptions=True)
@@ -76,11 +73,7 @@ async def test_a_first_batch_that_failed_once_is_stored_by_the_next_flush(store:
         written.append(transition)
 
     monitor.on_transition = sink
-    for i in range(3):
-        at = START + timedelta(seconds=30 * i)
-        monitor.on_result(
-            ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "timeout")
-        )
+    live_chat_times_out(monitor)
     with pytest.raises(OSError, match="disk full"):
         await monitor.flush()
     await monitor.flush()

@@ -4,17 +4,15 @@ restores then (an old down alert, or one already sent by the leader in between).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from bot.catalog.models import catalog_from_data
 from bot.clock import FakeClock
 from bot.health import Transition
 from bot.monitor import Monitor
-from probes.result import ErrorKind, ProbeResult
 from storage.store import Store
 from tests.alerts.conftest import CATALOG_DATA, START
+from tests.core.conftest import live_chat_times_out
 
 
 async def test_a_batch_dropped_on_stepping_down_is_never_written(store: Store) -> None:
@@ -29,11 +27,7 @@ async def test_a_batch_dropped_on_stepping_down_is_never_written(store: Store) -
         written.append(transition)
 
     monitor.on_transition = gone
-    for i in range(3):
-        at = START + timedelta(seconds=30 * i)
-        monitor.on_result(
-            ProbeResult("mexc/live_chat", at, False, None, ErrorKind.TIMEOUT, "timeout")
-        )
+    live_chat_times_out(monitor)
     with pytest.raises(OSError):
         await monitor.flush()  # the final flush on stepping down
     # The help center checks the same URL: it shares the results, and the outage.
