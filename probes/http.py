@@ -158,7 +158,7 @@ async def fetch(
                 body, truncated = b"", False
                 if method != "HEAD":
                     if whole_in_one_read(resp, max_bytes):
-                        body = await resp.read()  # a coroutine less than `read_capped`
+                        body = await resp.read()
                     else:
                         body, truncated = await read_capped(resp, max_bytes)
                 return Fetched(
@@ -225,9 +225,8 @@ def whole_in_one_read(resp: aiohttp.ClientResponse, max_bytes: int) -> bool:
 
 
 async def read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
-    """Read at most max_bytes of the body; returns (body, truncated)."""
-    if whole_in_one_read(resp, max_bytes):
-        return await resp.read(), False
+    """Read at most max_bytes of the body, chunk by chunk; returns (body, truncated). For a
+    body not known to fit (`fetch` reads one that is, `whole_in_one_read`, in one go)."""
     chunks: list[bytes] = []
     size = 0
     while size < max_bytes:

@@ -31,10 +31,10 @@ from bot.render.telegram_html import keyboard, split_html
 from bot.reply import Reply
 from bot.vocab import Platform
 
-# Telegram's words when the bot may no longer post in a chat that is still there: a group
-# that muted its members, a channel admin who took the right to post. The right can come
-# back; when it does, the subscriptions these stopped are turned back on (the adapter's
-# `my_chat_member` handler).
+# Telegram's words when the bot may no longer post in a chat that is still there (a group
+# that restricted it or muted every member, a channel admin who took its right to post). The
+# right can come back: when Telegram reports it (`my_chat_member`), the subscriptions these
+# stopped are turned back on (bot/adapters/telegram/rights.py).
 NO_RIGHTS = ("not enough rights", "have no rights", "need administrator rights")
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", *NO_RIGHTS,
          "bot is not a member")  # fmt: skip

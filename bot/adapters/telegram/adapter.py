@@ -465,12 +465,10 @@ class TelegramAdapter:
                             chat.id,
                             len(back),
                         )
-                        names = subscription_names(
-                            self._core.catalog, back, Locale.from_client(back[0].locale)
-                        )
-                        reply = rights.alerts_back(
-                            names, back[0].locale, channel=chat.type == ChatType.CHANNEL
-                        )
+                        lang = Locale.from_client(back[0].locale)  # the chat's, as subscribed
+                        names = subscription_names(self._core.catalog, back, lang)
+                        channel = chat.type == ChatType.CHANNEL
+                        reply = rights.alerts_back(names, lang, channel=channel)
                         await self._deliver(chat.id, reply, None)
         except (DatabaseError, StorageError) as error:
             log.error("could not update the alerts of Telegram chat %s: %s", chat.id, error)

@@ -30,14 +30,10 @@ from bot.render.strings import strings
 from bot.reply import Reply
 from bot.vocab import Locale
 
-# Still in the chat: a change between these is a change of rights, not a removal and return.
+# In the chat (a restricted member: while `is_member`): a change between these is a change of
+# rights, not a removal and return.
 _IN_CHAT = frozenset(
-    {
-        ChatMemberStatus.OWNER,
-        ChatMemberStatus.ADMINISTRATOR,
-        ChatMemberStatus.MEMBER,
-        ChatMemberStatus.RESTRICTED,
-    }
+    {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
 )
 REMOVED = "the bot was removed from the chat"
 
@@ -97,10 +93,9 @@ def can_post(member: ChatMember, chat_type: str) -> bool:
     return True  # an owner or a plain member of a group
 
 
-def alerts_back(names: Sequence[tuple[str, str | None]], locale: str, *, channel: bool) -> Reply:
+def alerts_back(names: Sequence[tuple[str, str | None]], lang: Locale, *, channel: bool) -> Reply:
     """What the chat is told when its subscriptions came back: which, in its language. A
     channel is not told to send a command: the bot answers none there."""
-    lang = Locale.from_client(locale)
     lines = [_BACK[lang]]
     every = strings(lang).subs_all_channels  # as /subscriptions says it
     lines += [f"• {exchange} — {name or every}" for exchange, name in names]
