@@ -102,25 +102,47 @@ class ChatStore:
             )
         return sorted((_subscription(row) for row in rows), key=lambda s: s.id)
 
+    async def stopped_chats(self, platform: str, reasons: Sequence[str]) -> list[str]:
+        """The chats of `platform` with a subscription stopped for one of `reasons` (words
+        found in the stored reason, any case): where a lost right may come back."""
+        if not reasons:
+            return []
+        where, parameters = _reasons(reasons)
+        async with self._db.reading() as conn:
+            rows = await conn.fetchall(
+                "SELECT DISTINCT chat_id FROM subscriptions "
+                f"WHERE platform = ? AND active = 0 AND ({where}) ORDER BY chat_id",
+                [platform, *parameters],
+            )
+        return [chat_id for (chat_id,) in rows]
+
     async def retire_chat(
         self, platform: str, chat_id: ChatId, reason: str, replacing: Sequence[str]
     ) -> int:
         """Stop the chat's subscriptions for `reason`: the active ones, and those stopped for
         one of `replacing` (so `reactivate_chat` with those no longer brings them back).
         Returns how many were active."""
-        stopped, parameters = _stopped_for(platform, chat_id, replacing)
-        where = "platform = ? AND chat_id = ? AND active = 1"
+        return await self.retire_chats(platform, [chat_id], reason, replacing)
+
+    async def retire_chats(
+        self, platform: str, chat_ids: Iterable[ChatId], reason: str, replacing: Sequence[str]
+    ) -> int:
+        """`retire_chat` of each chat, in one transaction (a server the bot left: all its
+        channels). Returns how many subscriptions were active."""
+        active = 0
         async with self._db.transaction() as conn:
-            active = await conn.execute(
-                "UPDATE subscriptions SET active = 0, deactivated_at = ?, deactivated_reason = ? "
-                f"WHERE {where}",
-                (to_unix(self._now()), reason, platform, str(chat_id)),
-            )
-            if stopped:
-                await conn.execute(
-                    f"UPDATE subscriptions SET deactivated_reason = ? WHERE {stopped}",
-                    (reason, *parameters),
+            for chat_id in chat_ids:
+                active += await conn.execute(
+                    "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
+                    "deactivated_reason = ? WHERE platform = ? AND chat_id = ? AND active = 1",
+                    (to_unix(self._now()), reason, platform, str(chat_id)),
                 )
+                stopped, parameters = _stopped_for(platform, chat_id, replacing)
+                if stopped:
+                    await conn.execute(
+                        f"UPDATE subscriptions SET deactivated_reason = ? WHERE {stopped}",
+                        (reason, *parameters),
+                    )
         return active
 
     async def migrate_chat(self, platform: str, old_chat_id: ChatId, new_chat_id: ChatId) -> int:
@@ -223,9 +245,15 @@ def _stopped_for(
     `reasons`: words in the stored reason, any case. Empty when there are no reasons."""
     if not reasons:
         return "", []
-    matches = " OR ".join(["lower(deactivated_reason) LIKE ?"] * len(reasons))
+    matches, words = _reasons(reasons)
     where = f"platform = ? AND chat_id = ? AND active = 0 AND ({matches})"
-    return where, [platform, str(chat_id), *(f"%{reason.lower()}%" for reason in reasons)]
+    return where, [platform, str(chat_id), *words]
+
+
+def _reasons(reasons: Sequence[str]) -> tuple[str, list[object]]:
+    """SQL true when the stored reason holds one of `reasons` (any case), and its parameters."""
+    matches = " OR ".join(["lower(deactivated_reason) LIKE ?"] * len(reasons))
+    return matches, [f"%{reason.lower()}%" for reason in reasons]
 
 
 # A twin is the same (exchange, channel) subscription on the other chat id.

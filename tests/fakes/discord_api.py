@@ -750,6 +750,20 @@ class FakeDiscord:
         self.guilds[guild.id] = guild
         return guild
 
+    async def join_guild(self, guild: FakeGuild) -> None:
+        """The bot is added to a server while connected: GUILD_CREATE to every session,
+        without ``unavailable`` (with it, a server known before would be back from an outage)."""
+        self.guilds[guild.id] = guild
+        payload = self._guild_create(guild)
+        del payload["unavailable"]
+        await self.dispatch("GUILD_CREATE", payload)
+
+    async def leave_guild(self, guild_id: int) -> None:
+        """The bot is removed from a server (kicked, or the server deleted): GUILD_DELETE
+        without ``unavailable`` (with it, the server would only be out for a while)."""
+        self.guilds.pop(guild_id, None)
+        await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
+
     def user(self, user_id: int) -> FakeUser:
         """The user with that id (created on first use as ``user<id>``)."""
         if user_id not in self.users:

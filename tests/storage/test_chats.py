@@ -154,3 +154,41 @@ async def test_a_kicked_bots_subscriptions_do_not_come_back_with_a_right(store: 
     await store.deactivate_chat(TG, -5, "Forbidden: bot was kicked from the supergroup chat")
     assert await store.reactivate_chat(TG, -5, ["not enough rights"]) == []
     assert await store.subscriptions_of(TG, -5) == []
+
+
+async def test_the_chats_a_lost_right_stopped_are_listed_once(database: Database) -> None:
+    """On both engines: each chat of the platform with a subscription stopped for one of the
+    reasons, once, whatever else it has; not chats stopped for other reasons."""
+    store = Store(database)
+    refused = "HTTP 403 (code 50013): Missing Permissions"
+    for chat in ("c:2", "c:1"):
+        await store.subscribe("discord", chat, "mexc", None, "en")
+        await store.subscribe("discord", chat, "okx", None, "en")
+        await store.deactivate_chat("discord", chat, refused)
+    await store.subscribe("discord", "c:1", "bybit", None, "en")  # on: c:1 is listed anyway
+    await store.subscribe("discord", "c:3", "mexc", None, "en")
+    await store.deactivate_chat("discord", "c:3", "HTTP 404 (code 10003): Unknown Channel")
+    await store.subscribe(TG, "c:4", "mexc", None, "en")  # another platform
+    await store.deactivate_chat(TG, "c:4", refused)
+
+    assert await store.stopped_chats("discord", ["code 50001", "CODE 50013"]) == ["c:1", "c:2"]
+    assert await store.stopped_chats("discord", ["code 50001"]) == []
+    assert await store.stopped_chats("discord", []) == []
+
+
+async def test_retiring_many_chats_at_once(database: Database) -> None:
+    """On both engines: every chat named is retired in one go; the count is of those active."""
+    store = Store(database)
+    for chat in ("c:1", "c:2", "c:3"):
+        await store.subscribe("discord", chat, "mexc", None, "en")
+    await store.deactivate_chat("discord", "c:2", "HTTP 403 (code 50001): Missing Access")
+
+    assert (
+        await store.retire_chats("discord", ["c:1", "c:2", "c:9"], "removed", ["code 50001"]) == 1
+    )
+
+    assert await store.stopped_chats("discord", ["code 50001"]) == []
+    for chat in ("c:1", "c:2"):
+        rows = await store.subscriptions_of("discord", chat, active_only=False)
+        assert [(s.active, s.deactivated_reason) for s in rows] == [(False, "removed")]
+    assert len(await store.subscriptions_of("discord", "c:3")) == 1

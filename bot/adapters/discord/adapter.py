@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,18 +24,23 @@ from bot.adapters.common import (
     ChatStats,
     wait_set,
 )
+from bot.adapters.discord import rights
 from bot.adapters.discord.answering import DEFER_AFTER_S, Answerer
 from bot.adapters.discord.choices import choices_for
 from bot.adapters.discord.notifier import DiscordNotifier
 from bot.adapters.discord.slash import ChineseNames, slash_command
 from bot.adapters.discord.sync import SYNC_FILE, sync_if_changed
+from bot.alerts.back import alerts_back
 from bot.clock import Clock
 from bot.commands.context import Core
+from bot.commands.handlers import subscription_names
 from bot.commands.table import ArgKind, menu_commands
-from bot.render.discord_embed import ActionButton
+from bot.render.discord_embed import ActionButton, reply_to_embed
 from bot.settings import Settings
 from bot.supervisor import Supervisor
-from bot.vocab import Platform
+from bot.vocab import Locale, Platform
+from storage.engine import DatabaseError, StorageError
+from storage.records import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +55,20 @@ class Refused(PermissionError):
     """Discord refused the bot for good (token, intents): off until fixed and restarted."""
 
 
-class DeactivatingStore(Protocol):
+class ChatsStore(Protocol):
     """What the adapter needs from storage (`storage.Store` has it)."""
 
     async def deactivate_chat(self, platform: str, chat_id: str, reason: str) -> int: ...
+
+    async def stopped_chats(self, platform: str, reasons: Sequence[str]) -> list[str]: ...
+
+    async def reactivate_chat(
+        self, platform: str, chat_id: str, reasons: Sequence[str]
+    ) -> list[Subscription]: ...
+
+    async def retire_chats(
+        self, platform: str, chat_ids: Iterable[str], reason: str, replacing: Sequence[str]
+    ) -> int: ...
 
 
 @dataclass
@@ -63,10 +79,12 @@ class DiscordStats(ChatStats):
     autocompletes: int = 0
     refused: int = 0
     syncs: int = 0
+    rights_checks: int = 0  # looks at the channels a lost right stopped (`rights`)
 
 
 class _Client(discord.Client):
-    """discord.py's client, wired to the adapter (log-in hook, buttons, deleted channels)."""
+    """discord.py's client, wired to the adapter (log-in hook, buttons, deleted channels, the
+    bot's own rights: `rights`)."""
 
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
         super().__init__(**options)
@@ -77,9 +95,33 @@ class _Client(discord.Client):
 
     async def on_ready(self) -> None:
         self.adapter._on_ready()
+        await self.adapter._follow_rights(None)  # what changed while the bot was away
 
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.adapter._on_channel_gone(channel.id)
+
+    async def on_guild_channel_update(
+        self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        if before.overwrites != after.overwrites:
+            await self.adapter._follow_rights(after.guild)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        if before.permissions != after.permissions:
+            await self.adapter._follow_rights(after.guild)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if self.user is not None and after.id == self.user.id and before.roles != after.roles:
+            await self.adapter._follow_rights(after.guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.adapter._follow_rights(guild)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.adapter._follow_rights(guild)  # back from an outage: what changed meanwhile
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.adapter._on_removed(guild)
 
     async def run_action(self, interaction: Interaction, action: str | None) -> None:
         await self.adapter.answers.button(interaction, action)
@@ -101,7 +143,7 @@ class DiscordAdapter:
         self,
         settings: Settings,
         core: Core,
-        store: DeactivatingStore,
+        store: ChatsStore,
         clock: Clock,
         *,
         defer_after_s: float = DEFER_AFTER_S,
@@ -276,3 +318,58 @@ class DiscordAdapter:
             return
         if stopped:
             log.info("Discord channel %s was deleted; %d subscription(s) stopped", chat_id, stopped)
+
+    async def _follow_rights(self, guild: discord.Guild | None) -> None:
+        """What decides the bot's rights changed in `guild` (None: anywhere, at connect): the
+        channels there whose alerts a lost right stopped get them back where the bot may post
+        again, and are told which (`rights`). A failure is logged; the next change or connect
+        looks again."""
+        client = self.client
+        if client is None:
+            return
+        platform = Platform.DISCORD.value
+        try:
+            for chat_id in await self._store.stopped_chats(platform, rights.NO_RIGHTS):
+                channel = rights.channel_of(client, chat_id)
+                if channel is None or (guild is not None and channel.guild != guild):
+                    continue
+                if not rights.can_post(channel):
+                    continue
+                back = await self._store.reactivate_chat(platform, chat_id, rights.NO_RIGHTS)
+                if back:
+                    log.info(
+                        "Discord channel %s lets the bot post again; %d alert(s) back on",
+                        chat_id,
+                        len(back),
+                    )
+                    await self._tell_back(channel, back)
+        except (DatabaseError, StorageError) as error:
+            log.error("could not bring back the alerts of Discord channels: %s", error)
+        except Exception:  # a bug: logged with its traceback; the gateway goes on
+            log.exception("could not follow the bot's rights in Discord")
+        finally:
+            self.stats.rights_checks += 1
+
+    async def _tell_back(self, channel: rights.PostableChannel, back: list[Subscription]) -> None:
+        """Tell a channel which of its alerts came back, in the language it subscribed in."""
+        lang = Locale.from_client(back[0].locale)
+        names = subscription_names(self._core.catalog, back, lang)
+        try:
+            await channel.send(embed=reply_to_embed(alerts_back(names, lang)))
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as error:
+            # Its alerts are on again: the next one tries again, or stops them again.
+            log.warning(
+                "could not tell Discord channel %s its alerts are back: %s", channel.id, error
+            )
+
+    async def _on_removed(self, guild: discord.Guild) -> None:
+        """The bot was removed from a server (or the server deleted): its alerts stop for good."""
+        platform = Platform.DISCORD.value
+        try:
+            stopped = await self._store.retire_chats(
+                platform, rights.chat_ids_in(guild), rights.REMOVED, rights.NO_RIGHTS
+            )
+        except (DatabaseError, StorageError) as error:
+            log.error("could not stop the alerts of Discord server %s: %s", guild.id, error)
+            return
+        log.info("the bot was removed from Discord server %s; %d alert(s) off", guild.id, stopped)

@@ -36,6 +36,7 @@ from bot.adapters.telegram.pacing import SLOW_DOWN, Admission, CommandLimit
 from bot.adapters.telegram.sending import deliver, send_reply
 from bot.adapters.telegram.turns import ChatTurns
 from bot.adapters.telegram.webhook import NotAnUpdate, UpdateClaims, Webhook, bot_id_of, webhook_url
+from bot.alerts.back import alerts_back
 from bot.alerts.pacing import TELEGRAM_TOTAL_PER_S, SendBudget
 from bot.alerts.telegram_notifier import NO_RIGHTS
 from bot.clock import Clock
@@ -467,8 +468,9 @@ class TelegramAdapter:
                         )
                         lang = Locale.from_client(back[0].locale)  # the chat's, as subscribed
                         names = subscription_names(self._core.catalog, back, lang)
-                        channel = chat.type == ChatType.CHANNEL
-                        reply = rights.alerts_back(names, lang, channel=channel)
+                        # The bot answers no command in a channel: not told to send one there.
+                        commands = chat.type != ChatType.CHANNEL
+                        reply = alerts_back(names, lang, commands=commands)
                         await self._deliver(chat.id, reply, None)
         except (DatabaseError, StorageError) as error:
             log.error("could not update the alerts of Telegram chat %s: %s", chat.id, error)

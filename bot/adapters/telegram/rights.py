@@ -15,8 +15,6 @@ right had stopped too: whoever adds it back chooses its alerts afresh.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from telegram import (
     ChatMember,
     ChatMemberAdministrator,
@@ -25,31 +23,12 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.render.chat import notice
-from bot.render.strings import strings
-from bot.reply import Reply
-from bot.vocab import Locale
-
 # In the chat (a restricted member: while `is_member`): a change between these is a change of
 # rights, not a removal and return.
 _IN_CHAT = frozenset(
     {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
 )
 REMOVED = "the bot was removed from the chat"
-
-_TITLE = {Locale.EN: "🔔 Alerts are back on here", Locale.ZH: "🔔 这里的提醒已恢复"}
-_BACK = {
-    Locale.EN: "I can post here again, so these alerts are on again:",
-    Locale.ZH: "我又可以在这里发消息了，以下提醒已重新开启：",
-}
-_MISSED = {
-    Locale.EN: "Alerts raised while I could not post here were not delivered.",
-    Locale.ZH: "无法发消息期间的提醒没有送达。",
-}
-_NOW = {
-    Locale.EN: " Send /status for the state right now.",
-    Locale.ZH: "发送 /status 查看当前状态。",
-}
 
 
 def in_chat(member: ChatMember) -> bool:
@@ -91,13 +70,3 @@ def can_post(member: ChatMember, chat_type: str) -> bool:
     if isinstance(member, ChatMemberRestricted):
         return member.can_send_messages
     return True  # an owner or a plain member of a group
-
-
-def alerts_back(names: Sequence[tuple[str, str | None]], lang: Locale, *, channel: bool) -> Reply:
-    """What the chat is told when its subscriptions came back: which, in its language. A
-    channel is not told to send a command: the bot answers none there."""
-    lines = [_BACK[lang]]
-    every = strings(lang).subs_all_channels  # as /subscriptions says it
-    lines += [f"• {exchange} — {name or every}" for exchange, name in names]
-    lines.append(_MISSED[lang] if channel else _MISSED[lang] + _NOW[lang])
-    return notice(_TITLE[lang], *lines, ephemeral=False)
