@@ -200,6 +200,17 @@ class SlowStatus(StatusService):
         return await super().exchange_status(exchange)
 
 
+async def rights_settled(adapter: DiscordAdapter, before: int) -> None:
+    """Wait until the adapter has looked at its rights more than `before` times in all, and
+    no look is under way or due (`DiscordAdapter._follow_rights`)."""
+    for _ in range(500):
+        busy = adapter._rights_lock.locked() or adapter._rights_due
+        if adapter.stats.rights_checks > before and not busy:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot did not look at its rights again")
+
+
 def feed(monitor: Monitor, clock: FakeClock, latencies: dict[str, float]) -> None:
     """Two good results per channel (enough to be `up`), at the clock's time."""
     for _ in range(2):
@@ -247,6 +258,7 @@ class World:
         await adapter.start()
         if wait:
             assert await adapter.wait_ready(5), self.dc
+            await rights_settled(adapter, 0)  # the look at the bot's rights at every connect
         return Bot(self.dc, adapter, store, clock, catalog, settings, status)
 
 

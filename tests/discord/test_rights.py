@@ -12,13 +12,21 @@ from bot.adapters.discord.rights import REMOVED
 from bot.alerts.notifier import SendError, SendErrorKind
 from bot.reply import Reply
 from storage.engine import DatabaseError
-from tests.discord.conftest import ALERTS_ID, GENERAL_ID, GUILD_ID, MANAGER, Bot, World
-from tests.fakes.discord_api import FakeChannel, FakeDiscord
+from tests.discord.conftest import (
+    ALERTS_ID,
+    GENERAL_ID,
+    GUILD_ID,
+    MANAGER,
+    Bot,
+    World,
+    rights_settled,
+)
+from tests.fakes.discord_api import FakeChannel, FakeDiscord, FakeRole
 
 ALERTS = f"c:{ALERTS_ID}"
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
-MISSING_PERMISSIONS = 50013
+MISSING_ACCESS, MISSING_PERMISSIONS = 50001, 50013
 BACK_EN = (
     "I can post here again, so these alerts are on again:\n"
     "• Loopex — every channel\n"
@@ -33,15 +41,6 @@ def alerts_channel(dc: FakeDiscord) -> FakeChannel:
     return channel
 
 
-async def rights_looked_at(bot: Bot, before: int) -> None:
-    """Wait until the bot has looked at its rights again since it had `before` times."""
-    for _ in range(300):
-        if bot.adapter.stats.rights_checks > before:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the bot did not look at its rights again")
-
-
 async def set_bot_overwrite(bot: Bot, *, deny: int = 0) -> None:
     """A channel manager sets (or, with nothing to deny, removes) the bot's own permission
     overwrite on #alerts: Discord sends CHANNEL_UPDATE, and the bot looks at its rights."""
@@ -52,19 +51,14 @@ async def set_bot_overwrite(bot: Bot, *, deny: int = 0) -> None:
     )
     before = bot.adapter.stats.rights_checks
     await bot.dc.dispatch("CHANNEL_UPDATE", channel.to_payload(GUILD_ID))
-    await rights_looked_at(bot, before)
+    await rights_settled(bot.adapter, before)
 
 
-async def refused(bot: Bot, chat_id: str = ALERTS) -> None:
-    """Discord refuses an alert (403, Missing Permissions): the channel's alerts stop, with
-    the refusal as their reason, as the drainer stores it."""
-    bot.dc.fail_next(
-        "POST",
-        r"^/channels/\d+/messages$",
-        403,
-        code=MISSING_PERMISSIONS,
-        message="Missing Permissions",
-    )
+async def refused(bot: Bot, chat_id: str = ALERTS, *, code: int = MISSING_PERMISSIONS) -> None:
+    """Discord refuses an alert (403, Missing Permissions or Access): the channel's alerts
+    stop, with the refusal as their reason, as the drainer stores it."""
+    message = "Missing Permissions" if code == MISSING_PERMISSIONS else "Missing Access"
+    bot.dc.fail_next("POST", r"^/channels/\d+/messages$", 403, code=code, message=message)
     with pytest.raises(SendError) as failed:
         await bot.adapter.notifier.send(chat_id, Reply(title="Loopex live chat is down"))
     assert failed.value.kind is SendErrorKind.PERMANENT
@@ -125,7 +119,9 @@ async def test_a_role_given_the_right_back_brings_the_alerts_back(world: World) 
 
     everyone.permissions |= SEND_MESSAGES
     role = {"guild_id": str(GUILD_ID), "role": everyone.to_payload()}
+    before = bot.adapter.stats.rights_checks
     await bot.dc.dispatch("GUILD_ROLE_UPDATE", role)
+    await rights_settled(bot.adapter, before)
     (told,) = await bot.dc.wait_for_messages(1, channel_id=ALERTS_ID)
     assert told["embeds"][0]["title"] == "🔔 这里的提醒已恢复"
     assert told["embeds"][0]["description"] == (
@@ -153,11 +149,46 @@ async def test_rights_given_back_while_the_bot_was_away_bring_the_alerts_back(
     ]
 
     again = await world.start()  # #alerts lets the bot post; #general still does not
-    (told,) = await again.dc.wait_for_messages(1, channel_id=ALERTS_ID)
+    assert again.adapter.stats.rights_checks == 1  # one look at connect, not one per server
+    (told,) = again.dc.channel_messages(ALERTS_ID)
     assert told["embeds"][0]["description"] == BACK_EN
     assert await active(again) == [("loopex", None)]
     assert await active(again, f"c:{GENERAL_ID}") == []
     assert again.dc.channel_messages(GENERAL_ID) == []
+
+
+async def test_a_role_given_to_the_bot_brings_the_alerts_back(world: World) -> None:
+    guild = world.dc.guilds[GUILD_ID]
+    guild.roles[0].permissions &= ~SEND_MESSAGES
+    poster = FakeRole(GUILD_ID + 50, "Poster", SEND_MESSAGES, position=1)
+    guild.roles.append(poster)
+    bot = await world.start()
+    await subscribe_alerts(bot)
+    await refused(bot)
+
+    member = {
+        "guild_id": str(GUILD_ID),
+        "user": bot.dc.bot_user.to_payload(),
+        "roles": [str(poster.id)],
+        "joined_at": "2024-01-01T00:00:00+00:00",
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+    }
+    before = bot.adapter.stats.rights_checks
+    await bot.dc.dispatch("GUILD_MEMBER_UPDATE", member)
+    await rights_settled(bot.adapter, before)
+    (told,) = bot.dc.channel_messages(ALERTS_ID)
+    assert told["embeds"][0]["description"] == BACK_EN
+    assert await active(bot) == [("loopex", None)]
+
+
+async def reasons_become(bot: Bot, chat_id: str, expected: list[str | None]) -> None:
+    for _ in range(300):
+        if await reasons(bot, chat_id) == expected:
+            return
+        await asyncio.sleep(0.01)
+    assert await reasons(bot, chat_id) == expected
 
 
 async def test_a_server_that_removes_the_bot_loses_its_alerts_for_good(bot: Bot) -> None:
@@ -167,16 +198,14 @@ async def test_a_server_that_removes_the_bot_loses_its_alerts_for_good(bot: Bot)
     guild = bot.dc.guilds[GUILD_ID]
 
     await bot.dc.leave_guild(GUILD_ID)
-    for _ in range(200):
-        if await reasons(bot) == [REMOVED]:
-            break
-        await asyncio.sleep(0.01)
-    assert await reasons(bot) == [REMOVED]
-    assert await reasons(bot, f"c:{GENERAL_ID}") == [REMOVED]
+    await reasons_become(bot, ALERTS, [REMOVED])
+    await reasons_become(bot, f"c:{GENERAL_ID}", [REMOVED])
 
     before = bot.adapter.stats.rights_checks
     await bot.dc.join_guild(guild)  # added back: whoever did chooses its alerts afresh
-    await rights_looked_at(bot, before)
+    await set_bot_overwrite(bot, deny=EMBED_LINKS)  # a look after the join: both taken
+    await set_bot_overwrite(bot)
+    assert bot.adapter.stats.rights_checks > before
     assert await active(bot) == [] and await active(bot, f"c:{GENERAL_ID}") == []
     assert bot.dc.channel_messages(ALERTS_ID) == bot.dc.channel_messages(GENERAL_ID) == []
     seen = await bot.run(
@@ -184,6 +213,26 @@ async def test_a_server_that_removes_the_bot_loses_its_alerts_for_good(bot: Bot)
     )
     assert seen.title.startswith("🔔 Alerts on")
     assert await active(bot) == [("loopex", None)]
+
+
+async def test_alerts_stopped_while_the_bot_was_out_of_a_server_stay_off_when_it_joins(
+    world: World,
+) -> None:
+    first = await world.start()
+    await subscribe_alerts(first)
+    await first.adapter.stop()
+    guild = world.dc.guilds.pop(GUILD_ID)  # removed while the bot was off: no event for it
+
+    again = await world.start()
+    await refused(again, code=MISSING_ACCESS)  # the next alert is refused
+    assert await reasons(again) == ["HTTP 403 (code 50001): Missing Access"]
+
+    await again.dc.join_guild(guild)  # added back
+    await reasons_become(again, ALERTS, [REMOVED])
+    await set_bot_overwrite(again, deny=EMBED_LINKS)  # looks at its rights afterwards
+    await set_bot_overwrite(again)  # bring nothing back
+    assert await active(again) == []
+    assert again.dc.channel_messages(ALERTS_ID) == []
 
 
 async def test_a_database_failure_is_logged_and_the_bot_goes_on(

@@ -44,6 +44,8 @@ from storage.records import Subscription
 
 log = logging.getLogger(__name__)
 
+_EVERY_SERVER = 0  # in `_rights_due`: look at every server's channels (no server has id 0)
+
 Interaction = discord.Interaction[Any]
 
 MAX_RATELIMIT_WAIT_S = 30.0  # a longer 429 raises RateLimited (alerts: the drainer pauses)
@@ -100,6 +102,8 @@ class _Client(discord.Client):
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.adapter._on_channel_gone(channel.id)
 
+    # What decides the bot's own rights (`rights`). Before `on_ready` (servers arriving at
+    # connect) nothing is followed one by one: `on_ready` looks at every server at once.
     async def on_guild_channel_update(
         self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
     ) -> None:
@@ -110,15 +114,19 @@ class _Client(discord.Client):
         if before.permissions != after.permissions:
             await self.adapter._follow_rights(after.guild)
 
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        await self.adapter._follow_rights(role.guild)  # it may have denied the bot somewhere
+
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if self.user is not None and after.id == self.user.id and before.roles != after.roles:
             await self.adapter._follow_rights(after.guild)
 
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.adapter._follow_rights(guild)
-
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self.adapter._follow_rights(guild)  # back from an outage: what changed meanwhile
+        if self.is_ready():  # back from an outage: what changed meanwhile
+            await self.adapter._follow_rights(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.adapter._on_joined(guild)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.adapter._on_removed(guild)
@@ -169,6 +177,8 @@ class DiscordAdapter:
         self._stopping = asyncio.Event()
         self._logged_in = False
         self._endpoints: tuple[str, yarl.URL] | None = None
+        self._rights_due: set[int] = set()  # servers whose rights to look at (`_follow_rights`)
+        self._rights_lock = asyncio.Lock()
         # Its reconnect loop is its own; /healthz names it while Discord cannot be reached.
         self._health = (supervisor or Supervisor()).reported("discord")
 
@@ -322,33 +332,48 @@ class DiscordAdapter:
     async def _follow_rights(self, guild: discord.Guild | None) -> None:
         """What decides the bot's rights changed in `guild` (None: anywhere, at connect): the
         channels there whose alerts a lost right stopped get them back where the bot may post
-        again, and are told which (`rights`). A failure is logged; the next change or connect
-        looks again."""
+        again, and are told which (`rights`). Changes that come while a look is under way are
+        taken by one more look after it, together. A database failure is logged; the next
+        change or connect looks again."""
+        self._rights_due.add(guild.id if guild is not None else _EVERY_SERVER)
+        if self._rights_lock.locked():
+            return  # the look under way takes this one too, right after
+        async with self._rights_lock:
+            while self._rights_due:
+                due, self._rights_due = self._rights_due, set()
+                try:
+                    await self._look_at_rights(None if _EVERY_SERVER in due else due)
+                except (DatabaseError, StorageError) as error:
+                    log.error("could not bring back the alerts of Discord channels: %s", error)
+                except Exception:  # a bug: logged with its traceback; the gateway goes on
+                    log.exception("could not follow the bot's rights in Discord")
+                finally:
+                    self.stats.rights_checks += 1
+
+    async def _look_at_rights(self, servers: set[int] | None) -> None:
+        """One look at the stopped channels of these servers (None: every server)."""
         client = self.client
         if client is None:
             return
         platform = Platform.DISCORD.value
-        try:
-            for chat_id in await self._store.stopped_chats(platform, rights.NO_RIGHTS):
-                channel = rights.channel_of(client, chat_id)
-                if channel is None or (guild is not None and channel.guild != guild):
-                    continue
+        for chat_id in await self._store.stopped_chats(platform, rights.NO_RIGHTS):
+            channel = rights.channel_of(client, chat_id)
+            if channel is None or (servers is not None and channel.guild.id not in servers):
+                continue
+            try:
                 if not rights.can_post(channel):
                     continue
-                back = await self._store.reactivate_chat(platform, chat_id, rights.NO_RIGHTS)
-                if back:
-                    log.info(
-                        "Discord channel %s lets the bot post again; %d alert(s) back on",
-                        chat_id,
-                        len(back),
-                    )
-                    await self._tell_back(channel, back)
-        except (DatabaseError, StorageError) as error:
-            log.error("could not bring back the alerts of Discord channels: %s", error)
-        except Exception:  # a bug: logged with its traceback; the gateway goes on
-            log.exception("could not follow the bot's rights in Discord")
-        finally:
-            self.stats.rights_checks += 1
+            except Exception:  # a bug, or a thread whose parent is not known: the next one
+                log.exception("could not work out the bot's rights in Discord %s", chat_id)
+                continue
+            back = await self._store.reactivate_chat(platform, chat_id, rights.NO_RIGHTS)
+            if back:
+                log.info(
+                    "Discord channel %s lets the bot post again; %d alert(s) back on",
+                    chat_id,
+                    len(back),
+                )
+                await self._tell_back(channel, back)
 
     async def _tell_back(self, channel: rights.PostableChannel, back: list[Subscription]) -> None:
         """Tell a channel which of its alerts came back, in the language it subscribed in."""
@@ -364,12 +389,25 @@ class DiscordAdapter:
 
     async def _on_removed(self, guild: discord.Guild) -> None:
         """The bot was removed from a server (or the server deleted): its alerts stop for good."""
+        await self._retire(guild, "was removed from")
+
+    async def _on_joined(self, guild: discord.Guild) -> None:
+        """The bot joined a server, so it was not in it: alerts stopped there for a lost right
+        (say, the bot was removed while it was off) stay off for good; whoever added it back
+        subscribes afresh."""
+        await self._retire(guild, "joined", stopped_only=True)
+
+    async def _retire(self, guild: discord.Guild, what: str, *, stopped_only: bool = False) -> None:
         platform = Platform.DISCORD.value
+        chat_ids = rights.chat_ids_in(guild)
         try:
-            stopped = await self._store.retire_chats(
-                platform, rights.chat_ids_in(guild), rights.REMOVED, rights.NO_RIGHTS
+            if stopped_only:
+                stopped = set(await self._store.stopped_chats(platform, rights.NO_RIGHTS))
+                chat_ids = [chat_id for chat_id in chat_ids if chat_id in stopped]
+            count = await self._store.retire_chats(
+                platform, chat_ids, rights.REMOVED, rights.NO_RIGHTS
             )
         except (DatabaseError, StorageError) as error:
             log.error("could not stop the alerts of Discord server %s: %s", guild.id, error)
             return
-        log.info("the bot was removed from Discord server %s; %d alert(s) off", guild.id, stopped)
+        log.info("the bot %s Discord server %s; %d alert(s) off", what, guild.id, count)

@@ -31,13 +31,17 @@ PostableChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChan
 
 
 def can_post(channel: PostableChannel) -> bool:
-    """Whether the bot may see `channel`, post there and embed (an alert is an embed)."""
+    """Whether the bot may see `channel`, post there and embed (an alert is an embed). In a
+    thread: one it may post in, not locked (or it manages threads), and, if private, one it
+    is in (or it manages threads)."""
     rights = channel.permissions_for(channel.guild.me)
-    if isinstance(channel, discord.Thread):
-        posts = rights.send_messages_in_threads
-    else:
-        posts = rights.send_messages
-    return rights.view_channel and posts and rights.embed_links
+    if not (rights.view_channel and rights.embed_links):
+        return False
+    if not isinstance(channel, discord.Thread):
+        return rights.send_messages
+    if not rights.manage_threads and (channel.locked or (channel.is_private() and not channel.me)):
+        return False
+    return rights.send_messages_in_threads
 
 
 def channel_of(client: discord.Client, chat_id: str) -> PostableChannel | None:
