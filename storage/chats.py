@@ -10,6 +10,8 @@ from storage.engine import Database
 from storage.records import ALL_CHANNELS, Subscription
 from storage.times import from_unix, to_unix
 
+_UNSUBSCRIBED = "unsubscribed"  # the reason of a subscription its chat turned off
+
 ChatId = str | int
 """Telegram chat ids (signed) and Discord ids (snowflakes); stored and returned as str."""
 
@@ -67,8 +69,11 @@ class ChatStore:
         channel: str | None = None,
     ) -> int:
         """Deactivate a chat's subscriptions: all (exchange None), one exchange's (channel
-        None: exchange-wide and per-channel ones), or one channel's. Returns how many."""
-        where = "platform = ? AND chat_id = ? AND active = 1"
+        None: exchange-wide and per-channel ones), or one channel's. Returns how many were on.
+
+        Those already off for another reason (the bot lost its right to post there) take
+        this one: a right given back later must not bring back what the chat turned off."""
+        where = "platform = ? AND chat_id = ?"
         parameters: list[object] = [platform, str(chat_id)]
         if exchange is not None:
             where += " AND exchange = ?"
@@ -76,7 +81,18 @@ class ChatStore:
             if channel is not None:
                 where += " AND channel = ?"
                 parameters.append(channel)
-        return await self._deactivate(where, parameters, "unsubscribed")
+        async with self._db.transaction() as conn:
+            stopped = await conn.execute(
+                "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
+                f"deactivated_reason = ? WHERE {where} AND active = 1",
+                (to_unix(self._now()), _UNSUBSCRIBED, *parameters),
+            )
+            await conn.execute(
+                f"UPDATE subscriptions SET deactivated_reason = ? WHERE {where} "
+                "AND active = 0 AND COALESCE(deactivated_reason, '') != ?",
+                (_UNSUBSCRIBED, *parameters, _UNSUBSCRIBED),
+            )
+        return stopped
 
     async def deactivate_chat(self, platform: str, chat_id: ChatId, reason: str) -> int:
         """Deactivate every subscription of a chat (bot blocked, chat gone); returns how many."""

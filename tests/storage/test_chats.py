@@ -192,3 +192,26 @@ async def test_retiring_many_chats_at_once(database: Database) -> None:
         rows = await store.subscriptions_of("discord", chat, active_only=False)
         assert [(s.active, s.deactivated_reason) for s in rows] == [(False, "removed")]
     assert len(await store.subscriptions_of("discord", "c:3")) == 1
+
+
+async def test_what_a_chat_turned_off_does_not_come_back_with_a_right(database: Database) -> None:
+    """On both engines: a subscription stopped for a lost right and then unsubscribed by its
+    chat stays off when the right comes back; the count is of those that were on."""
+    store = Store(database)
+    chat = -100950
+    await store.subscribe(TG, chat, "mexc", None, "en")
+    await store.subscribe(TG, chat, "okx", None, "en")
+    await store.deactivate_chat(TG, chat, "Not enough rights to send text messages")
+    await store.subscribe(TG, chat, "bybit", None, "en")
+
+    assert await store.unsubscribe(TG, chat, "mexc") == 0  # it was already off
+    assert await store.unsubscribe(TG, chat, "bybit") == 1
+
+    back = await store.reactivate_chat(TG, chat, ["not enough rights"])
+    assert [s.exchange for s in back] == ["okx"]
+    rows = await store.subscriptions_of(TG, chat, active_only=False)
+    assert [(s.exchange, s.active, s.deactivated_reason) for s in rows] == [
+        ("bybit", False, "unsubscribed"),
+        ("mexc", False, "unsubscribed"),
+        ("okx", True, None),
+    ]
