@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.telegram.rights import REMOVED
+from bot.adapters.telegram.rights import BLOCKED, REMOVED
 from bot.alerts.notifier import SendError
 from bot.render.en import EN
 from bot.reply import Reply
@@ -264,6 +264,17 @@ async def test_alerts_stay_off_unless_the_bot_in_the_chat_may_post_again(
     bot.tg.push_update(my_rights_changed(chat_id, gone, chat_type=chat_type, old=_ADMIN))
     await reasons_become(bot, chat_id, [REMOVED])
     assert bot.tg.sent_messages(chat_id) == []
+
+
+async def test_a_user_who_blocks_the_bot_has_their_alerts_stopped_as_blocked(bot: Bot) -> None:
+    user = 7_777
+    await bot.store.subscribe("telegram", str(user), "loopex", None, "en")
+    blocked = my_rights_changed(
+        user, {"status": "kicked", "until_date": 0}, chat_type="private", old={"status": "member"}
+    )
+    bot.tg.push_update(blocked)
+    await reasons_become(bot, user, [BLOCKED])
+    assert bot.tg.sent_messages(user) == []
 
 
 async def reasons_become(bot: Bot, chat_id: int, reasons: list[str | None]) -> None:

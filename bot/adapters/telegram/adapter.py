@@ -451,8 +451,9 @@ class TelegramAdapter:
         try:
             async with self._turns.in_order(chat.id):
                 if rights.removed(change):
+                    reason = rights.removal_reason(chat.type)
                     stopped = await self._store.retire_chat(
-                        platform, str(chat.id), rights.REMOVED, NO_RIGHTS
+                        platform, str(chat.id), reason, NO_RIGHTS
                     )
                     log.info("Telegram chat %s removed the bot; %d alert(s) off", chat.id, stopped)
                 elif rights.may_post_again(change) and (

@@ -29,6 +29,12 @@ _IN_CHAT = frozenset(
     {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
 )
 REMOVED = "the bot was removed from the chat"
+BLOCKED = "the user blocked the bot"  # a private chat's "removal"
+
+
+def removal_reason(chat_type: str) -> str:
+    """Why a chat that removed the bot has no alerts any more, as stored."""
+    return BLOCKED if chat_type == ChatType.PRIVATE else REMOVED
 
 
 def in_chat(member: ChatMember) -> bool:
