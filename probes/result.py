@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TypeVar, dataclass_transform
 
 # Text a remote side wrote (a status page's description and incident names, an error message
@@ -49,13 +51,22 @@ def _record(cls: type[_T]) -> type[_T]:
     return dataclass(slots=True)(cls)
 
 
+# A result without facts of its kind shares this one (read-only) mapping.
+NO_EXTRA: Mapping[str, object] = MappingProxyType({})
+
+
+def _no_extra() -> Mapping[str, object]:
+    return NO_EXTRA
+
+
 @_record
 class ProbeResult:
     """One check of one channel. A failure is a normal result, never an exception.
 
     `channel` is the channel key `exchange/channel` (e.g. `mexc/live_chat`).
     `detail` is a short human text ("HTTP 503", "timeout after 10 s").
-    `extra` carries kind-specific facts (TLS days left, status page indicator and incidents).
+    `extra` carries kind-specific facts (TLS days left, status page indicator and incidents),
+    read-only: results may share one (an `http` success shares its status's).
     `slow` is set when the check succeeded but took longer than the channel's `slow_ms`,
     or when the probe itself saw a degraded state (a certificate close to expiry, an upstream
     component in partial outage).
@@ -68,7 +79,7 @@ class ProbeResult:
     error: ErrorKind | None = None
     detail: str = ""
     slow: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
+    extra: Mapping[str, object] = field(default_factory=_no_extra)
 
 
 def clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
@@ -89,7 +100,7 @@ def bounded(result: ProbeResult) -> ProbeResult:
 _SCALARS = frozenset({int, float, bool, type(None)})
 
 
-def _fits(extra: dict[str, object]) -> bool:
+def _fits(extra: Mapping[str, object]) -> bool:
     """Whether every string in extra (and in the dicts and lists inside it) fits.
 
     It runs on every probe result, whose extra is mostly a few numbers (`{"status": 200}`):
