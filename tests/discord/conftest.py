@@ -202,10 +202,9 @@ class SlowStatus(StatusService):
 
 async def rights_settled(adapter: DiscordAdapter, before: int) -> None:
     """Wait until the adapter has looked at its rights more than `before` times in all, and
-    no look is under way or due (`DiscordAdapter._follow_rights`)."""
+    no look is under way or due (`RightsFollower`)."""
     for _ in range(500):
-        busy = adapter._rights_lock.locked() or adapter._rights_due
-        if adapter.stats.rights_checks > before and not busy:
+        if adapter.rights.looks > before and not adapter.rights.busy:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the bot did not look at its rights again")

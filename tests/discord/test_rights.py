@@ -49,7 +49,7 @@ async def set_bot_overwrite(bot: Bot, *, deny: int = 0) -> None:
     channel.permission_overwrites = (
         [{"id": bot_id, "type": 1, "allow": "0", "deny": str(deny)}] if deny else []
     )
-    before = bot.adapter.stats.rights_checks
+    before = bot.adapter.rights.looks
     await bot.dc.dispatch("CHANNEL_UPDATE", channel.to_payload(GUILD_ID))
     await rights_settled(bot.adapter, before)
 
@@ -119,7 +119,7 @@ async def test_a_role_given_the_right_back_brings_the_alerts_back(world: World) 
 
     everyone.permissions |= SEND_MESSAGES
     role = {"guild_id": str(GUILD_ID), "role": everyone.to_payload()}
-    before = bot.adapter.stats.rights_checks
+    before = bot.adapter.rights.looks
     await bot.dc.dispatch("GUILD_ROLE_UPDATE", role)
     await rights_settled(bot.adapter, before)
     (told,) = await bot.dc.wait_for_messages(1, channel_id=ALERTS_ID)
@@ -149,7 +149,7 @@ async def test_rights_given_back_while_the_bot_was_away_bring_the_alerts_back(
     ]
 
     again = await world.start()  # #alerts lets the bot post; #general still does not
-    assert again.adapter.stats.rights_checks == 1  # one look at connect, not one per server
+    assert again.adapter.rights.looks == 1  # one look at connect, not one per server
     (told,) = again.dc.channel_messages(ALERTS_ID)
     assert told["embeds"][0]["description"] == BACK_EN
     assert await active(again) == [("loopex", None)]
@@ -175,7 +175,7 @@ async def test_a_role_given_to_the_bot_brings_the_alerts_back(world: World) -> N
         "mute": False,
         "flags": 0,
     }
-    before = bot.adapter.stats.rights_checks
+    before = bot.adapter.rights.looks
     await bot.dc.dispatch("GUILD_MEMBER_UPDATE", member)
     await rights_settled(bot.adapter, before)
     (told,) = bot.dc.channel_messages(ALERTS_ID)
@@ -201,11 +201,11 @@ async def test_a_server_that_removes_the_bot_loses_its_alerts_for_good(bot: Bot)
     await reasons_become(bot, ALERTS, [REMOVED])
     await reasons_become(bot, f"c:{GENERAL_ID}", [REMOVED])
 
-    before = bot.adapter.stats.rights_checks
+    before = bot.adapter.rights.looks
     await bot.dc.join_guild(guild)  # added back: whoever did chooses its alerts afresh
     await set_bot_overwrite(bot, deny=EMBED_LINKS)  # a look after the join: both taken
     await set_bot_overwrite(bot)
-    assert bot.adapter.stats.rights_checks > before
+    assert bot.adapter.rights.looks > before
     assert await active(bot) == [] and await active(bot, f"c:{GENERAL_ID}") == []
     assert bot.dc.channel_messages(ALERTS_ID) == bot.dc.channel_messages(GENERAL_ID) == []
     seen = await bot.run(

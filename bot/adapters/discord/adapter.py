@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,27 +23,21 @@ from bot.adapters.common import (
     ChatStats,
     wait_set,
 )
-from bot.adapters.discord import rights
 from bot.adapters.discord.answering import DEFER_AFTER_S, Answerer
 from bot.adapters.discord.choices import choices_for
 from bot.adapters.discord.notifier import DiscordNotifier
+from bot.adapters.discord.rights import RightsFollower, RightsStore
 from bot.adapters.discord.slash import ChineseNames, slash_command
 from bot.adapters.discord.sync import SYNC_FILE, sync_if_changed
-from bot.alerts.back import alerts_back
 from bot.clock import Clock
 from bot.commands.context import Core
-from bot.commands.handlers import subscription_names
 from bot.commands.table import ArgKind, menu_commands
-from bot.render.discord_embed import ActionButton, reply_to_embed
+from bot.render.discord_embed import ActionButton
 from bot.settings import Settings
 from bot.supervisor import Supervisor
-from bot.vocab import Locale, Platform
-from storage.engine import DatabaseError, StorageError
-from storage.records import Subscription
+from bot.vocab import Platform
 
 log = logging.getLogger(__name__)
-
-_EVERY_SERVER = 0  # in `_rights_due`: look at every server's channels (no server has id 0)
 
 Interaction = discord.Interaction[Any]
 
@@ -57,20 +50,10 @@ class Refused(PermissionError):
     """Discord refused the bot for good (token, intents): off until fixed and restarted."""
 
 
-class ChatsStore(Protocol):
+class ChatsStore(RightsStore, Protocol):
     """What the adapter needs from storage (`storage.Store` has it)."""
 
     async def deactivate_chat(self, platform: str, chat_id: str, reason: str) -> int: ...
-
-    async def stopped_chats(self, platform: str, reasons: Sequence[str]) -> list[str]: ...
-
-    async def reactivate_chat(
-        self, platform: str, chat_id: str, reasons: Sequence[str]
-    ) -> list[Subscription]: ...
-
-    async def retire_chats(
-        self, platform: str, chat_ids: Iterable[str], reason: str, replacing: Sequence[str]
-    ) -> int: ...
 
 
 @dataclass
@@ -81,12 +64,11 @@ class DiscordStats(ChatStats):
     autocompletes: int = 0
     refused: int = 0
     syncs: int = 0
-    rights_checks: int = 0  # looks at the channels a lost right stopped (`rights`)
 
 
 class _Client(discord.Client):
     """discord.py's client, wired to the adapter (log-in hook, buttons, deleted channels, the
-    bot's own rights: `rights`)."""
+    bot's own rights)."""
 
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
         super().__init__(**options)
@@ -97,39 +79,39 @@ class _Client(discord.Client):
 
     async def on_ready(self) -> None:
         self.adapter._on_ready()
-        await self.adapter._follow_rights(None)  # what changed while the bot was away
+        await self.adapter.rights.follow(self, None)  # what changed while the bot was away
 
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.adapter._on_channel_gone(channel.id)
 
-    # What decides the bot's own rights (`rights`). Before `on_ready` (servers arriving at
-    # connect) nothing is followed one by one: `on_ready` looks at every server at once.
+    # What decides the bot's own rights (`RightsFollower`). Before `on_ready` (servers arriving
+    # at connect) nothing is followed one by one: `on_ready` looks at every server at once.
     async def on_guild_channel_update(
         self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
     ) -> None:
         if before.overwrites != after.overwrites:
-            await self.adapter._follow_rights(after.guild)
+            await self.adapter.rights.follow(self, after.guild)
 
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
         if before.permissions != after.permissions:
-            await self.adapter._follow_rights(after.guild)
+            await self.adapter.rights.follow(self, after.guild)
 
     async def on_guild_role_delete(self, role: discord.Role) -> None:
-        await self.adapter._follow_rights(role.guild)  # it may have denied the bot somewhere
+        await self.adapter.rights.follow(self, role.guild)  # it may have denied the bot somewhere
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if self.user is not None and after.id == self.user.id and before.roles != after.roles:
-            await self.adapter._follow_rights(after.guild)
+            await self.adapter.rights.follow(self, after.guild)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         if self.is_ready():  # back from an outage: what changed meanwhile
-            await self.adapter._follow_rights(guild)
+            await self.adapter.rights.follow(self, guild)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.adapter._on_joined(guild)
+        await self.adapter.rights.joined(guild)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        await self.adapter._on_removed(guild)
+        await self.adapter.rights.removed(guild)
 
     async def run_action(self, interaction: Interaction, action: str | None) -> None:
         await self.adapter.answers.button(interaction, action)
@@ -177,8 +159,7 @@ class DiscordAdapter:
         self._stopping = asyncio.Event()
         self._logged_in = False
         self._endpoints: tuple[str, yarl.URL] | None = None
-        self._rights_due: set[int] = set()  # servers whose rights to look at (`_follow_rights`)
-        self._rights_lock = asyncio.Lock()
+        self.rights = RightsFollower(store, core)
         # Its reconnect loop is its own; /healthz names it while Discord cannot be reached.
         self._health = (supervisor or Supervisor()).reported("discord")
 
@@ -328,86 +309,3 @@ class DiscordAdapter:
             return
         if stopped:
             log.info("Discord channel %s was deleted; %d subscription(s) stopped", chat_id, stopped)
-
-    async def _follow_rights(self, guild: discord.Guild | None) -> None:
-        """What decides the bot's rights changed in `guild` (None: anywhere, at connect): the
-        channels there whose alerts a lost right stopped get them back where the bot may post
-        again, and are told which (`rights`). Changes that come while a look is under way are
-        taken by one more look after it, together. A database failure is logged; the next
-        change or connect looks again."""
-        self._rights_due.add(guild.id if guild is not None else _EVERY_SERVER)
-        if self._rights_lock.locked():
-            return  # the look under way takes this one too, right after
-        async with self._rights_lock:
-            while self._rights_due:
-                due, self._rights_due = self._rights_due, set()
-                try:
-                    await self._look_at_rights(None if _EVERY_SERVER in due else due)
-                except (DatabaseError, StorageError) as error:
-                    log.error("could not bring back the alerts of Discord channels: %s", error)
-                except Exception:  # a bug: logged with its traceback; the gateway goes on
-                    log.exception("could not follow the bot's rights in Discord")
-                finally:
-                    self.stats.rights_checks += 1
-
-    async def _look_at_rights(self, servers: set[int] | None) -> None:
-        """One look at the stopped channels of these servers (None: every server)."""
-        client = self.client
-        if client is None:
-            return
-        platform = Platform.DISCORD.value
-        for chat_id in await self._store.stopped_chats(platform, rights.NO_RIGHTS):
-            channel = rights.channel_of(client, chat_id)
-            if channel is None or (servers is not None and channel.guild.id not in servers):
-                continue
-            try:
-                if not rights.can_post(channel):
-                    continue
-            except Exception:  # a bug, or a thread whose parent is not known: the next one
-                log.exception("could not work out the bot's rights in Discord %s", chat_id)
-                continue
-            back = await self._store.reactivate_chat(platform, chat_id, rights.NO_RIGHTS)
-            if back:
-                log.info(
-                    "Discord channel %s lets the bot post again; %d alert(s) back on",
-                    chat_id,
-                    len(back),
-                )
-                await self._tell_back(channel, back)
-
-    async def _tell_back(self, channel: rights.PostableChannel, back: list[Subscription]) -> None:
-        """Tell a channel which of its alerts came back, in the language it subscribed in."""
-        lang = Locale.from_client(back[0].locale)
-        names = subscription_names(self._core.catalog, back, lang)
-        try:
-            await channel.send(embed=reply_to_embed(alerts_back(names, lang)))
-        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as error:
-            # Its alerts are on again: the next one tries again, or stops them again.
-            log.warning(
-                "could not tell Discord channel %s its alerts are back: %s", channel.id, error
-            )
-
-    async def _on_removed(self, guild: discord.Guild) -> None:
-        """The bot was removed from a server (or the server deleted): its alerts stop for good."""
-        await self._retire(guild, "was removed from")
-
-    async def _on_joined(self, guild: discord.Guild) -> None:
-        """The bot joined a server, so it was not in it: alerts stopped there for a lost right
-        (say, the bot was removed while it was off) stay off for good; whoever added it back
-        subscribes afresh."""
-        await self._retire(guild, "joined", stopped_only=True)
-
-    async def _retire(self, guild: discord.Guild, what: str, *, stopped_only: bool = False) -> None:
-        platform = Platform.DISCORD.value
-        chat_ids = rights.chat_ids_in(guild)
-        try:
-            if stopped_only:
-                stopped = set(await self._store.stopped_chats(platform, rights.NO_RIGHTS))
-                chat_ids = [chat_id for chat_id in chat_ids if chat_id in stopped]
-            count = await self._store.retire_chats(
-                platform, chat_ids, rights.REMOVED, rights.NO_RIGHTS
-            )
-        except (DatabaseError, StorageError) as error:
-            log.error("could not stop the alerts of Discord server %s: %s", guild.id, error)
-            return
-        log.info("the bot %s Discord server %s; %d alert(s) off", what, guild.id, count)
