@@ -82,17 +82,19 @@ class ChatStore:
                 where += " AND channel = ?"
                 parameters.append(channel)
         async with self._db.transaction() as conn:
-            stopped = await conn.execute(
-                "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
-                f"deactivated_reason = ? WHERE {where} AND active = 1",
-                (to_unix(self._now()), _UNSUBSCRIBED, *parameters),
-            )
+            # The ones off first: on PostgreSQL this locks them, so a `reactivate_chat` racing
+            # this finds them unsubscribed (the other way round it could turn one back on
+            # between the two statements).
             await conn.execute(
                 f"UPDATE subscriptions SET deactivated_reason = ? WHERE {where} "
                 "AND active = 0 AND COALESCE(deactivated_reason, '') != ?",
                 (_UNSUBSCRIBED, *parameters, _UNSUBSCRIBED),
             )
-        return stopped
+            return await conn.execute(
+                "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
+                f"deactivated_reason = ? WHERE {where} AND active = 1",
+                (to_unix(self._now()), _UNSUBSCRIBED, *parameters),
+            )
 
     async def deactivate_chat(self, platform: str, chat_id: ChatId, reason: str) -> int:
         """Deactivate every subscription of a chat (bot blocked, chat gone); returns how many."""

@@ -4,14 +4,18 @@ right back; a server that removes the bot loses its alerts for good."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
+import discord
 import pytest
 
-from bot.adapters.discord.rights import REMOVED
+from bot.adapters.discord.rights import REMOVED, RightsFollower
 from bot.alerts.notifier import SendError, SendErrorKind
+from bot.commands.context import Core
 from bot.reply import Reply
 from storage.engine import DatabaseError
+from storage.records import Subscription
 from tests.discord.conftest import (
     ALERTS_ID,
     GENERAL_ID,
@@ -258,3 +262,36 @@ async def test_a_database_failure_is_logged_and_the_bot_goes_on(
     (told,) = await bot.dc.wait_for_messages(1, channel_id=ALERTS_ID)
     assert told["embeds"][0]["title"] == "🔔 Alerts are back on here"
     assert await active(bot) == [("loopex", None)]
+
+
+async def test_changes_during_a_look_are_taken_by_one_more_look() -> None:
+    """While a look waits for the database, two more changes come: both are taken, together,
+    by one look right after it (none is lost, none costs a look of its own)."""
+    release = asyncio.Event()
+    asked: list[int] = []
+
+    class SlowStore:
+        async def stopped_chats(self, platform: str, reasons: Sequence[str]) -> list[str]:
+            asked.append(len(asked))
+            if len(asked) == 1:
+                await release.wait()
+            return []
+
+        async def reactivate_chat(self, *_: object) -> list[Subscription]:
+            raise AssertionError("nothing was stopped")
+
+        async def retire_chats(self, *_: object) -> int:
+            raise AssertionError("nothing was removed")
+
+    follower = RightsFollower(SlowStore(), cast(Core, None))
+    client = cast(discord.Client, None)
+    first = asyncio.create_task(follower.follow(client, cast(discord.Guild, discord.Object(1))))
+    while not asked:
+        await asyncio.sleep(0)
+    await follower.follow(client, cast(discord.Guild, discord.Object(2)))  # returns at once
+    await follower.follow(client, cast(discord.Guild, discord.Object(3)))
+    assert follower.busy and follower.looks == 0
+    release.set()
+    await first
+    assert follower.looks == 2 and asked == [0, 1]
+    assert not follower.busy

@@ -84,8 +84,8 @@ class _Client(discord.Client):
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.adapter._on_channel_gone(channel.id)
 
-    # What decides the bot's own rights (`RightsFollower`). Before `on_ready` (servers arriving
-    # at connect) nothing is followed one by one: `on_ready` looks at every server at once.
+    # What decides the bot's own rights (`RightsFollower`). Servers arriving at connect, before
+    # `on_ready`, are not looked at one by one: `on_ready` looks at every server at once.
     async def on_guild_channel_update(
         self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
     ) -> None:
