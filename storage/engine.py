@@ -127,22 +127,23 @@ def json_list(
     return f"SELECT CAST(value AS {sql_type}) FROM {values}"
 
 
-# Rows per statement in `insert_rows`: 100 rows of up to 10 columns stay far below the bound
-# parameters either engine takes (SQLite 32,766, PostgreSQL 32,767).
-ROWS_PER_STATEMENT = 100
+# Rows per statement in `insert_rows`: 1,000 rows of up to 10 columns stay below the bound
+# parameters either engine takes (SQLite 32,766, PostgreSQL 32,767). Each statement takes the
+# GIL back once (see `insert_rows`): a flush of a few thousand results, a few times.
+ROWS_PER_STATEMENT = 1000
 
 
 async def insert_rows(
     conn: Conn, head: str, rows: Sequence[Row], tail: str = "", *, group: str | None = None
 ) -> None:
-    """Run `head VALUES (?, ...), (?, ...) tail` for all rows, up to 100 rows per statement.
+    """Run `head VALUES (?, ...), (?, ...) tail` for all rows, up to 1,000 rows a statement.
     `group` replaces the `(?, ...)` of a row (SQL around its placeholders, one per value).
 
     Why not `executemany` row by row: SQLite runs in its own thread, and `executemany` takes
     the GIL back for every row, each time making the event loop's thread wait for a thread
     switch; in the probe benchmark (bench/probe_pipeline.py) those waits cost the loop more
-    than SQLite's own work. Here a batch of 1,000 rows takes the GIL back about ten times.
-    PostgreSQL likewise gets ten statements instead of a thousand.
+    than SQLite's own work. Here a batch of 5,000 rows takes the GIL back about five times.
+    PostgreSQL likewise gets five statements instead of five thousand.
     """
     if rows:
         await insert_values(conn, head, _flat(rows), len(rows[0]), tail, group=group)

@@ -149,7 +149,7 @@ def merge_encoded(blobs: Iterable[bytes | None]) -> bytes:
     merged: dict[int, int] = {}
     for blob in blobs:
         if blob:
-            _add_sparse(merged, blob)
+            add_sparse(merged, blob)
     return encode_sparse(merged)
 
 
@@ -166,7 +166,7 @@ def encode_sparse(counts: Mapping[int, int]) -> bytes:
     return bytes(out)
 
 
-def _add_sparse(merged: dict[int, int], blob: bytes) -> None:
+def add_sparse(merged: dict[int, int], blob: bytes) -> None:
     """`add_encoded` into {bucket: count}; the same checks, a one-byte count read inline."""
     if blob[0] != _VERSION:
         raise ValueError("not an encoded histogram (unknown version)")

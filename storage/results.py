@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from probes.result import ErrorKind, ProbeResult
 from storage.engine import Conn, Database, insert_rows, insert_values, json_list
-from storage.histogram import UPPER_BOUNDS_MS, Histogram, encode_sparse
+from storage.histogram import UPPER_BOUNDS_MS, Histogram, add_sparse, encode_sparse
 from storage.records import RollupSummary
 from storage.times import from_unix, hour_start, to_unix
 
@@ -21,19 +21,30 @@ _INSERT_RAW = (
 # A check without error gives '' for it, stored as NULL: SQLite's driver binds a Python None
 # only after two failed attribute look-ups, a few microseconds for every row of every batch.
 _RAW_VALUES = "(?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?)"
-# The merge happens inside the database (hist_merge: a Python function on SQLite, PL/pgSQL
-# on PostgreSQL): no read-modify-write round trips.
+# The counts are summed by the database. The histograms: on PostgreSQL too (`hist_merge`, in
+# PL/pgSQL); on SQLite they are read first and merged here (`_fold_stored`), then replaced. A
+# Python `hist_merge` inside SQLite ran in SQLite's thread once per rollup row, each time
+# waiting for the event loop's thread to hand over the GIL: a forced thread switch for every
+# channel of every flush (bench/probe_pipeline.py: flushes took ~100 ms, mostly waiting). The
+# read and the write are one transaction, which on SQLite no other writer can enter.
 _INSERT_ROLLUP = (
     "INSERT INTO rollups (channel_id, hour, count, failures, slow, latency_sum_ms, histogram)"
 )
-_MERGE_ROLLUP = """
+_ADD_ROLLUP = """
 ON CONFLICT (channel_id, hour) DO UPDATE SET
     count = rollups.count + excluded.count,
     failures = rollups.failures + excluded.failures,
     slow = rollups.slow + excluded.slow,
     latency_sum_ms = rollups.latency_sum_ms + excluded.latency_sum_ms,
-    histogram = hist_merge(rollups.histogram, excluded.histogram)
+    histogram = {histogram}
 """
+_MERGE_ROLLUP = {
+    "sqlite": _ADD_ROLLUP.format(histogram="excluded.histogram"),
+    "postgresql": _ADD_ROLLUP.format(histogram="hist_merge(rollups.histogram, excluded.histogram)"),
+}
+_STORED_HISTOGRAMS = (
+    "SELECT channel_id, histogram FROM rollups WHERE hour = ? AND channel_id IN ({ids})"
+)
 # SQLite: driven by channels (CROSS JOIN fixes the order), so each channel's window is one
 # range of the rollups primary key and the groups come out in order: 10x faster than the hour
 # index. (The casts change nothing here; in the PostgreSQL queries below they keep the sums
@@ -197,6 +208,23 @@ def _rows(
     return raw, tallies
 
 
+async def _fold_stored(
+    conn: Conn, ids: Mapping[str, int], tallies: Mapping[tuple[str, int], _Tally]
+) -> None:
+    """Add the histograms already stored for the tallies' (channel, hour) rows into the
+    tallies, one query per hour (a batch nearly always lies in one)."""
+    channels: dict[int, list[tuple[int, str]]] = {}  # hour -> (channel id, channel key)
+    for channel, hour in tallies:
+        channels.setdefault(hour, []).append((ids[channel], channel))
+    sql = _STORED_HISTOGRAMS.format(ids=json_list(conn.dialect, sql_type="BIGINT"))
+    for hour, pairs in channels.items():
+        keys = dict(pairs)
+        rows = await conn.fetchall(sql, (hour, json.dumps(list(keys))))
+        for channel_id, histogram in rows:
+            if histogram:
+                add_sparse(tallies[keys[channel_id], hour].buckets, histogram)
+
+
 class ResultStore:
     """Part of `Store`: raw results and hourly rollups."""
 
@@ -220,12 +248,14 @@ class ResultStore:
                 raw, tallies = _rows(results, ids, region)
             await insert_values(conn, _INSERT_RAW, raw, _RAW_WIDTH, group=_RAW_VALUES)
             if rollups:
+                if conn.dialect == "sqlite":
+                    await _fold_stored(conn, ids, tallies)
                 hours = [
                     (ids[channel], hour, t.count, t.failures, t.slow, t.latency_sum_ms,
                      encode_sparse(t.buckets))
                     for (channel, hour), t in tallies.items()
                 ]  # fmt: skip
-                await insert_rows(conn, _INSERT_ROLLUP, hours, _MERGE_ROLLUP)
+                await insert_rows(conn, _INSERT_ROLLUP, hours, _MERGE_ROLLUP[conn.dialect])
         # Only now: ids made by a transaction that rolled back must not be remembered.
         if ids is not self._channel_ids:
             self._channel_ids.update(ids)

@@ -300,3 +300,22 @@ async def test_after_a_stop_summing_every_channel_reads_no_other_rollups(tmp_pat
         await db.close()
     assert {"rollups", "channels"} <= analyzed
     assert not [step for step in plan if "BLOOM" in step], plan
+
+
+async def test_batches_across_channels_and_hours_merge_exactly(store: Store) -> None:
+    """Batches each spanning two hours and three channels, on rows earlier batches made: every
+    (channel, hour) histogram is exactly that of all its checks."""
+    rng = random.Random(5)
+    checks = [
+        (f"x/c{rng.randrange(3)}", START + timedelta(seconds=rng.randrange(7200)),
+         rng.lognormvariate(5, 1))
+        for _ in range(600)
+    ]  # fmt: skip
+    for chunk in range(0, 600, 150):
+        await store.write_results([ok(c, at, ms) for c, at, ms in checks[chunk : chunk + 150]])
+    for channel in ("x/c0", "x/c1", "x/c2"):
+        for hour in (START, START + HOUR):
+            mine = [ms for c, at, ms in checks if c == channel and hour <= at < hour + HOUR]
+            summary = await store.rollup_summary(channel, hour, hour + HOUR)
+            assert summary.histogram == Histogram.of(mine)
+            assert summary.count == len(mine) > 0
