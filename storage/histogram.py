@@ -141,10 +141,11 @@ def merge_all(histograms: Iterable[Histogram]) -> Histogram:
 
 
 def merge_encoded(blobs: Iterable[bytes | None]) -> bytes:
-    """Merge encoded histograms without building intermediate objects (used inside SQLite).
+    """Merge encoded histograms without building intermediate objects: byte for byte what a
+    rollup row's histogram becomes when a batch adds to it, on either engine (PostgreSQL's
+    `hist_merge` is checked against it).
 
-    Sparse: SQLite calls it for every rollup row a flush adds to (`hist_merge`), and an
-    hour of one channel fills a few of the 45 buckets, so only those are touched.
+    Sparse: an hour of one channel fills a few of the 45 buckets, so only those are touched.
     """
     merged: dict[int, int] = {}
     for blob in blobs:

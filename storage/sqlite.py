@@ -29,7 +29,7 @@ from storage.engine import (
     Row,
     StorageError,
 )
-from storage.histogram import BUCKETS, add_encoded, encode_counts, merge_encoded
+from storage.histogram import BUCKETS, add_encoded, encode_counts
 from storage.schema import Migration, find_migrations, migrations_dir
 
 log = logging.getLogger(__name__)
@@ -42,17 +42,13 @@ T = TypeVar("T")
 
 
 class _Connection(sqlite3.Connection):
-    """A sqlite3 connection that knows the histogram functions the rollup SQL uses."""
+    """A sqlite3 connection that knows the histogram aggregate the rollup reads use (a rollup
+    write merges its histograms before, in the event loop's thread: storage/results.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.create_function("hist_merge", 2, _hist_merge, deterministic=True)
         # typeshed types aggregate values as int only; ours are BLOBs.
         self.create_aggregate("hist_sum", 1, _HistSum)  # type: ignore[arg-type]
-
-
-def _hist_merge(a: bytes | None, b: bytes | None) -> bytes:
-    return merge_encoded((a, b))
 
 
 class _HistSum:

@@ -108,7 +108,7 @@ def test_it_encodes_a_typical_hour_in_a_few_bytes() -> None:
     )
 )
 def test_merging_encoded_histograms_gives_the_encoded_sum(parts: list[list[int]]) -> None:
-    """What SQLite's hist_merge adds into a rollup row: byte for byte the sum's encoding."""
+    """What a batch adds into a rollup row: byte for byte the sum's encoding."""
     summed = [sum(counts) for counts in zip(*parts, strict=True)] if parts else [0] * BUCKETS
     blobs = [encode_counts(counts) for counts in parts]
     assert merge_encoded(blobs) == encode_counts(summed)

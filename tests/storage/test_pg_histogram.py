@@ -1,5 +1,5 @@
 """PostgreSQL's hist_merge and hist_sum (PL/pgSQL, postgresql/0001_core.sql) give, byte for
-byte, what storage/histogram.py's `merge_encoded` gives (what SQLite's functions call), on the
+byte, what storage/histogram.py's `merge_encoded` gives (the rollups' merge on SQLite), on the
 real server, for any encoded histograms; and refuse what Python refuses.
 
 Hypothesis drives a synchronous test, so the server is reached through a private event loop.
