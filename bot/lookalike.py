@@ -211,16 +211,23 @@ def riskiest(message: str, catalog: Catalog) -> str | None:
     we cannot vouch for, else the first official one. An official link beside a fake one
     never makes the message read as fine.
     """
+    picked = _riskiest_checked(message, catalog)
+    return None if picked is None else picked[0]
+
+
+def _riskiest_checked(message: str, catalog: Catalog) -> tuple[str, Finding] | None:
+    """`riskiest`, with its `check`: each word is checked once."""
     whole = message.strip()
     if _is_pasted_phone(whole):
-        return whole
+        return whole, check(whole, catalog)
     found: list[str] = []
     for word in _candidates(message):
         if len(found) == MAX_CHECKED:
             break
         if word not in found:
             found.append(word)
-    return min(found, key=lambda word: _RISK[check(word, catalog).verdict], default=None)
+    checked = [(word, check(word, catalog)) for word in found]
+    return min(checked, key=lambda pair: _RISK[pair[1].verdict], default=None)
 
 
 def _candidates(message: str) -> Iterator[str]:
@@ -246,8 +253,8 @@ def _trim(word: str) -> str:
 def check_message(text: str, catalog: Catalog) -> Finding:
     """`check` of the riskiest link, e-mail, @account or phone number in the text (see
     `riskiest`: a sentence around links, Chinese glued to one), else of the text as typed."""
-    word = riskiest(text, catalog)
-    return check(text if word is None else word, catalog)
+    picked = _riskiest_checked(text, catalog)
+    return check(text, catalog) if picked is None else picked[1]
 
 
 def _is_pasted_phone(text: str) -> bool:
