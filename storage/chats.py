@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from storage.engine import Database
+from storage.engine import Conn, Database
 from storage.records import ALL_CHANNELS, Subscription
 from storage.times import from_unix, to_unix
 
@@ -81,26 +81,16 @@ class ChatStore:
             if channel is not None:
                 where += " AND channel = ?"
                 parameters.append(channel)
+        # Any reason but the chat's own: it is the chat's choice now.
+        already_off = ("COALESCE(deactivated_reason, '') != ?", [_UNSUBSCRIBED])
         async with self._db.transaction() as conn:
-            # The ones off first: on PostgreSQL this locks them, so a `reactivate_chat` racing
-            # this finds them unsubscribed (the other way round it could turn one back on
-            # between the two statements).
-            await conn.execute(
-                f"UPDATE subscriptions SET deactivated_reason = ? WHERE {where} "
-                "AND active = 0 AND COALESCE(deactivated_reason, '') != ?",
-                (_UNSUBSCRIBED, *parameters, _UNSUBSCRIBED),
-            )
-            return await conn.execute(
-                "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
-                f"deactivated_reason = ? WHERE {where} AND active = 1",
-                (to_unix(self._now()), _UNSUBSCRIBED, *parameters),
-            )
+            return await _turn_off(conn, where, parameters, _UNSUBSCRIBED, already_off, self._now())
 
     async def deactivate_chat(self, platform: str, chat_id: ChatId, reason: str) -> int:
         """Deactivate every subscription of a chat (bot blocked, chat gone); returns how many."""
-        return await self._deactivate(
-            "platform = ? AND chat_id = ? AND active = 1", [platform, str(chat_id)], reason
-        )
+        where, parameters = "platform = ? AND chat_id = ?", [platform, str(chat_id)]
+        async with self._db.transaction() as conn:
+            return await _turn_off(conn, where, parameters, reason, None, self._now())
 
     async def reactivate_chat(
         self, platform: str, chat_id: ChatId, reasons: Sequence[str]
@@ -147,20 +137,13 @@ class ChatStore:
     ) -> int:
         """`retire_chat` of each chat, in one transaction (a server the bot left: all its
         channels). Returns how many subscriptions were active."""
+        already_off = _reasons(replacing) if replacing else None
+        now = self._now()
         active = 0
         async with self._db.transaction() as conn:
             for chat_id in chat_ids:
-                active += await conn.execute(
-                    "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
-                    "deactivated_reason = ? WHERE platform = ? AND chat_id = ? AND active = 1",
-                    (to_unix(self._now()), reason, platform, str(chat_id)),
-                )
-                stopped, parameters = _stopped_for(platform, chat_id, replacing)
-                if stopped:
-                    await conn.execute(
-                        f"UPDATE subscriptions SET deactivated_reason = ? WHERE {stopped}",
-                        (reason, *parameters),
-                    )
+                where, parameters = "platform = ? AND chat_id = ?", [platform, str(chat_id)]
+                active += await _turn_off(conn, where, parameters, reason, already_off, now)
         return active
 
     async def migrate_chat(self, platform: str, old_chat_id: ChatId, new_chat_id: ChatId) -> int:
@@ -247,13 +230,33 @@ class ChatStore:
             )
         return str(rows[0][0]) if rows else None
 
-    async def _deactivate(self, where: str, parameters: list[object], reason: str) -> int:
-        async with self._db.transaction() as conn:
-            return await conn.execute(
-                "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
-                f"deactivated_reason = ? WHERE {where}",
-                (to_unix(self._now()), reason, *parameters),
-            )
+
+async def _turn_off(
+    conn: Conn,
+    where: str,
+    parameters: Sequence[object],
+    reason: str,
+    already_off: tuple[str, Sequence[object]] | None,
+    now: datetime,
+) -> int:
+    """Turn off the subscriptions `where` selects, for `reason`; those already off that
+    `already_off` (SQL and parameters) matches take the reason too. Returns how many were on.
+
+    The ones off first: on PostgreSQL this locks them, so a `reactivate_chat` racing this
+    finds them with the new reason (the other way round it could turn one back on between the
+    two statements)."""
+    if already_off is not None:
+        matches, words = already_off
+        await conn.execute(
+            f"UPDATE subscriptions SET deactivated_reason = ? WHERE {where} "
+            f"AND active = 0 AND ({matches})",
+            (reason, *parameters, *words),
+        )
+    return await conn.execute(
+        "UPDATE subscriptions SET active = 0, deactivated_at = ?, "
+        f"deactivated_reason = ? WHERE {where} AND active = 1",
+        (to_unix(now), reason, *parameters),
+    )
 
 
 def _stopped_for(

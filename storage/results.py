@@ -23,10 +23,10 @@ _INSERT_RAW = (
 _RAW_VALUES = "(?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?)"
 # The counts are summed by the database. The histograms: on PostgreSQL too (`hist_merge`, in
 # PL/pgSQL); on SQLite they are read first and merged here (`_fold_stored`), then replaced. A
-# Python `hist_merge` inside SQLite ran in SQLite's thread once per rollup row, each time
-# waiting for the event loop's thread to hand over the GIL: a forced thread switch for every
-# channel of every flush (bench/probe_pipeline.py: flushes took ~100 ms, mostly waiting). The
-# read and the write are one transaction, which on SQLite no other writer can enter.
+# Python `hist_merge` inside SQLite ran in SQLite's thread once per rollup row, and each call
+# had to take the GIL from the busy event loop's thread: a forced thread switch for every
+# channel of every flush. The read and the write are one transaction, which on SQLite no
+# other writer can enter.
 _INSERT_ROLLUP = (
     "INSERT INTO rollups (channel_id, hour, count, failures, slow, latency_sum_ms, histogram)"
 )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.catalog import Catalog
+from bot.commands.handlers import subscription_names
 from bot.render.chat import notice
 from bot.render.strings import strings
 from bot.reply import Reply
 from bot.vocab import Locale
+from storage.records import Subscription
 
 _TITLE = {Locale.EN: "🔔 Alerts are back on here", Locale.ZH: "🔔 这里的提醒已恢复"}
 _BACK = {
@@ -24,13 +27,14 @@ _NOW = {
 }
 
 
-def alerts_back(
-    names: Sequence[tuple[str, str | None]], lang: Locale, *, commands: bool = True
-) -> Reply:
-    """Which subscriptions came back, in the chat's language. A chat where the bot answers
-    no command (a Telegram channel) is not told to send one (`commands=False`)."""
+def alerts_back(catalog: Catalog, back: Sequence[Subscription], *, commands: bool = True) -> Reply:
+    """Which subscriptions came back (`back`, of one chat), in the language the chat subscribed
+    in. A chat where the bot answers no command (a Telegram channel) is not told to send one
+    (`commands=False`)."""
+    lang = Locale.from_client(back[0].locale)
     lines = [_BACK[lang]]
     every = strings(lang).subs_all_channels  # as /subscriptions says it
+    names = subscription_names(catalog, back, lang)
     lines += [f"• {exchange} — {name or every}" for exchange, name in names]
     lines.append(_MISSED[lang] + _NOW[lang] if commands else _MISSED[lang])
     return notice(_TITLE[lang], *lines, ephemeral=False)

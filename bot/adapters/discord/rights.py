@@ -27,9 +27,8 @@ import discord
 from bot.adapters.discord.chats import parse_chat_id
 from bot.alerts.back import alerts_back
 from bot.commands.context import Core
-from bot.commands.handlers import subscription_names
 from bot.render.discord_embed import reply_to_embed
-from bot.vocab import Locale, Platform
+from bot.vocab import Platform
 from storage.engine import DatabaseError, StorageError
 from storage.records import Subscription
 
@@ -151,10 +150,8 @@ class RightsFollower:
 
     async def _tell_back(self, channel: PostableChannel, back: list[Subscription]) -> None:
         """Tell a channel which of its alerts came back, in the language it subscribed in."""
-        lang = Locale.from_client(back[0].locale)
-        names = subscription_names(self._core.catalog, back, lang)
         try:
-            await channel.send(embed=reply_to_embed(alerts_back(names, lang)))
+            await channel.send(embed=reply_to_embed(alerts_back(self._core.catalog, back)))
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as error:
             # Its alerts are on again: the next one tries again, or stops them again.
             log.warning(

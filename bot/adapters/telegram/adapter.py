@@ -42,7 +42,6 @@ from bot.alerts.telegram_notifier import NO_RIGHTS
 from bot.clock import Clock
 from bot.commands.context import Core, Request
 from bot.commands.dispatch import handle
-from bot.commands.handlers import subscription_names
 from bot.commands.table import menu_commands
 from bot.render.chat import notice
 from bot.render.telegram_html import ACTIONS
@@ -467,11 +466,9 @@ class TelegramAdapter:
                             chat.id,
                             len(back),
                         )
-                        lang = Locale.from_client(back[0].locale)  # the chat's, as subscribed
-                        names = subscription_names(self._core.catalog, back, lang)
                         # The bot answers no command in a channel: not told to send one there.
                         commands = chat.type != ChatType.CHANNEL
-                        reply = alerts_back(names, lang, commands=commands)
+                        reply = alerts_back(self._core.catalog, back, commands=commands)
                         await self._deliver(chat.id, reply, None)
         except (DatabaseError, StorageError) as error:
             log.error("could not update the alerts of Telegram chat %s: %s", chat.id, error)
