@@ -40,6 +40,33 @@ async def test_a_batch_is_one_transaction(store: Store) -> None:
     assert control == ["BEGIN IMMEDIATE", "COMMIT"]
 
 
+@pytest.mark.parametrize("size", [1, 5, 1023, 1024, 1025, 3100])
+async def test_a_batch_of_any_size_is_stored_whole_and_in_order(store: Store, size: int) -> None:
+    at = [START + timedelta(milliseconds=n) for n in range(size)]
+    await store.write_results([ok("mexc/live_chat", t, 100.0 + n) for n, t in enumerate(at)])
+    async with store.db.reading() as conn:
+        rows = await conn.fetchall("SELECT at_ms, latency_us FROM probe_results ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        (round(t.timestamp() * 1000), (100 + n) * 1000) for n, t in enumerate(at)
+    ]
+
+
+@pytest.mark.sqlite_only("traces SQLite's statements")
+async def test_batches_of_many_sizes_use_few_statement_texts(store: Store) -> None:
+    """The driver prepares each text once: a batch's rest goes in powers of two, not in one
+    statement of its own size (a new text, prepared afresh, for nearly every batch)."""
+    sizes = (1, 3, 100, 700, 999, 1500, 2049, 3333)
+    statements: list[str] = []
+    await store.db.raw.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+    for size in sizes:
+        await store.write_results([ok("mexc/live_chat", NOW, 100.0)] * size)
+    await store.db.raw.set_trace_callback(None)  # type: ignore[attr-defined]
+    inserts = [s for s in statements if s.startswith("INSERT INTO probe_results")]
+    rows_each = [s.count("NULLIF(") // 2 for s in inserts]  # two NULLIFs a row
+    assert sum(rows_each) == sum(sizes)
+    assert set(rows_each) <= {1 << n for n in range(11)}  # 1,024 rows and its halves
+
+
 async def test_a_failure_mid_batch_writes_nothing(store: Store) -> None:
     await store.write_results([ok("mexc/live_chat", NOW, 100.0)])
     bad = ProbeResult("mexc/new_channel", NOW, True, 120.0, detail=object())  # type: ignore[arg-type]
@@ -158,7 +185,8 @@ async def test_it_reads_a_channels_recent_results_newest_first(store: Store) -> 
 
 
 async def test_a_raw_row_says_what_the_check_said(database: Database) -> None:
-    """On both engines: a check without error stores NULL (written as '' through NULLIF)."""
+    """On both engines: a check without error, or of no region, stores NULL (written as ''
+    through NULLIF)."""
     store = Store(database)
     at = START + timedelta(seconds=1.2345)
     await store.write_results(
@@ -166,13 +194,14 @@ async def test_a_raw_row_says_what_the_check_said(database: Database) -> None:
     )
     async with store.db.reading() as conn:
         rows = await conn.fetchall(
-            "SELECT at_ms, ok, slow, latency_us, error, detail FROM probe_results ORDER BY id"
+            "SELECT at_ms, ok, slow, latency_us, error, detail, region FROM probe_results "
+            "ORDER BY id"
         )
     at_ms = round(at.timestamp() * 1000)
     assert rows == [
-        (at_ms, 1, 0, 12346, None, ""),  # no error: NULL, not an empty text
-        (at_ms, 0, 0, None, "timeout", "timeout after 10 s"),
-        (at_ms, 1, 0, None, None, ""),  # a latency that is no number is none
+        (at_ms, 1, 0, 12346, None, "", None),  # no error, no region: NULL, not an empty text
+        (at_ms, 0, 0, None, "timeout", "timeout after 10 s", None),
+        (at_ms, 1, 0, None, None, "", None),  # a latency that is no number is none
     ]
 
 
