@@ -89,6 +89,10 @@ class Reason(StrEnum):
     PHONE_UNLISTED = "phone_unlisted"
     NO_EXCHANGE = "no_exchange"
     NOT_A_LINK = "not_a_link"
+    # A link of another scheme than http(s): `javascript://www.mexc.com/...` runs code.
+    NOT_WEB = "not_web"
+    # More links than a message is read for: the ones left unread may be the fake.
+    TOO_MANY = "too_many"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +153,8 @@ _CONFUSABLE = str.maketrans(
     }
 )  # fmt: skip
 _PHONE = re.compile(r"^\+?[\d\s().\-]{7,24}$")
-_EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+$")
+# No backslash: no address has one unquoted, and `evil.com\\@mexc.com` is a link to evil.com.
+_EMAIL = re.compile(r"^[^@\s/\\]+@[^@\s/\\]+$")
 _HANDLE = re.compile(r"^@?[A-Za-z0-9_]{3,64}$")
 _DOTS = re.compile(f"[.{DOT_LIKES}]")
 _HOSTLIKE = re.compile(rf"^[^\s/@]+[.{DOT_LIKES}][^\s/@]+")
@@ -227,7 +232,23 @@ def _riskiest_checked(message: str, catalog: Catalog) -> tuple[str, Finding] | N
         if word not in found:
             found.append(word)
     checked = [(word, check(word, catalog)) for word in found]
-    return min(checked, key=lambda pair: _RISK[pair[1].verdict], default=None)
+    picked = min(checked, key=lambda pair: _RISK[pair[1].verdict], default=None)
+    if picked is not None and picked[1].verdict is Verdict.OFFICIAL and _more_than(message, found):
+        word, finding = picked
+        return word, _finding(
+            Verdict.UNKNOWN, Reason.TOO_MANY, finding.subject, None, finding.shown
+        )
+    return picked
+
+
+def too_long_to_read() -> Finding:
+    """The answer for a text longer than we read: never a verdict on a part of it."""
+    return Finding(Verdict.UNKNOWN, Reason.TOO_MANY, Subject.TEXT, None, "")
+
+
+def _more_than(message: str, found: list[str]) -> bool:
+    """Whether the message holds a word to check beyond the `MAX_CHECKED` found."""
+    return len(found) == MAX_CHECKED and any(w not in found for w in _candidates(message))
 
 
 def _candidates(message: str) -> Iterator[str]:
@@ -359,6 +380,11 @@ def _link(url: str, shown: str, catalog: Catalog) -> Finding:
         parsed = parse_url(url)
     except UrlError as error:
         return _trick(error, url, shown, catalog)
+    if parsed.scheme not in ("http", "https"):
+        # Whatever host it names, opening it runs code or hands it to another app.
+        exchange = brand_of(url, catalog)
+        verdict = Verdict.LOOKALIKE if exchange is not None else Verdict.UNKNOWN
+        return _finding(verdict, Reason.NOT_WEB, Subject.LINK, exchange, shown)
     if parsed.host in ACCOUNT_HOSTS:
         path = re.split(r"[?#]", parsed.rest, maxsplit=1)[0].strip("/").split("/")
         if parsed.host in ("t.me", "telegram.me") and path[0] == "s":

@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog, load_catalog
 from bot.lookalike import (
+    MAX_CHECKED,
     WHOLE_WORD_BRANDS,
     Reason,
     Verdict,
     check,
+    check_message,
     defang,
     is_checkable,
     riskiest,
@@ -103,6 +105,13 @@ TABLE = [
     ("https://0x7f.1/mexc", LOOK, "mexc", Reason.RAW_IP),
     ("https://www.mexc.com@evil.io/support", LOOK, "mexc", Reason.USERINFO),
     ("https://evil.io\\www.mexc.com/support", LOOK, "mexc", Reason.BACKSLASH),
+    # Typed without a scheme it is no e-mail (no address has an unquoted backslash): evil.com.
+    ("evil.com\\@mexc.com", LOOK, "mexc", Reason.BACKSLASH),
+    # Not web links, whatever host they name: a script, an app's intent, inline data.
+    ("javascript://www.mexc.com/%0Aalert(document.cookie)", LOOK, "mexc", Reason.NOT_WEB),
+    ("intent://www.mexc.com/#Intent;scheme=https;package=evil;end", LOOK, "mexc", Reason.NOT_WEB),
+    ("data://www.mexc.com/x", LOOK, "mexc", Reason.NOT_WEB),
+    ("javascript://example.org/%0Aalert(1)", UNK, None, Reason.NOT_WEB),
     # The same tricks when the browser does land on the official site: that site it is.
     ("https://evil.io@www.mexc.com/", OFF, "mexc", Reason.OFFICIAL_DOMAIN),
     ("https://www.binance.com/en/support\\faq", OFF, "binance", Reason.OFFICIAL_DOMAIN),
@@ -474,3 +483,15 @@ def test_an_address_on_a_look_alike_domain_is_called_an_address(locale: Locale, 
     assert (found.verdict, found.reason) == (LOOK, Reason.BRAND_IN_DOMAIN)
     lines = verify_reply(found, CATALOG, Words.of(locale, NOW)).plain_lines()
     assert lines[1].replace("\u2060", "") == line, "not 'is not Kraken's website'"
+
+
+def test_a_fake_past_the_links_we_read_is_never_outranked_by_an_official_one() -> None:
+    """A message is read for MAX_CHECKED links; an official one among them does not vouch for
+    the rest, where the fake may be."""
+    official = " ".join(f"https://www.mexc.com/notice/{n}" for n in range(MAX_CHECKED))
+    finding = check_message(f"{official} https://mexc-refund.com/claim", CATALOG)
+    assert (finding.verdict, finding.reason) == (UNK, Reason.TOO_MANY)
+    assert check_message(official, CATALOG).verdict is OFF  # nothing left unread: official
+    lines = verify_reply(finding, CATALOG, Words.of(Locale.EN, NOW)).plain_lines()
+    assert lines[0] == "🔍 Check a link, e-mail, @account or phone number"
+    assert "more links than we read at once, so we can't vouch for it" in lines[1]

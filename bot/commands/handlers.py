@@ -27,7 +27,7 @@ from bot.commands.wallet_alerts import (
     wallet_label,
     wallet_target,
 )
-from bot.lookalike import check_message
+from bot.lookalike import check_message, too_long_to_read
 from bot.render.chat import (
     exchange_choice_reply,
     help_reply,
@@ -50,7 +50,8 @@ from bot.wallet import system_view, wallet_view
 
 MAX_MAINTENANCE_MIN = 7 * 24 * 60
 MAX_REASON = 200
-MAX_VERIFY = 512
+# Telegram's longest message: a message forwarded to /verify is read whole.
+MAX_VERIFY = 4096
 END_WORDS = ("end", "stop", "结束")
 ALL_WORDS = ("all", "*")
 
@@ -160,9 +161,11 @@ async def show_urgent(ctx: Context) -> Reply:
 
 async def verify(ctx: Context) -> Reply:
     """Is a link, e-mail, @account or phone number really an exchange's? Catalog only."""
-    typed = _typed_after_command(ctx.request.text)[:MAX_VERIFY]
+    typed = _typed_after_command(ctx.request.text)
     if not typed:
         return verify_usage_reply(ctx.w)
+    if len(typed) > MAX_VERIFY:  # cut, a fake host could read as the official one before it
+        return verify_reply(too_long_to_read(), ctx.catalog, ctx.w)
     hint = None
     first, _, rest = typed.partition(" ")
     if rest.strip():  # "/verify kraken +44 …": the exchange the number is said to be

@@ -361,6 +361,10 @@ EN = Strings(
         VerifyReason.NO_EXCHANGE: "{shown} doesn't name any exchange we watch, "
         "so we can't vouch for it.",
         VerifyReason.NOT_A_LINK: "“{shown}” is not a link, e-mail, @account or phone number.",
+        VerifyReason.NOT_WEB: "{shown} is not a web link: opening it runs code or another app, "
+        "not {exchange}'s site.",
+        VerifyReason.TOO_MANY: "This holds more links than we read at once, so we can't vouch "
+        "for it: send only the link, address or account you mean.",
     },
     verify_reason_no_exchange={
         VerifyReason.BACKSLASH: "{shown} hides its real address behind a backslash: "
@@ -370,6 +374,7 @@ EN = Strings(
         VerifyReason.RAW_IP: "{shown} is a bare IP address, not a company's website.",
         VerifyReason.FREE_HOSTING: "{shown} is on a free hosting service, "
         "where anyone can put up a page.",
+        VerifyReason.NOT_WEB: "{shown} is not a web link: opening it runs code or another app.",
     },
     verify_title_unlisted_account="❌ Not one of {exchange}'s accounts we know",
     verify_site="{exchange}'s only website is {domains}.",

@@ -61,7 +61,10 @@ def _title(finding: Finding, w: Words) -> str:
     s = w.s
     if finding.reason is Reason.BRAND_IN_ACCOUNT:
         return s.verify_title_unlisted_account
-    if finding.verdict is Verdict.UNKNOWN and finding.reason is Reason.NOT_A_LINK:
+    if finding.verdict is Verdict.UNKNOWN and finding.reason in (
+        Reason.NOT_A_LINK,
+        Reason.TOO_MANY,
+    ):
         return s.verify_title_usage
     return {
         Verdict.OFFICIAL: s.verify_title_official,

@@ -346,12 +346,17 @@ ZH = Strings(
         VerifyReason.PHONE_UNLISTED: "{shown} 不在我们的官方联系方式列表中。",
         VerifyReason.NO_EXCHANGE: "{shown} 没有提到我们关注的任何交易所，我们无法担保。",
         VerifyReason.NOT_A_LINK: "“{shown}”不是链接、邮箱、@账号或电话号码。",
+        VerifyReason.NOT_WEB: "{shown} 不是网页链接：打开它会运行代码或其他应用，"
+        "不是 {exchange} 的网站。",
+        VerifyReason.TOO_MANY: "这段内容里的链接太多，我们一次读不完，无法担保："
+        "请只发送你要核实的那个链接、邮箱或账号。",
     },
     verify_reason_no_exchange={
         VerifyReason.BACKSLASH: "{shown} 用反斜杠隐藏真实地址：浏览器实际打开的是 {host}。",
         VerifyReason.USERINFO: "{shown} 把真实地址藏在“@”后面：浏览器实际打开的是 {host}。",
         VerifyReason.RAW_IP: "{shown} 是一个裸 IP 地址，不是正规公司的网站。",
         VerifyReason.FREE_HOSTING: "{shown} 架设在免费托管平台上，任何人都能在上面建网页。",
+        VerifyReason.NOT_WEB: "{shown} 不是网页链接：打开它会运行代码或其他应用。",
     },
     verify_title_unlisted_account="❌ 不是我们已知的 {exchange} 官方账号",
     verify_site="{exchange} 唯一官网是 {domains}。",

@@ -398,7 +398,7 @@ class TelegramAdapter:
         if line is None:
             return
         if not line.startswith("/"):  # a message pasted or forwarded to us in private
-            line = " ".join([line, *hidden_links(message)])
+            line = " ".join([*hidden_links(message), line])  # what a tap opens, read first
         thread = message.message_thread_id if message.is_topic_message else None
         async with self._turns.in_order(chat.id):
             await self._answer(chat, user_id, message.from_user.language_code, line, thread)
