@@ -167,14 +167,17 @@ def _maintenance(
 def feed_xml(
     feed_id: str,
     title: str,
-    base: str,
     self_path: str,
     page: str,
     entries: Sequence[Entry],
     locale: Locale,
     now: datetime,
 ) -> bytes:
-    """The Atom document: newest entries first, at most MAX_ENTRIES; `base` is the origin."""
+    """The Atom document: newest entries first, at most MAX_ENTRIES.
+
+    Its links are paths, which readers resolve against the feed's own address (Atom takes IRI
+    references). Never the request's Host header: that is the client's word, and a feed built
+    from it and cached would send every reader to whatever host one request named."""
     ET.register_namespace("", ATOM)
     lang = PAGE_WORDS[locale].html_lang
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
@@ -183,8 +186,8 @@ def feed_xml(
     _text(feed, "title", title)
     # Without entries the feed changes when the bot starts watching, not on every request.
     _text(feed, "updated", _iso(shown[0].updated if shown else _hour(now)))
-    _link(feed, base + self_path, "self", CONTENT_TYPE)
-    _link(feed, f"{base}{page}?lang={locale.value}", "alternate", "text/html")
+    _link(feed, self_path, "self", CONTENT_TYPE)
+    _link(feed, f"{page}?lang={locale.value}", "alternate", "text/html")
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "supportlive")
     for entry in shown:
@@ -192,7 +195,7 @@ def feed_xml(
         _text(item, "id", entry.id)
         _text(item, "title", entry.title)
         _text(item, "updated", _iso(entry.updated))
-        _link(item, f"{base}{entry.link}?lang={locale.value}", "alternate", "text/html")
+        _link(item, f"{entry.link}?lang={locale.value}", "alternate", "text/html")
         _text(item, "summary", entry.summary)
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document
@@ -201,9 +204,8 @@ def feed_xml(
 def _answer(
     request: web.Request, w: Words, feed_id: str, title: str, page: str, entries: list[Entry]
 ) -> web.Response:
-    base = str(request.url.origin())
     self_path = request.path + (f"?{request.query_string}" if request.query_string else "")
-    body = feed_xml(feed_id, title, base, self_path, page, entries, w.locale, w.now)
+    body = feed_xml(feed_id, title, self_path, page, entries, w.locale, w.now)
     return web.Response(
         body=body,
         content_type=CONTENT_TYPE,

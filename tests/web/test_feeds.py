@@ -149,3 +149,21 @@ async def test_pages_feeds_badges_and_the_api_answer_conditional_requests_with_3
             ), path
             assert await by_tag.read() == b""
             assert by_date.headers["ETag"] == etag
+
+
+async def test_a_forged_host_header_never_reaches_a_feeds_links(client: Client) -> None:
+    """Feeds are cached and shared: a link built from one request's Host header would send
+    every later reader to the host that request named."""
+    forged = await client.get("/feed.atom", headers={"Host": "evil.example"})
+    assert forged.status == 200
+    assert b"evil.example" not in await forged.read()
+    normal = await client.get("/feed.atom")
+    body = await normal.read()
+    assert b"evil.example" not in body
+    # A reader resolves the links against the feed's own address.
+    url = str(client.make_url("/feed.atom"))
+    feed = feedparser.parse(body, response_headers={"content-location": url})
+    assert feed.feed.link == str(client.make_url("/?lang=en"))
+    assert feed.entries and all(
+        e.link.startswith(str(client.make_url("/exchanges/"))) for e in feed.entries
+    )
