@@ -98,13 +98,19 @@ def fresh(part: Part | None, facts: FeedFacts, now: datetime) -> bool:
     return now - part.at <= timedelta(seconds=STALE_INTERVALS * facts.interval_s)
 
 
+def wallet_scope(exchange: Exchange) -> Scope:
+    """What the exchange's keyless status API says about deposits and withdrawals: per
+    network, per coin, or nothing (no API, or one without wallet status)."""
+    api = exchange.status_api
+    return FEEDS[api.kind].scope if api is not None else Scope.NONE
+
+
 def wallet_view(
     exchange: Exchange, facts: FeedFacts | None, coin: str, network: str | None, now: datetime
 ) -> WalletView:
     """Look up a coin (and a network) in the exchange's last fresh wallet reading."""
     code = coin.strip().upper()
-    api = exchange.status_api
-    scope = FEEDS[api.kind].scope if api is not None else Scope.NONE
+    scope = wallet_scope(exchange)
     if scope is Scope.NONE:
         return WalletView(exchange, WalletAnswer.NO_SOURCE, code, network)
     if facts is None or facts.wallet is None:

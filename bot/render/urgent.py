@@ -12,6 +12,8 @@ from bot.render.words import Words
 from bot.reply import Button, Line, Reply, Section, Span, Style, link, text
 from bot.routes import RouteView
 from bot.vocab import Case
+from bot.wallet import wallet_scope
+from probes.feeds.facts import Scope
 
 
 def urgent_reply(view: RouteView, w: Words, *, in_chat: bool = True) -> Reply:
@@ -29,7 +31,8 @@ def urgent_reply(view: RouteView, w: Words, *, in_chat: bool = True) -> Reply:
             channel = view.freeze_channel.channel
             freeze = (*freeze, text(" "), link(channel.url or "", channel.url or ""))
         lines.append(freeze)
-    if view.case is Case.WITHDRAWAL_STUCK and in_chat:
+    if view.case is Case.WITHDRAWAL_STUCK and in_chat and wallet_scope(exchange) is not Scope.NONE:
+        # Only where /wallet can tell: elsewhere it would be a wasted step at 3 a.m.
         lines.append((text(feed_strings(w.locale).urgent_wallet.format(id=exchange.id)),))
     sections = [Section(s.route_title, route_lines(view, w))]
     sections.extend(step_sections(view, w))

@@ -206,7 +206,6 @@ MEXC — 暂无最新检测，无法判断 ❔
         "en",
         """\
 🚨 Withdrawal stuck on Nova
-First, has the exchange itself paused this coin's withdrawals? /wallet nova <coin> [network]
 
 Where to go, in order
 1. 🌙 Live chat — closed now · opens 09:00 UTC+8
@@ -231,7 +230,6 @@ Check any “support” account first: https://nova.example/verify
         "zh",
         """\
 🚨 Nova：提币未到账
-先看交易所是否暂停了该币种提币：/wallet nova <币种> [网络]
 
 按顺序联系
 1. 🌙 在线客服 — 非服务时间 · 09:00 UTC+8 开放

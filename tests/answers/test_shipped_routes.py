@@ -11,6 +11,7 @@ from bot.catalog import Catalog, load_catalog
 from bot.clock import FakeClock
 from bot.commands.dispatch import Core
 from bot.render.budget import size
+from bot.render.plain import to_plain
 from bot.routes import route_view
 from bot.settings import SHIPPED_CATALOG, Settings
 from bot.status import StatusService
@@ -62,6 +63,24 @@ async def test_it_puts_the_freeze_step_first_where_there_is_one(
             continue
         reply = await reply_to(core, f"/urgent {exchange.id} login")
         assert reply.lines[0][0].text.startswith("First, freeze your account: ")
+
+
+async def test_a_stuck_withdrawal_points_to_wallet_only_where_the_api_tells(
+    shipped: Catalog, settings: Settings
+) -> None:
+    """MEXC, Binance, OKX and Bybit publish no keyless per-coin withdrawal status: sending a
+    trader to /wallet there is a wasted step; Gate, KuCoin, Kraken and Coinbase do."""
+    clock = FakeClock()
+    core = Core(
+        shipped, StatusService(shipped, FakeLive(), FakeStore(), clock), None, clock, settings
+    )
+    pointed = set()
+    for exchange in shipped.exchanges:
+        reply = to_plain(await reply_to(core, f"/urgent {exchange.id} withdrawal"))
+        if f"/wallet {exchange.id} <coin>" in reply:
+            pointed.add(exchange.id)
+        assert ("/wallet" in reply) == (exchange.id in pointed)
+    assert pointed == {"gate", "kucoin", "kraken", "coinbase"}
 
 
 def _whole_catalog(live: FakeLive, shipped: Catalog, now: datetime, scene: str) -> None:
