@@ -205,6 +205,28 @@ def test_a_database_with_garbage_pages_is_one_line_and_exit_2(tmp_path: Path) ->
     )
 
 
+def test_ask_on_a_database_damaged_since_the_start_is_one_line_and_exit_1(
+    tmp_path: Path,
+) -> None:
+    """The file opens (its header and schema are fine), then a read meets a garbage page."""
+    path = tmp_path / "db" / "bot.sqlite3"
+    migrated_database(path)
+    with sqlite3.connect(path) as db:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        # The index /history reads the exchange's transitions through.
+        root = "SELECT rootpage FROM sqlite_master WHERE name = 'transitions_exchange_at'"
+        page = db.execute(root).fetchone()[0]
+    db.close()
+    data = bytearray(path.read_bytes())
+    data[(page - 1) * page_size : page * page_size] = b"\x5a" * page_size
+    path.write_bytes(bytes(data))
+
+    code, out, err = supportlive("ask", "/history", env=env_for(tmp_path), cwd=tmp_path)
+    assert (code, out) == (1, "")
+    line = one_line(err)
+    assert line.startswith(f"supportlive: database: database file {path} is damaged"), line
+
+
 def test_a_database_path_that_is_a_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()

@@ -17,7 +17,8 @@ from bot.render.budget import LIMIT, fit, size
 from bot.render.chat import notice, unknown_command_reply
 from bot.render.words import Words
 from bot.reply import Reply
-from bot.vocab import Locale
+from bot.vocab import Locale, Platform
+from storage import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,13 @@ async def handle(request: Request, core: Core) -> Reply:
     ctx = Context(request, core, command.name, line.words, w)
     try:
         reply = await command.handler(ctx)
+    except DatabaseError as error:
+        if request.platform is Platform.CONSOLE:
+            raise  # `supportlive ask` names the fault in one line and exits 1
+        # An operator's problem, not a bug (a locked, full or damaged file): one line, which
+        # the database check and /healthz say too.
+        log.error("command %s failed: database: %s", command.name, error.explained)
+        return notice(w.s.internal_error)
     except Exception:
         log.exception("command %s failed", command.name)
         return notice(w.s.internal_error)
