@@ -110,16 +110,25 @@ class SqliteConn:
 
     dialect: Literal["sqlite"] = "sqlite"
 
-    def __init__(self, raw: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self,
+        raw: aiosqlite.Connection,
+        path: Path,
+        on_damage: Callable[[DatabaseDamaged], None] | None = None,
+    ) -> None:
         self._raw = raw
         self._path = path
+        self._on_damage = on_damage
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         try:
             # aiosqlite's own queue to its thread (`_execute`), with our function.
             result: T = await self._raw._execute(fn, self._raw._conn, *args)  # type: ignore[no-untyped-call]
         except sqlite3.Error as exc:
-            raise database_error(self._path, exc) from exc
+            error = database_error(self._path, exc)
+            if isinstance(error, DatabaseDamaged) and self._on_damage is not None:
+                self._on_damage(error)
+            raise error from exc
         return result
 
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -145,6 +154,9 @@ class SqliteDatabase:
 
     def __init__(self, raw: aiosqlite.Connection, path: Path) -> None:
         self.path = path
+        # The first damaged page any statement met: a file does not mend itself, so `verify`
+        # (the background database check, hence /healthz) names it until a restart.
+        self._damage: DatabaseDamaged | None = None
         self._set(raw)
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
@@ -153,7 +165,11 @@ class SqliteDatabase:
 
     def _set(self, raw: aiosqlite.Connection) -> None:
         self._raw = raw
-        self._conn = SqliteConn(raw, self.path)
+        self._conn = SqliteConn(raw, self.path, self._saw_damage)
+
+    def _saw_damage(self, error: DatabaseDamaged) -> None:
+        if self._damage is None:
+            self._damage = error
 
     @property
     def name(self) -> str:
@@ -211,8 +227,11 @@ class SqliteDatabase:
         SQLite keeps writing to a deleted file's open inode, and all of it would be lost at
         exit. So a deleted file is written back at `path` from the open connection (SQLite's
         online backup: subscriptions, outbox, history up to now) and the connection moves to
-        it. A file replaced by another one is left alone: raises StorageError saying so.
+        it. A file replaced by another one is left alone: raises StorageError saying so, as it
+        does for a file a statement found damaged (a page no query of the check reads).
         """
+        if self._damage is not None:
+            raise StorageError(self._damage.explained)
         if self._identity is None:  # written back, but the reconnect failed: try again
             await self._reconnect()
             return

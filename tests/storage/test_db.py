@@ -4,11 +4,12 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from storage import StorageError
+from storage import DatabaseDamaged, StorageError, Store
 from storage.sqlite import MIGRATIONS_DIR, open_sqlite
 
 TABLES = {
@@ -180,3 +181,33 @@ async def test_close_on_a_full_disk_says_one_line_and_closes(
     assert all(r.exc_info is None for r in caplog.records)
     with pytest.raises(ValueError, match="no active connection"):
         await db.raw.execute("SELECT 1")
+
+
+async def test_a_page_a_statement_found_damaged_fails_the_database_check(tmp_path: Path) -> None:
+    """The background check (`verify`, every 5 s, hence /healthz) reads no transitions: a read
+    that meets a damaged page makes it fail too, naming the file, until a restart."""
+    path = tmp_path / "bot.sqlite3"
+    db = await open_sqlite(path)
+    await db.verify()  # a sound file passes
+    await db.close()
+    with closing(sqlite3.connect(path)) as raw:
+        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+        root = "SELECT rootpage FROM sqlite_master WHERE name = 'transitions_exchange_at'"
+        page = raw.execute(root).fetchone()[0]
+    data = bytearray(path.read_bytes())
+    data[(page - 1) * page_size : page * page_size] = b"\x5a" * page_size
+    path.write_bytes(bytes(data))
+
+    db = await open_sqlite(path)
+    try:
+        await db.verify()  # nothing has read the damaged page yet
+        store = Store(db)
+        at = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
+        with pytest.raises(DatabaseDamaged):
+            await store.transitions("mexc", at)
+        with pytest.raises(StorageError, match=f"database file {path} is damaged"):
+            await db.verify()
+        with pytest.raises(StorageError, match="is damaged"):
+            await db.verify()  # still: a file does not mend itself
+    finally:
+        await db.close()
