@@ -26,6 +26,7 @@ from bot.web import api, atom, badge, pages
 from bot.web.bars import DailyBars, HourlyBars
 from bot.web.cache import PAGE_CACHE_S, RenderCache, cached_routes
 from bot.web.context import CONTEXT, Describe, HealthCheck, WebContext, context_of
+from storage import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,10 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if error.status < 400 or error.content_type == "application/json":
             raise
         return _error(request, is_api, error.status, error.reason, error.headers.get("Allow"))
+    except DatabaseError as error:
+        # An operator's problem (locked, full, damaged), said by /healthz too: one line each.
+        log.error("web request %s %s failed: %s", request.method, request.path, error.explained)
+        return _error(request, is_api, 500, "internal error")
     except Exception:
         log.exception("web request %s %s failed", request.method, request.path)
         return _error(request, is_api, 500, "internal error")

@@ -20,8 +20,9 @@ from bot.vocab import Health as Health_
 from bot.web import start_web, stop_web
 from bot.web.server import SECURITY_HEADERS
 from probes.result import ErrorKind, ProbeResult
+from storage import DatabaseDamaged
 from tests.answers.fakes import FakeLive, FakeStore
-from tests.web.conftest import Health
+from tests.web.conftest import Health, HourlyStore
 
 Client = TestClient[web.Request, web.Application]
 
@@ -362,3 +363,24 @@ async def test_a_channel_never_checked_says_so_once(client: Client, live: FakeLi
     page = await (await client.get("/exchanges/mexc")).text()
     detail = page[page.index('data-channel="email"') :].split("</article>")[0]
     assert detail.lower().count("not checked yet") == 1, detail
+
+
+async def test_a_damaged_database_is_a_500_and_one_log_line_not_a_traceback(
+    client: Client, store: HourlyStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def damaged(*args: object, **kwargs: object) -> None:
+        raise DatabaseDamaged(
+            "database disk image is malformed",
+            explained="database file bot.sqlite3 is damaged (database disk image is malformed)",
+        )
+
+    store.transitions = damaged  # type: ignore[method-assign]
+    response = await client.get("/api/v1/exchanges/mexc/history")
+    assert response.status == 500
+    assert (await response.json())["error"]["message"] == "internal error"
+    failed = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in failed] == [
+        "web request GET /api/v1/exchanges/mexc/history failed: database file bot.sqlite3 is "
+        "damaged (database disk image is malformed)"
+    ]
+    assert failed[0].exc_info is None
