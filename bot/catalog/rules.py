@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import assert_never
 
+from bot.catalog.mentions import texts_of, unofficial
 from bot.catalog.models import Catalog, Channel, Exchange, MaintenanceWindow
 from bot.lookalike import has_mixed_script, lookalike_host
 from bot.vocab import ChannelKind, Confidence
@@ -81,6 +82,8 @@ def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Proble
                 yield Problem(place, f"names channel {channel_id!r}, which {exchange.id} lacks")
         if route.freeze_channel and route.freeze_channel not in ids:
             yield Problem(place, f"freeze_channel {route.freeze_channel!r} does not exist")
+        for text in texts_of(route.freeze, route.steps, route.have_ready, route.facts):
+            yield from _mention_problems(exchange, text, place)
     if exchange.status_api is not None:
         yield from _status_api_problems(exchange, exchange.status_api, allow_local)
     for number, window in enumerate(exchange.maintenance, start=1):
@@ -324,6 +327,20 @@ def _channel_problems(exchange: Exchange, channel: Channel, allow_local: bool) -
         yield Problem(place, "a channel needs a url, an address or a 'where' description")
     if channel.probe is not None:
         yield from _probe_problems(exchange, channel, f"{place} / probe", allow_local)
+    for text in texts_of(channel.name, channel.where, channel.note):
+        yield from _mention_problems(exchange, text, place, extra_hosts)
+
+
+def _mention_problems(
+    exchange: Exchange, text: str, place: str, extra_hosts: tuple[str, ...] = ()
+) -> Iterator[Problem]:
+    """Free text goes out as plain text, which apps make tappable (`bot.catalog.mentions`)."""
+    for mention in unofficial(text, exchange, extra_hosts):
+        yield Problem(
+            place,
+            f"its text names {mention}, which is not an official domain or account of "
+            f"{exchange.id}: {text!r}",
+        )
 
 
 def _probe_problems(

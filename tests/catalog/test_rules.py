@@ -425,3 +425,44 @@ def test_a_never_link_entry_is_a_domain_that_covers_no_official_one(
 def test_a_known_fake_under_an_exchange_own_domain_stays_allowed() -> None:
     # A hijacked or retired subdomain may be listed as fake; it covers no official domain.
     check_data(Path("test.yaml"), _with_other_exchange(["okx-crypto.com", "old.mexc.com"]))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        ([*CHANNEL, "where"], "In the MEXC app or at https://mexc-help.com/chat", "mexc-help.com"),
+        (
+            [*CHANNEL, "where"],
+            {"en": "On mexc.com", "zh": "登录www.mexc-help.com网页"},
+            "www.mexc-help.com",
+        ),
+        ([*EMAIL, "note"], "Backup desk: @mexc_helpdesk", "@mexc_helpdesk"),
+        ([*CHANNEL, "name"], "Chat (mexc-crypto.com)", "mexc-crypto.com"),  # a known fake too
+        (
+            ["exchanges", 0, "routes", "withdrawal_stuck", "steps"],
+            ["Ask at t.me/mexc_help"],
+            "t.me",
+        ),
+    ],
+)
+def test_it_refuses_free_text_naming_an_unofficial_host_or_account(
+    path: list[str | int], value: Any, named: str
+) -> None:
+    problems = problems_of(broken(path, value))
+    assert len(problems) == 1, problems
+    assert (
+        f"its text names {named}, which is not an official domain or account of mexc"
+        in (problems[0])
+    )
+
+
+def test_free_text_may_name_official_hosts_addresses_and_words_with_dots() -> None:
+    data = broken(
+        [*CHANNEL, "where"],
+        {
+            "en": "On www.mexc.com/support or in the app (v2.0, e.g. after login); "
+            "replies from @mexc.com addresses, such as service@mexc.com",
+            "zh": "登录 www.mexc.com网页端，或 App 内",
+        },
+    )
+    assert check_data(Path("test.yaml"), data).exchange("mexc") is not None
