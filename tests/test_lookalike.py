@@ -202,7 +202,7 @@ def test_verify_mexc_support_com_in_both_languages_names_mexc_com() -> None:
         "Never enter your password or 2FA code anywhere else.",
     ]
     assert en[4] == (
-        "Check any account or link with MEXC Verify: https://www.mexc.com/official-verify"
+        "Check with MEXC's own tool, “MEXC Verify”: https://www.mexc.com/official-verify"
     )
     assert zh[:4] == [
         "❌ 这不是 MEXC 官方",

@@ -385,8 +385,8 @@ EN = Strings(
     verify_phone_never="Never give your password or 2FA code over the phone: "
     "support never asks for them.",
     verify_still="Even there, support never asks for your password or 2FA code.",
-    verify_tool="Check any account or link with {tool}: ",
-    verify_tool_where="Check any account or link with {tool}: {where}",
+    verify_tool="Check with {exchange}'s own tool, “{tool}”: ",
+    verify_tool_where="Check with {exchange}'s own tool, “{tool}”: {where}",
     verify_unknown_hint="If it claims to be exchange support, treat it as fake: "
     "type the exchange's address yourself.",
     verify_phone_line="• {exchange}: {policy}",

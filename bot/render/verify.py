@@ -118,16 +118,17 @@ def _official_lines(finding: Finding, exchange: Exchange, w: Words) -> list[Line
     lines.append((text(s.verify_still if finding.verdict is Verdict.OFFICIAL else s.verify_never),))
     tool = next(iter(_verified(exchange, ChannelKind.VERIFY_TOOL)), None)
     if tool is not None:
-        lines.append(_tool_line(tool, w))
+        lines.append(_tool_line(exchange, tool, w))
     return lines
 
 
-def _tool_line(tool: Channel, w: Words) -> Line:
+def _tool_line(exchange: Exchange, tool: Channel, w: Words) -> Line:
     name = tool.name.get(w.locale)
     if tool.url:
-        return (text(w.s.verify_tool.format(tool=name)), link(tool.url, tool.url))
+        said = w.s.verify_tool.format(exchange=exchange.name, tool=name)
+        return (text(said), link(tool.url, tool.url))
     where = tool.where.get(w.locale) if tool.where else ""
-    return (text(w.s.verify_tool_where.format(tool=name, where=where)),)
+    return (text(w.s.verify_tool_where.format(exchange=exchange.name, tool=name, where=where)),)
 
 
 def _phone_reply(finding: Finding, catalog: Catalog, w: Words, hint: Exchange | None) -> Reply:
