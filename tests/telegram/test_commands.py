@@ -98,9 +98,7 @@ async def test_urgent_without_a_case_offers_the_cases_as_buttons(bot: Bot) -> No
 async def test_urgent_with_a_case_gives_the_route_and_the_phishing_warning(bot: Bot) -> None:
     sent = await bot.ask("/urgent loopex withdrawal")
     assert sent["text"] == (
-        "<b>🚨 Withdrawal stuck on Loopex</b>\n"
-        "First, has the exchange itself paused this coin's withdrawals? "
-        "/wallet loopex &lt;coin&gt; [network]\n\n"
+        "<b>🚨 Withdrawal stuck on Loopex</b>\n\n"
         "<b>Where to go, in order</b>\n"
         "1. ✅ Live chat — live · 180 ms · p95 180 ms ← use this now\n"
         '   <a href="http://127.0.0.1:9/chat">http://127.0.0.1:9/chat</a>\n'
