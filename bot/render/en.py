@@ -285,7 +285,7 @@ EN = Strings(
     ),
     help_title="supportlive — is support live now?",
     help_intro="I check exchanges' official support channels around the clock and tell you "
-    "which one answers now.",
+    "which are reachable now.",
     start_title="Hi! Ask me whether exchange support is live now.",
     commands_title="Commands",
     alert_commands_title="Alerts",

@@ -24,7 +24,7 @@ DAYS_10 = timedelta(days=10)
 
 HELP_EN = """\
 supportlive — is support live now?
-I check exchanges' official support channels around the clock and tell you which one answers now.
+I check exchanges' official support channels around the clock and tell you which are reachable now.
 
 Commands
 /status [exchange] — Is support live now? The best channel, and every channel's state
