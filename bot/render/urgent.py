@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot.catalog import Exchange, TextList
 from bot.render.budget import fit
 from bot.render.feed_strings import feed_strings
-from bot.render.status import channel_line, contact_line
+from bot.render.status import blind_lines, channel_line, contact_line
 from bot.render.words import Words
 from bot.reply import Button, Line, Reply, Section, Span, Style, link, text
 from bot.routes import RouteView
@@ -34,6 +34,9 @@ def urgent_reply(view: RouteView, w: Words, *, in_chat: bool = True) -> Reply:
     if view.case is Case.WITHDRAWAL_STUCK and in_chat and wallet_scope(exchange) is not Scope.NONE:
         # Only where /wallet can tell: elsewhere it would be a wasted step at 3 a.m.
         lines.append((text(feed_strings(w.locale).urgent_wallet.format(id=exchange.id)),))
+    if view.status.blind_since is not None and in_chat:  # why every step reads "unknown"
+        # (The web page says it once, above all its cases.)
+        lines.extend(blind_lines(view.status.blind_since, w, view.status.blind_cause))
     sections = [Section(s.route_title, route_lines(view, w))]
     sections.extend(step_sections(view, w))
     reply = Reply(
