@@ -153,8 +153,10 @@ _CONFUSABLE = str.maketrans(
     }
 )  # fmt: skip
 _PHONE = re.compile(r"^\+?[\d\s().\-]{7,24}$")
-# No backslash: no address has one unquoted, and `evil.com\\@mexc.com` is a link to evil.com.
-_EMAIL = re.compile(r"^[^@\s/\\]+@[^@\s/\\]+$")
+# No backslash, '#', '?' or ':' before the '@': support addresses have none, and a browser
+# reads `evil.com\\@mexc.com`, `evil.com#@mexc.com` or `evil.com?@mexc.com` as a link to evil.com.
+_EMAIL = re.compile(r"^[^@\s/\\#?:]+@[^@\s/\\]+$")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _HANDLE = re.compile(r"^@?[A-Za-z0-9_]{3,64}$")
 _DOTS = re.compile(f"[.{DOT_LIKES}]")
 _HOSTLIKE = re.compile(rf"^[^\s/@]+[.{DOT_LIKES}][^\s/@]+")
@@ -376,15 +378,17 @@ def _domain_word(domain: str) -> str:
 
 
 def _link(url: str, shown: str, catalog: Catalog) -> Finding:
+    scheme = _SCHEME.match(url)
+    if scheme is not None and scheme.group(1).lower() not in ("http", "https"):
+        # Whatever host it names (after an '@' or a backslash too), opening it runs code or
+        # hands it to another app.
+        exchange = brand_of(url, catalog)
+        verdict = Verdict.LOOKALIKE if exchange is not None else Verdict.UNKNOWN
+        return _finding(verdict, Reason.NOT_WEB, Subject.LINK, exchange, shown)
     try:
         parsed = parse_url(url)
     except UrlError as error:
         return _trick(error, url, shown, catalog)
-    if parsed.scheme not in ("http", "https"):
-        # Whatever host it names, opening it runs code or hands it to another app.
-        exchange = brand_of(url, catalog)
-        verdict = Verdict.LOOKALIKE if exchange is not None else Verdict.UNKNOWN
-        return _finding(verdict, Reason.NOT_WEB, Subject.LINK, exchange, shown)
     if parsed.host in ACCOUNT_HOSTS:
         path = re.split(r"[?#]", parsed.rest, maxsplit=1)[0].strip("/").split("/")
         if parsed.host in ("t.me", "telegram.me") and path[0] == "s":

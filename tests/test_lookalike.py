@@ -112,6 +112,12 @@ TABLE = [
     ("intent://www.mexc.com/#Intent;scheme=https;package=evil;end", LOOK, "mexc", Reason.NOT_WEB),
     ("data://www.mexc.com/x", LOOK, "mexc", Reason.NOT_WEB),
     ("javascript://example.org/%0Aalert(1)", UNK, None, Reason.NOT_WEB),
+    # ...also when an '@' or a backslash would have led the reading to the official host.
+    ("javascript://x@www.mexc.com/%0aalert(document.cookie)", LOOK, "mexc", Reason.NOT_WEB),
+    ("intent://www.mexc.com\\#Intent;scheme=evil;end", LOOK, "mexc", Reason.NOT_WEB),
+    # A browser opens evil.com for each: '#', '?' and ':' are no part of a support address.
+    ("evil.com#@mexc.com", LOOK, "mexc", Reason.BRAND_IN_LINK),
+    ("evil.com?@mexc.com", LOOK, "mexc", Reason.BRAND_IN_LINK),
     # The same tricks when the browser does land on the official site: that site it is.
     ("https://evil.io@www.mexc.com/", OFF, "mexc", Reason.OFFICIAL_DOMAIN),
     ("https://www.binance.com/en/support\\faq", OFF, "binance", Reason.OFFICIAL_DOMAIN),

@@ -37,8 +37,10 @@ async def handle(request: Request, core: Core) -> Reply:
     )
     if pasted is not None:
         # A link, e-mail or @account pasted without a command, alone or in a message (a
-        # private chat, the "Check a link" button's follow-up): check it.
-        request = replace(request, text=f"/verify {pasted}")
+        # private chat, the "Check a link" button's follow-up): /verify reads the message
+        # whole, as it does after the command (its riskiest word, never vouching for more
+        # links than it reads).
+        request = replace(request, text=f"/verify {request.text.strip()}")
         line = parse_line(request.text)
     command = find_command(line.name or "help", admin=request.is_admin)
     if command is None:

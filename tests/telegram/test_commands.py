@@ -275,6 +275,28 @@ async def test_a_forwarded_message_is_checked_by_the_link_hidden_behind_its_word
     assert sent["text"].startswith("<b>❌ Not Loopex</b>\n")
 
 
+async def test_verify_reads_the_link_hidden_behind_an_official_looking_word(bot: Bot) -> None:
+    # "www.loopex.example" is shown; a tap opens the fake.
+    text = "/verify claim at www.loopex.example now"
+    hidden = {
+        "type": "text_link",
+        "offset": text.index("www"),
+        "length": len("www.loopex.example"),
+        "url": "https://loopex-support.example/r",
+    }
+    sent = await bot.ask(text, extra={"entities": [hidden]})
+    assert sent["text"].startswith("<b>❌ Not Loopex</b>\n")
+
+
+async def test_a_pasted_message_with_more_links_than_are_read_is_not_vouched_for(
+    bot: Bot,
+) -> None:
+    official = " ".join(f"https://www.loopex.example/notice/{n}" for n in range(20))
+    sent = await bot.ask(f"{official} https://loopex-refund.example/claim")
+    assert sent["text"].startswith("<b>🔍 Check a link, e-mail, @account or phone number</b>\n")
+    assert "Official" not in sent["text"]
+
+
 async def test_a_message_with_a_link_in_a_group_is_left_alone(bot: Bot) -> None:
     before = len(bot.tg.sent_messages(GROUP))
     bot.tg.push_message(

@@ -40,6 +40,7 @@ from bot.alerts.back import alerts_back
 from bot.alerts.pacing import TELEGRAM_TOTAL_PER_S, SendBudget
 from bot.alerts.telegram_notifier import NO_RIGHTS
 from bot.clock import Clock
+from bot.commands.args import parse_line
 from bot.commands.context import Core, Request
 from bot.commands.dispatch import handle
 from bot.commands.table import menu_commands
@@ -397,8 +398,12 @@ class TelegramAdapter:
         line = addressed(said, self.username, is_group=is_group(chat))
         if line is None:
             return
-        if not line.startswith("/"):  # a message pasted or forwarded to us in private
-            line = " ".join([*hidden_links(message), line])  # what a tap opens, read first
+        hidden = hidden_links(message)  # where a tap on the message's words would go
+        if hidden and not line.startswith("/"):  # a message pasted or forwarded in private
+            line = " ".join([*hidden, line])  # read first
+        elif hidden and parse_line(line).name == "verify":
+            command, _, rest = line.partition(" ")
+            line = " ".join([command, *hidden, rest])
         thread = message.message_thread_id if message.is_topic_message else None
         async with self._turns.in_order(chat.id):
             await self._answer(chat, user_id, message.from_user.language_code, line, thread)
