@@ -228,7 +228,7 @@ def _riskiest_checked(message: str, catalog: Catalog) -> tuple[str, Finding] | N
     if _is_pasted_phone(whole):
         return whole, check(whole, catalog)
     found: list[str] = []
-    for word in _candidates(message):
+    for word in candidates(message):
         if len(found) == MAX_CHECKED:
             break
         if word not in found:
@@ -250,10 +250,10 @@ def too_long_to_read() -> Finding:
 
 def _more_than(message: str, found: list[str]) -> bool:
     """Whether the message holds a word to check beyond the `MAX_CHECKED` found."""
-    return len(found) == MAX_CHECKED and any(w not in found for w in _candidates(message))
+    return len(found) == MAX_CHECKED and any(w not in found for w in candidates(message))
 
 
-def _candidates(message: str) -> Iterator[str]:
+def candidates(message: str) -> Iterator[str]:
     """The words of a message that `/verify` reads, in order.
 
     Words end at spaces, and at Chinese characters and punctuation too, since Chinese is
@@ -267,10 +267,25 @@ def _candidates(message: str) -> Iterator[str]:
         if not good and len(pieces) > 1 and is_checkable(_trim(word)):
             good = [_trim(word)]
         yield from good
+        yield from _through_user_info(word, good)
+
+
+def _through_user_info(word: str, links: list[str]) -> Iterator[str]:
+    """A link cut at Chinese text that a browser reads on, through user info, to the host
+    after an '@' ("https://www.mexc.com中文@evil.com/" opens evil.com): that reading too."""
+    for link in links:
+        if "://" not in link or len(pieces := word.split(link, 1)) < 2:
+            continue
+        whole = _trim(link + pieces[1])
+        authority = re.split(r"[/?#]", whole.split("://", 1)[1], maxsplit=1)[0]
+        if "@" in authority and whole != link:
+            yield whole
 
 
 def _trim(word: str) -> str:
-    return word.strip(_AROUND).rstrip(".:" + DOT_LIKES)
+    """The word without the sentence around it: "(mexc-help.com)." is mexc-help.com."""
+    trimmed = word.strip(_AROUND).rstrip(".:" + DOT_LIKES)
+    return trimmed if trimmed == word else _trim(trimmed)
 
 
 def check_message(text: str, catalog: Catalog) -> Finding:

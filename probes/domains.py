@@ -183,6 +183,13 @@ def public_suffix(host: str) -> str:
     return str(_psl().publicsuffix(host.lower().rstrip(".")) or "")
 
 
+def has_listed_suffix(host: str) -> bool:
+    """Whether the host ends in a suffix the Public Suffix List names ("com", "co.uk", "中国"),
+    not merely in a last label an unknown name would have ("gate", a Chinese phrase)."""
+    host = host.lower().rstrip(".")
+    return bool(host) and _psl().publicsuffix(host, accept_unknown=False) is not None
+
+
 def registrable_domain(host: str) -> str | None:
     """The part of a host one owner registers ("mexc.com" for "www.mexc.com").
 

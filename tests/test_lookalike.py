@@ -305,6 +305,9 @@ def test_only_a_pasted_link_is_checked_without_a_command(text: str, checkable: b
         # Letters that only look Latin stay one word (a homoglyph host is checked whole).
         ("visit m\u0435xc.com now", "m\u0435xc.com"),
         ("hello, v2.0 is out, e.g. 1.5", None),
+        # Cut at the Chinese, the link reads official; a browser reads on to the host after '@'.
+        ("https://www.mexc.com中文@evil.com/login", "https://www.mexc.com中文@evil.com/login"),
+        ("https://www.mexc.com，@evil.com/login", "https://www.mexc.com，@evil.com/login"),
         ("提币没到账", None),
     ],
 )

@@ -1,10 +1,12 @@
-"""Hosts and @accounts named in a catalog's free text: the channel names, `where` lines, notes
-and route steps that go out as plain text.
+"""Hosts, addresses and @accounts named in a catalog's free text: the channel names, `where`
+lines, notes and reply times, the routes' steps, the exchange's phone policy and maintenance
+reasons, all sent as plain text.
 
 Telegram and other apps make a host name or an @account in plain text tappable, so a catalog
 line like "or at mexc-help.com/chat" would send a trader to a site no rule checked. `catalog
-check` refuses every host outside the exchange's official domains (a known fake included) and
-every @account that is not one of its verified accounts (`rules.py` calls `unofficial`).
+check` reads free text as `/verify` reads a pasted message (`bot.lookalike.candidates`: dots
+that only look like dots, hosts glued into Chinese, a trailing full stop) and refuses every
+word `/verify` would not call the exchange's own (`rules.py` calls `unofficial`).
 """
 
 from __future__ import annotations
@@ -12,16 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot.catalog.models import Exchange, Text, TextList
-from bot.lookalike import official_accounts
-from probes.domains import within
-
-# A host: labels and dots ending in letters. ASCII on both sides only, so a host glued into a
-# Chinese sentence ("www.mexc.com网页") is found like one between spaces. `@kraken.com` (any
-# address at a domain) names the domain.
-_HOST = re.compile(r"(?<![A-Za-z0-9.-])((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})(?![A-Za-z0-9-])")
-# An account: `@name` not part of an address (`support@x.com`) nor of a domain (`@x.com`).
-_ACCOUNT = re.compile(r"(?<![A-Za-z0-9_.@])@([A-Za-z0-9_]{3,})(?![A-Za-z0-9_.@])")
+from bot.catalog.models import Catalog, Exchange, Text, TextList
+from bot.lookalike import Subject, Verdict, candidates, check
+from probes.domains import DOT_LIKES, has_listed_suffix
 
 
 def texts_of(*fields: Text | TextList | None) -> Iterator[str]:
@@ -34,15 +29,34 @@ def texts_of(*fields: Text | TextList | None) -> Iterator[str]:
                 yield from lines
 
 
-def unofficial(text: str, exchange: Exchange, extra_hosts: tuple[str, ...] = ()) -> list[str]:
-    """The hosts and @accounts in `text` that are not the exchange's own (`extra_hosts`: the
-    apps a channel of this kind lives on, e.g. t.me)."""
+def unofficial(text: str, exchange: Exchange, app_hosts: tuple[str, ...] = ()) -> list[str]:
+    """The links, hosts, addresses and @accounts in `text` that `/verify` would not call the
+    exchange's own. `app_hosts`: the app a channel of this kind lives on (t.me), which its
+    text may name bare; an account there must still be one of the exchange's."""
+    only = Catalog(exchanges=(exchange,))
     found: list[str] = []
-    for host in _HOST.findall(text):
-        name = host.lower()
-        official = within(name, exchange.official_domains) or name in extra_hosts
-        if within(name, exchange.never_link) or not official:
-            found.append(host)
-    accounts = {account.split(":@", 1)[1].lower() for account in official_accounts(exchange)}
-    found.extend(f"@{name}" for name in _ACCOUNT.findall(text) if name.lower() not in accounts)
+    for word in filter(_could_be_a_host, candidates(text)):
+        finding = check(word, only)
+        if finding.verdict is Verdict.OFFICIAL or finding.subject is Subject.TEXT:
+            continue
+        bare_app = finding.subject is Subject.LINK and finding.host in app_hosts
+        if bare_app and word.rstrip("/").lower().endswith(str(finding.host)):
+            continue  # the app named bare: "in our group on t.me"
+        found.append(word)
     return found
+
+
+def _could_be_a_host(word: str) -> bool:
+    """False for Chinese sentences that `/verify` reads as a host only because "。" (which
+    browsers take for a dot) ends one: a host's labels hold letters, digits and hyphens, never
+    quotes or commas ("冻结账户。旁边的“注销账户”"), and it ends in a listed suffix, not in
+    the next sentence ("群组。Gate", "该码。切勿发送密码或验证码"). Links and @accounts always
+    count."""
+    if "://" in word or word.startswith("@"):
+        return True
+    host = re.split(r"[/?#]", word, maxsplit=1)[0].rpartition("@")[2]
+    if not all(ch.isalnum() or ch in "-:." + DOT_LIKES for ch in host):
+        return False
+    for dot in DOT_LIKES:
+        host = host.replace(dot, ".")
+    return has_listed_suffix(host.rpartition(":")[0] or host)

@@ -87,9 +87,12 @@ def _exchange_problems(exchange: Exchange, allow_local: bool) -> Iterator[Proble
     if exchange.status_api is not None:
         yield from _status_api_problems(exchange, exchange.status_api, allow_local)
     for number, window in enumerate(exchange.maintenance, start=1):
-        yield from _maintenance_problems(
-            exchange, window, f"{exchange.id} / maintenance / #{number}"
-        )
+        place = f"{exchange.id} / maintenance / #{number}"
+        yield from _maintenance_problems(exchange, window, place)
+        for text in texts_of(window.reason):
+            yield from _mention_problems(exchange, text, place)
+    for text in texts_of(exchange.phone_support):
+        yield from _mention_problems(exchange, text, f"{exchange.id} / phone_support")
 
 
 def _status_page_problems(exchange: Exchange) -> Iterator[Problem]:
@@ -327,7 +330,7 @@ def _channel_problems(exchange: Exchange, channel: Channel, allow_local: bool) -
         yield Problem(place, "a channel needs a url, an address or a 'where' description")
     if channel.probe is not None:
         yield from _probe_problems(exchange, channel, f"{place} / probe", allow_local)
-    for text in texts_of(channel.name, channel.where, channel.note):
+    for text in texts_of(channel.name, channel.where, channel.note, channel.expected_reply):
         yield from _mention_problems(exchange, text, place, extra_hosts)
 
 

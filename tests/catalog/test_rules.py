@@ -430,7 +430,11 @@ def test_a_known_fake_under_an_exchange_own_domain_stays_allowed() -> None:
 @pytest.mark.parametrize(
     ("path", "value", "named"),
     [
-        ([*CHANNEL, "where"], "In the MEXC app or at https://mexc-help.com/chat", "mexc-help.com"),
+        (
+            [*CHANNEL, "where"],
+            "In the MEXC app or at https://mexc-help.com/chat",
+            "https://mexc-help.com/chat",
+        ),
         (
             [*CHANNEL, "where"],
             {"en": "On mexc.com", "zh": "登录www.mexc-help.com网页"},
@@ -441,8 +445,14 @@ def test_a_known_fake_under_an_exchange_own_domain_stays_allowed() -> None:
         (
             ["exchanges", 0, "routes", "withdrawal_stuck", "steps"],
             ["Ask at t.me/mexc_help"],
-            "t.me",
+            "t.me/mexc_help",
         ),
+        ([*EMAIL, "note"], "Backup desk: write to @mexc_helpdesk.", "@mexc_helpdesk"),
+        ([*CHANNEL, "where"], "Or at mexc-help．com/chat", "mexc-help．com/chat"),  # a wide dot
+        ([*CHANNEL, "where"], "Or at mexc-帮助.com/chat", "mexc-帮助.com/chat"),  # an IDN host
+        ([*EMAIL, "expected_reply"], "1–3 days; faster at mexc-help.com", "mexc-help.com"),
+        ([*EMAIL, "note"], "Or write to help@mexc-support.com", "help@mexc-support.com"),
+        (["exchanges", 0, "phone_support"], "No phone; call via mexc-help.com", "mexc-help.com"),
     ],
 )
 def test_it_refuses_free_text_naming_an_unofficial_host_or_account(
@@ -466,3 +476,12 @@ def test_free_text_may_name_official_hosts_addresses_and_words_with_dots() -> No
         },
     )
     assert check_data(Path("test.yaml"), data).exchange("mexc") is not None
+
+
+def test_a_maintenance_reason_naming_an_unofficial_host_is_refused() -> None:
+    window = {**WINDOW, "reason": "Moved to mexc-help.com for now"}
+    problems = problems_of(with_maintenance(window))
+    assert problems == [
+        "mexc / maintenance / #1: its text names mexc-help.com, which is not an official domain "
+        "or account of mexc: 'Moved to mexc-help.com for now'"
+    ]
