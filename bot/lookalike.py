@@ -11,6 +11,7 @@ The same module serves the catalog rules (no official domain may imitate another
 
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from bot.vocab import ChannelKind, Confidence
 from probes.domains import (
@@ -200,7 +202,15 @@ def is_checkable(text: str) -> bool:
 
 
 # Around a link in a sentence: quotes, brackets and the sentence's own punctuation.
-_AROUND = "\"'“”‘’«»()<>,;!?。，；！？、"
+_AROUND = "\"'“”‘’«»()<>,;!?。，；！？、…*`"
+# Where chat apps end a link inside a word: brackets, quotes, an ellipsis, markup, invisible and
+# general punctuation (U+2000-U+206F), Chinese punctuation; and ',' or ':' before an @account.
+# What ends a browser's reading of a link glued to more text: the same, bar Chinese punctuation
+# (pasted into an address bar, "https://www.mexc.com，@evil.com" opens evil.com).
+_READ_ON_ENDS = re.compile("[()<>\"'“”‘’«»…*`\u2000-\u206f]|[,:](?=@)")
+_LINK_ENDS = re.compile(
+    "[()<>\"'“”‘’«»…*`\u2000-\u206f，、；：？！「」『』（）【】《》〈〉。]|[,:](?=@)"
+)
 # Chinese characters and punctuation, where a link glued into a Chinese sentence ends.
 _CJK_TEXT = re.compile(
     "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，、；：？！「」『』（）【】《》〈〉]+"
@@ -262,24 +272,45 @@ def candidates(message: str) -> Iterator[str]:
     them as dots.
     """
     for word in message.replace("](", "] (").split():  # [label](link) as two words
-        pieces = [_trim(piece) for piece in _CJK_TEXT.split(word)]
+        pieces = [_bare(piece) for piece in _CJK_TEXT.split(word)]
         good = [piece for piece in pieces if piece and is_checkable(piece)]
-        if not good and len(pieces) > 1 and is_checkable(_trim(word)):
-            good = [_trim(word)]
+        if not good and len(pieces) > 1 and is_checkable(_bare(word)):
+            good = [_bare(word)]
+        # Where a chat app ends the link: "(https://evil.com)@www.mexc.com" taps to evil.com.
+        # (Parts with Chinese text in them were read piece by piece above.)
+        ends = [_bare(part) for part in _LINK_ENDS.split(word) if not _CJK_TEXT.search(part)]
+        good += [p for p in ends if p and p not in good and p != _bare(word) and is_checkable(p)]
         yield from good
-        yield from _through_user_info(word, good)
+        yield from _read_on(word, good)
 
 
-def _through_user_info(word: str, links: list[str]) -> Iterator[str]:
-    """A link cut at Chinese text that a browser reads on, through user info, to the host
-    after an '@' ("https://www.mexc.com中文@evil.com/" opens evil.com): that reading too."""
+def _read_on(word: str, links: list[str]) -> Iterator[str]:
+    """A link cut at Chinese letters that a browser (and a chat app) reads on: through user
+    info to the host after an '@' ("https://www.mexc.com中文@evil.com/" opens evil.com), or
+    to a longer host ("https://www.mexc.com中文.com" is another site). That reading too."""
     for link in links:
-        if "://" not in link or len(pieces := word.split(link, 1)) < 2:
+        if len(parts := word.split(link, 1)) < 2 or not parts[1]:
             continue
-        whole = _trim(link + pieces[1])
-        authority = re.split(r"[/?#]", whole.split("://", 1)[1], maxsplit=1)[0]
-        if "@" in authority and whole != link:
+        whole = _trim(link + _READ_ON_ENDS.split(parts[1], maxsplit=1)[0])
+        before, after = _authority(link), _authority(whole)
+        if whole == link or after == before:
+            continue
+        if "@" in after:  # to the host after it, if there is one ("，客服@MEXC_Official" is none)
+            landing = _browser_host(whole if "://" in whole else f"https://{whole}")
+            if landing is not None and "." in landing:
+                yield whole
+        elif "." in after[len(before) :]:
             yield whole
+
+
+def _authority(link: str) -> str:
+    return re.split(r"[/?#]", link.split("://", 1)[-1], maxsplit=1)[0]
+
+
+def _bare(word: str) -> str:
+    """`_trim`, and a `mailto:` address as the address."""
+    trimmed = _trim(word)
+    return trimmed[7:] if trimmed[:7].lower() == "mailto:" else trimmed
 
 
 def _trim(word: str) -> str:
@@ -405,7 +436,9 @@ def _link(url: str, shown: str, catalog: Catalog) -> Finding:
     except UrlError as error:
         return _trick(error, url, shown, catalog)
     if parsed.host in ACCOUNT_HOSTS:
-        path = re.split(r"[?#]", parsed.rest, maxsplit=1)[0].strip("/").split("/")
+        # As a browser resolves it: "/MEXC_Official/../evil" is the account "evil".
+        typed_path = unquote(re.split(r"[?#]", parsed.rest, maxsplit=1)[0])
+        path = posixpath.normpath("/" + typed_path).strip("/").split("/")
         if parsed.host in ("t.me", "telegram.me") and path[0] == "s":
             path = path[1:]  # t.me/s/<name>: the web preview of channel <name>
         name = path[0] if path else ""

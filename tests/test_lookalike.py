@@ -504,3 +504,39 @@ def test_a_fake_past_the_links_we_read_is_never_outranked_by_an_official_one() -
     lines = verify_reply(finding, CATALOG, Words.of(Locale.EN, NOW)).plain_lines()
     assert lines[0] == "🔍 Check a link, e-mail, @account or phone number"
     assert "more links than we read at once, so we can't vouch for it" in lines[1]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "https://x.com/MEXC_Official/../evil_support",  # the browser resolves the dots
+        "https://x.com/MEXC_Official/%2e%2e/evil_support",
+        "(https://evil.com)@www.mexc.com",  # a chat app ends the link at ")": evil.com
+        "<https://evil.com>@www.mexc.com",
+        "[MEXC](https://evil.com)@www.mexc.com",
+        "https://evil.com\u200b@www.mexc.com",  # an invisible space ends it too
+        "https://evil.com…@www.mexc.com",
+        "https://www.mexc.com中文.com",  # the host goes on: another site
+        "www.mexc.com中文@evil.com",
+        "https://www.mexc.com，@evil.com/login",  # pasted in an address bar: evil.com
+        "Official site https://www.mexc.com support:@evil_support",
+        "https://www.mexc.com @MEXC_Official,@evil_support",
+        "mailto:help@mexc-help.com",
+    ],
+)
+def test_what_a_tap_or_a_browser_opens_elsewhere_is_never_official(message: str) -> None:
+    assert check_message(message, CATALOG).verdict is not OFF
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "官网https://www.mexc.com，客服@MEXC_Official",
+        "快去 https://www.mexc.com/support，看看",
+        "(www.mexc.com)",
+        "See https://www.mexc.com/zh-CN/support?x=1#y.",
+        "https://x.com/MEXC_Official",
+    ],
+)
+def test_official_links_in_ordinary_sentences_stay_official(message: str) -> None:
+    assert check_message(message, CATALOG).verdict is OFF

@@ -49,13 +49,16 @@ def unofficial(text: str, exchange: Exchange, app_hosts: tuple[str, ...] = ()) -
 def _could_be_a_host(word: str) -> bool:
     """False for Chinese sentences that `/verify` reads as a host only because "。" (which
     browsers take for a dot) ends one: a host's labels hold letters, digits and hyphens, never
-    quotes or commas ("冻结账户。旁边的“注销账户”"), and it ends in a listed suffix, not in
-    the next sentence ("群组。Gate", "该码。切勿发送密码或验证码"). Links and @accounts always
-    count."""
+    quotes or commas ("冻结账户。旁边的“注销账户”"); a "。" in it follows a Latin label
+    ("联系在线客服。App" is two sentences); and it ends in a listed suffix, not in the next
+    sentence ("群组。Gate"). Links and @accounts always count."""
     if "://" in word or word.startswith("@"):
         return True
     host = re.split(r"[/?#]", word, maxsplit=1)[0].rpartition("@")[2]
     if not all(ch.isalnum() or ch in "-:." + DOT_LIKES for ch in host):
+        return False
+    # "mexc-help。com" is a host; "联系在线客服。App" two sentences.
+    if any(ch in DOT_LIKES and not (i and host[i - 1].isascii()) for i, ch in enumerate(host)):
         return False
     for dot in DOT_LIKES:
         host = host.replace(dot, ".")

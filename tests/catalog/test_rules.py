@@ -453,6 +453,11 @@ def test_a_known_fake_under_an_exchange_own_domain_stays_allowed() -> None:
         ([*EMAIL, "expected_reply"], "1–3 days; faster at mexc-help.com", "mexc-help.com"),
         ([*EMAIL, "note"], "Or write to help@mexc-support.com", "help@mexc-support.com"),
         (["exchanges", 0, "phone_support"], "No phone; call via mexc-help.com", "mexc-help.com"),
+        ([*EMAIL, "note"], "…or support:@mexc_helpdesk.", "@mexc_helpdesk"),
+        ([*EMAIL, "note"], "备用客服:@mexc_helpdesk", "@mexc_helpdesk"),
+        ([*CHANNEL, "where"], "Or at `mexc-help.com`", "mexc-help.com"),
+        ([*CHANNEL, "where"], "Or at mexc-help.com's desk", "mexc-help.com"),
+        ([*EMAIL, "note"], "Or mailto:help@mexc-help.com", "help@mexc-help.com"),
     ],
 )
 def test_it_refuses_free_text_naming_an_unofficial_host_or_account(
@@ -472,7 +477,7 @@ def test_free_text_may_name_official_hosts_addresses_and_words_with_dots() -> No
         {
             "en": "On www.mexc.com/support or in the app (v2.0, e.g. after login); "
             "replies from @mexc.com addresses, such as service@mexc.com",
-            "zh": "登录 www.mexc.com网页端，或 App 内",
+            "zh": "登录 www.mexc.com网页端，联系在线客服。App 内也可以。",
         },
     )
     assert check_data(Path("test.yaml"), data).exchange("mexc") is not None
