@@ -205,12 +205,12 @@ def is_checkable(text: str) -> bool:
 _AROUND = "\"'“”‘’«»()<>,;!?。，；！？、…*`"
 # Where chat apps end a link inside a word: brackets, quotes, an ellipsis, markup, invisible and
 # general punctuation (U+2000-U+206F), Chinese punctuation; and ',' or ':' before an @account.
-# What ends a browser's reading of a link glued to more text: the same, bar Chinese punctuation
-# (pasted into an address bar, "https://www.mexc.com，@evil.com" opens evil.com).
-_READ_ON_ENDS = re.compile("[()<>\"'“”‘’«»…*`\u2000-\u206f]|[,:](?=@)")
 _LINK_ENDS = re.compile(
     "[()<>\"'“”‘’«»…*`\u2000-\u206f，、；：？！「」『』（）【】《》〈〉。]|[,:](?=@)"
 )
+# What ends a browser's reading of a link glued to more text: the same, bar Chinese punctuation
+# (pasted into an address bar, "https://www.mexc.com，@evil.com" opens evil.com).
+_READ_ON_ENDS = re.compile("[()<>\"'“”‘’«»…*`\u2000-\u206f]|[,:](?=@)")
 # Chinese characters and punctuation, where a link glued into a Chinese sentence ends.
 _CJK_TEXT = re.compile(
     "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，、；：？！「」『』（）【】《》〈〉]+"
