@@ -220,6 +220,12 @@ MAX_CHECKED = 20
 _RISK = {Verdict.LOOKALIKE: 0, Verdict.UNKNOWN: 1, Verdict.OFFICIAL: 2}
 
 
+def has_something_to_check(message: str) -> bool:
+    """Whether `/verify` would find a link, e-mail, @account or phone number in the message:
+    what `riskiest` answers about, without checking any of them."""
+    return _is_pasted_phone(message.strip()) or next(candidates(message), None) is not None
+
+
 def riskiest(message: str, catalog: Catalog) -> str | None:
     """The link, e-mail or @account of a pasted message to answer about, or None if it has none.
 
@@ -272,14 +278,15 @@ def candidates(message: str) -> Iterator[str]:
     them as dots.
     """
     for word in message.replace("](", "] (").split():  # [label](link) as two words
+        whole = _bare(word)
         pieces = [_bare(piece) for piece in _CJK_TEXT.split(word)]
         good = [piece for piece in pieces if piece and is_checkable(piece)]
-        if not good and len(pieces) > 1 and is_checkable(_bare(word)):
-            good = [_bare(word)]
+        if not good and len(pieces) > 1 and is_checkable(whole):
+            good = [whole]
         # Where a chat app ends the link: "(https://evil.com)@www.mexc.com" taps to evil.com.
         # (Parts with Chinese text in them were read piece by piece above.)
         ends = [_bare(part) for part in _LINK_ENDS.split(word) if not _CJK_TEXT.search(part)]
-        good += [p for p in ends if p and p not in good and p != _bare(word) and is_checkable(p)]
+        good += [p for p in ends if p and p not in good and p != whole and is_checkable(p)]
         yield from good
         yield from _read_on(word, good)
 

@@ -105,6 +105,11 @@ def wallet_scope(exchange: Exchange) -> Scope:
     return FEEDS[api.kind].scope if api is not None else Scope.NONE
 
 
+def reports_wallets(exchange: Exchange) -> bool:
+    """Whether `/wallet` can tell anything at this exchange (its API reports withdrawals)."""
+    return wallet_scope(exchange) is not Scope.NONE
+
+
 def wallet_view(
     exchange: Exchange, facts: FeedFacts | None, coin: str, network: str | None, now: datetime
 ) -> WalletView:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot.commands.args import parse_line
 from bot.commands.context import Context, Core, Request
 from bot.commands.table import find_command, usages
-from bot.lookalike import riskiest
+from bot.lookalike import has_something_to_check
 from bot.render.budget import LIMIT, fit, size
 from bot.render.chat import notice, unknown_command_reply
 from bot.render.words import Words
@@ -30,12 +30,10 @@ async def handle(request: Request, core: Core) -> Reply:
     locale = await locale_of(request, core)
     w = Words.of(locale, core.clock.now())
     line = parse_line(request.text)
-    pasted = (
-        None
-        if find_command(line.name, admin=request.is_admin)
-        else riskiest(request.text, core.catalog)
+    pasted = not find_command(line.name, admin=request.is_admin) and has_something_to_check(
+        request.text
     )
-    if pasted is not None:
+    if pasted:
         # A link, e-mail or @account pasted without a command, alone or in a message (a
         # private chat, the "Check a link" button's follow-up): /verify reads the message
         # whole, as it does after the command (its riskiest word, never vouching for more

@@ -12,8 +12,7 @@ from bot.render.words import Words
 from bot.reply import Button, Line, Reply, Section, Span, Style, link, text
 from bot.routes import RouteView
 from bot.vocab import Case
-from bot.wallet import wallet_scope
-from probes.feeds.facts import Scope
+from bot.wallet import reports_wallets
 
 
 def urgent_reply(view: RouteView, w: Words, *, in_chat: bool = True) -> Reply:
@@ -31,7 +30,7 @@ def urgent_reply(view: RouteView, w: Words, *, in_chat: bool = True) -> Reply:
             channel = view.freeze_channel.channel
             freeze = (*freeze, text(" "), link(channel.url or "", channel.url or ""))
         lines.append(freeze)
-    if view.case is Case.WITHDRAWAL_STUCK and in_chat and wallet_scope(exchange) is not Scope.NONE:
+    if view.case is Case.WITHDRAWAL_STUCK and in_chat and reports_wallets(exchange):
         # Only where /wallet can tell: elsewhere it would be a wasted step at 3 a.m.
         lines.append((text(feed_strings(w.locale).urgent_wallet.format(id=exchange.id)),))
     if view.status.blind_since is not None and in_chat:  # why every step reads "unknown"
