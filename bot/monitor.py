@@ -367,6 +367,11 @@ class Monitor:
         if len(queued) >= SETTLE_MAX:
             self.settle()
             return
+        timer_loop = self._settle_loop
+        if timer_loop is not None and not timer_loop.is_closed():
+            # A settle is due already. Not asked of asyncio for every result: on Python 3.11
+            # `get_running_loop` is a system call (it compares the process id).
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiohttp
 
+from probes.deadline import Deadlines
 from probes.spec import DnsProbe, HttpProbe, StatuspageProbe, TcpProbe, TlsProbe
 
 USER_AGENT = "supportlive/0.1 (+status monitor)"
@@ -54,7 +55,8 @@ class ProbeContext:
 
     `dns_nameservers` empty means the system resolver configuration; `dns_port` exists so tests
     can point probes at a local DNS server. `ssl_context` replaces the default trust store
-    (tests trust their own CA with it).
+    (tests trust their own CA with it). `deadlines` holds the checks' time limits on shared
+    timers (`probes.deadline`).
     """
 
     session: aiohttp.ClientSession
@@ -65,6 +67,7 @@ class ProbeContext:
     max_body_bytes: int = MAX_BODY_BYTES
     max_json_bytes: int = MAX_JSON_BYTES
     ssl_context: ssl.SSLContext | None = None
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
 
 def make_session(

@@ -42,7 +42,7 @@ async def connect(
     if problem:
         raise ProbeFailure(ErrorKind.OTHER, problem)
     try:
-        async with asyncio.timeout(timeout_s):
+        with ctx.deadlines.within(timeout_s):
             _reader, writer = await asyncio.open_connection(host, port)
             writer.close()
             await writer.wait_closed()

@@ -69,7 +69,7 @@ async def peer_not_after(ctx: ProbeContext, target: Target, spec: TlsProbe) -> d
         raise ProbeFailure(ErrorKind.OTHER, problem)
     context = ctx.ssl_context if ctx.ssl_context is not None else _default_context()
     try:
-        async with asyncio.timeout(spec.timeout_s):
+        with ctx.deadlines.within(spec.timeout_s):
             _reader, writer = await asyncio.open_connection(
                 spec.host, spec.port, ssl=context, server_hostname=spec.host
             )

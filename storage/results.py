@@ -8,6 +8,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from probes.result import ErrorKind, ProbeResult
 from storage.engine import Conn, Database, insert_rows, insert_values, json_list
@@ -23,6 +24,9 @@ _INSERT_RAW = (
 # (each making an exception and its message), and it does so in its own thread holding the
 # GIL, which the event loop then waits for: ~0.2-0.5 us for every row of every batch.
 _RAW_VALUES = "(?, ?, ?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''))"
+# Nearly every row is a plain success of the monitor's own probes: ok, not slow, no error, a
+# latency, no region. Such rows bind only what varies: half the values to bind and to lay out.
+_PLAIN_VALUES = "(?, ?, 1, 0, ?, NULL, ?, NULL)"
 # The counts are summed by the database. The histograms: on PostgreSQL too (`hist_merge`, in
 # PL/pgSQL); on SQLite they are read first and merged here (`_fold_stored`), then replaced. A
 # Python `hist_merge` inside SQLite ran in SQLite's thread once per rollup row, and each call
@@ -129,16 +133,25 @@ class _Tally:
     buckets: dict[int, int] = field(default_factory=dict)
 
 
-# Values per raw row (`_INSERT_RAW`).
+# Values per raw row (`_RAW_VALUES`) and per plain one (`_PLAIN_VALUES`).
 _RAW_WIDTH = 8
+_PLAIN_WIDTH = 4
+
+
+class _Raw(NamedTuple):
+    """A batch's raw rows, laid end to end and grouped by channel: the plain successes
+    (`_PLAIN_VALUES`) apart from the rest (`_RAW_VALUES`)."""
+
+    plain: list[object]
+    other: list[object]
 
 
 def _rows(
     results: Iterable[ProbeResult], ids: Mapping[str, int], region: str | None
-) -> tuple[list[object], dict[tuple[str, int], _Tally]]:
-    """A batch's raw rows laid end to end (`_RAW_WIDTH` values each), grouped by channel (in
-    channel id order, each channel's in the order given), and its checks summed per (channel,
-    unix hour start), in one pass.
+) -> tuple[_Raw, dict[tuple[str, int], _Tally]]:
+    """A batch's raw rows laid end to end (see `_Raw`), grouped by channel (in channel id
+    order, each channel's in the order given), and its checks summed per (channel, unix hour
+    start), in one pass.
 
     Grouped by channel because each raw row also goes into the (channel_id, at_ms) index:
     rows in arrival order, one channel after another, land each on another leaf of that index;
@@ -154,7 +167,9 @@ def _rows(
     channel: it is kept raw, but counts neither as a check nor as a failure, so our own outage
     lowers no one's uptime. KeyError when a result's channel has no id in `ids`.
     """
-    by_id: dict[int, list[object]] = {}  # channel id -> its raw rows laid end to end
+    by_id: dict[int, list[object]] = {}  # channel id -> its plain rows laid end to end
+    other_by_id: dict[int, list[object]] = {}  # channel id -> its other rows
+    plain_region = region is None
     tallies: dict[tuple[str, int], _Tally] = {}
     hours: dict[int, dict[str, _Tally]] = {}  # the same tallies, by hour and channel
     hour, hour_end = 0, -math.inf  # the hour [hour, hour_end) of the result before
@@ -172,21 +187,27 @@ def _rows(
         ok = result.ok
         slow = 1 if result.slow else 0
         channel_id = ids[channel]
-        rows = by_id.get(channel_id)
-        if rows is None:
-            rows = by_id[channel_id] = []
-        rows.extend(
-            (
-                channel_id,
-                round(at_s * 1000),
-                1 if ok else 0,
-                slow,
-                None if ms is None else round(ms * 1000),
-                "" if error is None else str(error),
-                result.detail,
-                region_value,
+        if ok and not slow and ms is not None and error is None and plain_region:
+            rows = by_id.get(channel_id)
+            if rows is None:
+                rows = by_id[channel_id] = []
+            rows.extend((channel_id, round(at_s * 1000), round(ms * 1000), result.detail))
+        else:
+            rows = other_by_id.get(channel_id)
+            if rows is None:
+                rows = other_by_id[channel_id] = []
+            rows.extend(
+                (
+                    channel_id,
+                    round(at_s * 1000),
+                    1 if ok else 0,
+                    slow,
+                    None if ms is None else round(ms * 1000),
+                    "" if error is None else str(error),
+                    result.detail,
+                    region_value,
+                )
             )
-        )
         if error is ErrorKind.BLIND:
             continue
         if not hour <= at_s < hour_end:  # exactly when `at_s // 3600` differs
@@ -205,9 +226,11 @@ def _rows(
             bucket = bisect_left(UPPER_BOUNDS_MS, ms)  # `bucket_index` of a number
             buckets = tally.buckets
             buckets[bucket] = buckets.get(bucket, 0) + 1
-    raw: list[object] = []
+    raw = _Raw([], [])
     for channel_id in sorted(by_id):
-        raw += by_id[channel_id]
+        raw.plain.extend(by_id[channel_id])
+    for channel_id in sorted(other_by_id):
+        raw.other.extend(other_by_id[channel_id])
     return raw, tallies
 
 
@@ -249,7 +272,8 @@ class ResultStore:
             except KeyError:  # a channel new to this process: rarely, so not looked for first
                 ids = await self._ensure_channels(conn, {r.channel for r in results})
                 raw, tallies = _rows(results, ids, region)
-            await insert_values(conn, _INSERT_RAW, raw, _RAW_WIDTH, group=_RAW_VALUES)
+            await insert_values(conn, _INSERT_RAW, raw.plain, _PLAIN_WIDTH, group=_PLAIN_VALUES)
+            await insert_values(conn, _INSERT_RAW, raw.other, _RAW_WIDTH, group=_RAW_VALUES)
             if rollups:
                 if conn.dialect == "sqlite":
                     await _fold_stored(conn, ids, tallies)

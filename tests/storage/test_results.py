@@ -62,9 +62,37 @@ async def test_batches_of_many_sizes_use_few_statement_texts(store: Store) -> No
         await store.write_results([ok("mexc/live_chat", NOW, 100.0)] * size)
     await store.db.raw.set_trace_callback(None)  # type: ignore[attr-defined]
     inserts = [s for s in statements if s.startswith("INSERT INTO probe_results")]
-    rows_each = [s.count("NULLIF(") // 2 for s in inserts]  # two NULLIFs a row
+    rows_each = [s.count("), (") + 1 for s in inserts]  # the rows of each, values filled in
     assert sum(rows_each) == sum(sizes)
     assert set(rows_each) <= {1 << n for n in range(11)}  # 1,024 rows and its halves
+
+
+async def test_every_kind_of_row_is_stored_as_it_was(store: Store) -> None:
+    """Plain successes go in statements of their own (`_PLAIN_VALUES`): each kind of row, in
+    one batch or a region's, reads back with every column as it was."""
+    rows = [
+        ok("mexc/live_chat", NOW, 101.5),
+        ProbeResult("mexc/live_chat", NOW + timedelta(seconds=1), True, 2500.0, slow=True),
+        failed("mexc/help_center", NOW + timedelta(seconds=2)),
+        ProbeResult("mexc/email", NOW + timedelta(seconds=3), True, None, detail="MX ok"),
+        ok("mexc/help_center", NOW + timedelta(seconds=4), 99.0),
+    ]
+    await store.write_results(rows)
+    await store.write_results([ok("mexc/live_chat", NOW + timedelta(seconds=5), 7.0)], region="eu")
+    async with store.db.reading() as conn:
+        stored = await conn.fetchall(
+            "SELECT c.key, r.at_ms, r.ok, r.slow, r.latency_us, r.error, r.detail, r.region "
+            "FROM probe_results r JOIN channels c ON c.id = r.channel_id ORDER BY r.at_ms"
+        )
+    at = round(NOW.timestamp() * 1000)
+    assert [tuple(r) for r in stored] == [
+        ("mexc/live_chat", at, 1, 0, 101_500, None, "", None),
+        ("mexc/live_chat", at + 1000, 1, 1, 2_500_000, None, "", None),
+        ("mexc/help_center", at + 2000, 0, 0, None, "timeout", "timeout after 10 s", None),
+        ("mexc/email", at + 3000, 1, 0, None, None, "MX ok", None),
+        ("mexc/help_center", at + 4000, 1, 0, 99_000, None, "", None),
+        ("mexc/live_chat", at + 5000, 1, 0, 7_000, None, "", "eu"),
+    ]
 
 
 async def test_a_failure_mid_batch_writes_nothing(store: Store) -> None:
