@@ -29,7 +29,8 @@ TICK_S = 0.05
 
 class Deadlines:
     """The shared timers of one event loop's checks (a loop that ends takes its timers with it:
-    the next loop starts afresh)."""
+    the next loop starts afresh). One loop at a time, like the aiohttp session beside it in
+    `ProbeContext`: not for two loops running at once, nor for threads."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -89,10 +90,13 @@ class Deadline:
         traceback: TracebackType | None,
     ) -> None:
         self._due.discard(self)
-        if not self.expired or exc_type is not asyncio.CancelledError or self._task is None:
+        if not self.expired or self._task is None:
             return
-        # Ours, unless someone else asked to cancel the task too: then it stays cancelled.
-        if self._task.uncancel() <= self._cancelling:
+        # Our cancellation is taken back however the body ended (a body that turned it into
+        # another error must not leave the task counted as cancelled: an enclosing deadline
+        # would take its own expiry for someone else's). A timeout, unless someone else asked
+        # to cancel the task too: then it stays cancelled.
+        if self._task.uncancel() <= self._cancelling and exc_type is asyncio.CancelledError:
             raise TimeoutError from exc
 
     def expire(self) -> None:

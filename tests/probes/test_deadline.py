@@ -32,6 +32,21 @@ async def test_a_body_that_ends_in_time_leaves_nothing_behind() -> None:
     assert not scope.expired
 
 
+async def test_a_body_that_ends_otherwise_when_cancelled_leaves_no_cancellation() -> None:
+    """The body turns the deadline's cancellation into another error (a close that fails):
+    the task is no longer counted as cancelled, so an enclosing deadline still times out."""
+    deadlines = Deadlines()
+    with pytest.raises(TimeoutError), deadlines.within(0.3):  # the enclosing one
+        with pytest.raises(OSError), deadlines.within(0.05):
+            try:
+                await asyncio.sleep(5)
+            except asyncio.CancelledError:
+                raise OSError("closed while cancelling") from None
+        task = asyncio.current_task()
+        assert task is not None and task.cancelling() == 0
+        await asyncio.sleep(5)
+
+
 async def test_a_cancellation_from_outside_stays_a_cancellation() -> None:
     deadlines = Deadlines()
     entered: list[Deadline] = []
