@@ -155,6 +155,9 @@ _CONFUSABLE = str.maketrans(
     }
 )  # fmt: skip
 _PHONE = re.compile(r"^\+?[\d\s().\-]{7,24}$")
+# A bare IPv4 address (and port): a host, never a phone number, and scam sites use them.
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"^{_OCTET}(?:\.{_OCTET}){{3}}(?::\d{{1,5}})?$")
 # No backslash, '#', '?' or ':' before the '@': support addresses have none, and a browser
 # reads `evil.com\\@mexc.com`, `evil.com#@mexc.com` or `evil.com?@mexc.com` as a link to evil.com.
 _EMAIL = re.compile(r"^[^@\s/\\#?:]+@[^@\s/\\]+$")
@@ -175,6 +178,8 @@ def check(text: str, catalog: Catalog) -> Finding:
     shown = defang(typed)
     if not typed:
         return Finding(Verdict.UNKNOWN, Reason.NOT_A_LINK, Subject.TEXT, None, shown)
+    if _IPV4.match(typed):
+        return _link(f"https://{typed}", shown, catalog)
     if _PHONE.match(typed) and sum(ch.isdigit() for ch in typed) >= 7:
         return _phone(typed, shown, catalog)
     if _EMAIL.match(typed):
@@ -223,7 +228,7 @@ _RISK = {Verdict.LOOKALIKE: 0, Verdict.UNKNOWN: 1, Verdict.OFFICIAL: 2}
 def has_something_to_check(message: str) -> bool:
     """Whether `/verify` would find a link, e-mail, @account or phone number in the message:
     what `riskiest` answers about, without checking any of them."""
-    return _is_pasted_phone(message.strip()) or next(candidates(message), None) is not None
+    return _is_pasted_alone(message.strip()) or next(candidates(message), None) is not None
 
 
 def riskiest(message: str, catalog: Catalog) -> str | None:
@@ -241,7 +246,7 @@ def riskiest(message: str, catalog: Catalog) -> str | None:
 def _riskiest_checked(message: str, catalog: Catalog) -> tuple[str, Finding] | None:
     """`riskiest`, with its `check`: each word is checked once."""
     whole = message.strip()
-    if _is_pasted_phone(whole):
+    if _is_pasted_alone(whole):
         return whole, check(whole, catalog)
     found: list[str] = []
     for word in candidates(message):
@@ -333,17 +338,24 @@ def check_message(text: str, catalog: Catalog) -> Finding:
     return check(text, catalog) if picked is None else picked[1]
 
 
-def _is_pasted_phone(text: str) -> bool:
+def _is_pasted_alone(text: str) -> bool:
     """A phone number pasted alone: international (+...) or of 10 digits or more, so a date
-    or an amount typed in a chat is no phone number."""
+    or an amount typed in a chat is no phone number; or an IPv4 address pasted alone (in a
+    sentence, "1.2.3.4" may be a version: only one with a path or port is read there)."""
+    if _IPV4.match(text):
+        return True
     digits = sum(ch.isdigit() for ch in text)
     return bool(_PHONE.match(text)) and (digits >= 10 or (text.startswith("+") and digits >= 7))
 
 
 def _ends_in_a_name(typed: str) -> bool:
     """True when the host part ends in a label of letters, as a site's name does ("com",
-    "io", "中国"), so "1.5", "v2.0" and "e.g." in a chat are not taken for links."""
+    "io", "中国"), so "1.5", "v2.0" and "e.g." in a chat are not taken for links; or when the
+    host is an IPv4 address followed by a path or port (`47.74.183.27/login`), as scam links
+    often are."""
     host: str = re.split(r"[/?#:]", typed, maxsplit=1)[0]
+    if _IPV4.match(host):
+        return len(typed) > len(host)  # a path or a port: "1.2.3.4" alone may be a version
     last: str = _DOTS.split(host.rstrip("." + DOT_LIKES))[-1]
     return sum(ch.isalpha() for ch in last) >= 2
 

@@ -18,6 +18,7 @@ from bot.lookalike import (
     MAX_CHECKED,
     WHOLE_WORD_BRANDS,
     Reason,
+    Subject,
     Verdict,
     check,
     check_message,
@@ -81,6 +82,9 @@ TABLE = [
     ("okxwebsite.com", LOOK, "okx", Reason.KNOWN_FAKE),
     ("help-gate-io.pages.dev", LOOK, "gate", Reason.KNOWN_FAKE),
     ("http://47.74.183.27/okx/help", LOOK, "okx", Reason.KNOWN_FAKE),
+    # The same address typed bare, or with a port: a host, not a phone number.
+    ("47.74.183.27", LOOK, "okx", Reason.KNOWN_FAKE),
+    ("47.74.183.27:8443", LOOK, "okx", Reason.KNOWN_FAKE),
     # An official domain used as a subdomain of another.
     ("https://mexc.com.security-check.io/login", LOOK, "mexc", Reason.OFFICIAL_AS_SUBDOMAIN),
     ("www.okx.com.verify-account.net", LOOK, "okx", Reason.OFFICIAL_AS_SUBDOMAIN),
@@ -218,6 +222,11 @@ def test_verify_mexc_support_com_in_both_languages_names_mexc_com() -> None:
     ]
 
 
+@pytest.mark.parametrize("typed", ["1.800.555.0199", "415.555.0199", "+1 415 555 0199"])
+def test_a_number_written_with_dots_is_still_a_phone_number(typed: str) -> None:
+    assert check(typed, CATALOG).subject is Subject.PHONE
+
+
 def test_a_phone_number_gets_what_the_exchange_publishes_about_phones() -> None:
     found = check("+1 888 000 0000", CATALOG)
     kraken = CATALOG.exchange("kraken")
@@ -297,6 +306,9 @@ def test_only_a_pasted_link_is_checked_without_a_command(text: str, checkable: b
         ("+1 (415) 555-0100", "+1 (415) 555-0100"),
         ("1-888-555-0100", "1-888-555-0100"),
         ("2026-11-29", None),
+        # A link to a bare IP address, without http://, is read too (scam sites use them).
+        ("locked? log in at 47.74.183.27/login now", "47.74.183.27/login"),
+        ("version 1.2.3.4 is out", None),
         # Chinese writes no spaces around a link: it ends where the Chinese begins.
         ("客服说去https://mexc-crypto.com领取补偿", "https://mexc-crypto.com"),
         ("快去 https://www.mexc.com/support，看看", "https://www.mexc.com/support"),
