@@ -7,6 +7,7 @@ account the catalog lists), `lookalike` (names an exchange but is not official) 
 
 The same module serves the catalog rules (no official domain may imitate another exchange),
 `/verify` and the web API, and every place that shows user text (`defang`, `DOT_LIKES`).
+Which words of a whole pasted message are checked is `bot.pasted`.
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ __all__ = [
     "Subject",
     "Verdict",
     "brand_of",
+    "browser_host",
     "check",
     "defang",
     "has_mixed_script",
     "is_checkable",
+    "is_pasted_alone",
     "lookalike_host",
 ]
 
@@ -206,140 +209,9 @@ def is_checkable(text: str) -> bool:
     )
 
 
-# Around a link in a sentence: quotes, brackets and the sentence's own punctuation.
-_AROUND = "\"'“”‘’«»()<>,;!?。，；！？、…*`"
-# Where chat apps end a link inside a word: brackets, quotes, an ellipsis, markup, invisible and
-# general punctuation (U+2000-U+206F), Chinese punctuation; and ',' or ':' before an @account.
-_LINK_ENDS = re.compile(
-    "[()<>\"'“”‘’«»…*`\u2000-\u206f，、；：？！「」『』（）【】《》〈〉。]|[,:](?=@)"
-)
-# What ends a browser's reading of a link glued to more text: the same, bar Chinese punctuation
-# (pasted into an address bar, "https://www.mexc.com，@evil.com" opens evil.com).
-_READ_ON_ENDS = re.compile("[()<>\"'“”‘’«»…*`\u2000-\u206f]|[,:](?=@)")
-# Chinese characters and punctuation, where a link glued into a Chinese sentence ends.
-_CJK_TEXT = re.compile(
-    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，、；：？！「」『』（）【】《》〈〉]+"
-)
-# A message is read for at most this many links (each is checked).
-MAX_CHECKED = 20
-_RISK = {Verdict.LOOKALIKE: 0, Verdict.UNKNOWN: 1, Verdict.OFFICIAL: 2}
-
-
-def has_something_to_check(message: str) -> bool:
-    """Whether `/verify` would find a link, e-mail, @account or phone number in the message:
-    what `riskiest` answers about, without checking any of them."""
-    return _is_pasted_alone(message.strip()) or next(candidates(message), None) is not None
-
-
-def riskiest(message: str, catalog: Catalog) -> str | None:
-    """The link, e-mail or @account of a pasted message to answer about, or None if it has none.
-
-    A scam message is pasted whole ("claim your refund at https://..."): its words are read
-    for what `/verify` checks, and the one to warn about comes first — a look-alike, else one
-    we cannot vouch for, else the first official one. An official link beside a fake one
-    never makes the message read as fine.
-    """
-    picked = _riskiest_checked(message, catalog)
-    return None if picked is None else picked[0]
-
-
-def _riskiest_checked(message: str, catalog: Catalog) -> tuple[str, Finding] | None:
-    """`riskiest`, with its `check`: each word is checked once."""
-    whole = message.strip()
-    if _is_pasted_alone(whole):
-        return whole, check(whole, catalog)
-    found: list[str] = []
-    for word in candidates(message):
-        if len(found) == MAX_CHECKED:
-            break
-        if word not in found:
-            found.append(word)
-    checked = [(word, check(word, catalog)) for word in found]
-    picked = min(checked, key=lambda pair: _RISK[pair[1].verdict], default=None)
-    if picked is not None and picked[1].verdict is Verdict.OFFICIAL and _more_than(message, found):
-        word, finding = picked
-        return word, _finding(
-            Verdict.UNKNOWN, Reason.TOO_MANY, finding.subject, None, finding.shown
-        )
-    return picked
-
-
-def too_long_to_read() -> Finding:
-    """The answer for a text longer than we read: never a verdict on a part of it."""
-    return Finding(Verdict.UNKNOWN, Reason.TOO_MANY, Subject.TEXT, None, "")
-
-
-def _more_than(message: str, found: list[str]) -> bool:
-    """Whether the message holds a word to check beyond the `MAX_CHECKED` found."""
-    return len(found) == MAX_CHECKED and any(w not in found for w in candidates(message))
-
-
-def candidates(message: str) -> Iterator[str]:
-    """The words of a message that `/verify` reads, in order.
-
-    Words end at spaces, and at Chinese characters and punctuation too, since Chinese is
-    written without spaces around a link ("去https://...领取"); a word made only of those
-    pieces (a Chinese domain name) is tried whole. Dot-likes ("。") stay: a browser reads
-    them as dots.
-    """
-    for word in message.replace("](", "] (").split():  # [label](link) as two words
-        whole = _bare(word)
-        pieces = [_bare(piece) for piece in _CJK_TEXT.split(word)]
-        good = [piece for piece in pieces if piece and is_checkable(piece)]
-        if not good and len(pieces) > 1 and is_checkable(whole):
-            good = [whole]
-        # Where a chat app ends the link: "(https://evil.com)@www.mexc.com" taps to evil.com.
-        # (Parts with Chinese text in them were read piece by piece above.)
-        ends = [_bare(part) for part in _LINK_ENDS.split(word) if not _CJK_TEXT.search(part)]
-        good += [p for p in ends if p and p not in good and p != whole and is_checkable(p)]
-        yield from good
-        yield from _read_on(word, good)
-
-
-def _read_on(word: str, links: list[str]) -> Iterator[str]:
-    """A link cut at Chinese letters that a browser (and a chat app) reads on: through user
-    info to the host after an '@' ("https://www.mexc.com中文@evil.com/" opens evil.com), or
-    to a longer host ("https://www.mexc.com中文.com" is another site). That reading too."""
-    for link in links:
-        if len(parts := word.split(link, 1)) < 2 or not parts[1]:
-            continue
-        whole = _trim(link + _READ_ON_ENDS.split(parts[1], maxsplit=1)[0])
-        before, after = _authority(link), _authority(whole)
-        if whole == link or after == before:
-            continue
-        if "@" in after:  # to the host after it, if there is one ("，客服@MEXC_Official" is none)
-            landing = _browser_host(whole if "://" in whole else f"https://{whole}")
-            if landing is not None and "." in landing:
-                yield whole
-        elif "." in after[len(before) :]:
-            yield whole
-
-
-def _authority(link: str) -> str:
-    return re.split(r"[/?#]", link.split("://", 1)[-1], maxsplit=1)[0]
-
-
-def _bare(word: str) -> str:
-    """`_trim`, and a `mailto:` address as the address."""
-    trimmed = _trim(word)
-    return trimmed[7:] if trimmed[:7].lower() == "mailto:" else trimmed
-
-
-def _trim(word: str) -> str:
-    """The word without the sentence around it: "(mexc-help.com)." is mexc-help.com."""
-    trimmed = word.strip(_AROUND).rstrip(".:" + DOT_LIKES)
-    return trimmed if trimmed == word else _trim(trimmed)
-
-
-def check_message(text: str, catalog: Catalog) -> Finding:
-    """`check` of the riskiest link, e-mail, @account or phone number in the text (see
-    `riskiest`: a sentence around links, Chinese glued to one), else of the text as typed."""
-    picked = _riskiest_checked(text, catalog)
-    return check(text, catalog) if picked is None else picked[1]
-
-
-def _is_pasted_alone(text: str) -> bool:
-    """A phone number pasted alone: international (+...) or of 10 digits or more, so a date
+def is_pasted_alone(text: str) -> bool:
+    """A whole message `check` reads as it is, not word by word: a phone number pasted alone
+    (international (+...) or of 10 digits or more, so a date
     or an amount typed in a chat is no phone number; or an IPv4 address pasted alone (in a
     sentence, "1.2.3.4" may be a version: only one with a path or port is read there)."""
     if _IPV4.match(text):
@@ -476,7 +348,7 @@ def _trick(error: UrlError, url: str, shown: str, catalog: Catalog) -> Finding:
     reason = {"backslash": Reason.BACKSLASH, "userinfo": Reason.USERINFO}.get(error.code)
     if reason is None and error.code == "ip":
         reason = Reason.RAW_IP
-    host = _browser_host(url)
+    host = browser_host(url)
     if host is not None and reason in (Reason.BACKSLASH, Reason.USERINFO):
         landing = _host_finding(host, "", shown, catalog, Subject.LINK)
         if landing.verdict is Verdict.OFFICIAL:
@@ -487,7 +359,7 @@ def _trick(error: UrlError, url: str, shown: str, catalog: Catalog) -> Finding:
     return _finding(verdict, reason, Subject.LINK, exchange, shown, host)
 
 
-def _browser_host(url: str) -> str | None:
+def browser_host(url: str) -> str | None:
     """The host a browser opens for a URL `parse_url` refused (after '@', before '\\')."""
     after = url.split("://", 1)[-1]
     authority = re.split(r"[/\\?#]", after, maxsplit=1)[0]

@@ -15,17 +15,15 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog, load_catalog
 from bot.lookalike import (
-    MAX_CHECKED,
     WHOLE_WORD_BRANDS,
     Reason,
     Subject,
     Verdict,
     check,
-    check_message,
     defang,
     is_checkable,
-    riskiest,
 )
+from bot.pasted import MAX_CHECKED, check_message, riskiest
 from bot.render.verify import verify_reply
 from bot.render.words import Words, echo
 from bot.settings import SHIPPED_CATALOG

@@ -4,7 +4,7 @@ reasons, all sent as plain text.
 
 Telegram and other apps make a host name or an @account in plain text tappable, so a catalog
 line like "or at mexc-help.com/chat" would send a trader to a site no rule checked. `catalog
-check` reads free text as `/verify` reads a pasted message (`bot.lookalike.candidates`: dots
+check` reads free text as `/verify` reads a pasted message (`bot.pasted.candidates`: dots
 that only look like dots, hosts glued into Chinese, a trailing full stop) and refuses every
 word `/verify` would not call the exchange's own (`rules.py` calls `unofficial`).
 """
@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterator
 
 from bot.catalog.models import Catalog, Exchange, Text, TextList
-from bot.lookalike import Subject, Verdict, candidates, check
+from bot.lookalike import Subject, Verdict, check
+from bot.pasted import candidates
 from probes.domains import DOT_LIKES, has_listed_suffix
 
 

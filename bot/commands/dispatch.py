@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot.commands.args import parse_line
 from bot.commands.context import Context, Core, Request
 from bot.commands.table import find_command, usages
-from bot.lookalike import has_something_to_check
+from bot.pasted import has_something_to_check
 from bot.render.budget import LIMIT, fit, size
 from bot.render.chat import notice, unknown_command_reply
 from bot.render.words import Words

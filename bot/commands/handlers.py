@@ -27,7 +27,7 @@ from bot.commands.wallet_alerts import (
     wallet_label,
     wallet_target,
 )
-from bot.lookalike import check_message, too_long_to_read
+from bot.pasted import check_message, too_long_to_read
 from bot.render.chat import (
     exchange_choice_reply,
     help_reply,

@@ -15,7 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.catalog import Catalog, Exchange
-from bot.lookalike import Finding, check_message
+from bot.lookalike import Finding
+from bot.pasted import check_message
 from bot.render.words import clean
 from bot.reports import WaitSummary
 from bot.routes import route_view

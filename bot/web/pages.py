@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from bot.lookalike import check_message
+from bot.pasted import check_message
 from bot.render.feeds import api_section
 from bot.render.history import reason_words
 from bot.render.reports import this_hour_lines
