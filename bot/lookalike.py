@@ -49,6 +49,7 @@ __all__ = [
     "check",
     "defang",
     "has_mixed_script",
+    "ipv4_of",
     "is_checkable",
     "is_pasted_alone",
     "lookalike_host",
@@ -159,8 +160,9 @@ _CONFUSABLE = str.maketrans(
 )  # fmt: skip
 _PHONE = re.compile(r"^\+?[\d\s().\-]{7,24}$")
 # A bare IPv4 address (and port): a host, never a phone number, and scam sites use them.
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"^{_OCTET}(?:\.{_OCTET}){{3}}(?::\d{{1,5}})?$")
+# ASCII digits only: `ipv4_of` makes full-width ones plain first.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"^{_OCTET}(?:\.{_OCTET}){{3}}(?::[0-9]{{1,5}})?$")
 # No backslash, '#', '?' or ':' before the '@': support addresses have none, and a browser
 # reads `evil.com\\@mexc.com`, `evil.com#@mexc.com` or `evil.com?@mexc.com` as a link to evil.com.
 _EMAIL = re.compile(r"^[^@\s/\\#?:]+@[^@\s/\\]+$")
@@ -181,8 +183,9 @@ def check(text: str, catalog: Catalog) -> Finding:
     shown = defang(typed)
     if not typed:
         return Finding(Verdict.UNKNOWN, Reason.NOT_A_LINK, Subject.TEXT, None, shown)
-    if _IPV4.match(typed):
-        return _link(f"https://{typed}", shown, catalog)
+    address = ipv4_of(typed)
+    if address is not None:
+        return _link(f"https://{address}", shown, catalog)
     if _PHONE.match(typed) and sum(ch.isdigit() for ch in typed) >= 7:
         return _phone(typed, shown, catalog)
     if _EMAIL.match(typed):
@@ -209,25 +212,34 @@ def is_checkable(text: str) -> bool:
     )
 
 
+def ipv4_of(text: str) -> str | None:
+    """`text` as a plain IPv4 address (and port) if it is one, however its digits and dots
+    are written (a browser opens `４７．７４．１８３．２７` and `47。74。183。27` too); else
+    None."""
+    plain = _DOTS.sub(".", unicodedata.normalize("NFKC", refang(text)))
+    return plain if _IPV4.match(plain) else None
+
+
 def is_pasted_alone(text: str) -> bool:
     """A whole message `check` reads as it is, not word by word: a phone number pasted alone
-    (international (+...) or of 10 digits or more, so a date
-    or an amount typed in a chat is no phone number; or an IPv4 address pasted alone (in a
-    sentence, "1.2.3.4" may be a version: only one with a path or port is read there)."""
-    if _IPV4.match(text):
+    (international, +..., or of 10 digits or more, so a date or an amount typed in a chat is
+    no phone number), or an IPv4 address pasted alone."""
+    if ipv4_of(text) is not None:
         return True
     digits = sum(ch.isdigit() for ch in text)
     return bool(_PHONE.match(text)) and (digits >= 10 or (text.startswith("+") and digits >= 7))
 
 
 def _ends_in_a_name(typed: str) -> bool:
-    """True when the host part ends in a label of letters, as a site's name does ("com",
-    "io", "中国"), so "1.5", "v2.0" and "e.g." in a chat are not taken for links; or when the
-    host is an IPv4 address followed by a path or port (`47.74.183.27/login`), as scam links
-    often are."""
-    host: str = re.split(r"[/?#:]", typed, maxsplit=1)[0]
-    if _IPV4.match(host):
-        return len(typed) > len(host)  # a path or a port: "1.2.3.4" alone may be a version
+    """True when the host a browser opens (after any user info and '@') ends in a label of
+    letters, as a site's name does ("com", "io", "中国"), so "1.5", "v2.0" and "e.g." in a
+    chat are not taken for links; or when it is an IPv4 address with more around it (a path,
+    a port, user info: `47.74.183.27/login`), as scam links often are. (An address alone in
+    a sentence may be a version number: `bot.pasted` checks those only beside other links.)"""
+    authority: str = re.split(r"[/?#]", typed, maxsplit=1)[0]
+    host: str = authority.rsplit("@", 1)[-1].split(":", 1)[0]
+    if ipv4_of(host) is not None:
+        return len(typed) > len(host)
     last: str = _DOTS.split(host.rstrip("." + DOT_LIKES))[-1]
     return sum(ch.isalpha() for ch in last) >= 2
 

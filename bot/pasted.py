@@ -20,6 +20,7 @@ from bot.lookalike import (
     Verdict,
     browser_host,
     check,
+    ipv4_of,
     is_checkable,
     is_pasted_alone,
 )
@@ -48,8 +49,9 @@ _RISK = {Verdict.LOOKALIKE: 0, Verdict.UNKNOWN: 1, Verdict.OFFICIAL: 2}
 
 
 def has_something_to_check(message: str) -> bool:
-    """Whether `/verify` would find a link, e-mail, @account or phone number in the message:
-    what `riskiest` answers about, without checking any of them."""
+    """Whether the message holds a link, e-mail, @account or phone number `/verify` would
+    answer about, without checking any: what makes a message pasted to the bot a question.
+    (An IPv4 address alone in a sentence does not: "version 1.2.3.4 is out".)"""
     return is_pasted_alone(message.strip()) or next(candidates(message), None) is not None
 
 
@@ -71,7 +73,7 @@ def _riskiest_checked(message: str, catalog: Catalog) -> tuple[str, Finding] | N
     if is_pasted_alone(whole):
         return whole, check(whole, catalog)
     found: list[str] = []
-    for word in candidates(message):
+    for word in _to_check(message):
         if len(found) == MAX_CHECKED:
             break
         if word not in found:
@@ -91,7 +93,20 @@ def too_long_to_read() -> Finding:
 
 def _more_than(message: str, found: list[str]) -> bool:
     """Whether the message holds a word to check beyond the `MAX_CHECKED` found."""
-    return len(found) == MAX_CHECKED and any(w not in found for w in candidates(message))
+    return len(found) == MAX_CHECKED and any(w not in found for w in _to_check(message))
+
+
+def _to_check(message: str) -> Iterator[str]:
+    """`candidates`, then every IPv4 address standing alone in the message ("log in at
+    47.74.183.27 now"): no reason to answer a message by itself (a version number reads the
+    same), but checked with the rest, so a fake address beside an official link never leaves
+    the message reading as fine."""
+    yield from candidates(message)
+    for word in message.split():
+        for piece in _CJK_TEXT.split(word):
+            bare = _bare(piece)
+            if bare and ipv4_of(bare) is not None:
+                yield bare
 
 
 def candidates(message: str) -> Iterator[str]:

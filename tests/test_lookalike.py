@@ -23,7 +23,7 @@ from bot.lookalike import (
     defang,
     is_checkable,
 )
-from bot.pasted import MAX_CHECKED, check_message, riskiest
+from bot.pasted import MAX_CHECKED, check_message, has_something_to_check, riskiest
 from bot.render.verify import verify_reply
 from bot.render.words import Words, echo
 from bot.settings import SHIPPED_CATALOG
@@ -306,7 +306,9 @@ def test_only_a_pasted_link_is_checked_without_a_command(text: str, checkable: b
         ("2026-11-29", None),
         # A link to a bare IP address, without http://, is read too (scam sites use them).
         ("locked? log in at 47.74.183.27/login now", "47.74.183.27/login"),
-        ("version 1.2.3.4 is out", None),
+        # One alone in a sentence is read only beside other links (`has_something_to_check`).
+        ("version 1.2.3.4 is out", "1.2.3.4"),
+        ("Official https://www.okx.com, log in at 47.74.183.27 now", "47.74.183.27"),
         # Chinese writes no spaces around a link: it ends where the Chinese begins.
         ("客服说去https://mexc-crypto.com领取补偿", "https://mexc-crypto.com"),
         ("快去 https://www.mexc.com/support，看看", "https://www.mexc.com/support"),
@@ -532,10 +534,37 @@ def test_a_fake_past_the_links_we_read_is_never_outranked_by_an_official_one() -
         "Official site https://www.mexc.com support:@evil_support",
         "https://www.mexc.com @MEXC_Official,@evil_support",
         "mailto:help@mexc-help.com",
+        # A fake IP address beside an official link, however it is written.
+        "Official site https://www.okx.com, log in at 47.74.183.27 now",
+        "Official site https://www.okx.com, log in at www.okx.com@47.74.183.27/login",
+        "Official site https://www.okx.com, log in at ４７．７４．１８３．２７/login",
+        "https://www.okx.com (47.74.183.27)",
+        "官网https://www.okx.com，登录47.74.183.27领取补偿",
     ],
 )
 def test_what_a_tap_or_a_browser_opens_elsewhere_is_never_official(message: str) -> None:
     assert check_message(message, CATALOG).verdict is not OFF
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "47.74.183.27.",
+        "(47.74.183.27)",
+        "４７.７４.１８３.２７",
+        "47。74。183。27",
+        "47[.]74[.]183[.]27",
+    ],
+)
+def test_a_known_fake_ip_address_is_known_however_it_is_written(typed: str) -> None:
+    found = check_message(typed, CATALOG)
+    assert (found.verdict, found.reason) == (LOOK, Reason.KNOWN_FAKE)
+
+
+def test_an_ip_address_alone_in_a_sentence_does_not_make_a_message_a_question() -> None:
+    assert not has_something_to_check("version 1.2.3.4 is out")
+    assert has_something_to_check("47.74.183.27")
+    assert has_something_to_check("log in at 47.74.183.27/login")
 
 
 @pytest.mark.parametrize(
