@@ -130,7 +130,7 @@ async def fetch(
 
     The timeout is one deadline for the whole fetch, redirects and body read included, on
     the shared timers of `ctx.deadlines` (`probes.deadline`): aiohttp's own per-request timer
-    cost more than the rest of the probe (~13 µs a check at keep-alive rates).
+    cost a keep-alive check several microseconds more (see there).
     """
     started = time.perf_counter()
     problem = url_problem(url, target.official_domains, target.allow_local)
